@@ -1,0 +1,168 @@
+// Functions that create arrays. Host data is copied once (array, from_blob) or aliased (wrap);
+// zeros, ones, full, arange, linspace and eye are lazy index expressions that fuse into the
+// kernels that use them and never touch memory of their own.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <source_location>
+#include <type_traits>
+#include <vector>
+
+#include "kiln/array.hpp"
+
+namespace kiln {
+
+namespace detail {
+Array array_from_host(const void* data, DType dtype, const Shape& shape, int64_t count,
+                      const std::source_location& loc);
+Array wrap_host(void* data, DType dtype, const Shape& shape, const std::source_location& loc);
+Array full_impl(const Shape& shape, const Scalar& value, DType dtype,
+                const std::source_location& loc);
+Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
+                  std::optional<DType> dtype, const std::source_location& loc);
+Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType dtype,
+                    bool endpoint, const std::source_location& loc);
+
+template <class T>
+Array array_from_vector(const std::vector<T>& values, const Shape& shape,
+                        const std::source_location& loc) {
+  static_assert(is_storable_v<T>, "kiln::array: T must be bool, int32_t, int64_t, float or double");
+  const auto n = static_cast<int64_t>(values.size());
+  if constexpr (std::is_same_v<T, bool>) {
+    std::vector<unsigned char> bytes(values.begin(), values.end());
+    return array_from_host(bytes.data(), bool_, shape, n, loc);
+  } else {
+    return array_from_host(values.data(), dtype_of<T>(), shape, n, loc);
+  }
+}
+}  // namespace detail
+
+/// Copies `values` into a new 1-d array of their dtype.
+template <class T>
+Array array(const std::vector<T>& values,
+            std::source_location loc = std::source_location::current()) {
+  return detail::array_from_vector(values, Shape{static_cast<int64_t>(values.size())}, loc);
+}
+
+/// Copies `values` (row-major) into a new array of the given shape; sizes must agree.
+template <class T>
+Array array(const std::vector<T>& values, const Shape& shape,
+            std::source_location loc = std::source_location::current()) {
+  return detail::array_from_vector(values, shape, loc);
+}
+
+/// `kiln::array({1.f, 2.f})`: copies a braced list into a new 1-d array.
+template <class T>
+Array array(std::initializer_list<T> values,
+            std::source_location loc = std::source_location::current()) {
+  return array(std::vector<T>(values), loc);
+}
+
+/// `kiln::array({1, 2, 3, 4}, {2, 2})`: copies a braced list into an array of the given shape.
+template <class T>
+Array array(std::initializer_list<T> values, const Shape& shape,
+            std::source_location loc = std::source_location::current()) {
+  return array(std::vector<T>(values), shape, loc);
+}
+
+/// Copies `prod(shape)` elements from `ptr` into a new array.
+template <class T>
+Array from_blob(const T* ptr, const Shape& shape,
+                std::source_location loc = std::source_location::current()) {
+  static_assert(is_storable_v<T> && !std::is_same_v<T, bool>,
+                "from_blob: T must be int32_t, int64_t, float or double");
+  return detail::array_from_host(ptr, dtype_of<T>(), shape, -1, loc);
+}
+
+/// Uses the caller's memory as an evaluated array without copying. The caller keeps `ptr`
+/// alive and unchanged while the array or anything computed lazily from it lives. `ptr` must be
+/// aligned to the element size.
+template <class T>
+Array wrap(T* ptr, const Shape& shape, std::source_location loc = std::source_location::current()) {
+  static_assert(is_storable_v<T> && !std::is_same_v<T, bool>,
+                "wrap: T must be int32_t, int64_t, float or double");
+  return detail::wrap_host(ptr, dtype_of<T>(), shape, loc);
+}
+
+/// An array of zeros (lazy).
+Array zeros(const Shape& shape, DType dtype = float32,
+            std::source_location loc = std::source_location::current());
+/// An array of ones (lazy).
+Array ones(const Shape& shape, DType dtype = float32,
+           std::source_location loc = std::source_location::current());
+
+/// An array filled with `value` converted to `dtype` (lazy). An integer value that does not fit
+/// an integer dtype is an error.
+template <class T>
+  requires std::is_arithmetic_v<T>
+Array full(const Shape& shape, T value, DType dtype = float32,
+           std::source_location loc = std::source_location::current()) {
+  return detail::full_impl(shape, Scalar::of(value), dtype, loc);
+}
+
+/// Zeros with the shape and dtype of `a`.
+Array zeros_like(const Array& a, std::source_location loc = std::source_location::current());
+/// Zeros with the shape of `a` and the given dtype.
+Array zeros_like(const Array& a, DType dtype,
+                 std::source_location loc = std::source_location::current());
+/// Ones with the shape and dtype of `a`.
+Array ones_like(const Array& a, std::source_location loc = std::source_location::current());
+/// Ones with the shape of `a` and the given dtype.
+Array ones_like(const Array& a, DType dtype,
+                std::source_location loc = std::source_location::current());
+
+/// `value` with the shape and dtype of `a`.
+template <class T>
+  requires std::is_arithmetic_v<T>
+Array full_like(const Array& a, T value,
+                std::source_location loc = std::source_location::current()) {
+  return detail::full_impl(a.shape(), Scalar::of(value), a.dtype(), loc);
+}
+
+/// `value` with the shape of `a` and the given dtype.
+template <class T>
+  requires std::is_arithmetic_v<T>
+Array full_like(const Array& a, T value, DType dtype,
+                std::source_location loc = std::source_location::current()) {
+  return detail::full_impl(a.shape(), Scalar::of(value), dtype, loc);
+}
+
+/// `0, 1, ..., stop-1` like numpy's `arange(stop)`: integers give int64, floats float64.
+template <class Stop>
+  requires std::is_arithmetic_v<Stop>
+Array arange(Stop stop, std::source_location loc = std::source_location::current()) {
+  return detail::arange_impl(Scalar::of(0), Scalar::of(stop), Scalar::of(1), std::nullopt, loc);
+}
+
+/// `arange(stop)` with an explicit dtype.
+template <class Stop>
+  requires std::is_arithmetic_v<Stop>
+Array arange(Stop stop, DType dtype, std::source_location loc = std::source_location::current()) {
+  return detail::arange_impl(Scalar::of(0), Scalar::of(stop), Scalar::of(1), dtype, loc);
+}
+
+/// numpy's `arange(start, stop, step, dtype)`: the values `start + i*step` below `stop` (above
+/// it for a negative step). Without a dtype, the arguments' kinds decide (int64 or float64).
+/// Any mix of C++ arithmetic types is accepted.
+template <class Start, class Stop, class Step = int>
+  requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop> && std::is_arithmetic_v<Step>
+Array arange(Start start, Stop stop, Step step = 1, std::optional<DType> dtype = std::nullopt,
+             std::source_location loc = std::source_location::current()) {
+  return detail::arange_impl(Scalar::of(start), Scalar::of(stop), Scalar::of(step), dtype, loc);
+}
+
+/// `num` evenly spaced values from `start` to `stop` (included unless `endpoint` is false),
+/// computed exactly as numpy does (in float64, then converted to `dtype`).
+template <class Start, class Stop>
+  requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop>
+Array linspace(Start start, Stop stop, int64_t num, DType dtype = float32, bool endpoint = true,
+               std::source_location loc = std::source_location::current()) {
+  return detail::linspace_impl(Scalar::of(start), Scalar::of(stop), num, dtype, endpoint, loc);
+}
+
+/// The n x n identity matrix (lazy).
+Array eye(int64_t n, DType dtype = float32,
+          std::source_location loc = std::source_location::current());
+
+}  // namespace kiln

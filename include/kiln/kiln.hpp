@@ -1,0 +1,13 @@
+// kiln: a C++20 array library that looks eager and is lazy.
+//
+// Array calls record operations; at a sync point the pending expression is simplified, fused
+// into kernels, compiled with LLVM and cached. This header brings in the whole public API.
+#pragma once
+
+#include "kiln/array.hpp"
+#include "kiln/creation.hpp"
+#include "kiln/device.hpp"
+#include "kiln/dtype.hpp"
+#include "kiln/elementwise.hpp"
+#include "kiln/error.hpp"
+#include "kiln/runtime.hpp"

@@ -1,0 +1,47 @@
+// Sync points, statistics and introspection.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "kiln/array.hpp"
+
+namespace kiln {
+
+/// Evaluates all of `arrays` in one pass: outputs that share an iteration space are computed by
+/// one fused kernel, and shared subexpressions are computed once.
+void eval(std::initializer_list<Array> arrays,
+          std::source_location loc = std::source_location::current());
+/// As eval({...}) for a vector of arrays.
+void eval(const std::vector<Array>& arrays,
+          std::source_location loc = std::source_location::current());
+
+/// Evaluates every pending array that a handle still refers to, and waits for the devices.
+void sync(std::source_location loc = std::source_location::current());
+
+/// Counters since the start of the process or the last reset_stats().
+struct Stats {
+  uint64_t kernels_compiled = 0;   ///< kernels built from kernel IR (LLVM code generation ran)
+  uint64_t memory_cache_hits = 0;  ///< kernels found already loaded in this process
+  uint64_t disk_cache_hits = 0;    ///< kernels loaded from the on-disk cache
+  uint64_t kernels_launched = 0;   ///< kernel launches (one per fused kernel per sync)
+  double compile_seconds = 0.0;    ///< wall time spent compiling kernels
+  uint64_t trace_ops = 0;          ///< operations recorded (including CSE hits)
+  uint64_t cse_hits = 0;           ///< recorded operations that matched an existing node
+  uint64_t syncs = 0;              ///< sync points that had work to do
+  uint64_t bytes_allocated = 0;    ///< bytes of new buffers handed out (pool hits included)
+};
+
+/// The current counters.
+Stats stats();
+/// Sets every counter to zero.
+void reset_stats();
+
+/// Writes the pending graph behind `a` in Graphviz dot format to `path`.
+void dump(const Array& a, const std::string& path,
+          std::source_location loc = std::source_location::current());
+
+}  // namespace kiln

@@ -1,0 +1,66 @@
+// The interface every backend implements, and the factory that opens one. The runtime talks to
+// backends only through this header; adding a backend touches jit/ alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jit/ir/kernel_ir.hpp"
+#include "kiln/device.hpp"
+
+namespace kiln::jit {
+
+/// Runs work on the runtime's threads (the runtime's thread pool implements it).
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  /// Runs body(ctx, begin, end) over consecutive chunks covering [0, n), each at least `grain`
+  /// elements; all of it on the calling thread when n <= grain. Returns when every chunk is done.
+  virtual void parallel_for(int64_t n, int64_t grain,
+                            void (*body)(void* ctx, int64_t begin, int64_t end), void* ctx) = 0;
+};
+
+/// Compiled code of one kernel.
+struct Binary {
+  std::vector<uint8_t> code;  ///< relocatable object file (CPU)
+  std::string symbol;         ///< entry point
+};
+
+/// What a launch needs besides the kernel itself.
+struct LaunchArgs {
+  void* const* buffers = nullptr;   ///< outputs, then input buffers (ABI in kernel_ir.hpp)
+  const uint64_t* params = nullptr; ///< the parameter block
+  int64_t size = 0;                 ///< iteration size
+  int64_t grain = 0;                ///< fewest elements worth a thread of their own
+};
+
+/// Options every backend understands.
+struct BackendOptions {
+  std::string dump_dir;  ///< when set, write each kernel's LLVM IR and assembly there
+};
+
+/// One target: compiles kernel IR, loads the result, launches it.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// Short name ("cpu").
+  virtual std::string_view name() const = 0;
+  /// Everything about the target that changes generated code (CPU name and features, LLVM
+  /// version, code generation options). Part of every cache key.
+  virtual const std::string& target_id() const = 0;
+  /// Kernel IR to loadable code, with entry point `symbol`. Throws kiln::Error on failure.
+  virtual Binary compile(const ir::KernelIR& ir, const std::string& symbol) = 0;
+  /// Makes compiled code callable; returns the entry handle. Throws kiln::Error on failure.
+  virtual const void* load(const Binary& binary) = 0;
+  /// Runs a loaded kernel over [0, args.size); returns the OR of the error bits it raised.
+  virtual uint64_t launch(const void* entry, const LaunchArgs& args, Executor& exec) = 0;
+};
+
+/// Opens the backend that runs kernels on `device`. Throws kiln::Error when that device has
+/// no backend here.
+std::unique_ptr<Backend> make_backend(const Device& device, const BackendOptions& options);
+
+}  // namespace kiln::jit

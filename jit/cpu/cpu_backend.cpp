@@ -1,0 +1,123 @@
+#include "jit/cpu/cpu_backend.hpp"
+
+#include <fstream>
+#include <mutex>
+
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "jit/cpu/cpu_codegen.hpp"
+#include "jit/cpu/cpu_jit.hpp"
+#include "kiln/error.hpp"
+
+namespace kiln::jit {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, llvm::Error err) {
+  throw Error("[cpu backend] " + what + ": " + llvm::toString(std::move(err)));
+}
+
+// The signature every CPU kernel has (see build_cpu_module).
+using KernelFn = void (*)(void* const* buffers, const uint64_t* params, int64_t begin, int64_t end,
+                          uint64_t* status);
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(const BackendOptions& options) : options_(options) {
+    static std::once_flag llvm_ready;
+    std::call_once(llvm_ready, [] {
+      llvm::InitializeNativeTarget();
+      llvm::InitializeNativeTargetAsmPrinter();
+    });
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) fail("cannot describe the host CPU", jtmb.takeError());
+    jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
+    auto tm = jtmb->createTargetMachine();
+    if (!tm) fail("cannot create a target machine", tm.takeError());
+    tm_ = std::move(*tm);
+    const std::string features = jtmb->getFeatures().getString();
+    auto has = [&](const char* f) { return (features + ",").find(std::string("+") + f + ",") != std::string::npos; };
+    isa_.avx2 = has("avx2");
+    isa_.avx512 = has("avx512f");
+    target_id_ = tm_->getTargetTriple().str() + ";" + tm_->getTargetCPU().str() + ";" + features +
+                 ";llvm " LLVM_VERSION_STRING ";abi " + std::to_string(ir::kKernelAbiVersion) +
+                 ";opt O2";
+    auto jit = CpuJit::create();
+    if (!jit) fail("cannot start the JIT", jit.takeError());
+    jit_ = std::move(*jit);
+  }
+
+  std::string_view name() const override { return "cpu"; }
+  const std::string& target_id() const override { return target_id_; }
+
+  Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
+    std::lock_guard lock(compile_mutex_);  // one TargetMachine: compile one kernel at a time
+    llvm::LLVMContext context;
+    auto m = build_cpu_module(ir, symbol, context, *tm_, isa_);
+    optimize_cpu_module(*m, *tm_);
+    Binary out;
+    out.symbol = symbol;
+    out.code = emit_machine_code(*m, *tm_, /*assembly=*/false);
+    if (!options_.dump_dir.empty()) dump(ir, *m, symbol);
+    return out;
+  }
+
+  const void* load(const Binary& binary) override {
+    std::lock_guard lock(load_mutex_);
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
+        llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
+        binary.symbol);
+    if (auto err = jit_->add_object(std::move(buffer))) fail("cannot link kernel " + binary.symbol, std::move(err));
+    auto entry = jit_->lookup(binary.symbol);
+    if (!entry) fail("cannot find kernel " + binary.symbol, entry.takeError());
+    return *entry;
+  }
+
+  uint64_t launch(const void* entry, const LaunchArgs& args, Executor& exec) override {
+    struct Call {
+      KernelFn fn;
+      const LaunchArgs* args;
+      uint64_t status;
+    } call{reinterpret_cast<KernelFn>(const_cast<void*>(entry)), &args, 0};
+    exec.parallel_for(
+        args.size, args.grain,
+        [](void* ctx, int64_t begin, int64_t end) {
+          auto* c = static_cast<Call*>(ctx);
+          c->fn(c->args->buffers, c->args->params, begin, end, &c->status);
+        },
+        &call);
+    return call.status;
+  }
+
+ private:
+  // KILN_DUMP_DIR: the kernel IR, the optimised LLVM IR and the assembly, named by hash.
+  void dump(const ir::KernelIR& ir, llvm::Module& m, const std::string& symbol) {
+    const std::string base = options_.dump_dir + "/" + symbol.substr(symbol.find('_') + 1);
+    std::ofstream(base + ".kir") << ir::to_text(ir);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    m.print(os, nullptr);
+    std::ofstream(base + ".ll") << text;
+    const auto assembly = emit_machine_code(m, *tm_, /*assembly=*/true);
+    std::ofstream(base + ".s").write(reinterpret_cast<const char*>(assembly.data()),
+                                     static_cast<std::streamsize>(assembly.size()));
+  }
+
+  BackendOptions options_;
+  std::unique_ptr<llvm::TargetMachine> tm_;
+  VectorIsa isa_;
+  std::string target_id_;
+  std::unique_ptr<CpuJit> jit_;
+  std::mutex compile_mutex_, load_mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const BackendOptions& options) {
+  return std::make_unique<CpuBackend>(options);
+}
+
+}  // namespace kiln::jit

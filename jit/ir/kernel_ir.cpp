@@ -1,0 +1,224 @@
+#include "jit/ir/kernel_ir.hpp"
+
+#include <bit>
+#include <cstring>
+
+#include "graph/types.hpp"
+
+namespace kiln::ir {
+
+uint32_t KernelIR::num_input_buffers() const noexcept {
+  uint32_t n = 0;
+  for (const Access& a : accesses) n += a.is_buffer;
+  return n;
+}
+
+uint32_t KernelIR::stride_slot(uint32_t a) const noexcept {
+  uint32_t slot = num_params + rank;
+  for (uint32_t i = 0; i < a; ++i) slot += static_cast<uint32_t>(std::popcount(accesses[i].varying));
+  return slot;
+}
+
+uint32_t KernelIR::num_param_slots() const noexcept {
+  return stride_slot(static_cast<uint32_t>(accesses.size()));
+}
+
+uint32_t KernelIR::cost_per_element() const noexcept {
+  uint32_t c = 0;
+  for (const Instr& i : instrs) {
+    if (i.kind == InstrKind::Compute) c += graph::op_info(i.op).cost;
+    else if (i.kind == InstrKind::Load) c += 1;
+  }
+  return c + static_cast<uint32_t>(outputs.size());
+}
+
+namespace {
+constexpr uint32_t kMagic = 0x4b495231;  // "KIR1"
+
+struct Writer {
+  std::vector<uint8_t>& out;
+  void u8(uint8_t v) { out.push_back(v); }
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void u64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+};
+
+struct Reader {
+  const uint8_t* p;
+  const uint8_t* end;
+  bool ok = true;
+  uint64_t take(int bytes) {
+    if (end - p < bytes) {
+      ok = false;
+      return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+    p += bytes;
+    return v;
+  }
+  uint8_t u8() { return static_cast<uint8_t>(take(1)); }
+  uint32_t u32() { return static_cast<uint32_t>(take(4)); }
+  uint64_t u64() { return take(8); }
+};
+}  // namespace
+
+void serialize(const KernelIR& k, std::vector<uint8_t>& out) {
+  out.clear();
+  out.reserve(32 + k.accesses.size() * 8 + k.instrs.size() * 24 + k.outputs.size() * 8);
+  Writer w{out};
+  w.u32(kMagic);
+  w.u32(kKernelAbiVersion);
+  w.u8(k.rank);
+  w.u32(k.num_params);
+  w.u32(k.num_error_bits);
+  w.u32(static_cast<uint32_t>(k.accesses.size()));
+  w.u32(static_cast<uint32_t>(k.instrs.size()));
+  w.u32(static_cast<uint32_t>(k.outputs.size()));
+  for (const Access& a : k.accesses) {
+    w.u32(a.varying);
+    w.u8(static_cast<uint8_t>(a.inner));
+    w.u8(static_cast<uint8_t>(a.dtype));
+    w.u8(a.is_buffer);
+  }
+  for (const Instr& i : k.instrs) {
+    w.u8(static_cast<uint8_t>(i.kind));
+    w.u8(static_cast<uint8_t>(i.op));
+    w.u8(static_cast<uint8_t>(i.dtype));
+    w.u8(i.nargs);
+    for (int a = 0; a < i.nargs; ++a) w.u32(i.args[a]);
+    w.u64(i.imm);
+  }
+  for (const Output& o : k.outputs) {
+    w.u32(o.instr);
+    w.u8(static_cast<uint8_t>(o.dtype));
+  }
+}
+
+bool deserialize(const uint8_t* data, size_t size, KernelIR& k) {
+  Reader r{data, data + size};
+  if (r.u32() != kMagic || r.u32() != kKernelAbiVersion) return false;
+  k = KernelIR{};
+  k.rank = r.u8();
+  k.num_params = r.u32();
+  k.num_error_bits = r.u32();
+  const uint32_t na = r.u32(), ni = r.u32(), no = r.u32();
+  if (!r.ok || na > size || ni > size || no > size) return false;
+  k.accesses.resize(na);
+  for (Access& a : k.accesses) {
+    a.varying = r.u32();
+    a.inner = static_cast<Inner>(r.u8());
+    a.dtype = static_cast<DType>(r.u8());
+    a.is_buffer = r.u8();
+  }
+  k.instrs.resize(ni);
+  for (Instr& i : k.instrs) {
+    i.kind = static_cast<InstrKind>(r.u8());
+    i.op = static_cast<graph::Op>(r.u8());
+    i.dtype = static_cast<DType>(r.u8());
+    i.nargs = r.u8();
+    if (i.nargs > 3) return false;
+    for (int a = 0; a < i.nargs; ++a) i.args[a] = r.u32();
+    i.imm = r.u64();
+  }
+  k.outputs.resize(no);
+  for (Output& o : k.outputs) {
+    o.instr = r.u32();
+    o.dtype = static_cast<DType>(r.u8());
+  }
+  return r.ok && r.p == r.end && validate(k).empty();
+}
+
+std::string to_text(const KernelIR& k) {
+  std::string s = "kernel rank=" + std::to_string(k.rank) + " params=" + std::to_string(k.num_params) +
+                  " error_bits=" + std::to_string(k.num_error_bits) + "\n";
+  static constexpr const char* kInner[] = {"none", "unit", "strided"};
+  for (size_t a = 0; a < k.accesses.size(); ++a) {
+    const Access& x = k.accesses[a];
+    s += "  access " + std::to_string(a) + (x.is_buffer ? " buffer " : " index ") +
+         std::string(dtype_name(x.dtype)) + " varying=0x" + std::to_string(x.varying) +
+         " inner=" + kInner[static_cast<int>(x.inner)] + "\n";
+  }
+  for (size_t n = 0; n < k.instrs.size(); ++n) {
+    const Instr& i = k.instrs[n];
+    s += "  %" + std::to_string(n) + " = ";
+    switch (i.kind) {
+      case InstrKind::Compute: s += std::string(graph::op_info(i.op).fn); break;
+      case InstrKind::Load: s += "load @" + std::to_string(i.imm); break;
+      case InstrKind::Index: s += "index @" + std::to_string(i.imm); break;
+      case InstrKind::Param: s += "param $" + std::to_string(i.imm); break;
+      case InstrKind::Const: s += "const " + std::to_string(static_cast<int64_t>(i.imm)); break;
+    }
+    s += " " + std::string(dtype_name(i.dtype));
+    for (int a = 0; a < i.nargs; ++a) s += " %" + std::to_string(i.args[a]);
+    if (i.kind == InstrKind::Compute && i.imm) s += " !error" + std::to_string(i.imm - 1);
+    s += "\n";
+  }
+  for (const Output& o : k.outputs) s += "  store %" + std::to_string(o.instr) + "\n";
+  return s;
+}
+
+std::string validate(const KernelIR& k) {
+  if (k.rank < 1 || k.rank > 32) return "bad rank";
+  for (const Access& a : k.accesses) {
+    if (a.varying >> k.rank) return "access varies along a dimension past the rank";
+    if (static_cast<int>(a.dtype) >= kNumDTypes) return "bad access dtype";
+    if (a.inner > Inner::Strided) return "bad inner stride kind";
+    const bool inner_varies = (a.varying >> (k.rank - 1)) & 1;
+    if (inner_varies != (a.inner != Inner::None)) return "inner stride kind disagrees with varying";
+  }
+  for (size_t n = 0; n < k.instrs.size(); ++n) {
+    const Instr& i = k.instrs[n];
+    if (static_cast<int>(i.dtype) >= kNumDTypes) return "bad dtype at %" + std::to_string(n);
+    if (i.nargs > 3) return "bad operand count";
+    for (int a = 0; a < i.nargs; ++a)
+      if (i.args[a] >= n) return "operand does not precede its user at %" + std::to_string(n);
+    switch (i.kind) {
+      case InstrKind::Compute: {
+        if (static_cast<int>(i.op) >= graph::kNumOps || graph::is_leaf(i.op))
+          return "bad op at %" + std::to_string(n);
+        if (i.nargs != graph::op_info(i.op).arity) return "arity mismatch at %" + std::to_string(n);
+        if (i.imm > k.num_error_bits) return "error bit out of range";
+        const auto rule = graph::op_info(i.op).rule;
+        const DType first = k.instrs[i.args[0]].dtype;
+        bool types_ok = true;
+        if (rule == graph::TypeRule::Cast) break;
+        if (rule == graph::TypeRule::Where) {
+          types_ok = first == DType::bool_ && k.instrs[i.args[1]].dtype == i.dtype &&
+                     k.instrs[i.args[2]].dtype == i.dtype;
+        } else {
+          const bool bool_result = rule == graph::TypeRule::Compare ||
+                                   rule == graph::TypeRule::Predicate ||
+                                   rule == graph::TypeRule::Logical;
+          types_ok = bool_result ? i.dtype == DType::bool_ : first == i.dtype;
+          for (int a = 1; a < i.nargs; ++a) types_ok &= k.instrs[i.args[a]].dtype == first;
+        }
+        if (!types_ok) return "operand dtypes disagree at %" + std::to_string(n);
+        break;
+      }
+      case InstrKind::Load:
+        if (i.imm >= k.accesses.size() || !k.accesses[i.imm].is_buffer ||
+            k.accesses[i.imm].dtype != i.dtype)
+          return "bad load at %" + std::to_string(n);
+        break;
+      case InstrKind::Index:
+        if (i.imm >= k.accesses.size() || k.accesses[i.imm].is_buffer || i.dtype != DType::int64)
+          return "bad index at %" + std::to_string(n);
+        break;
+      case InstrKind::Param:
+        if (i.imm >= k.num_params) return "param slot out of range";
+        break;
+      case InstrKind::Const: break;
+      default: return "bad instruction kind";
+    }
+  }
+  if (k.outputs.empty()) return "no outputs";
+  for (const Output& o : k.outputs)
+    if (o.instr >= k.instrs.size() || k.instrs[o.instr].dtype != o.dtype) return "bad output";
+  return {};
+}
+
+}  // namespace kiln::ir

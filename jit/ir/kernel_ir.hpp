@@ -1,0 +1,110 @@
+// Kernel IR: the backend-neutral description of one fused kernel. Small, typed and canonical:
+// it holds structure only (ops, dtypes, rank, which dimensions each input varies along), never
+// sizes, addresses or scalar values, which arrive as parameters at launch. It is what is hashed
+// into the cache key, stored next to compiled code, and lowered by every backend.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/op.hpp"
+#include "kiln/dtype.hpp"
+
+namespace kiln::ir {
+
+/// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
+/// cached binaries of an older kiln are never used.
+inline constexpr uint32_t kKernelAbiVersion = 1;
+
+/// The kinds of instruction.
+enum class InstrKind : uint8_t {
+  Compute,  ///< an elementwise graph op (op), operands in args
+  Load,     ///< element of input buffer access `imm` at the current position
+  Index,    ///< int64 element index of access `imm` at the current position (index expressions)
+  Param,    ///< scalar parameter slot `imm`, of dtype `dtype`
+  Const,    ///< structural constant: `imm` holds to_bits of the value in `dtype`
+};
+
+/// One SSA instruction. Operands are indices of earlier instructions. Fixed size, no padding,
+/// so a vector of them hashes and serialises as plain bytes.
+struct Instr {
+  InstrKind kind = InstrKind::Compute;  ///< what it is
+  graph::Op op = graph::Op::Data;       ///< for Compute: the op
+  DType dtype = DType::float32;         ///< result dtype
+  uint8_t nargs = 0;                    ///< operand count
+  uint32_t args[3] = {0, 0, 0};         ///< operand instruction indices
+  uint64_t imm = 0;                     ///< access slot, param slot, constant bits, or for a
+                                        ///< Compute that may fail: error bit + 1 (0 = none)
+};
+static_assert(sizeof(Instr) == 24, "Instr must stay packed: it is hashed as bytes");
+
+/// How an access's innermost stride behaves (the vectorizer cares).
+enum class Inner : uint8_t {
+  None,     ///< does not vary along the innermost dimension (a broadcast: one value per row)
+  Unit,     ///< consecutive elements (stride 1)
+  Strided,  ///< a runtime stride
+};
+
+/// One way of addressing elements: an input buffer (Load) or an index expression (Index).
+/// The element offset at iteration position (i_0, ..., i_{rank-1}) is the sum over the varying
+/// dimensions d of i_d * stride_d, with strides passed as parameters.
+struct Access {
+  uint32_t varying = 0;         ///< bit d set: the offset depends on iteration dimension d
+  Inner inner = Inner::None;    ///< innermost dimension's stride kind
+  DType dtype = DType::float32; ///< element type (buffers)
+  uint8_t is_buffer = 0;        ///< 1: reads memory (Load); 0: index only (Index)
+  uint8_t pad = 0;
+};
+static_assert(sizeof(Access) == 8);
+
+/// One result: an instruction whose value is stored, contiguously, to an output buffer.
+struct Output {
+  uint32_t instr = 0;           ///< instruction index
+  DType dtype = DType::float32; ///< stored dtype (== the instruction's dtype)
+  uint8_t pad[3] = {0, 0, 0};
+};
+static_assert(sizeof(Output) == 8);
+
+/// A fused elementwise kernel over a `rank`-dimensional iteration space (collapsed: adjacent
+/// dimensions that every access walks contiguously are merged, so most kernels are rank 1).
+///
+/// Launch ABI (every backend): buffers = [outputs..., buffer accesses in order...];
+/// params (64-bit slots) = [scalar params (num_params)..., dims (rank)..., then for each access
+/// in order, one stride per varying dimension, outermost first]. The kernel computes the flat
+/// output positions [begin, end) and ORs error bits into a status word.
+struct KernelIR {
+  uint8_t rank = 1;               ///< iteration rank, >= 1
+  uint32_t num_params = 0;        ///< scalar parameter slots
+  uint32_t num_error_bits = 0;    ///< distinct run-time error sources
+  std::vector<Access> accesses;   ///< addressing patterns
+  std::vector<Instr> instrs;      ///< SSA body, evaluated per element
+  std::vector<Output> outputs;    ///< stored results
+
+  /// Number of accesses that read a buffer.
+  uint32_t num_input_buffers() const noexcept;
+  /// Index of the first dims slot in the param block.
+  uint32_t dims_slot() const noexcept { return num_params; }
+  /// Index of access `a`'s first stride slot in the param block.
+  uint32_t stride_slot(uint32_t a) const noexcept;
+  /// Total param slots.
+  uint32_t num_param_slots() const noexcept;
+  /// Sum of the ops' per-element costs (threading heuristic).
+  uint32_t cost_per_element() const noexcept;
+};
+
+/// Canonical byte serialisation (little-endian, fixed widths, versioned). Equal IR gives equal
+/// bytes in every process; this is what the cache key hashes and what disk entries store.
+void serialize(const KernelIR& k, std::vector<uint8_t>& out);
+
+/// Parses serialize()'s bytes; returns false on any malformed input.
+bool deserialize(const uint8_t* data, size_t size, KernelIR& out);
+
+/// A readable listing for logs and tests.
+std::string to_text(const KernelIR& k);
+
+/// Checks that the IR is well formed (operands precede users, dtypes agree, slots in range).
+/// Returns an empty string when it is, else what is wrong.
+std::string validate(const KernelIR& k);
+
+}  // namespace kiln::ir

@@ -1,0 +1,229 @@
+#include "api/apply.hpp"
+
+#include <limits>
+#include <string>
+
+#include "graph/payload.hpp"
+#include "graph/scalar_math.hpp"
+#include "graph/types.hpp"
+
+namespace kiln::detail {
+
+using graph::Dims;
+using graph::Node;
+using graph::Op;
+using graph::SourceLoc;
+
+namespace {
+
+graph::Kind scalar_kind(const Scalar& s) {
+  switch (s.kind) {
+    case Scalar::Kind::bool_: return graph::Kind::bool_;
+    case Scalar::Kind::int_: return graph::Kind::integer;
+    case Scalar::Kind::float_: return graph::Kind::floating;
+  }
+  return graph::Kind::floating;
+}
+
+std::string dtype_list(std::initializer_list<const Operand*> ops, bool skip_first) {
+  std::string s;
+  bool first = true;
+  for (const Operand* o : ops) {
+    if (skip_first) {
+      skip_first = false;
+      continue;
+    }
+    if (!first) s += " and ";
+    first = false;
+    if (o->is_array()) s += dtype_name(o->array().dtype());
+    else s += o->scalar().kind == Scalar::Kind::float_ ? "a C++ float" :
+              o->scalar().kind == Scalar::Kind::int_ ? "a C++ integer" : "a C++ bool";
+  }
+  return s;
+}
+
+// numpy broadcasting: align at the right; each extent must match or be 1.
+bool broadcast_into(Dims& acc, const Dims& s) {
+  if (s.rank() > acc.rank()) {
+    Dims wider;
+    wider.resize(s.rank(), 1);
+    for (int d = 0; d < acc.rank(); ++d) wider[s.rank() - acc.rank() + d] = acc[d];
+    acc = wider;
+  }
+  for (int d = 1; d <= s.rank(); ++d) {
+    int64_t& a = acc[acc.rank() - d];
+    const int64_t b = s[s.rank() - d];
+    if (a == b || b == 1) continue;
+    if (a != 1) return false;
+    a = b;
+  }
+  return true;
+}
+
+Node* scalar_node(const Scalar& s, DType dtype, std::string_view fn, SourceLoc loc) {
+  graph::NodeDesc d;
+  d.op = Op::Full;
+  d.dtype = dtype;
+  d.payload.v[0] = scalar_bits(s, dtype, fn, loc);
+  d.loc = loc;
+  return context().tracer().record(d);
+}
+
+// Drops the handle references taken on temporary operand nodes once the user node holds them.
+struct Temporaries {
+  graph::Tracer& tracer;
+  Node* nodes[3] = {};
+  int count = 0;
+  ~Temporaries() {
+    for (int i = 0; i < count; ++i) tracer.drop_handle(nodes[i]);
+  }
+  Node* keep(Node* n) { return nodes[count++] = n; }
+};
+
+}  // namespace
+
+Node* node_of(const Array& a, std::string_view fn, SourceLoc loc) {
+  if (!a.valid())
+    graph::throw_error(fn, "got an empty Array handle (default-constructed or moved from)", loc);
+  return a.node();
+}
+
+Dims checked_shape(const Shape& shape, std::string_view fn, SourceLoc loc) {
+  if (shape.size() > static_cast<size_t>(graph::kMaxDims))
+    graph::throw_error(fn, "shape " + graph::shape_string(shape) + " has " +
+                               std::to_string(shape.size()) + " dimensions; kiln supports at most " +
+                               std::to_string(graph::kMaxDims), loc);
+  int64_t size = 1;
+  for (int64_t e : shape) {
+    if (e < 0)
+      graph::throw_error(fn, "negative dimension " + std::to_string(e) + " in shape " +
+                                 graph::shape_string(shape), loc);
+    if (e != 0 && size > (int64_t{1} << 62) / e)
+      graph::throw_error(fn, "shape " + graph::shape_string(shape) + " has too many elements", loc);
+    size *= e;
+  }
+  return Dims(shape);
+}
+
+uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLoc loc) {
+  using graph::to_bits;
+  if (s.unsigned_overflow)
+    graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds", loc);
+  if (s.kind == Scalar::Kind::float_) {
+    return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(s.f)); });
+  }
+  const int64_t v = s.i;
+  if (dtype == DType::int32 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()))
+    graph::throw_error(fn, "the integer " + std::to_string(v) +
+                               " does not fit int32, the dtype of this operation (a C++ integer "
+                               "takes the array's integer type, as in numpy's NEP 50); convert "
+                               "the array with astype(kiln::int64) first", loc);
+  return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(v)); });
+}
+
+namespace {
+// Records n converted to dtype; returns the new node with one handle reference.
+Node* record_cast(Node* n, DType dtype, SourceLoc loc) {
+  graph::NodeDesc d;
+  d.op = Op::Cast;
+  d.dtype = dtype;
+  d.nargs = 1;
+  d.args[0] = n;
+  d.shape = n->shape;
+  d.loc = loc;
+  return context().tracer().record(d);
+}
+}  // namespace
+
+Array cast(const Array& a, DType dtype, SourceLoc loc) {
+  Node* n = node_of(a, "astype", loc);
+  if (n->dtype == dtype) return a;
+  return Array(record_cast(n, dtype, loc));
+}
+
+Array record_leaf(Op op, DType dtype, const Dims& shape, const graph::Payload& payload, SourceLoc loc) {
+  graph::NodeDesc d;
+  d.op = op;
+  d.dtype = dtype;
+  d.shape = shape;
+  d.payload = payload;
+  d.loc = loc;
+  return Array(context().tracer().record(d));
+}
+
+Array apply(Op op, std::initializer_list<const Operand*> operands) {
+  const graph::OpInfo& info = graph::op_info(op);
+  const SourceLoc loc = to_loc((*operands.begin())->loc());
+  const std::string_view fn = info.fn;
+  const bool is_where = op == Op::Where;
+
+  // Types: numpy's result_type over the value operands (where's condition does not take part).
+  graph::OperandType types[3];
+  int ntypes = 0;
+  bool wide_int_scalar = false;
+  int k = 0;
+  for (const Operand* o : operands) {
+    if (o->is_array()) node_of(o->array(), fn, loc);
+    else if (o->scalar().unsigned_overflow)
+      graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds", loc);
+    if (is_where && k++ == 0) continue;
+    if (o->is_array()) {
+      types[ntypes++] = {o->array().dtype(), false};
+    } else {
+      types[ntypes++] = {graph::default_dtype(scalar_kind(o->scalar())), true};
+      const int64_t v = o->scalar().i;
+      wide_int_scalar |= o->scalar().kind == Scalar::Kind::int_ &&
+                         (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
+    }
+  }
+  DType common = graph::result_type({types, static_cast<size_t>(ntypes)});
+  // A comparison with a C++ integer beyond int32 is exact in int64 (as NumPy 2 does).
+  if (info.rule == graph::TypeRule::Compare && common == DType::int32 && wide_int_scalar)
+    common = DType::int64;
+  graph::OpTypes t;
+  std::string_view why;
+  if (!graph::op_types(op, common, t, why))
+    graph::throw_error(fn, "operands " + dtype_list(operands, is_where) + ": " + std::string(why), loc);
+  if (op == Op::Power && is_integer(t.compute)) {
+    const Operand& e = **std::next(operands.begin());
+    if (!e.is_array() && e.scalar().kind != Scalar::Kind::float_ && e.scalar().i < 0)
+      graph::throw_error(fn, "integers to negative integer powers are not allowed", loc);
+  }
+
+  // Shape: numpy broadcasting.
+  Dims shape;
+  for (const Operand* o : operands) {
+    if (!o->is_array()) continue;
+    if (!broadcast_into(shape, o->array().node()->shape)) {
+      std::string shapes;
+      for (const Operand* p : operands) {
+        if (!p->is_array()) continue;
+        if (!shapes.empty()) shapes += " and ";
+        shapes += graph::to_string(p->array().node()->shape);
+      }
+      graph::throw_error(fn, "shapes " + shapes + " cannot be broadcast together", loc);
+    }
+  }
+
+  // Operands converted to the compute dtype (scalars become 0-d full nodes).
+  Temporaries temps{context().tracer()};
+  graph::NodeDesc d;
+  d.op = op;
+  d.dtype = t.result;
+  d.shape = shape;
+  d.loc = loc;
+  for (const Operand* o : operands) {
+    const DType want = (is_where && d.nargs == 0) ? DType::bool_ : t.compute;
+    Node* n;
+    if (o->is_array()) {
+      n = o->array().node();
+      if (n->dtype != want) n = temps.keep(record_cast(n, want, loc));
+    } else {
+      n = temps.keep(scalar_node(o->scalar(), want, fn, loc));
+    }
+    d.args[d.nargs++] = n;
+  }
+  return Array(context().tracer().record(d));
+}
+
+}  // namespace kiln::detail

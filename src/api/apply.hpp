@@ -1,0 +1,45 @@
+// The bridge from the public API to the trace: checks arguments, applies numpy's promotion and
+// broadcasting, and records nodes. Every user mistake is thrown here, at the call.
+#pragma once
+
+#include <initializer_list>
+#include <source_location>
+#include <string_view>
+
+#include "graph/errors.hpp"
+#include "graph/node.hpp"
+#include "kiln/array.hpp"
+#include "runtime/context.hpp"
+
+namespace kiln::detail {
+
+/// The user's call site in the form nodes keep.
+inline graph::SourceLoc to_loc(const std::source_location& l) noexcept {
+  return {l.file_name(), l.line()};
+}
+
+/// The process's context.
+inline runtime::Context& context() { return runtime::Context::get(); }
+
+/// The node of a valid array; an empty handle is an error naming `fn`.
+graph::Node* node_of(const Array& a, std::string_view fn, graph::SourceLoc loc);
+
+/// A public Shape checked for use as an array shape (rank, negative extents, size overflow).
+graph::Dims checked_shape(const Shape& shape, std::string_view fn, graph::SourceLoc loc);
+
+/// Records `op` on `operands` (arrays or weak scalars) with numpy's NEP 50 promotion and
+/// broadcasting. The call site is the first operand's.
+Array apply(graph::Op op, std::initializer_list<const Operand*> operands);
+
+/// `a` converted to `dtype` (returns `a` itself when the dtype already matches).
+Array cast(const Array& a, DType dtype, graph::SourceLoc loc);
+
+/// Records a leaf node (creation functions).
+Array record_leaf(graph::Op op, DType dtype, const graph::Dims& shape, const graph::Payload& payload,
+                  graph::SourceLoc loc);
+
+/// The bits of `s` converted to `dtype` as a weak scalar would be; an integer that does not fit
+/// an integer dtype is an error naming `fn`.
+uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, graph::SourceLoc loc);
+
+}  // namespace kiln::detail

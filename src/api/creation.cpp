@@ -1,0 +1,179 @@
+#include "kiln/creation.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "api/apply.hpp"
+#include "graph/payload.hpp"
+#include "graph/scalar_math.hpp"
+
+namespace kiln {
+
+using detail::checked_shape;
+using detail::context;
+using detail::record_leaf;
+using detail::to_loc;
+using graph::Op;
+using graph::SourceLoc;
+
+namespace detail {
+
+Array array_from_host(const void* data, DType dtype, const Shape& shape, int64_t count,
+                      const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  const char* fn = count < 0 ? "from_blob" : "array";
+  const graph::Dims dims = checked_shape(shape, fn, loc);
+  const int64_t n = dims.size();
+  if (count >= 0 && count != n)
+    graph::throw_error(fn, std::to_string(count) + " values do not fill shape " +
+                               graph::shape_string(shape) + " (" + std::to_string(n) + " elements)",
+                       loc);
+  if (n > 0 && !data) graph::throw_error(fn, "got a null pointer", loc);
+  const size_t bytes = static_cast<size_t>(n) * itemsize(dtype);
+  auto buffer = context().host_pool().allocate(bytes);
+  if (dtype == bool_) {  // store canonical 0/1 whatever bytes the caller used for true
+    const auto* src = static_cast<const unsigned char*>(data);
+    auto* dst = static_cast<unsigned char*>(buffer->data);
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i] != 0;
+  } else if (bytes) {
+    std::memcpy(buffer->data, data, bytes);
+  }
+  return Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc));
+}
+
+Array wrap_host(void* data, DType dtype, const Shape& shape, const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  const graph::Dims dims = checked_shape(shape, "wrap", loc);
+  if (dims.size() > 0 && !data) graph::throw_error("wrap", "got a null pointer", loc);
+  if (reinterpret_cast<uintptr_t>(data) % itemsize(dtype) != 0)
+    graph::throw_error("wrap", "the pointer is not aligned to its element size", loc);
+  auto buffer = std::make_shared<graph::Buffer>(
+      graph::Buffer{data, static_cast<size_t>(dims.size()) * itemsize(dtype), true});
+  return Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc));
+}
+
+Array full_impl(const Shape& shape, const Scalar& value, DType dtype, const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  const graph::Dims dims = checked_shape(shape, "full", loc);
+  if (value.kind == Scalar::Kind::float_ && is_integer(dtype)) {
+    // nan, inf and out-of-range values have no integer; numpy 2 refuses them here too.
+    const double limit = dtype == int32 ? 2147483648.0 : 9223372036854775808.0;
+    if (!(value.f >= -limit && value.f < limit))
+      graph::throw_error("full", "the value " + std::to_string(value.f) + " cannot be converted to " +
+                                     std::string(dtype_name(dtype)), loc);
+  }
+  graph::Payload p;
+  p.v[0] = scalar_bits(value, dtype, "full", loc);
+  return record_leaf(Op::Full, dtype, dims, p, loc);
+}
+
+Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
+                  std::optional<DType> dtype, const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  for (const Scalar* s : {&start, &stop, &step})
+    if (s->unsigned_overflow) graph::throw_error("arange", "an argument is above INT64_MAX", loc);
+  const bool any_float = start.kind == Scalar::Kind::float_ || stop.kind == Scalar::Kind::float_ ||
+                         step.kind == Scalar::Kind::float_;
+  const DType t = dtype.value_or(any_float ? float64 : int64);
+  if (t == bool_) graph::throw_error("arange", "dtype bool is not supported", loc);
+  auto as_double = [](const Scalar& s) { return s.kind == Scalar::Kind::float_ ? s.f : double(s.i); };
+
+  // numpy: length = ceil((stop - start) / step), then value(i) = start + i*delta with
+  // delta = T(start + step) - T(start) computed in the dtype.
+  int64_t length = 0;
+  if (!any_float) {
+    if (step.i == 0) graph::throw_error("arange", "step must not be zero", loc);
+    const __int128 span = static_cast<__int128>(stop.i) - start.i;
+    __int128 q = span / step.i;
+    if (q * step.i != span && ((span > 0) == (step.i > 0))) ++q;  // ceiling
+    if (q > (int64_t{1} << 62)) graph::throw_error("arange", "the range has too many elements", loc);
+    length = q > 0 ? static_cast<int64_t>(q) : 0;
+  } else {
+    const double st = as_double(step);
+    if (st == 0) graph::throw_error("arange", "step must not be zero", loc);
+    const double len = std::ceil((as_double(stop) - as_double(start)) / st);
+    if (std::isnan(len)) graph::throw_error("arange", "arguments give a nan length", loc);
+    if (len > static_cast<double>(int64_t{1} << 62))
+      graph::throw_error("arange", "the range has too many elements", loc);
+    length = len > 0 ? static_cast<int64_t>(len) : 0;
+  }
+  graph::Payload p;
+  graph::visit_dtype(t, [&]<class T>() {
+    T first, second;
+    if (any_float) {
+      first = graph::ref::cast<T>(as_double(start));
+      second = graph::ref::cast<T>(as_double(start) + as_double(step));
+    } else {
+      first = graph::ref::cast<T>(start.i);
+      second = graph::ref::cast<T>(start.i + step.i);
+    }
+    T delta;
+    if constexpr (graph::ref::is_int_v<T>) delta = graph::ref::wrap_sub(second, first);
+    else delta = second - first;
+    p.v[0] = graph::to_bits<T>(first);
+    p.v[1] = graph::to_bits<T>(delta);
+  });
+  return record_leaf(Op::Arange, t, graph::Dims{length}, p, loc);
+}
+
+Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType dtype,
+                    bool endpoint, const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  if (num < 0) graph::throw_error("linspace", "num must be non-negative, got " + std::to_string(num), loc);
+  auto as_double = [](const Scalar& s) { return s.kind == Scalar::Kind::float_ ? s.f : double(s.i); };
+  const double a = as_double(start), b = as_double(stop);
+  graph::LinspaceTail tail{num, endpoint, false};
+  const double delta = b - a;
+  double mult = delta;  // numpy multiplies by delta when there is no step (num <= 1)
+  if (tail.div() > 0) {
+    const double step = delta / static_cast<double>(tail.div());
+    // numpy divides first when the step underflows to zero (a nonzero delta over a huge num).
+    tail.tiny_step = step == 0 && delta != 0;
+    mult = tail.tiny_step ? delta : step;
+  }
+  graph::Payload p;
+  p.v[0] = graph::to_bits(a);
+  p.v[1] = graph::to_bits(mult);
+  p.v[2] = graph::to_bits(b);
+  p.v[3] = tail.pack();
+  return record_leaf(Op::Linspace, dtype, graph::Dims{num}, p, loc);
+}
+
+}  // namespace detail
+
+Array zeros(const Shape& shape, DType dtype, std::source_location loc) {
+  return detail::full_impl(shape, Scalar::of(0), dtype, loc);
+}
+
+Array ones(const Shape& shape, DType dtype, std::source_location loc) {
+  return detail::full_impl(shape, Scalar::of(1), dtype, loc);
+}
+
+Array zeros_like(const Array& a, std::source_location loc) {
+  detail::node_of(a, "zeros_like", to_loc(loc));
+  return zeros(a.shape(), a.dtype(), loc);
+}
+Array zeros_like(const Array& a, DType dtype, std::source_location loc) {
+  detail::node_of(a, "zeros_like", to_loc(loc));
+  return zeros(a.shape(), dtype, loc);
+}
+Array ones_like(const Array& a, std::source_location loc) {
+  detail::node_of(a, "ones_like", to_loc(loc));
+  return ones(a.shape(), a.dtype(), loc);
+}
+Array ones_like(const Array& a, DType dtype, std::source_location loc) {
+  detail::node_of(a, "ones_like", to_loc(loc));
+  return ones(a.shape(), dtype, loc);
+}
+
+Array eye(int64_t n, DType dtype, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (n < 0) graph::throw_error("eye", "n must be non-negative, got " + std::to_string(n), loc);
+  const graph::Dims dims = checked_shape({n, n}, "eye", loc);
+  graph::Payload p;
+  p.v[0] = static_cast<uint64_t>(n + 1);
+  return record_leaf(Op::Eye, dtype, dims, p, loc);
+}
+
+}  // namespace kiln

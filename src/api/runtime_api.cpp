@@ -1,0 +1,49 @@
+// Sync points, statistics and graph dumps.
+#include "kiln/runtime.hpp"
+
+#include <fstream>
+
+#include "api/apply.hpp"
+#include "graph/graph.hpp"
+
+namespace kiln {
+
+using detail::context;
+using detail::to_loc;
+
+namespace {
+void eval_nodes(const Array* begin, const Array* end, const std::source_location& loc) {
+  std::vector<graph::Node*> nodes;
+  nodes.reserve(static_cast<size_t>(end - begin));
+  for (const Array* a = begin; a != end; ++a) nodes.push_back(detail::node_of(*a, "eval", to_loc(loc)));
+  context().evaluate(nodes);
+}
+}  // namespace
+
+void eval(std::initializer_list<Array> arrays, std::source_location loc) {
+  eval_nodes(arrays.begin(), arrays.end(), loc);
+}
+
+void eval(const std::vector<Array>& arrays, std::source_location loc) {
+  eval_nodes(arrays.data(), arrays.data() + arrays.size(), loc);
+}
+
+void sync(std::source_location) { context().evaluate_all(); }
+
+Stats stats() { return context().stats(); }
+
+void reset_stats() { context().reset_stats(); }
+
+void dump(const Array& a, const std::string& path, std::source_location loc) {
+  graph::Node* n = detail::node_of(a, "dump", to_loc(loc));
+  std::string dot;
+  {
+    std::lock_guard lock(context().tracer().mutex());
+    dot = graph::to_dot(graph::capture(context().tracer(), {&n, 1}));
+  }
+  std::ofstream out(path);
+  out << dot;
+  if (!out) graph::throw_error("dump", "cannot write '" + path + "'", to_loc(loc));
+}
+
+}  // namespace kiln

@@ -1,0 +1,37 @@
+#include "graph/errors.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "kiln/error.hpp"
+
+namespace kiln::graph {
+
+std::string error_text(std::string_view fn, std::string_view what, SourceLoc loc) {
+  std::string s;
+  s.reserve(fn.size() + what.size() + 64);
+  s += '[';
+  s += fn;
+  s += "] ";
+  s += what;
+  if (loc.line != 0) {
+    s += " (at ";
+    s += loc.file;
+    s += ':';
+    s += std::to_string(loc.line);
+    s += ')';
+  }
+  return s;
+}
+
+void throw_error(std::string_view fn, std::string_view what, SourceLoc loc) {
+  throw Error(error_text(fn, what, loc));
+}
+
+void internal_error(const char* file, int line, std::string_view what) {
+  std::fprintf(stderr, "kiln internal error at %s:%d: %.*s\nPlease report this with the program "
+               "that triggered it.\n", file, line, static_cast<int>(what.size()), what.data());
+  std::abort();
+}
+
+}  // namespace kiln::graph

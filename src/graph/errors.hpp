@@ -1,0 +1,27 @@
+// The two error channels: kiln::Error for user mistakes (with the user's call site), and an
+// internal check that aborts with context when one of kiln's own invariants is broken.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "graph/node.hpp"
+
+namespace kiln::graph {
+
+/// "[fn] what (at file:line)".
+std::string error_text(std::string_view fn, std::string_view what, SourceLoc loc);
+
+/// Throws kiln::Error with error_text(fn, what, loc).
+[[noreturn]] void throw_error(std::string_view fn, std::string_view what, SourceLoc loc);
+
+/// Reports a broken internal invariant on stderr and aborts. Never used for user input.
+[[noreturn]] void internal_error(const char* file, int line, std::string_view what);
+
+}  // namespace kiln::graph
+
+/// Checks an internal invariant (kept in release builds: a wrong answer is worse than a stop).
+#define KILN_CHECK(cond, what)                                                   \
+  do {                                                                           \
+    if (!(cond)) ::kiln::graph::internal_error(__FILE__, __LINE__, (what));     \
+  } while (0)

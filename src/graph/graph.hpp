@@ -1,0 +1,54 @@
+// Graph: a flat, topologically ordered copy of the pending part of the trace, made at each sync.
+// Passes rewrite it in place and the scheduler cuts it into kernels; the traced nodes themselves
+// are never rewritten, so handles the user holds keep their meaning. Results are matched to the
+// sync's targets by position in `outputs`.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "graph/node.hpp"
+
+namespace kiln::graph {
+
+/// One node of a Graph. Operands are indices of earlier nodes.
+struct GNode {
+  Op op = Op::Data;               ///< Data for every evaluated input
+  DType dtype = DType::float32;   ///< result dtype
+  uint8_t nargs = 0;              ///< operand count
+  int32_t args[3] = {-1, -1, -1}; ///< operand indices (< this node's index)
+  Dims shape;                     ///< result shape
+  Payload payload;                ///< op-specific values
+  SourceLoc loc;                  ///< call site
+  std::shared_ptr<Buffer> buffer; ///< data of a Data node
+};
+
+/// A pending computation: nodes in topological order and the indices of the wanted results.
+struct Graph {
+  std::vector<GNode> nodes;     ///< operands always precede their users
+  std::vector<int32_t> outputs; ///< results to produce, in the order asked for
+
+  /// Appends a node and returns its index.
+  int32_t add(GNode n) {
+    nodes.push_back(std::move(n));
+    return static_cast<int32_t>(nodes.size() - 1);
+  }
+};
+
+/// Flattens the pending graph behind `targets` (each must be live). Evaluated nodes become Data
+/// leaves. The order is a depth-first post-order from the targets in the order given, so the
+/// same program always gives the same graph. Requires the tracer's lock.
+Graph capture(Tracer& tracer, std::span<Node* const> targets);
+
+/// A readable listing, one node per line ("%3 = add f32 (4,5) %1 %2").
+std::string to_text(const Graph& g);
+
+/// Graphviz dot text of the graph.
+std::string to_dot(const Graph& g);
+
+/// Checks invariants (operand order, arity, shapes broadcast); aborts with context if broken.
+void verify(const Graph& g);
+
+}  // namespace kiln::graph

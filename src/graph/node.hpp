@@ -1,0 +1,73 @@
+// Node: one recorded operation in the trace, and the storage an evaluated node holds.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "graph/dims.hpp"
+#include "graph/op.hpp"
+#include "kiln/dtype.hpp"
+
+namespace kiln::graph {
+
+class Tracer;
+
+/// The user's call site of a recorded operation (file:line), for errors and logs.
+struct SourceLoc {
+  const char* file = "";  ///< static string from std::source_location
+  uint32_t line = 0;      ///< 1-based line
+};
+
+/// Op-specific values, as raw bits: a full value, arange's start and step, ... Scalar values
+/// live here and become kernel parameters, never constants in generated code.
+struct Payload {
+  std::array<uint64_t, 4> v{};  ///< meaning depends on the op (see payload.hpp)
+  friend bool operator==(const Payload&, const Payload&) = default;
+};
+
+/// Memory of an evaluated array. The allocator that made it frees it through the deleter of the
+/// shared_ptr that owns it.
+struct Buffer {
+  void* data = nullptr;   ///< first element, aligned for the dtype (64 bytes when kiln allocated it)
+  size_t bytes = 0;       ///< usable size
+  bool external = false;  ///< the user's memory (wrap): never written by kiln
+};
+
+/// One traced operation. Nodes are owned by a Tracer and reference-counted: Array handles and
+/// consumer nodes hold references; the node is freed when the last one goes.
+struct Node {
+  std::atomic<uint32_t> refs{0};     ///< all references: handles + consumers + in-flight syncs
+  std::atomic<uint32_t> handles{0};  ///< Array handles only (sync() evaluates these)
+  Op op = Op::Data;                  ///< what it computes
+  DType dtype = DType::float32;      ///< element type of the result
+  uint8_t nargs = 0;                 ///< operand count (0 once evaluated)
+  bool consed = false;               ///< registered in the tracer's CSE table
+  Node* args[3] = {};                ///< operands (each holds a reference)
+  Dims shape;                        ///< result shape
+  Payload payload;                   ///< op-specific values
+  SourceLoc loc;                     ///< call site that recorded it
+  std::shared_ptr<Buffer> buffer;    ///< the data, once evaluated
+  Tracer* tracer = nullptr;          ///< owner
+  uint64_t hash = 0;                 ///< CSE hash of (op, dtype, args, shape, payload)
+  Node* live_prev = nullptr;         ///< the tracer's list of live nodes
+  Node* live_next = nullptr;
+  uint32_t visit_epoch = 0;          ///< scratch for graph walks (under the tracer lock)
+  int32_t visit_index = -1;          ///< scratch for graph walks
+
+  bool evaluated() const noexcept { return buffer != nullptr; }
+};
+
+/// What to record: everything that identifies an operation.
+struct NodeDesc {
+  Op op = Op::Data;
+  DType dtype = DType::float32;
+  uint8_t nargs = 0;
+  Node* args[3] = {};
+  Dims shape;
+  Payload payload;
+  SourceLoc loc;
+};
+
+}  // namespace kiln::graph

@@ -1,0 +1,64 @@
+// The Op enum and its static properties, generated from ops.def.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace kiln::graph {
+
+/// How an op's operand dtypes give its compute dtype and result dtype (see types.hpp).
+enum class TypeRule : uint8_t {
+  Leaf,         ///< no operands; the dtype is given
+  Cast,         ///< astype: the result dtype is given
+  Same,         ///< common dtype in, same out (bool allowed)
+  NoBool,       ///< like Same, but two bools are an error (numpy's subtract, negative)
+  IntFallback,  ///< like Same, but bool computes in int32 (numpy uses int8, which kiln lacks)
+  Float,        ///< floats keep their dtype, integers compute in float64, bool in float32
+  Compare,      ///< common dtype in, bool out
+  Bitwise,      ///< bool and integers only
+  Shift,        ///< integers only
+  Logical,      ///< operands tested for truth, bool out
+  Predicate,    ///< any dtype in, bool out
+  Where,        ///< bool condition, then two values with a common dtype
+};
+
+/// Op flags (the `flags` column of ops.def).
+enum OpFlags : uint8_t {
+  kCommutative = 1,  ///< op(a, b) == op(b, a)
+  kApprox = 2,       ///< result depends on the math library (compared with a ulp tolerance)
+  kMayFail = 4,      ///< a kernel can raise an error at the sync (e.g. int ** negative)
+};
+
+/// Every operation kiln records.
+enum class Op : uint8_t {
+#define KILN_OP(Name, fn, arity, rule, flags, cost, libm) Name,
+#include "graph/ops.def"
+#undef KILN_OP
+};
+
+/// Number of ops in the table.
+inline constexpr int kNumOps = 0
+#define KILN_OP(Name, fn, arity, rule, flags, cost, libm) +1
+#include "graph/ops.def"
+#undef KILN_OP
+    ;
+
+/// One row of ops.def.
+struct OpInfo {
+  std::string_view name;        ///< enum name, e.g. "FloorDivide"
+  std::string_view fn;          ///< kiln's public function, e.g. "floor_divide"
+  uint8_t arity;                ///< operand count
+  TypeRule rule;                ///< dtype rule
+  uint8_t flags;                ///< OpFlags
+  uint8_t cost;                 ///< rough per-element cost
+  const char* libm;             ///< C math library base name, or nullptr
+};
+
+/// The row of `op`.
+const OpInfo& op_info(Op op) noexcept;
+
+/// Shorthands.
+inline bool is_leaf(Op op) noexcept { return op_info(op).rule == TypeRule::Leaf; }
+inline bool has_flag(Op op, OpFlags f) noexcept { return (op_info(op).flags & f) != 0; }
+
+}  // namespace kiln::graph

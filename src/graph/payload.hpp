@@ -1,0 +1,70 @@
+// Raw-bit encodings of scalar values and of each leaf op's payload.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+
+#include "graph/node.hpp"
+#include "kiln/dtype.hpp"
+
+namespace kiln::graph {
+
+/// The 64-bit pattern that stores a value of T in a payload or a kernel parameter slot:
+/// bool as 0/1, integers sign-extended, float32 in the low 32 bits, float64 as is.
+template <class T>
+constexpr uint64_t to_bits(T v) noexcept {
+  if constexpr (std::is_same_v<T, bool>) return v ? 1 : 0;
+  else if constexpr (std::is_same_v<T, float>) return std::bit_cast<uint32_t>(v);
+  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<uint64_t>(v);
+  else return static_cast<uint64_t>(static_cast<int64_t>(v));
+}
+
+/// Inverse of to_bits.
+template <class T>
+constexpr T from_bits(uint64_t b) noexcept {
+  if constexpr (std::is_same_v<T, bool>) return b != 0;
+  else if constexpr (std::is_same_v<T, float>) return std::bit_cast<float>(static_cast<uint32_t>(b));
+  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(b);
+  else return static_cast<T>(static_cast<int64_t>(b));
+}
+
+/// Calls f.template operator()<T>() with T the C++ type of `t`.
+template <class F>
+decltype(auto) visit_dtype(DType t, F&& f) {
+  switch (t) {
+    case DType::bool_: return f.template operator()<bool>();
+    case DType::int32: return f.template operator()<int32_t>();
+    case DType::int64: return f.template operator()<int64_t>();
+    case DType::float32: return f.template operator()<float>();
+    case DType::float64: break;
+  }
+  return f.template operator()<double>();
+}
+
+// Leaf payload layouts.
+//   Full:     v[0] = value bits (of the node's dtype)
+//   Arange:   v[0] = start, v[1] = delta (bits of the node's dtype); value(i) = start + T(i)*delta
+//   Linspace: v[0] = start, v[1] = mult, v[2] = stop (float64 bits), v[3] = LinspaceTail
+//             value(i) = T(i == last ? stop : (tiny ? (i/div)*mult : i*mult) + start)
+//   Eye:      v[0] = n + 1; value(i) = (i % (n + 1) == 0)
+
+/// Linspace's packed last slot: the element count, whether the end point is included, and
+/// whether numpy's "step underflowed to zero" path applies (then mult is delta, not step).
+struct LinspaceTail {
+  int64_t num = 0;        ///< number of elements
+  bool endpoint = true;   ///< the last element is exactly `stop`
+  bool tiny_step = false; ///< numpy's `any_step_zero` path: (i / div) * delta
+
+  uint64_t pack() const noexcept {
+    return static_cast<uint64_t>(num) | (endpoint ? 1ull << 62 : 0) | (tiny_step ? 1ull << 61 : 0);
+  }
+  static LinspaceTail unpack(uint64_t b) noexcept {
+    return {static_cast<int64_t>(b & ((1ull << 61) - 1)), (b >> 62 & 1) != 0, (b >> 61 & 1) != 0};
+  }
+  /// numpy's divisor: num - 1 with the end point, num without.
+  int64_t div() const noexcept { return endpoint ? num - 1 : num; }
+  /// Index that takes `stop` exactly, or -1 when none does.
+  int64_t last() const noexcept { return endpoint && num > 1 ? num - 1 : -1; }
+};
+
+}  // namespace kiln::graph

@@ -1,0 +1,35 @@
+// The reference interpreter: evaluates a Graph element by element in plain C++, with numpy's
+// semantics from scalar_math.hpp. Every compiled kernel must agree with it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph.hpp"
+
+namespace kiln::graph {
+
+/// A host array of any dtype; each element stored as its to_bits() pattern.
+struct HostArray {
+  DType dtype = DType::float32;  ///< element type
+  Dims shape;                    ///< extents
+  std::vector<uint64_t> bits;    ///< row-major elements as to_bits<T>(value)
+
+  /// Element i as T (T must match dtype).
+  template <class T>
+  T at(int64_t i) const;
+};
+
+/// Evaluates `g` and returns the values of g.outputs in order. Throws kiln::Error, naming the op
+/// and its call site, where numpy would raise (integer power with a negative exponent).
+std::vector<HostArray> interpret(const Graph& g);
+
+/// Value of a leaf (Full, Arange, Linspace, Eye) at flat index `i`, as bits of `dtype`.
+uint64_t leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i);
+
+/// Applies a non-leaf op to one element: `args` and the result are bits of their dtypes
+/// (`arg_dtype` is the dtype of every value operand; Where's condition is bool). Sets `fail`
+/// where numpy raises.
+uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* args, bool& fail);
+
+}  // namespace kiln::graph

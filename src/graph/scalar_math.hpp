@@ -1,0 +1,279 @@
+// The reference semantics of every elementwise op on one element, exactly as numpy 1.24 computes
+// it on x86-64 (integer wrap-around, floor division and remainder signs, float-to-int casts).
+// Used by the reference interpreter and by constant folding; the LLVM lowering must agree.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "graph/op.hpp"
+
+namespace kiln::graph::ref {
+
+template <class T>
+inline constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+/// Wrapping integer arithmetic (two's complement, as numpy and LLVM without nsw).
+template <class T>
+T wrap_add(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+}
+template <class T>
+T wrap_sub(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+}
+template <class T>
+T wrap_mul(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+}
+
+/// numpy's astype on x86-64: float to integer truncates, and nan, inf or out-of-range values
+/// give the integer minimum (what cvttss2si/cvttsd2si produce); integers wrap; anything to bool
+/// is `!= 0` (nan is true).
+template <class To, class From>
+To cast(From v) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_same_v<From, bool>) {
+    return static_cast<To>(v ? 1 : 0);
+  } else if constexpr (is_int_v<To> && std::is_floating_point_v<From>) {
+    constexpr From lo = -std::ldexp(From(1), std::numeric_limits<To>::digits);
+    constexpr From hi = std::ldexp(From(1), std::numeric_limits<To>::digits);
+    if (!(v >= lo && v < hi)) return std::numeric_limits<To>::min();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);  // int->int wraps (C++20), int->float and float->float round
+  }
+}
+
+/// numpy's npy_divmod for floats: returns the floor quotient and sets `mod`.
+template <class T>
+T float_divmod(T a, T b, T& mod) {
+  mod = std::fmod(a, b);
+  if (b == 0) return a / b;
+  T div = (a - mod) / b;
+  if (mod != 0) {
+    if ((b < 0) != (mod < 0)) {
+      mod += b;
+      div -= T(1);
+    }
+  } else {
+    mod = std::copysign(T(0), b);
+  }
+  T floordiv;
+  if (div != 0) {
+    floordiv = std::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+  } else {
+    floordiv = std::copysign(T(0), a / b);
+  }
+  return floordiv;
+}
+
+/// numpy's floor_divide.
+template <class T>
+T floor_divide(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == 0) return a / b;
+    T mod;
+    return float_divmod(a, b, mod);
+  } else {
+    if (b == 0) return 0;
+    if (a == std::numeric_limits<T>::min() && b == -1) return a;
+    T q = a / b;
+    if (((a > 0) != (b > 0)) && q * b != a) --q;
+    return q;
+  }
+}
+
+/// numpy's remainder (the sign of the divisor).
+template <class T>
+T remainder(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == 0) return std::fmod(a, b);
+    T mod;
+    float_divmod(a, b, mod);
+    return mod;
+  } else {
+    if (b == 0 || b == -1) return 0;
+    const T r = a % b;
+    return ((a > 0) == (b > 0) || r == 0) ? r : static_cast<T>(r + b);
+  }
+}
+
+/// Integer power by squaring with wrap-around; the caller rejects negative exponents.
+template <class T>
+T int_power(T base, T exp) {
+  T result = 1;
+  while (exp > 0) {
+    if (exp & 1) result = wrap_mul(result, base);
+    base = wrap_mul(base, base);
+    exp >>= 1;
+  }
+  return result;
+}
+
+/// numpy's maximum: `a > b || isnan(a) ? a : b`. A nan on either side gives nan; between equal
+/// values (0.0 and -0.0) the second operand wins, exactly as numpy's loops do.
+template <class T>
+T fmaximum(T a, T b) {
+  return (a > b || std::isnan(a)) ? a : b;
+}
+/// numpy's minimum: `a < b || isnan(a) ? a : b`.
+template <class T>
+T fminimum(T a, T b) {
+  return (a < b || std::isnan(a)) ? a : b;
+}
+
+/// Unary ops whose result has the operand's dtype. `fail` is set for errors (none today).
+template <class T>
+T unary(Op op, T a) {
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case Op::Abs: return a;
+      case Op::LogicalNot:
+      case Op::Invert: return !a;
+      default: return a;
+    }
+  } else if constexpr (is_int_v<T>) {
+    switch (op) {
+      case Op::Negative: return wrap_sub(T(0), a);
+      case Op::Abs: return a < 0 ? wrap_sub(T(0), a) : a;
+      case Op::Sign: return static_cast<T>((a > 0) - (a < 0));
+      case Op::Square: return wrap_mul(a, a);
+      case Op::Reciprocal: return cast<T>(1.0 / static_cast<double>(a));
+      case Op::Invert: return static_cast<T>(~a);
+      default: return a;
+    }
+  } else {
+    switch (op) {
+      case Op::Negative: return -a;
+      case Op::Abs: return std::fabs(a);
+      case Op::Sign: return a > 0 ? T(1) : a < 0 ? T(-1) : a == 0 ? T(0) : a;
+      case Op::Square: return a * a;
+      case Op::Reciprocal: return T(1) / a;
+      case Op::Sqrt: return std::sqrt(a);
+      case Op::Exp: return std::exp(a);
+      case Op::Exp2: return std::exp2(a);
+      case Op::Expm1: return std::expm1(a);
+      case Op::Log: return std::log(a);
+      case Op::Log2: return std::log2(a);
+      case Op::Log10: return std::log10(a);
+      case Op::Log1p: return std::log1p(a);
+      case Op::Sin: return std::sin(a);
+      case Op::Cos: return std::cos(a);
+      case Op::Tan: return std::tan(a);
+      case Op::Arcsin: return std::asin(a);
+      case Op::Arccos: return std::acos(a);
+      case Op::Arctan: return std::atan(a);
+      case Op::Sinh: return std::sinh(a);
+      case Op::Cosh: return std::cosh(a);
+      case Op::Tanh: return std::tanh(a);
+      case Op::Erf: return std::erf(a);
+      case Op::Erfc: return std::erfc(a);
+      case Op::Floor: return std::floor(a);
+      case Op::Ceil: return std::ceil(a);
+      case Op::Rint: return std::nearbyint(a);
+      case Op::Trunc: return std::trunc(a);
+      default: return a;
+    }
+  }
+}
+
+/// Unary predicates (bool result).
+template <class T>
+bool predicate(Op op, T a) {
+  if constexpr (std::is_floating_point_v<T>) {
+    switch (op) {
+      case Op::IsNan: return std::isnan(a);
+      case Op::IsInf: return std::isinf(a);
+      case Op::IsFinite: return std::isfinite(a);
+      default: return false;
+    }
+  } else {
+    return op == Op::IsFinite;
+  }
+}
+
+/// Binary ops whose result has the operands' dtype. Sets `fail` where numpy raises.
+template <class T>
+T binary(Op op, T a, T b, bool& fail) {
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case Op::Add:
+      case Op::BitwiseOr:
+      case Op::LogicalOr:
+      case Op::Maximum: return a || b;
+      case Op::Multiply:
+      case Op::BitwiseAnd:
+      case Op::LogicalAnd:
+      case Op::Minimum: return a && b;
+      case Op::BitwiseXor:
+      case Op::LogicalXor: return a != b;
+      default: return false;
+    }
+  } else if constexpr (is_int_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    constexpr T bits = static_cast<T>(sizeof(T) * 8);
+    switch (op) {
+      case Op::Add: return wrap_add(a, b);
+      case Op::Subtract: return wrap_sub(a, b);
+      case Op::Multiply: return wrap_mul(a, b);
+      case Op::FloorDivide: return floor_divide(a, b);
+      case Op::Remainder: return remainder(a, b);
+      case Op::Power:
+        if (b < 0) {
+          fail = true;
+          return 0;
+        }
+        return int_power(a, b);
+      case Op::Maximum: return a > b ? a : b;
+      case Op::Minimum: return a < b ? a : b;
+      case Op::BitwiseAnd: return a & b;
+      case Op::BitwiseOr: return a | b;
+      case Op::BitwiseXor: return a ^ b;
+      case Op::LeftShift:
+        return (b >= 0 && b < bits) ? static_cast<T>(static_cast<U>(a) << b) : T(0);
+      case Op::RightShift: return (b >= 0 && b < bits) ? static_cast<T>(a >> b) : T(a < 0 ? -1 : 0);
+      default: return 0;
+    }
+  } else {
+    switch (op) {
+      case Op::Add: return a + b;
+      case Op::Subtract: return a - b;
+      case Op::Multiply: return a * b;
+      case Op::Divide: return a / b;
+      case Op::FloorDivide: return floor_divide(a, b);
+      case Op::Remainder: return remainder(a, b);
+      case Op::Power: return std::pow(a, b);
+      case Op::Maximum: return fmaximum(a, b);
+      case Op::Minimum: return fminimum(a, b);
+      case Op::Arctan2: return std::atan2(a, b);
+      case Op::Hypot: return std::hypot(a, b);
+      default: return 0;
+    }
+  }
+}
+
+/// Comparisons (bool result).
+template <class T>
+bool compare(Op op, T a, T b) {
+  switch (op) {
+    case Op::Equal: return a == b;
+    case Op::NotEqual: return a != b;
+    case Op::Less: return a < b;
+    case Op::LessEqual: return a <= b;
+    case Op::Greater: return a > b;
+    case Op::GreaterEqual: return a >= b;
+    default: return false;
+  }
+}
+
+}  // namespace kiln::graph::ref

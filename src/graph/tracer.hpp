@@ -1,0 +1,97 @@
+// Tracer: owns the nodes of the trace, gives CSE by hash-consing, and frees nodes when their
+// last reference goes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+#include <vector>
+
+#include "graph/node.hpp"
+
+namespace kiln::graph {
+
+/// Owns recorded nodes. One per Context. Recording, freeing and graph walks take the tracer's
+/// mutex; handle copies only touch atomics.
+class Tracer {
+ public:
+  Tracer();
+  ~Tracer();
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  /// Records an operation and returns its node with one handle reference. When an equal live
+  /// node exists (same op, dtype, operands, shape and payload), that node is returned instead
+  /// (common subexpression elimination for free). Takes one reference to each operand.
+  Node* record(const NodeDesc& desc);
+
+  /// Records evaluated data (never merged with other nodes). Returns one handle reference.
+  Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape,
+                    SourceLoc loc);
+
+  /// Adds a handle reference (Array copy).
+  static void add_handle(Node* n) noexcept {
+    n->refs.fetch_add(1, std::memory_order_relaxed);
+    n->handles.fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Drops a handle reference (Array destruction).
+  void drop_handle(Node* n) noexcept;
+
+  /// Adds a plain reference (keeps a node alive during a sync).
+  static void add_ref(Node* n) noexcept { n->refs.fetch_add(1, std::memory_order_relaxed); }
+  /// Drops a plain reference.
+  void drop_ref(Node* n) noexcept;
+
+  /// Makes `n` an evaluated leaf holding `buffer`: it leaves the CSE table and lets go of its
+  /// operands. Requires the lock.
+  void attach_buffer(Node* n, std::shared_ptr<Buffer> buffer);
+
+  /// Pending (unevaluated) nodes that an Array handle refers to, each with an added reference
+  /// that the caller drops. Requires the lock.
+  std::vector<Node*> pending_handles();
+
+  /// A new epoch for Node::visit_epoch marks. Requires the lock.
+  uint32_t next_epoch() noexcept { return ++epoch_; }
+
+  /// The mutex guarding recording, freeing and walks.
+  std::mutex& mutex() noexcept { return mutex_; }
+
+  /// Number of live nodes (for tests).
+  size_t live_nodes() const noexcept { return live_count_; }
+
+  /// Counters: operations recorded, and how many of those were CSE hits.
+  uint64_t trace_ops = 0;
+  uint64_t cse_hits = 0;
+
+ private:
+  struct ConsHash {
+    using is_transparent = void;
+    size_t operator()(const Node* n) const noexcept { return n->hash; }
+    size_t operator()(const NodeDesc& d) const noexcept;
+  };
+  struct ConsEq {
+    using is_transparent = void;
+    bool operator()(const Node* a, const Node* b) const noexcept { return a == b; }
+    bool operator()(const NodeDesc& d, const Node* n) const noexcept;
+    bool operator()(const Node* n, const NodeDesc& d) const noexcept { return (*this)(d, n); }
+  };
+
+  Node* allocate();
+  void free_chain(Node* n) noexcept;  // lock held
+  void link(Node* n) noexcept;        // lock held
+  void unlink(Node* n) noexcept;      // lock held
+
+  std::mutex mutex_;
+  std::unordered_set<Node*, ConsHash, ConsEq> cons_;
+  std::vector<std::unique_ptr<unsigned char[]>> slabs_;
+  Node* free_list_ = nullptr;
+  Node live_head_;  // sentinel of the live list
+  size_t live_count_ = 0;
+  uint32_t epoch_ = 0;
+};
+
+/// The CSE hash of a node description.
+uint64_t hash_desc(const NodeDesc& d) noexcept;
+
+}  // namespace kiln::graph

@@ -1,0 +1,136 @@
+#include "graph/types.hpp"
+
+namespace kiln {
+
+std::string_view dtype_name(DType t) noexcept {
+  constexpr std::string_view names[] = {"bool", "int32", "int64", "float32", "float64"};
+  return names[static_cast<int>(t)];
+}
+
+DType promote_types(DType a, DType b) noexcept {
+  // numpy's promotion table restricted to kiln's dtypes: within a kind the wider wins, bool
+  // joins anything, and any integer with float32 needs float64 to hold it.
+  using graph::Kind;
+  if (a == b) return a;
+  const Kind ka = graph::kind_of(a), kb = graph::kind_of(b);
+  if (ka == kb) return static_cast<int>(a) > static_cast<int>(b) ? a : b;
+  if (ka == Kind::bool_) return b;
+  if (kb == Kind::bool_) return a;
+  return float64;  // integer with floating: int32/int64 + float32 -> float64; + float64 -> float64
+}
+
+}  // namespace kiln
+
+namespace kiln::graph {
+
+Kind kind_of(DType t) noexcept {
+  switch (t) {
+    case DType::bool_: return Kind::bool_;
+    case DType::int32:
+    case DType::int64: return Kind::integer;
+    case DType::float32:
+    case DType::float64: return Kind::floating;
+  }
+  return Kind::floating;
+}
+
+DType default_dtype(Kind k) noexcept {
+  switch (k) {
+    case Kind::bool_: return DType::bool_;
+    case Kind::integer: return DType::int64;
+    case Kind::floating: return DType::float64;
+  }
+  return DType::float64;
+}
+
+DType result_type(std::span<const OperandType> operands) noexcept {
+  bool have_strong = false;
+  DType strong = DType::bool_;
+  bool have_weak = false;
+  Kind weak_kind = Kind::bool_;
+  for (const OperandType& o : operands) {
+    if (o.weak) {
+      const Kind k = kind_of(o.dtype);
+      if (!have_weak || k > weak_kind) weak_kind = k;
+      have_weak = true;
+    } else {
+      strong = have_strong ? promote_types(strong, o.dtype) : o.dtype;
+      have_strong = true;
+    }
+  }
+  if (!have_strong) return default_dtype(weak_kind);
+  if (!have_weak || kind_of(strong) >= weak_kind) return strong;
+  return promote_types(strong, default_dtype(weak_kind));
+}
+
+bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept {
+  const Kind k = kind_of(common);
+  switch (op_info(op).rule) {
+    case TypeRule::Leaf:
+    case TypeRule::Cast:
+      out = {common, common};
+      return true;
+    case TypeRule::Same:
+      out = {common, common};
+      return true;
+    case TypeRule::NoBool:
+      if (k == Kind::bool_) {
+        why = "is not supported for bool (numpy has no bool loop; use logical_xor or ^ for "
+              "subtract, logical_not or ~ for negative)";
+        return false;
+      }
+      out = {common, common};
+      return true;
+    case TypeRule::IntFallback:
+      // numpy computes bools in int8 here; kiln's smallest integer is int32.
+      out = k == Kind::bool_ ? OpTypes{DType::int32, DType::int32} : OpTypes{common, common};
+      return true;
+    case TypeRule::Float: {
+      const DType f = k == Kind::floating ? common
+                      : k == Kind::bool_  ? DType::float32  // numpy: float16, which kiln lacks
+                                          : DType::float64;
+      out = {f, f};
+      return true;
+    }
+    case TypeRule::Compare:
+    case TypeRule::Predicate:
+      out = {common, DType::bool_};
+      return true;
+    case TypeRule::Bitwise:
+      if (k == Kind::floating) {
+        why = "needs bool or integer operands, not floating point";
+        return false;
+      }
+      out = {common, common};
+      return true;
+    case TypeRule::Shift:
+      if (k != Kind::integer) {
+        why = "needs integer operands";
+        return false;
+      }
+      out = {common, common};
+      return true;
+    case TypeRule::Logical:
+      out = {DType::bool_, DType::bool_};
+      return true;
+    case TypeRule::Where:
+      out = {common, common};
+      return true;
+  }
+  return false;
+}
+
+bool is_exact_cast(DType from, DType to) noexcept {
+  if (from == to || from == DType::bool_) return true;
+  switch (from) {
+    case DType::int32: return to == DType::int64 || to == DType::float64;
+    case DType::float32: return to == DType::float64;
+    default: return false;
+  }
+}
+
+bool can_cast_same_kind(DType from, DType to) noexcept {
+  return is_exact_cast(from, to) || kind_of(from) <= kind_of(to);
+}
+
+}  // namespace kiln::graph

@@ -1,0 +1,47 @@
+// dtype promotion (numpy's promote_types and NEP 50 weak scalars) and the per-op type rules.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "graph/op.hpp"
+#include "kiln/dtype.hpp"
+
+namespace kiln::graph {
+
+/// The kind of a dtype in numpy's order: bool < integer < floating.
+enum class Kind : uint8_t { bool_, integer, floating };
+
+/// Kind of a dtype.
+Kind kind_of(DType t) noexcept;
+
+/// The default dtype of a kind (bool, int64, float64): what a weak C++ scalar becomes on its own.
+DType default_dtype(Kind k) noexcept;
+
+/// An operand's type for promotion: a dtype, and whether it is a weak C++ scalar (NEP 50).
+struct OperandType {
+  DType dtype;  ///< for weak scalars, the default dtype of the scalar's kind
+  bool weak;    ///< a C++ scalar, which takes the strong operands' dtype when its kind allows
+};
+
+/// numpy's result_type under NEP 50: strong dtypes promote with each other; a weak scalar only
+/// raises the result to its kind's default dtype when its kind is above the strong result's.
+DType result_type(std::span<const OperandType> operands) noexcept;
+
+/// What an op computes in and produces.
+struct OpTypes {
+  DType compute;  ///< operands are converted to this before the op
+  DType result;   ///< dtype of the result
+};
+
+/// Applies the op's TypeRule to the common dtype of its (value) operands. Returns false with
+/// `why` set when numpy has no such loop (e.g. subtract of two bools, shift of floats).
+bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept;
+
+/// True when every value of `from` is exactly representable in `to`.
+bool is_exact_cast(DType from, DType to) noexcept;
+
+/// numpy's "same_kind" casting: safe casts, or casts within a kind (float64 -> float32).
+bool can_cast_same_kind(DType from, DType to) noexcept;
+
+}  // namespace kiln::graph

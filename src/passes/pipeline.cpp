@@ -1,0 +1,36 @@
+#include "passes/pipeline.hpp"
+
+#include <cstdio>
+
+#include "passes/cse.hpp"
+#include "passes/dce.hpp"
+#include "passes/fold_constants.hpp"
+#include "passes/simplify.hpp"
+
+namespace kiln::passes {
+
+namespace {
+struct Step {
+  const char* name;
+  void (*run)(graph::Graph&);
+};
+
+// The order matters: folding exposes simplifications, both can make nodes equal, and dead
+// nodes are swept last.
+constexpr Step kSteps[] = {
+    {"fold_constants", fold_constants},
+    {"simplify", simplify},
+    {"cse", cse},
+    {"dce", dce},
+};
+}  // namespace
+
+void run_pipeline(graph::Graph& g, bool dump) {
+  if (dump) std::fprintf(stderr, "--- captured\n%s", graph::to_text(g).c_str());
+  for (const Step& s : kSteps) {
+    s.run(g);
+    if (dump) std::fprintf(stderr, "--- after %s\n%s", s.name, graph::to_text(g).c_str());
+  }
+}
+
+}  // namespace kiln::passes

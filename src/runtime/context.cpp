@@ -1,0 +1,60 @@
+#include "runtime/context.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <unistd.h>
+
+namespace kiln::runtime {
+
+namespace {
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+}  // namespace
+
+Options Options::from_environment() {
+  Options o;
+  o.log = env_flag("KILN_LOG");
+  o.dump_passes = env_flag("KILN_DUMP_PASSES");
+  if (const char* d = std::getenv("KILN_DUMP_DIR")) o.dump_dir = d;
+  o.threads = default_thread_count();
+  // Keep up to an eighth of physical memory (at most 4 GiB) of freed buffers for reuse.
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const size_t physical = pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : size_t{8} << 30;
+  o.pool_bytes = std::min(physical / 8, size_t{4} << 30);
+  return o;
+}
+
+Context& Context::get() {
+  static Context* context = new Context(Options::from_environment());
+  return *context;
+}
+
+Context::Context(Options options)
+    : options_(std::move(options)), pool_(options_.pool_bytes), threads_(options_.threads) {}
+
+Context::~Context() = default;
+
+jit::Backend& Context::cpu() {
+  if (!cpu_) cpu_ = jit::make_backend(Device::cpu(), {options_.dump_dir});
+  return *cpu_;
+}
+
+Stats Context::stats() {
+  std::lock_guard lock(tracer_.mutex());
+  Stats s = stats_;
+  s.trace_ops = tracer_.trace_ops;
+  s.cse_hits = tracer_.cse_hits;
+  return s;
+}
+
+void Context::reset_stats() {
+  std::lock_guard lock(tracer_.mutex());
+  stats_ = {};
+  tracer_.trace_ops = 0;
+  tracer_.cse_hits = 0;
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,80 @@
+// Context: owns everything kiln keeps between calls: the trace, the buffer pool, the threads,
+// the backends and the loaded kernels. One default context is created on first use; there is no
+// other global mutable state.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cache/memory_cache.hpp"
+#include "graph/tracer.hpp"
+#include "jit/backend.hpp"
+#include "kiln/runtime.hpp"
+#include "runtime/host_pool.hpp"
+#include "runtime/thread_pool.hpp"
+#include "schedule/schedule.hpp"
+
+namespace kiln::runtime {
+
+/// Settings read from the environment when a context starts.
+struct Options {
+  bool log = false;          ///< KILN_LOG=1: a line per compile and per cache hit
+  bool dump_passes = false;  ///< KILN_DUMP_PASSES=1: the graph after each pass
+  std::string dump_dir;      ///< KILN_DUMP_DIR: write kernels' IR and assembly there
+  int threads = 1;           ///< KILN_NUM_THREADS, else the CPUs available
+  size_t pool_bytes = 0;     ///< freed host memory kept for reuse
+
+  /// Reads the KILN_* variables.
+  static Options from_environment();
+};
+
+/// The owner of a trace and of everything needed to evaluate it.
+class Context {
+ public:
+  /// The process's context, created on first use and never destroyed (arrays with static
+  /// storage duration may outlive main).
+  static Context& get();
+
+  explicit Context(Options options);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  /// The trace.
+  graph::Tracer& tracer() noexcept { return tracer_; }
+  /// Host memory.
+  HostPool& host_pool() noexcept { return pool_; }
+
+  /// Evaluates `targets` (live nodes) in one pass: simplify, schedule, compile or fetch, run.
+  /// Throws kiln::Error for failures seen only at run time, naming the op and its call site.
+  void evaluate(std::span<graph::Node* const> targets);
+  /// Evaluates every pending node that an Array handle refers to.
+  void evaluate_all();
+
+  /// The counters (see kiln::Stats).
+  Stats stats();
+  /// Zeroes the counters.
+  void reset_stats();
+
+ private:
+  struct LoadedKernel {
+    const void* entry = nullptr;
+  };
+  void evaluate_locked(std::span<graph::Node* const> targets);
+  jit::Backend& cpu();
+  const void* kernel_for(const schedule::KernelLaunch& k);
+  void run(const schedule::KernelLaunch& k, std::vector<std::shared_ptr<graph::Buffer>>& produced);
+
+  Options options_;
+  graph::Tracer tracer_;
+  HostPool pool_;
+  ThreadPool threads_;
+  std::unique_ptr<jit::Backend> cpu_;  // opened at the first compile
+  cache::MemoryCache<LoadedKernel> kernels_;
+  Stats stats_;
+  std::vector<uint8_t> ir_bytes_;  // scratch for the cache key
+};
+
+}  // namespace kiln::runtime

