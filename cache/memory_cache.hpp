@@ -18,7 +18,9 @@ class MemoryCache {
     return it == map_.end() ? nullptr : &it->second;
   }
   /// Stores an entry and returns it.
-  Value& insert(const Key& key, Value v) { return map_.insert_or_assign(key, std::move(v)).first->second; }
+  Value& insert(const Key& key, Value v) {
+    return map_.insert_or_assign(key, std::move(v)).first->second;
+  }
   /// Number of entries.
   size_t size() const noexcept { return map_.size(); }
 

@@ -6,7 +6,8 @@ namespace kiln::jit {
 
 std::unique_ptr<Backend> make_backend(const Device& device, const BackendOptions& options) {
   switch (device.kind()) {
-    case Device::Kind::cpu: return make_cpu_backend(options);
+    case Device::Kind::cpu:
+      return make_cpu_backend(options);
   }
   return nullptr;
 }

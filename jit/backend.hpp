@@ -31,10 +31,10 @@ struct Binary {
 
 /// What a launch needs besides the kernel itself.
 struct LaunchArgs {
-  void* const* buffers = nullptr;   ///< outputs, then input buffers (ABI in kernel_ir.hpp)
-  const uint64_t* params = nullptr; ///< the parameter block
-  int64_t size = 0;                 ///< iteration size
-  int64_t grain = 0;                ///< fewest elements worth a thread of their own
+  void* const* buffers = nullptr;    ///< outputs, then input buffers (ABI in kernel_ir.hpp)
+  const uint64_t* params = nullptr;  ///< the parameter block
+  int64_t size = 0;                  ///< iteration size
+  int64_t grain = 0;                 ///< fewest elements worth a thread of their own
 };
 
 /// Options every backend understands.

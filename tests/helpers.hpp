@@ -21,7 +21,8 @@ inline void expect_error(const std::function<void()>& f, std::vector<std::string
     f();
   } catch (const kiln::Error& e) {
     const std::string msg = e.what();
-    for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
+    for (const std::string& p : parts)
+      EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
     const std::string at = std::string(file) + ":" + std::to_string(line) + ")";
     EXPECT_NE(msg.find(at), std::string::npos) << "missing call site '" << at << "' in: " << msg;
     return;

@@ -62,7 +62,8 @@ class Array {
   /// All elements in row-major order, converted to T with numpy's casting rules. A sync point.
   template <class T>
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const {
-    static_assert(is_storable_v<T>, "to_vector<T>: T must be bool, int32_t, int64_t, float or double");
+    static_assert(is_storable_v<T>,
+                  "to_vector<T>: T must be bool, int32_t, int64_t, float or double");
     const int64_t n = checked_size(loc);
     if constexpr (std::is_same_v<T, bool>) {
       std::vector<unsigned char> bytes(static_cast<size_t>(n));
@@ -139,7 +140,7 @@ struct Scalar {
 
   /// Captures any C++ arithmetic value.
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   static constexpr Scalar of(T value) noexcept {
     Scalar s;
     if constexpr (std::is_same_v<T, bool>) {
@@ -171,9 +172,9 @@ class Operand {
 
   /// A C++ scalar operand (weakly typed: it takes the other operands' dtype where it fits).
   template <class T>
-    requires std::is_arithmetic_v<T>
-  Operand(T value, std::source_location loc = std::source_location::current()) noexcept
-      : scalar_(Scalar::of(value)), loc_(loc) {}
+  requires std::is_arithmetic_v<T> Operand(
+      T value, std::source_location loc = std::source_location::current())
+  noexcept : scalar_(Scalar::of(value)), loc_(loc) {}
 
   /// True when an Array was given.
   bool is_array() const noexcept { return array_ != nullptr; }

@@ -95,9 +95,9 @@ Array ones(const Shape& shape, DType dtype = float32,
 /// An array filled with `value` converted to `dtype` (lazy). An integer value that does not fit
 /// an integer dtype is an error.
 template <class T>
-  requires std::is_arithmetic_v<T>
-Array full(const Shape& shape, T value, DType dtype = float32,
-           std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<T> Array
+full(const Shape& shape, T value, DType dtype = float32,
+     std::source_location loc = std::source_location::current()) {
   return detail::full_impl(shape, Scalar::of(value), dtype, loc);
 }
 
@@ -114,31 +114,30 @@ Array ones_like(const Array& a, DType dtype,
 
 /// `value` with the shape and dtype of `a`.
 template <class T>
-  requires std::is_arithmetic_v<T>
-Array full_like(const Array& a, T value,
-                std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<T> Array
+full_like(const Array& a, T value, std::source_location loc = std::source_location::current()) {
   return detail::full_impl(a.shape(), Scalar::of(value), a.dtype(), loc);
 }
 
 /// `value` with the shape of `a` and the given dtype.
 template <class T>
-  requires std::is_arithmetic_v<T>
-Array full_like(const Array& a, T value, DType dtype,
-                std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<T> Array
+full_like(const Array& a, T value, DType dtype,
+          std::source_location loc = std::source_location::current()) {
   return detail::full_impl(a.shape(), Scalar::of(value), dtype, loc);
 }
 
 /// `0, 1, ..., stop-1` like numpy's `arange(stop)`: integers give int64, floats float64.
 template <class Stop>
-  requires std::is_arithmetic_v<Stop>
-Array arange(Stop stop, std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<Stop> Array
+arange(Stop stop, std::source_location loc = std::source_location::current()) {
   return detail::arange_impl(Scalar::of(0), Scalar::of(stop), Scalar::of(1), std::nullopt, loc);
 }
 
 /// `arange(stop)` with an explicit dtype.
 template <class Stop>
-  requires std::is_arithmetic_v<Stop>
-Array arange(Stop stop, DType dtype, std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<Stop> Array
+arange(Stop stop, DType dtype, std::source_location loc = std::source_location::current()) {
   return detail::arange_impl(Scalar::of(0), Scalar::of(stop), Scalar::of(1), dtype, loc);
 }
 
@@ -146,18 +145,18 @@ Array arange(Stop stop, DType dtype, std::source_location loc = std::source_loca
 /// it for a negative step). Without a dtype, the arguments' kinds decide (int64 or float64).
 /// Any mix of C++ arithmetic types is accepted.
 template <class Start, class Stop, class Step = int>
-  requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop> && std::is_arithmetic_v<Step>
-Array arange(Start start, Stop stop, Step step = 1, std::optional<DType> dtype = std::nullopt,
-             std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop> && std::is_arithmetic_v<Step>
+    Array arange(Start start, Stop stop, Step step = 1, std::optional<DType> dtype = std::nullopt,
+                 std::source_location loc = std::source_location::current()) {
   return detail::arange_impl(Scalar::of(start), Scalar::of(stop), Scalar::of(step), dtype, loc);
 }
 
 /// `num` evenly spaced values from `start` to `stop` (included unless `endpoint` is false),
 /// computed exactly as numpy does (in float64, then converted to `dtype`).
 template <class Start, class Stop>
-  requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop>
-Array linspace(Start start, Stop stop, int64_t num, DType dtype = float32, bool endpoint = true,
-               std::source_location loc = std::source_location::current()) {
+requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop> Array
+linspace(Start start, Stop stop, int64_t num, DType dtype = float32, bool endpoint = true,
+         std::source_location loc = std::source_location::current()) {
   return detail::linspace_impl(Scalar::of(start), Scalar::of(stop), num, dtype, endpoint, loc);
 }
 

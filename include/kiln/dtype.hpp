@@ -39,10 +39,14 @@ constexpr size_t itemsize(DType t) noexcept {
 }
 
 /// True for float32 and float64.
-constexpr bool is_floating(DType t) noexcept { return t == float32 || t == float64; }
+constexpr bool is_floating(DType t) noexcept {
+  return t == float32 || t == float64;
+}
 
 /// True for int32 and int64 (bool is not an integer here, as in numpy's kinds).
-constexpr bool is_integer(DType t) noexcept { return t == int32 || t == int64; }
+constexpr bool is_integer(DType t) noexcept {
+  return t == int32 || t == int64;
+}
 
 /// numpy's `promote_types(a, b)` for two strongly typed operands (arrays, including 0-d ones).
 DType promote_types(DType a, DType b) noexcept;
@@ -52,19 +56,26 @@ DType promote_types(DType a, DType b) noexcept;
 template <class T>
 constexpr DType dtype_of() noexcept {
   using U = std::remove_cv_t<T>;
-  if constexpr (std::is_same_v<U, bool>) return bool_;
-  else if constexpr (std::is_same_v<U, float>) return float32;
-  else if constexpr (std::is_same_v<U, double>) return float64;
-  else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 4) return int32;
-  else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 8) return int64;
-  else static_assert(sizeof(U) == 0, "kiln stores bool, int32_t, int64_t, float and double only");
+  if constexpr (std::is_same_v<U, bool>)
+    return bool_;
+  else if constexpr (std::is_same_v<U, float>)
+    return float32;
+  else if constexpr (std::is_same_v<U, double>)
+    return float64;
+  else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 4)
+    return int32;
+  else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 8)
+    return int64;
+  else
+    static_assert(sizeof(U) == 0, "kiln stores bool, int32_t, int64_t, float and double only");
 }
 
 /// True when T is a C++ type that dtype_of<T>() accepts.
 template <class T>
-inline constexpr bool is_storable_v =
-    std::is_same_v<std::remove_cv_t<T>, bool> || std::is_same_v<std::remove_cv_t<T>, float> ||
-    std::is_same_v<std::remove_cv_t<T>, double> ||
-    (std::is_integral_v<T> && std::is_signed_v<T> && (sizeof(T) == 4 || sizeof(T) == 8));
+inline constexpr bool is_storable_v = std::is_same_v<std::remove_cv_t<T>, bool> ||
+                                      std::is_same_v<std::remove_cv_t<T>, float> ||
+                                      std::is_same_v<std::remove_cv_t<T>, double> ||
+                                      (std::is_integral_v<T> && std::is_signed_v<T> &&
+                                       (sizeof(T) == 4 || sizeof(T) == 8));
 
 }  // namespace kiln

@@ -39,7 +39,9 @@ class CpuBackend final : public Backend {
     if (!tm) fail("cannot create a target machine", tm.takeError());
     tm_ = std::move(*tm);
     const std::string features = jtmb->getFeatures().getString();
-    auto has = [&](const char* f) { return (features + ",").find(std::string("+") + f + ",") != std::string::npos; };
+    auto has = [&](const char* f) {
+      return (features + ",").find(std::string("+") + f + ",") != std::string::npos;
+    };
     isa_.avx2 = has("avx2");
     isa_.avx512 = has("avx512f");
     target_id_ = tm_->getTargetTriple().str() + ";" + tm_->getTargetCPU().str() + ";" + features +
@@ -70,7 +72,8 @@ class CpuBackend final : public Backend {
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
         llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
         binary.symbol);
-    if (auto err = jit_->add_object(std::move(buffer))) fail("cannot link kernel " + binary.symbol, std::move(err));
+    if (auto err = jit_->add_object(std::move(buffer)))
+      fail("cannot link kernel " + binary.symbol, std::move(err));
     auto entry = jit_->lookup(binary.symbol);
     if (!entry) fail("cannot find kernel " + binary.symbol, entry.takeError());
     return *entry;
@@ -102,8 +105,9 @@ class CpuBackend final : public Backend {
     m.print(os, nullptr);
     std::ofstream(base + ".ll") << text;
     const auto assembly = emit_machine_code(m, *tm_, /*assembly=*/true);
-    std::ofstream(base + ".s").write(reinterpret_cast<const char*>(assembly.data()),
-                                     static_cast<std::streamsize>(assembly.size()));
+    std::ofstream(base + ".s")
+        .write(reinterpret_cast<const char*>(assembly.data()),
+               static_cast<std::streamsize>(assembly.size()));
   }
 
   BackendOptions options_;

@@ -33,7 +33,8 @@ class LibmvecMath final : public MathLib {
   Value* call(llvm::IRBuilder<>& b, graph::Op op, DType t, llvm::ArrayRef<Value*> args) override {
     llvm::LLVMContext& c = m_.getContext();
     llvm::Type* ty = value_type(c, t);
-    const std::string name = std::string(graph::op_info(op).libm) + (t == DType::float32 ? "f" : "");
+    const std::string name =
+        std::string(graph::op_info(op).libm) + (t == DType::float32 ? "f" : "");
     llvm::Function* f = m_.getFunction(name);
     if (!f) {
       auto* fty = llvm::FunctionType::get(ty, std::vector<llvm::Type*>(args.size(), ty), false);
@@ -187,8 +188,10 @@ class LoopBuilder {
   // Index of access `a` at inner position `j` given its row base.
   Value* inner_index(uint32_t a, Value* row_base, Value* j) {
     switch (ir_.accesses[a].inner) {
-      case ir::Inner::None: return row_base;
-      case ir::Inner::Unit: return row_base ? b_.CreateAdd(row_base, j) : j;
+      case ir::Inner::None:
+        return row_base;
+      case ir::Inner::Unit:
+        return row_base ? b_.CreateAdd(row_base, j) : j;
       case ir::Inner::Strided: {
         Value* off = b_.CreateMul(j, strides_[a][ir_.rank - 1]);
         return row_base ? b_.CreateAdd(row_base, off) : off;
@@ -327,14 +330,15 @@ class LoopBuilder {
 }  // namespace
 
 std::unique_ptr<llvm::Module> build_cpu_module(const ir::KernelIR& ir, const std::string& symbol,
-                                               llvm::LLVMContext& context,
-                                               llvm::TargetMachine& tm, const VectorIsa& isa) {
+                                               llvm::LLVMContext& context, llvm::TargetMachine& tm,
+                                               const VectorIsa& isa) {
   auto m = std::make_unique<llvm::Module>(symbol, context);
   m->setDataLayout(tm.createDataLayout());
   m->setTargetTriple(tm.getTargetTriple().str());
   llvm::Type* ptr = llvm::PointerType::getUnqual(context);
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
-  auto* fty = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, i64, i64, ptr}, false);
+  auto* fty =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, i64, i64, ptr}, false);
   auto* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, symbol, m.get());
   fn->addFnAttr("target-cpu", tm.getTargetCPU());
   fn->addFnAttr("target-features", tm.getTargetFeatureString());
@@ -350,7 +354,8 @@ std::unique_ptr<llvm::Module> build_cpu_module(const ir::KernelIR& ir, const std
   LoopBuilder(ir, fn, math).build();
   std::string problems;
   llvm::raw_string_ostream os(problems);
-  KILN_CHECK(!llvm::verifyModule(*m, &os), "invalid LLVM IR for kernel " + symbol + ": " + problems);
+  KILN_CHECK(!llvm::verifyModule(*m, &os),
+             "invalid LLVM IR for kernel " + symbol + ": " + problems);
   return m;
 }
 
@@ -364,7 +369,8 @@ void optimize_cpu_module(llvm::Module& m, llvm::TargetMachine& tm) {
   tuning.SLPVectorization = false;
   llvm::PassBuilder pb(&tm, tuning);
   llvm::Triple triple(m.getTargetTriple());
-  fam.registerPass([&] { return llvm::TargetLibraryAnalysis(llvm::TargetLibraryInfoImpl(triple)); });
+  fam.registerPass(
+      [&] { return llvm::TargetLibraryAnalysis(llvm::TargetLibraryInfoImpl(triple)); });
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
@@ -388,7 +394,8 @@ std::vector<uint8_t> emit_machine_code(llvm::Module& m, llvm::TargetMachine& tm,
   llvm::SmallVector<char, 0> bytes;
   llvm::raw_svector_ostream os(bytes);
   llvm::legacy::PassManager pm;
-  const auto type = assembly ? llvm::CodeGenFileType::AssemblyFile : llvm::CodeGenFileType::ObjectFile;
+  const auto type =
+      assembly ? llvm::CodeGenFileType::AssemblyFile : llvm::CodeGenFileType::ObjectFile;
   KILN_CHECK(!tm.addPassesToEmitFile(pm, os, nullptr, type), "the target cannot emit machine code");
   pm.run(m);
   return std::vector<uint8_t>(bytes.begin(), bytes.end());

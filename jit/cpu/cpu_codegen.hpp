@@ -25,8 +25,8 @@ struct VectorIsa {
 /// `void symbol(void* const* buffers, const uint64_t* params, int64_t begin, int64_t end,
 /// uint64_t* status)`, computing flat output positions [begin, end).
 std::unique_ptr<llvm::Module> build_cpu_module(const ir::KernelIR& ir, const std::string& symbol,
-                                               llvm::LLVMContext& context,
-                                               llvm::TargetMachine& tm, const VectorIsa& isa);
+                                               llvm::LLVMContext& context, llvm::TargetMachine& tm,
+                                               const VectorIsa& isa);
 
 /// Runs kiln's optimisation pipeline (the loops are already in canonical form, with invariant
 /// code hoisted, so a few passes around the loop vectorizer suffice).

@@ -15,7 +15,8 @@ uint32_t KernelIR::num_input_buffers() const noexcept {
 
 uint32_t KernelIR::stride_slot(uint32_t a) const noexcept {
   uint32_t slot = num_params + rank;
-  for (uint32_t i = 0; i < a; ++i) slot += static_cast<uint32_t>(std::popcount(accesses[i].varying));
+  for (uint32_t i = 0; i < a; ++i)
+    slot += static_cast<uint32_t>(std::popcount(accesses[i].varying));
   return slot;
 }
 
@@ -26,8 +27,10 @@ uint32_t KernelIR::num_param_slots() const noexcept {
 uint32_t KernelIR::cost_per_element() const noexcept {
   uint32_t c = 0;
   for (const Instr& i : instrs) {
-    if (i.kind == InstrKind::Compute) c += graph::op_info(i.op).cost;
-    else if (i.kind == InstrKind::Load) c += 1;
+    if (i.kind == InstrKind::Compute)
+      c += graph::op_info(i.op).cost;
+    else if (i.kind == InstrKind::Load)
+      c += 1;
   }
   return c + static_cast<uint32_t>(outputs.size());
 }
@@ -133,7 +136,8 @@ bool deserialize(const uint8_t* data, size_t size, KernelIR& k) {
 }
 
 std::string to_text(const KernelIR& k) {
-  std::string s = "kernel rank=" + std::to_string(k.rank) + " params=" + std::to_string(k.num_params) +
+  std::string s = "kernel rank=" + std::to_string(k.rank) +
+                  " params=" + std::to_string(k.num_params) +
                   " error_bits=" + std::to_string(k.num_error_bits) + "\n";
   static constexpr const char* kInner[] = {"none", "unit", "strided"};
   for (size_t a = 0; a < k.accesses.size(); ++a) {
@@ -146,11 +150,21 @@ std::string to_text(const KernelIR& k) {
     const Instr& i = k.instrs[n];
     s += "  %" + std::to_string(n) + " = ";
     switch (i.kind) {
-      case InstrKind::Compute: s += std::string(graph::op_info(i.op).fn); break;
-      case InstrKind::Load: s += "load @" + std::to_string(i.imm); break;
-      case InstrKind::Index: s += "index @" + std::to_string(i.imm); break;
-      case InstrKind::Param: s += "param $" + std::to_string(i.imm); break;
-      case InstrKind::Const: s += "const " + std::to_string(static_cast<int64_t>(i.imm)); break;
+      case InstrKind::Compute:
+        s += std::string(graph::op_info(i.op).fn);
+        break;
+      case InstrKind::Load:
+        s += "load @" + std::to_string(i.imm);
+        break;
+      case InstrKind::Index:
+        s += "index @" + std::to_string(i.imm);
+        break;
+      case InstrKind::Param:
+        s += "param $" + std::to_string(i.imm);
+        break;
+      case InstrKind::Const:
+        s += "const " + std::to_string(static_cast<int64_t>(i.imm));
+        break;
     }
     s += " " + std::string(dtype_name(i.dtype));
     for (int a = 0; a < i.nargs; ++a) s += " %" + std::to_string(i.args[a]);
@@ -211,8 +225,10 @@ std::string validate(const KernelIR& k) {
       case InstrKind::Param:
         if (i.imm >= k.num_params) return "param slot out of range";
         break;
-      case InstrKind::Const: break;
-      default: return "bad instruction kind";
+      case InstrKind::Const:
+        break;
+      default:
+        return "bad instruction kind";
     }
   }
   if (k.outputs.empty()) return "no outputs";

@@ -50,18 +50,18 @@ enum class Inner : uint8_t {
 /// The element offset at iteration position (i_0, ..., i_{rank-1}) is the sum over the varying
 /// dimensions d of i_d * stride_d, with strides passed as parameters.
 struct Access {
-  uint32_t varying = 0;         ///< bit d set: the offset depends on iteration dimension d
-  Inner inner = Inner::None;    ///< innermost dimension's stride kind
-  DType dtype = DType::float32; ///< element type (buffers)
-  uint8_t is_buffer = 0;        ///< 1: reads memory (Load); 0: index only (Index)
+  uint32_t varying = 0;          ///< bit d set: the offset depends on iteration dimension d
+  Inner inner = Inner::None;     ///< innermost dimension's stride kind
+  DType dtype = DType::float32;  ///< element type (buffers)
+  uint8_t is_buffer = 0;         ///< 1: reads memory (Load); 0: index only (Index)
   uint8_t pad = 0;
 };
 static_assert(sizeof(Access) == 8);
 
 /// One result: an instruction whose value is stored, contiguously, to an output buffer.
 struct Output {
-  uint32_t instr = 0;           ///< instruction index
-  DType dtype = DType::float32; ///< stored dtype (== the instruction's dtype)
+  uint32_t instr = 0;            ///< instruction index
+  DType dtype = DType::float32;  ///< stored dtype (== the instruction's dtype)
   uint8_t pad[3] = {0, 0, 0};
 };
 static_assert(sizeof(Output) == 8);
@@ -74,12 +74,12 @@ static_assert(sizeof(Output) == 8);
 /// in order, one stride per varying dimension, outermost first]. The kernel computes the flat
 /// output positions [begin, end) and ORs error bits into a status word.
 struct KernelIR {
-  uint8_t rank = 1;               ///< iteration rank, >= 1
-  uint32_t num_params = 0;        ///< scalar parameter slots
-  uint32_t num_error_bits = 0;    ///< distinct run-time error sources
-  std::vector<Access> accesses;   ///< addressing patterns
-  std::vector<Instr> instrs;      ///< SSA body, evaluated per element
-  std::vector<Output> outputs;    ///< stored results
+  uint8_t rank = 1;              ///< iteration rank, >= 1
+  uint32_t num_params = 0;       ///< scalar parameter slots
+  uint32_t num_error_bits = 0;   ///< distinct run-time error sources
+  std::vector<Access> accesses;  ///< addressing patterns
+  std::vector<Instr> instrs;     ///< SSA body, evaluated per element
+  std::vector<Output> outputs;   ///< stored results
 
   /// Number of accesses that read a buffer.
   uint32_t num_input_buffers() const noexcept;

@@ -12,16 +12,21 @@ namespace kiln::jit {
 
 using graph::Op;
 using graph::TypeRule;
-using llvm::Intrinsic::ID;
 using llvm::Value;
+using llvm::Intrinsic::ID;
 
 llvm::Type* value_type(llvm::LLVMContext& c, DType t) {
   switch (t) {
-    case DType::bool_: return llvm::Type::getInt1Ty(c);
-    case DType::int32: return llvm::Type::getInt32Ty(c);
-    case DType::int64: return llvm::Type::getInt64Ty(c);
-    case DType::float32: return llvm::Type::getFloatTy(c);
-    case DType::float64: return llvm::Type::getDoubleTy(c);
+    case DType::bool_:
+      return llvm::Type::getInt1Ty(c);
+    case DType::int32:
+      return llvm::Type::getInt32Ty(c);
+    case DType::int64:
+      return llvm::Type::getInt64Ty(c);
+    case DType::float32:
+      return llvm::Type::getFloatTy(c);
+    case DType::float64:
+      return llvm::Type::getDoubleTy(c);
   }
   return nullptr;
 }
@@ -31,9 +36,15 @@ llvm::Type* memory_type(llvm::LLVMContext& c, DType t) {
 }
 
 namespace {
-bool is_int(DType t) { return t == DType::int32 || t == DType::int64; }
-bool is_float(DType t) { return t == DType::float32 || t == DType::float64; }
-unsigned bits_of(DType t) { return t == DType::int32 ? 32 : 64; }
+bool is_int(DType t) {
+  return t == DType::int32 || t == DType::int64;
+}
+bool is_float(DType t) {
+  return t == DType::float32 || t == DType::float64;
+}
+unsigned bits_of(DType t) {
+  return t == DType::int32 ? 32 : 64;
+}
 }  // namespace
 
 BodyEmitter::BodyEmitter(const ir::KernelIR& ir, llvm::IRBuilder<>& b, MathLib& math)
@@ -43,9 +54,13 @@ BodyEmitter::BodyEmitter(const ir::KernelIR& ir, llvm::IRBuilder<>& b, MathLib& 
     Level l = Level::Invariant;
     switch (in.kind) {
       case ir::InstrKind::Load:
-      case ir::InstrKind::Index: l = access_level(static_cast<uint32_t>(in.imm)); break;
+      case ir::InstrKind::Index:
+        l = access_level(static_cast<uint32_t>(in.imm));
+        break;
       case ir::InstrKind::Param:
-      case ir::InstrKind::Const: l = Level::Invariant; break;
+      case ir::InstrKind::Const:
+        l = Level::Invariant;
+        break;
       case ir::InstrKind::Compute:
         for (int a = 0; a < in.nargs; ++a) l = std::max(l, levels_[in.args[a]]);
         // Ops that can fail report per element, where the error accumulator lives.
@@ -65,19 +80,27 @@ Level BodyEmitter::access_level(uint32_t access) const {
 Value* BodyEmitter::constant(DType t, uint64_t bits) {
   llvm::Type* ty = value_type(b_.getContext(), t);
   switch (t) {
-    case DType::float32: return llvm::ConstantFP::get(ty, std::bit_cast<float>(static_cast<uint32_t>(bits)));
-    case DType::float64: return llvm::ConstantFP::get(ty, std::bit_cast<double>(bits));
-    default: return llvm::ConstantInt::get(ty, bits, /*isSigned=*/true);
+    case DType::float32:
+      return llvm::ConstantFP::get(ty, std::bit_cast<float>(static_cast<uint32_t>(bits)));
+    case DType::float64:
+      return llvm::ConstantFP::get(ty, std::bit_cast<double>(bits));
+    default:
+      return llvm::ConstantInt::get(ty, bits, /*isSigned=*/true);
   }
 }
 
 Value* BodyEmitter::from_param(Value* raw, DType t) {
   switch (t) {
-    case DType::bool_: return b_.CreateICmpNE(raw, b_.getInt64(0));
-    case DType::int32: return b_.CreateTrunc(raw, b_.getInt32Ty());
-    case DType::int64: return raw;
-    case DType::float32: return b_.CreateBitCast(b_.CreateTrunc(raw, b_.getInt32Ty()), b_.getFloatTy());
-    case DType::float64: return b_.CreateBitCast(raw, b_.getDoubleTy());
+    case DType::bool_:
+      return b_.CreateICmpNE(raw, b_.getInt64(0));
+    case DType::int32:
+      return b_.CreateTrunc(raw, b_.getInt32Ty());
+    case DType::int64:
+      return raw;
+    case DType::float32:
+      return b_.CreateBitCast(b_.CreateTrunc(raw, b_.getInt32Ty()), b_.getFloatTy());
+    case DType::float64:
+      return b_.CreateBitCast(raw, b_.getDoubleTy());
   }
   return raw;
 }
@@ -93,16 +116,23 @@ Value* BodyEmitter::emit(Level l, const BodyEnv& env) {
     const ir::Instr& in = ir_.instrs[n];
     Value* v = nullptr;
     switch (in.kind) {
-      case ir::InstrKind::Param: v = from_param(env.param(static_cast<uint32_t>(in.imm)), in.dtype); break;
-      case ir::InstrKind::Const: v = constant(in.dtype, in.imm); break;
-      case ir::InstrKind::Index: v = env.index(static_cast<uint32_t>(in.imm)); break;
+      case ir::InstrKind::Param:
+        v = from_param(env.param(static_cast<uint32_t>(in.imm)), in.dtype);
+        break;
+      case ir::InstrKind::Const:
+        v = constant(in.dtype, in.imm);
+        break;
+      case ir::InstrKind::Index:
+        v = env.index(static_cast<uint32_t>(in.imm));
+        break;
       case ir::InstrKind::Load: {
         const auto a = static_cast<uint32_t>(in.imm);
         llvm::Type* mt = memory_type(b_.getContext(), in.dtype);
         Value* ptr = b_.CreateInBoundsGEP(mt, env.base(a), env.index(a));
         auto* load = b_.CreateLoad(mt, ptr);
         if (env.load_noalias) load->setMetadata(llvm::LLVMContext::MD_noalias, env.load_noalias);
-        v = in.dtype == DType::bool_ ? b_.CreateICmpNE(load, b_.getInt8(0)) : static_cast<Value*>(load);
+        v = in.dtype == DType::bool_ ? b_.CreateICmpNE(load, b_.getInt8(0))
+                                     : static_cast<Value*>(load);
         break;
       }
       case ir::InstrKind::Compute: {
@@ -124,9 +154,12 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
   Value* x = values_[in.args[0]];
   const DType arg_t = ir_.instrs[in.args[0]].dtype;
   switch (graph::op_info(in.op).rule) {
-    case TypeRule::Cast: return emit_cast(x, arg_t, in.dtype);
-    case TypeRule::Where: return b_.CreateSelect(x, values_[in.args[1]], values_[in.args[2]]);
-    case TypeRule::Compare: return emit_compare(in.op, arg_t, x, values_[in.args[1]]);
+    case TypeRule::Cast:
+      return emit_cast(x, arg_t, in.dtype);
+    case TypeRule::Where:
+      return b_.CreateSelect(x, values_[in.args[1]], values_[in.args[2]]);
+    case TypeRule::Compare:
+      return emit_compare(in.op, arg_t, x, values_[in.args[1]]);
     case TypeRule::Predicate: {
       if (!is_float(arg_t)) return b_.getInt1(in.op == Op::IsFinite);
       if (in.op == Op::IsNan) return b_.CreateFCmpUNO(x, x);
@@ -134,7 +167,8 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
       Value* inf = llvm::ConstantFP::getInfinity(x->getType());
       return in.op == Op::IsInf ? b_.CreateFCmpOEQ(ax, inf) : b_.CreateFCmpOLT(ax, inf);
     }
-    default: break;
+    default:
+      break;
   }
   if (in.nargs == 1) return emit_unary(in.op, in.dtype, x);
   return emit_binary(in.op, in.dtype, x, values_[in.args[1]], fail);
@@ -168,66 +202,92 @@ Value* BodyEmitter::emit_unary(Op op, DType t, Value* x) {
   }
   if (is_int(t)) {
     switch (op) {
-      case Op::Negative: return b_.CreateNeg(x);
-      case Op::Abs: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, b_.getInt1(false));
+      case Op::Negative:
+        return b_.CreateNeg(x);
+      case Op::Abs:
+        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, b_.getInt1(false));
       case Op::Sign:
         return b_.CreateSub(b_.CreateZExt(b_.CreateICmpSGT(x, llvm::ConstantInt::get(ty, 0)), ty),
                             b_.CreateZExt(b_.CreateICmpSLT(x, llvm::ConstantInt::get(ty, 0)), ty));
-      case Op::Square: return b_.CreateMul(x, x);
+      case Op::Square:
+        return b_.CreateMul(x, x);
       case Op::Reciprocal: {  // numpy computes 1.0 / x in double and converts back
         Value* r = b_.CreateFDiv(llvm::ConstantFP::get(b_.getDoubleTy(), 1.0),
                                  b_.CreateSIToFP(x, b_.getDoubleTy()));
         return emit_cast(r, DType::float64, t);
       }
-      case Op::Invert: return b_.CreateNot(x);
-      default: break;
+      case Op::Invert:
+        return b_.CreateNot(x);
+      default:
+        break;
     }
   } else {
     auto intrinsic = [&](ID id) { return b_.CreateUnaryIntrinsic(id, x); };
     switch (op) {
-      case Op::Negative: return b_.CreateFNeg(x);
-      case Op::Abs: return intrinsic(llvm::Intrinsic::fabs);
+      case Op::Negative:
+        return b_.CreateFNeg(x);
+      case Op::Abs:
+        return intrinsic(llvm::Intrinsic::fabs);
       case Op::Sign: {
         Value* zero = llvm::ConstantFP::get(ty, 0.0);
         Value* s = b_.CreateSelect(b_.CreateFCmpOEQ(x, zero), zero, x);  // nan stays nan
         s = b_.CreateSelect(b_.CreateFCmpOLT(x, zero), llvm::ConstantFP::get(ty, -1.0), s);
         return b_.CreateSelect(b_.CreateFCmpOGT(x, zero), llvm::ConstantFP::get(ty, 1.0), s);
       }
-      case Op::Square: return b_.CreateFMul(x, x);
-      case Op::Reciprocal: return b_.CreateFDiv(llvm::ConstantFP::get(ty, 1.0), x);
-      case Op::Sqrt: return intrinsic(llvm::Intrinsic::sqrt);
-      case Op::Floor: return intrinsic(llvm::Intrinsic::floor);
-      case Op::Ceil: return intrinsic(llvm::Intrinsic::ceil);
-      case Op::Trunc: return intrinsic(llvm::Intrinsic::trunc);
-      case Op::Rint: return intrinsic(llvm::Intrinsic::roundeven);
+      case Op::Square:
+        return b_.CreateFMul(x, x);
+      case Op::Reciprocal:
+        return b_.CreateFDiv(llvm::ConstantFP::get(ty, 1.0), x);
+      case Op::Sqrt:
+        return intrinsic(llvm::Intrinsic::sqrt);
+      case Op::Floor:
+        return intrinsic(llvm::Intrinsic::floor);
+      case Op::Ceil:
+        return intrinsic(llvm::Intrinsic::ceil);
+      case Op::Trunc:
+        return intrinsic(llvm::Intrinsic::trunc);
+      case Op::Rint:
+        return intrinsic(llvm::Intrinsic::roundeven);
       default:
         if (graph::op_info(op).libm) return math_.call(b_, op, t, {x});
         break;
     }
   }
-  graph::internal_error(__FILE__, __LINE__, "no lowering for unary op " +
-                                                std::string(graph::op_info(op).name));
+  graph::internal_error(__FILE__, __LINE__,
+                        "no lowering for unary op " + std::string(graph::op_info(op).name));
 }
 
 Value* BodyEmitter::emit_compare(Op op, DType t, Value* x, Value* y) {
   if (is_float(t)) {
     switch (op) {
-      case Op::Equal: return b_.CreateFCmpOEQ(x, y);
-      case Op::NotEqual: return b_.CreateFCmpUNE(x, y);
-      case Op::Less: return b_.CreateFCmpOLT(x, y);
-      case Op::LessEqual: return b_.CreateFCmpOLE(x, y);
-      case Op::Greater: return b_.CreateFCmpOGT(x, y);
-      default: return b_.CreateFCmpOGE(x, y);
+      case Op::Equal:
+        return b_.CreateFCmpOEQ(x, y);
+      case Op::NotEqual:
+        return b_.CreateFCmpUNE(x, y);
+      case Op::Less:
+        return b_.CreateFCmpOLT(x, y);
+      case Op::LessEqual:
+        return b_.CreateFCmpOLE(x, y);
+      case Op::Greater:
+        return b_.CreateFCmpOGT(x, y);
+      default:
+        return b_.CreateFCmpOGE(x, y);
     }
   }
   const bool u = t == DType::bool_;  // false < true
   switch (op) {
-    case Op::Equal: return b_.CreateICmpEQ(x, y);
-    case Op::NotEqual: return b_.CreateICmpNE(x, y);
-    case Op::Less: return u ? b_.CreateICmpULT(x, y) : b_.CreateICmpSLT(x, y);
-    case Op::LessEqual: return u ? b_.CreateICmpULE(x, y) : b_.CreateICmpSLE(x, y);
-    case Op::Greater: return u ? b_.CreateICmpUGT(x, y) : b_.CreateICmpSGT(x, y);
-    default: return u ? b_.CreateICmpUGE(x, y) : b_.CreateICmpSGE(x, y);
+    case Op::Equal:
+      return b_.CreateICmpEQ(x, y);
+    case Op::NotEqual:
+      return b_.CreateICmpNE(x, y);
+    case Op::Less:
+      return u ? b_.CreateICmpULT(x, y) : b_.CreateICmpSLT(x, y);
+    case Op::LessEqual:
+      return u ? b_.CreateICmpULE(x, y) : b_.CreateICmpSLE(x, y);
+    case Op::Greater:
+      return u ? b_.CreateICmpUGT(x, y) : b_.CreateICmpSGT(x, y);
+    default:
+      return u ? b_.CreateICmpUGE(x, y) : b_.CreateICmpSGE(x, y);
   }
 }
 
@@ -237,30 +297,44 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
       case Op::Add:
       case Op::BitwiseOr:
       case Op::LogicalOr:
-      case Op::Maximum: return b_.CreateOr(x, y);
+      case Op::Maximum:
+        return b_.CreateOr(x, y);
       case Op::Multiply:
       case Op::BitwiseAnd:
       case Op::LogicalAnd:
-      case Op::Minimum: return b_.CreateAnd(x, y);
+      case Op::Minimum:
+        return b_.CreateAnd(x, y);
       case Op::BitwiseXor:
-      case Op::LogicalXor: return b_.CreateXor(x, y);
-      default: break;
+      case Op::LogicalXor:
+        return b_.CreateXor(x, y);
+      default:
+        break;
     }
   } else if (is_int(t)) {
     llvm::Type* ty = x->getType();
     const unsigned bits = bits_of(t);
     switch (op) {
-      case Op::Add: return b_.CreateAdd(x, y);
-      case Op::Subtract: return b_.CreateSub(x, y);
-      case Op::Multiply: return b_.CreateMul(x, y);
+      case Op::Add:
+        return b_.CreateAdd(x, y);
+      case Op::Subtract:
+        return b_.CreateSub(x, y);
+      case Op::Multiply:
+        return b_.CreateMul(x, y);
       case Op::FloorDivide:
-      case Op::Remainder: return emit_int_divmod(op, t, x, y);
-      case Op::Power: return emit_int_power(t, x, y, fail);
-      case Op::Maximum: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, x, y);
-      case Op::Minimum: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x, y);
-      case Op::BitwiseAnd: return b_.CreateAnd(x, y);
-      case Op::BitwiseOr: return b_.CreateOr(x, y);
-      case Op::BitwiseXor: return b_.CreateXor(x, y);
+      case Op::Remainder:
+        return emit_int_divmod(op, t, x, y);
+      case Op::Power:
+        return emit_int_power(t, x, y, fail);
+      case Op::Maximum:
+        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, x, y);
+      case Op::Minimum:
+        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x, y);
+      case Op::BitwiseAnd:
+        return b_.CreateAnd(x, y);
+      case Op::BitwiseOr:
+        return b_.CreateOr(x, y);
+      case Op::BitwiseXor:
+        return b_.CreateXor(x, y);
       case Op::LeftShift:
       case Op::RightShift: {
         // numpy: a shift by the bit width or more (or a negative one) gives 0, or -1 for a
@@ -272,16 +346,22 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
         Value* fill = b_.CreateAShr(x, llvm::ConstantInt::get(ty, bits - 1));
         return b_.CreateSelect(in_range, b_.CreateAShr(x, amount), fill);
       }
-      default: break;
+      default:
+        break;
     }
   } else {
     switch (op) {
-      case Op::Add: return b_.CreateFAdd(x, y);
-      case Op::Subtract: return b_.CreateFSub(x, y);
-      case Op::Multiply: return b_.CreateFMul(x, y);
-      case Op::Divide: return b_.CreateFDiv(x, y);
+      case Op::Add:
+        return b_.CreateFAdd(x, y);
+      case Op::Subtract:
+        return b_.CreateFSub(x, y);
+      case Op::Multiply:
+        return b_.CreateFMul(x, y);
+      case Op::Divide:
+        return b_.CreateFDiv(x, y);
       case Op::FloorDivide:
-      case Op::Remainder: return emit_float_divmod(op, t, x, y);
+      case Op::Remainder:
+        return emit_float_divmod(op, t, x, y);
       case Op::Maximum:  // numpy: a > b || isnan(a) ? a : b (nan from either side; ties take b)
         return b_.CreateSelect(b_.CreateOr(b_.CreateFCmpOGT(x, y), b_.CreateFCmpUNO(x, x)), x, y);
       case Op::Minimum:
@@ -291,9 +371,9 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
         break;
     }
   }
-  graph::internal_error(__FILE__, __LINE__, "no lowering for binary op " +
-                                                std::string(graph::op_info(op).name) + " on " +
-                                                std::string(dtype_name(t)));
+  graph::internal_error(__FILE__, __LINE__,
+                        "no lowering for binary op " + std::string(graph::op_info(op).name) +
+                            " on " + std::string(dtype_name(t)));
 }
 
 // numpy's integer floor_divide and remainder, branch-free so that the loop vectorizes:
@@ -332,14 +412,15 @@ Value* BodyEmitter::emit_float_divmod(Op op, DType, Value* a, Value* b) {
   Value* adjust = b_.CreateAnd(
       mod_nonzero, b_.CreateICmpNE(b_.CreateFCmpOLT(b, zero), b_.CreateFCmpOLT(mod, zero)));
   Value* signed_zero_b = b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero, b);
-  Value* mod_final = b_.CreateSelect(mod_nonzero, b_.CreateSelect(adjust, b_.CreateFAdd(mod, b), mod),
-                                     signed_zero_b);
+  Value* mod_final = b_.CreateSelect(
+      mod_nonzero, b_.CreateSelect(adjust, b_.CreateFAdd(mod, b), mod), signed_zero_b);
   if (op == Op::Remainder) return b_.CreateSelect(b_is_zero, mod, mod_final);
   Value* div = b_.CreateFDiv(b_.CreateFSub(a, mod), b);
   div = b_.CreateSelect(adjust, b_.CreateFSub(div, one), div);
   Value* fl = b_.CreateUnaryIntrinsic(llvm::Intrinsic::floor, div);
-  Value* rounded = b_.CreateSelect(
-      b_.CreateFCmpOGT(b_.CreateFSub(div, fl), llvm::ConstantFP::get(ty, 0.5)), b_.CreateFAdd(fl, one), fl);
+  Value* rounded =
+      b_.CreateSelect(b_.CreateFCmpOGT(b_.CreateFSub(div, fl), llvm::ConstantFP::get(ty, 0.5)),
+                      b_.CreateFAdd(fl, one), fl);
   Value* quotient = b_.CreateFDiv(a, b);
   Value* zero_case = b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero, quotient);
   Value* floordiv = b_.CreateSelect(b_.CreateFCmpUNE(div, zero), rounded, zero_case);

@@ -18,9 +18,12 @@ namespace {
 
 graph::Kind scalar_kind(const Scalar& s) {
   switch (s.kind) {
-    case Scalar::Kind::bool_: return graph::Kind::bool_;
-    case Scalar::Kind::int_: return graph::Kind::integer;
-    case Scalar::Kind::float_: return graph::Kind::floating;
+    case Scalar::Kind::bool_:
+      return graph::Kind::bool_;
+    case Scalar::Kind::int_:
+      return graph::Kind::integer;
+    case Scalar::Kind::float_:
+      return graph::Kind::floating;
   }
   return graph::Kind::floating;
 }
@@ -35,9 +38,12 @@ std::string dtype_list(std::initializer_list<const Operand*> ops, bool skip_firs
     }
     if (!first) s += " and ";
     first = false;
-    if (o->is_array()) s += dtype_name(o->array().dtype());
-    else s += o->scalar().kind == Scalar::Kind::float_ ? "a C++ float" :
-              o->scalar().kind == Scalar::Kind::int_ ? "a C++ integer" : "a C++ bool";
+    if (o->is_array())
+      s += dtype_name(o->array().dtype());
+    else
+      s += o->scalar().kind == Scalar::Kind::float_ ? "a C++ float"
+           : o->scalar().kind == Scalar::Kind::int_ ? "a C++ integer"
+                                                    : "a C++ bool";
   }
   return s;
 }
@@ -90,14 +96,17 @@ Node* node_of(const Array& a, std::string_view fn, SourceLoc loc) {
 
 Dims checked_shape(const Shape& shape, std::string_view fn, SourceLoc loc) {
   if (shape.size() > static_cast<size_t>(graph::kMaxDims))
-    graph::throw_error(fn, "shape " + graph::shape_string(shape) + " has " +
-                               std::to_string(shape.size()) + " dimensions; kiln supports at most " +
-                               std::to_string(graph::kMaxDims), loc);
+    graph::throw_error(fn,
+                       "shape " + graph::shape_string(shape) + " has " +
+                           std::to_string(shape.size()) + " dimensions; kiln supports at most " +
+                           std::to_string(graph::kMaxDims),
+                       loc);
   int64_t size = 1;
   for (int64_t e : shape) {
     if (e < 0)
-      graph::throw_error(fn, "negative dimension " + std::to_string(e) + " in shape " +
-                                 graph::shape_string(shape), loc);
+      graph::throw_error(
+          fn, "negative dimension " + std::to_string(e) + " in shape " + graph::shape_string(shape),
+          loc);
     if (e != 0 && size > (int64_t{1} << 62) / e)
       graph::throw_error(fn, "shape " + graph::shape_string(shape) + " has too many elements", loc);
     size *= e;
@@ -108,16 +117,21 @@ Dims checked_shape(const Shape& shape, std::string_view fn, SourceLoc loc) {
 uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLoc loc) {
   using graph::to_bits;
   if (s.unsigned_overflow)
-    graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds", loc);
+    graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
+                       loc);
   if (s.kind == Scalar::Kind::float_) {
-    return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(s.f)); });
+    return graph::visit_dtype(dtype,
+                              [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(s.f)); });
   }
   const int64_t v = s.i;
-  if (dtype == DType::int32 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()))
-    graph::throw_error(fn, "the integer " + std::to_string(v) +
-                               " does not fit int32, the dtype of this operation (a C++ integer "
-                               "takes the array's integer type, as in numpy's NEP 50); convert "
-                               "the array with astype(kiln::int64) first", loc);
+  if (dtype == DType::int32 &&
+      (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()))
+    graph::throw_error(fn,
+                       "the integer " + std::to_string(v) +
+                           " does not fit int32, the dtype of this operation (a C++ integer "
+                           "takes the array's integer type, as in numpy's NEP 50); convert "
+                           "the array with astype(kiln::int64) first",
+                       loc);
   return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(v)); });
 }
 
@@ -141,7 +155,8 @@ Array cast(const Array& a, DType dtype, SourceLoc loc) {
   return Array(record_cast(n, dtype, loc));
 }
 
-Array record_leaf(Op op, DType dtype, const Dims& shape, const graph::Payload& payload, SourceLoc loc) {
+Array record_leaf(Op op, DType dtype, const Dims& shape, const graph::Payload& payload,
+                  SourceLoc loc) {
   graph::NodeDesc d;
   d.op = op;
   d.dtype = dtype;
@@ -163,17 +178,20 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
   bool wide_int_scalar = false;
   int k = 0;
   for (const Operand* o : operands) {
-    if (o->is_array()) node_of(o->array(), fn, loc);
+    if (o->is_array())
+      node_of(o->array(), fn, loc);
     else if (o->scalar().unsigned_overflow)
-      graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds", loc);
+      graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
+                         loc);
     if (is_where && k++ == 0) continue;
     if (o->is_array()) {
       types[ntypes++] = {o->array().dtype(), false};
     } else {
       types[ntypes++] = {graph::default_dtype(scalar_kind(o->scalar())), true};
       const int64_t v = o->scalar().i;
-      wide_int_scalar |= o->scalar().kind == Scalar::Kind::int_ &&
-                         (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
+      wide_int_scalar |=
+          o->scalar().kind == Scalar::Kind::int_ &&
+          (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
     }
   }
   DType common = graph::result_type({types, static_cast<size_t>(ntypes)});
@@ -182,8 +200,13 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
     common = DType::int64;
   graph::OpTypes t;
   std::string_view why;
-  if (!graph::op_types(op, common, t, why))
-    graph::throw_error(fn, "operands " + dtype_list(operands, is_where) + ": " + std::string(why), loc);
+  if (!graph::op_types(op, common, t, why)) {
+    std::string hint;
+    if (op == Op::Subtract) hint = "; use logical_xor or ^ for bools";
+    if (op == Op::Negative) hint = "; use logical_not or ~ for bools";
+    graph::throw_error(
+        fn, "operands " + dtype_list(operands, is_where) + ": " + std::string(why) + hint, loc);
+  }
   if (op == Op::Power && is_integer(t.compute)) {
     const Operand& e = **std::next(operands.begin());
     if (!e.is_array() && e.scalar().kind != Scalar::Kind::float_ && e.scalar().i < 0)

@@ -19,7 +19,9 @@ inline graph::SourceLoc to_loc(const std::source_location& l) noexcept {
 }
 
 /// The process's context.
-inline runtime::Context& context() { return runtime::Context::get(); }
+inline runtime::Context& context() {
+  return runtime::Context::get();
+}
 
 /// The node of a valid array; an empty handle is an error naming `fn`.
 graph::Node* node_of(const Array& a, std::string_view fn, graph::SourceLoc loc);
@@ -35,8 +37,8 @@ Array apply(graph::Op op, std::initializer_list<const Operand*> operands);
 Array cast(const Array& a, DType dtype, graph::SourceLoc loc);
 
 /// Records a leaf node (creation functions).
-Array record_leaf(graph::Op op, DType dtype, const graph::Dims& shape, const graph::Payload& payload,
-                  graph::SourceLoc loc);
+Array record_leaf(graph::Op op, DType dtype, const graph::Dims& shape,
+                  const graph::Payload& payload, graph::SourceLoc loc);
 
 /// The bits of `s` converted to `dtype` as a weak scalar would be; an integer that does not fit
 /// an integer dtype is an error naming `fn`.

@@ -37,20 +37,32 @@ Array::~Array() {
 
 namespace {
 const graph::Node& checked(const graph::Node* n, const char* what) {
-  if (!n) graph::throw_error(what, "called on an empty Array handle (default-constructed or moved from)", {});
+  if (!n)
+    graph::throw_error(what, "called on an empty Array handle (default-constructed or moved from)",
+                       {});
   return *n;
 }
 }  // namespace
 
-Shape Array::shape() const { return checked(node_, "shape").shape.to_shape(); }
-int Array::ndim() const { return checked(node_, "ndim").shape.rank(); }
-int64_t Array::size() const { return checked(node_, "size").shape.size(); }
-DType Array::dtype() const { return checked(node_, "dtype").dtype; }
+Shape Array::shape() const {
+  return checked(node_, "shape").shape.to_shape();
+}
+int Array::ndim() const {
+  return checked(node_, "ndim").shape.rank();
+}
+int64_t Array::size() const {
+  return checked(node_, "size").shape.size();
+}
+DType Array::dtype() const {
+  return checked(node_, "dtype").dtype;
+}
 Device Array::device() const {
   checked(node_, "device");
   return Device::cpu();
 }
-bool Array::is_evaluated() const { return checked(node_, "is_evaluated").evaluated(); }
+bool Array::is_evaluated() const {
+  return checked(node_, "is_evaluated").evaluated();
+}
 
 Array Array::astype(DType dtype, std::source_location loc) const {
   return detail::cast(*this, dtype, to_loc(loc));
@@ -71,16 +83,18 @@ int64_t Array::checked_item_index(int64_t flat_index, const std::source_location
   const int64_t size = n->shape.size();
   if (flat_index == kNoIndex) {
     if (size != 1)
-      graph::throw_error("item", "the array of shape " + graph::to_string(n->shape) + " has " +
-                                     std::to_string(size) +
-                                     " elements; item() without an index needs exactly one",
+      graph::throw_error("item",
+                         "the array of shape " + graph::to_string(n->shape) + " has " +
+                             std::to_string(size) +
+                             " elements; item() without an index needs exactly one",
                          to_loc(loc));
     return 0;
   }
   const int64_t i = flat_index < 0 ? flat_index + size : flat_index;
   if (i < 0 || i >= size)
-    graph::throw_error("item", "index " + std::to_string(flat_index) +
-                                   " is out of bounds for an array of size " + std::to_string(size),
+    graph::throw_error("item",
+                       "index " + std::to_string(flat_index) +
+                           " is out of bounds for an array of size " + std::to_string(size),
                        to_loc(loc));
   return i;
 }
@@ -96,7 +110,8 @@ void Array::read_into(void* dst, DType as, int64_t first, int64_t count,
   }
   graph::visit_dtype(n->dtype, [&]<class From>() {
     graph::visit_dtype(as, [&]<class To>() {
-      auto* out = static_cast<std::conditional_t<std::is_same_v<To, bool>, unsigned char, To>*>(dst);
+      auto* out =
+          static_cast<std::conditional_t<std::is_same_v<To, bool>, unsigned char, To>*>(dst);
       for (int64_t i = 0; i < count; ++i) {
         From v;
         std::memcpy(&v, src + i * static_cast<int64_t>(sizeof(From)), sizeof(From));
@@ -109,14 +124,17 @@ void Array::read_into(void* dst, DType as, int64_t first, int64_t count,
 const void* Array::raw_data(DType expected, const std::source_location& loc) const {
   const graph::Node* n = detail::node_of(*this, "data", to_loc(loc));
   if (n->dtype != expected)
-    graph::throw_error("data", "the array's dtype is " + std::string(dtype_name(n->dtype)) +
-                                   ", not " + std::string(dtype_name(expected)) +
-                                   " (use to_vector<T>() to convert, or astype)",
+    graph::throw_error("data",
+                       "the array's dtype is " + std::string(dtype_name(n->dtype)) + ", not " +
+                           std::string(dtype_name(expected)) +
+                           " (use to_vector<T>() to convert, or astype)",
                        to_loc(loc));
   eval(loc);
   return n->buffer->data;
 }
 
-std::string Device::name() const { return "cpu"; }
+std::string Device::name() const {
+  return "cpu";
+}
 
 }  // namespace kiln

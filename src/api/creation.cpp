@@ -26,8 +26,9 @@ Array array_from_host(const void* data, DType dtype, const Shape& shape, int64_t
   const graph::Dims dims = checked_shape(shape, fn, loc);
   const int64_t n = dims.size();
   if (count >= 0 && count != n)
-    graph::throw_error(fn, std::to_string(count) + " values do not fill shape " +
-                               graph::shape_string(shape) + " (" + std::to_string(n) + " elements)",
+    graph::throw_error(fn,
+                       std::to_string(count) + " values do not fill shape " +
+                           graph::shape_string(shape) + " (" + std::to_string(n) + " elements)",
                        loc);
   if (n > 0 && !data) graph::throw_error(fn, "got a null pointer", loc);
   const size_t bytes = static_cast<size_t>(n) * itemsize(dtype);
@@ -53,15 +54,18 @@ Array wrap_host(void* data, DType dtype, const Shape& shape, const std::source_l
   return Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc));
 }
 
-Array full_impl(const Shape& shape, const Scalar& value, DType dtype, const std::source_location& l) {
+Array full_impl(const Shape& shape, const Scalar& value, DType dtype,
+                const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
   const graph::Dims dims = checked_shape(shape, "full", loc);
   if (value.kind == Scalar::Kind::float_ && is_integer(dtype)) {
     // nan, inf and out-of-range values have no integer; numpy 2 refuses them here too.
     const double limit = dtype == int32 ? 2147483648.0 : 9223372036854775808.0;
     if (!(value.f >= -limit && value.f < limit))
-      graph::throw_error("full", "the value " + std::to_string(value.f) + " cannot be converted to " +
-                                     std::string(dtype_name(dtype)), loc);
+      graph::throw_error("full",
+                         "the value " + std::to_string(value.f) + " cannot be converted to " +
+                             std::string(dtype_name(dtype)),
+                         loc);
   }
   graph::Payload p;
   p.v[0] = scalar_bits(value, dtype, "full", loc);
@@ -77,7 +81,9 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
                          step.kind == Scalar::Kind::float_;
   const DType t = dtype.value_or(any_float ? float64 : int64);
   if (t == bool_) graph::throw_error("arange", "dtype bool is not supported", loc);
-  auto as_double = [](const Scalar& s) { return s.kind == Scalar::Kind::float_ ? s.f : double(s.i); };
+  auto as_double = [](const Scalar& s) {
+    return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
+  };
 
   // numpy: length = ceil((stop - start) / step), then value(i) = start + i*delta with
   // delta = T(start + step) - T(start) computed in the dtype.
@@ -87,7 +93,8 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
     const __int128 span = static_cast<__int128>(stop.i) - start.i;
     __int128 q = span / step.i;
     if (q * step.i != span && ((span > 0) == (step.i > 0))) ++q;  // ceiling
-    if (q > (int64_t{1} << 62)) graph::throw_error("arange", "the range has too many elements", loc);
+    if (q > (int64_t{1} << 62))
+      graph::throw_error("arange", "the range has too many elements", loc);
     length = q > 0 ? static_cast<int64_t>(q) : 0;
   } else {
     const double st = as_double(step);
@@ -109,8 +116,10 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
       second = graph::ref::cast<T>(start.i + step.i);
     }
     T delta;
-    if constexpr (graph::ref::is_int_v<T>) delta = graph::ref::wrap_sub(second, first);
-    else delta = second - first;
+    if constexpr (graph::ref::is_int_v<T>)
+      delta = graph::ref::wrap_sub(second, first);
+    else
+      delta = second - first;
     p.v[0] = graph::to_bits<T>(first);
     p.v[1] = graph::to_bits<T>(delta);
   });
@@ -120,8 +129,11 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
 Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType dtype,
                     bool endpoint, const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
-  if (num < 0) graph::throw_error("linspace", "num must be non-negative, got " + std::to_string(num), loc);
-  auto as_double = [](const Scalar& s) { return s.kind == Scalar::Kind::float_ ? s.f : double(s.i); };
+  if (num < 0)
+    graph::throw_error("linspace", "num must be non-negative, got " + std::to_string(num), loc);
+  auto as_double = [](const Scalar& s) {
+    return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
+  };
   const double a = as_double(start), b = as_double(stop);
   graph::LinspaceTail tail{num, endpoint, false};
   const double delta = b - a;

@@ -12,12 +12,18 @@ using graph::Op;
 #define KILN_LEAF_OP(...)
 #define KILN_SPECIAL_OP(...)
 #define KILN_DEFINE_0(Name, fn)
-#define KILN_DEFINE_1(Name, fn) \
-  Array fn(const Operand& a) { return apply(Op::Name, {&a}); }
-#define KILN_DEFINE_2(Name, fn) \
-  Array fn(const Operand& a, const Operand& b) { return apply(Op::Name, {&a, &b}); }
-#define KILN_DEFINE_3(Name, fn) \
-  Array fn(const Operand& a, const Operand& b, const Operand& c) { return apply(Op::Name, {&a, &b, &c}); }
+#define KILN_DEFINE_1(Name, fn)   \
+  Array fn(const Operand& a) {    \
+    return apply(Op::Name, {&a}); \
+  }
+#define KILN_DEFINE_2(Name, fn)                  \
+  Array fn(const Operand& a, const Operand& b) { \
+    return apply(Op::Name, {&a, &b});            \
+  }
+#define KILN_DEFINE_3(Name, fn)                                    \
+  Array fn(const Operand& a, const Operand& b, const Operand& c) { \
+    return apply(Op::Name, {&a, &b, &c});                          \
+  }
 #define KILN_OP(Name, fn, arity, rule, flags, cost, libm) KILN_DEFINE_##arity(Name, fn)
 #include "graph/ops.def"
 #undef KILN_OP
@@ -37,30 +43,68 @@ Array astype(const Operand& a, DType dtype) {
   if (a.is_array()) return detail::cast(a.array(), dtype, loc);
   // A C++ scalar: a 0-d array of its default dtype, then converted.
   const Scalar& s = a.scalar();
-  const DType own = s.kind == Scalar::Kind::float_ ? float64 : s.kind == Scalar::Kind::int_ ? int64 : bool_;
+  const DType own = s.kind == Scalar::Kind::float_ ? float64
+                    : s.kind == Scalar::Kind::int_ ? int64
+                                                   : bool_;
   graph::Payload p;
   p.v[0] = detail::scalar_bits(s, own, "astype", loc);
   return detail::cast(detail::record_leaf(Op::Full, own, {}, p, loc), dtype, loc);
 }
 
-Array operator+(const Operand& a, const Operand& b) { return add(a, b); }
-Array operator-(const Operand& a, const Operand& b) { return subtract(a, b); }
-Array operator*(const Operand& a, const Operand& b) { return multiply(a, b); }
-Array operator/(const Operand& a, const Operand& b) { return divide(a, b); }
-Array operator%(const Operand& a, const Operand& b) { return remainder(a, b); }
-Array operator-(const Operand& a) { return negative(a); }
-Array operator==(const Operand& a, const Operand& b) { return equal(a, b); }
-Array operator!=(const Operand& a, const Operand& b) { return not_equal(a, b); }
-Array operator<(const Operand& a, const Operand& b) { return less(a, b); }
-Array operator<=(const Operand& a, const Operand& b) { return less_equal(a, b); }
-Array operator>(const Operand& a, const Operand& b) { return greater(a, b); }
-Array operator>=(const Operand& a, const Operand& b) { return greater_equal(a, b); }
-Array operator&(const Operand& a, const Operand& b) { return bitwise_and(a, b); }
-Array operator|(const Operand& a, const Operand& b) { return bitwise_or(a, b); }
-Array operator^(const Operand& a, const Operand& b) { return bitwise_xor(a, b); }
-Array operator~(const Operand& a) { return invert(a); }
-Array operator<<(const Operand& a, const Operand& b) { return left_shift(a, b); }
-Array operator>>(const Operand& a, const Operand& b) { return right_shift(a, b); }
+Array operator+(const Operand& a, const Operand& b) {
+  return add(a, b);
+}
+Array operator-(const Operand& a, const Operand& b) {
+  return subtract(a, b);
+}
+Array operator*(const Operand& a, const Operand& b) {
+  return multiply(a, b);
+}
+Array operator/(const Operand& a, const Operand& b) {
+  return divide(a, b);
+}
+Array operator%(const Operand& a, const Operand& b) {
+  return remainder(a, b);
+}
+Array operator-(const Operand& a) {
+  return negative(a);
+}
+Array operator==(const Operand& a, const Operand& b) {
+  return equal(a, b);
+}
+Array operator!=(const Operand& a, const Operand& b) {
+  return not_equal(a, b);
+}
+Array operator<(const Operand& a, const Operand& b) {
+  return less(a, b);
+}
+Array operator<=(const Operand& a, const Operand& b) {
+  return less_equal(a, b);
+}
+Array operator>(const Operand& a, const Operand& b) {
+  return greater(a, b);
+}
+Array operator>=(const Operand& a, const Operand& b) {
+  return greater_equal(a, b);
+}
+Array operator&(const Operand& a, const Operand& b) {
+  return bitwise_and(a, b);
+}
+Array operator|(const Operand& a, const Operand& b) {
+  return bitwise_or(a, b);
+}
+Array operator^(const Operand& a, const Operand& b) {
+  return bitwise_xor(a, b);
+}
+Array operator~(const Operand& a) {
+  return invert(a);
+}
+Array operator<<(const Operand& a, const Operand& b) {
+  return left_shift(a, b);
+}
+Array operator>>(const Operand& a, const Operand& b) {
+  return right_shift(a, b);
+}
 
 namespace {
 // numpy's in-place rule: the result must cast back to the target's dtype under "same_kind".
@@ -68,11 +112,15 @@ Array& assign_in_place(Array& a, Array result, std::string_view fn, const Operan
   const graph::SourceLoc loc = detail::to_loc(b.loc());
   if (result.dtype() != a.dtype()) {
     if (!graph::can_cast_same_kind(result.dtype(), a.dtype()))
-      graph::throw_error(fn, "cannot cast the result from " + std::string(dtype_name(result.dtype())) +
-                                 " to " + std::string(dtype_name(a.dtype())) +
-                                 " in place (numpy's same_kind rule); write a = a " +
-                                 std::string(fn == "add" ? "+" : fn == "subtract" ? "-" : fn == "multiply" ? "*" : "/") +
-                                 " b to get a new dtype",
+      graph::throw_error(fn,
+                         "cannot cast the result from " + std::string(dtype_name(result.dtype())) +
+                             " to " + std::string(dtype_name(a.dtype())) +
+                             " in place (numpy's same_kind rule); write a = a " +
+                             std::string(fn == "add"        ? "+"
+                                         : fn == "subtract" ? "-"
+                                         : fn == "multiply" ? "*"
+                                                            : "/") +
+                             " b to get a new dtype",
                          loc);
     result = detail::cast(result, a.dtype(), loc);
   }
@@ -81,9 +129,17 @@ Array& assign_in_place(Array& a, Array result, std::string_view fn, const Operan
 }
 }  // namespace
 
-Array& operator+=(Array& a, const Operand& b) { return assign_in_place(a, add(Operand(a, b.loc()), b), "add", b); }
-Array& operator-=(Array& a, const Operand& b) { return assign_in_place(a, subtract(Operand(a, b.loc()), b), "subtract", b); }
-Array& operator*=(Array& a, const Operand& b) { return assign_in_place(a, multiply(Operand(a, b.loc()), b), "multiply", b); }
-Array& operator/=(Array& a, const Operand& b) { return assign_in_place(a, divide(Operand(a, b.loc()), b), "divide", b); }
+Array& operator+=(Array& a, const Operand& b) {
+  return assign_in_place(a, add(Operand(a, b.loc()), b), "add", b);
+}
+Array& operator-=(Array& a, const Operand& b) {
+  return assign_in_place(a, subtract(Operand(a, b.loc()), b), "subtract", b);
+}
+Array& operator*=(Array& a, const Operand& b) {
+  return assign_in_place(a, multiply(Operand(a, b.loc()), b), "multiply", b);
+}
+Array& operator/=(Array& a, const Operand& b) {
+  return assign_in_place(a, divide(Operand(a, b.loc()), b), "divide", b);
+}
 
 }  // namespace kiln

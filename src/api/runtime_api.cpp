@@ -15,7 +15,8 @@ namespace {
 void eval_nodes(const Array* begin, const Array* end, const std::source_location& loc) {
   std::vector<graph::Node*> nodes;
   nodes.reserve(static_cast<size_t>(end - begin));
-  for (const Array* a = begin; a != end; ++a) nodes.push_back(detail::node_of(*a, "eval", to_loc(loc)));
+  for (const Array* a = begin; a != end; ++a)
+    nodes.push_back(detail::node_of(*a, "eval", to_loc(loc)));
   context().evaluate(nodes);
 }
 }  // namespace
@@ -28,11 +29,17 @@ void eval(const std::vector<Array>& arrays, std::source_location loc) {
   eval_nodes(arrays.data(), arrays.data() + arrays.size(), loc);
 }
 
-void sync(std::source_location) { context().evaluate_all(); }
+void sync(std::source_location) {
+  context().evaluate_all();
+}
 
-Stats stats() { return context().stats(); }
+Stats stats() {
+  return context().stats();
+}
 
-void reset_stats() { context().reset_stats(); }
+void reset_stats() {
+  context().reset_stats();
+}
 
 void dump(const Array& a, const std::string& path, std::source_location loc) {
   graph::Node* n = detail::node_of(a, "dump", to_loc(loc));

@@ -12,7 +12,9 @@ std::string shape_string(std::span<const int64_t> s) {
   return out + ")";
 }
 
-std::string to_string(const Dims& d) { return shape_string(d.span()); }
+std::string to_string(const Dims& d) {
+  return shape_string(d.span());
+}
 
 Dims contiguous_strides(const Dims& d) noexcept {
   Dims s;

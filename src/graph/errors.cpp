@@ -29,8 +29,10 @@ void throw_error(std::string_view fn, std::string_view what, SourceLoc loc) {
 }
 
 void internal_error(const char* file, int line, std::string_view what) {
-  std::fprintf(stderr, "kiln internal error at %s:%d: %.*s\nPlease report this with the program "
-               "that triggered it.\n", file, line, static_cast<int>(what.size()), what.data());
+  std::fprintf(stderr,
+               "kiln internal error at %s:%d: %.*s\nPlease report this with the program "
+               "that triggered it.\n",
+               file, line, static_cast<int>(what.size()), what.data());
   std::abort();
 }
 

@@ -21,7 +21,7 @@ std::string error_text(std::string_view fn, std::string_view what, SourceLoc loc
 }  // namespace kiln::graph
 
 /// Checks an internal invariant (kept in release builds: a wrong answer is worse than a stop).
-#define KILN_CHECK(cond, what)                                                   \
-  do {                                                                           \
-    if (!(cond)) ::kiln::graph::internal_error(__FILE__, __LINE__, (what));     \
+#define KILN_CHECK(cond, what)                                              \
+  do {                                                                      \
+    if (!(cond)) ::kiln::graph::internal_error(__FILE__, __LINE__, (what)); \
   } while (0)

@@ -63,8 +63,10 @@ std::string payload_text(const GNode& n) {
     case Op::Full:
       return visit_dtype(n.dtype, [&]<class T>() {
         const T v = from_bits<T>(n.payload.v[0]);
-        if constexpr (std::is_floating_point_v<T>) std::snprintf(buf, sizeof buf, " value=%.17g", double(v));
-        else std::snprintf(buf, sizeof buf, " value=%lld", static_cast<long long>(v));
+        if constexpr (std::is_floating_point_v<T>)
+          std::snprintf(buf, sizeof buf, " value=%.17g", double(v));
+        else
+          std::snprintf(buf, sizeof buf, " value=%lld", static_cast<long long>(v));
         return std::string(buf);
       });
     case Op::Arange:
@@ -84,7 +86,8 @@ std::string payload_text(const GNode& n) {
     case Op::Eye:
       std::snprintf(buf, sizeof buf, " n=%lld", static_cast<long long>(n.payload.v[0]) - 1);
       return buf;
-    default: return "";
+    default:
+      return "";
   }
 }
 }  // namespace
@@ -122,7 +125,8 @@ std::string to_dot(const Graph& g) {
 
 void verify(const Graph& g) {
   auto fail = [&](size_t i, const char* what) {
-    std::fprintf(stderr, "kiln internal error: graph node %%%zu: %s\n%s", i, what, to_text(g).c_str());
+    std::fprintf(stderr, "kiln internal error: graph node %%%zu: %s\n%s", i, what,
+                 to_text(g).c_str());
     std::abort();
   };
   for (size_t i = 0; i < g.nodes.size(); ++i) {

@@ -15,20 +15,20 @@ namespace kiln::graph {
 
 /// One node of a Graph. Operands are indices of earlier nodes.
 struct GNode {
-  Op op = Op::Data;               ///< Data for every evaluated input
-  DType dtype = DType::float32;   ///< result dtype
-  uint8_t nargs = 0;              ///< operand count
-  int32_t args[3] = {-1, -1, -1}; ///< operand indices (< this node's index)
-  Dims shape;                     ///< result shape
-  Payload payload;                ///< op-specific values
-  SourceLoc loc;                  ///< call site
-  std::shared_ptr<Buffer> buffer; ///< data of a Data node
+  Op op = Op::Data;                ///< Data for every evaluated input
+  DType dtype = DType::float32;    ///< result dtype
+  uint8_t nargs = 0;               ///< operand count
+  int32_t args[3] = {-1, -1, -1};  ///< operand indices (< this node's index)
+  Dims shape;                      ///< result shape
+  Payload payload;                 ///< op-specific values
+  SourceLoc loc;                   ///< call site
+  std::shared_ptr<Buffer> buffer;  ///< data of a Data node
 };
 
 /// A pending computation: nodes in topological order and the indices of the wanted results.
 struct Graph {
-  std::vector<GNode> nodes;     ///< operands always precede their users
-  std::vector<int32_t> outputs; ///< results to produce, in the order asked for
+  std::vector<GNode> nodes;      ///< operands always precede their users
+  std::vector<int32_t> outputs;  ///< results to produce, in the order asked for
 
   /// Appends a node and returns its index.
   int32_t add(GNode n) {

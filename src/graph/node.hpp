@@ -30,8 +30,8 @@ struct Payload {
 /// Memory of an evaluated array. The allocator that made it frees it through the deleter of the
 /// shared_ptr that owns it.
 struct Buffer {
-  void* data = nullptr;   ///< first element, aligned for the dtype (64 bytes when kiln allocated it)
-  size_t bytes = 0;       ///< usable size
+  void* data = nullptr;  ///< first element, aligned for the dtype (64 bytes when kiln allocated it)
+  size_t bytes = 0;      ///< usable size
   bool external = false;  ///< the user's memory (wrap): never written by kiln
 };
 
@@ -53,8 +53,8 @@ struct Node {
   uint64_t hash = 0;                 ///< CSE hash of (op, dtype, args, shape, payload)
   Node* live_prev = nullptr;         ///< the tracer's list of live nodes
   Node* live_next = nullptr;
-  uint32_t visit_epoch = 0;          ///< scratch for graph walks (under the tracer lock)
-  int32_t visit_index = -1;          ///< scratch for graph walks
+  uint32_t visit_epoch = 0;  ///< scratch for graph walks (under the tracer lock)
+  int32_t visit_index = -1;  ///< scratch for graph walks
 
   bool evaluated() const noexcept { return buffer != nullptr; }
 };

@@ -12,6 +12,8 @@ constexpr OpInfo kOpTable[] = {
 static_assert(sizeof(kOpTable) / sizeof(kOpTable[0]) == kNumOps);
 }  // namespace
 
-const OpInfo& op_info(Op op) noexcept { return kOpTable[static_cast<int>(op)]; }
+const OpInfo& op_info(Op op) noexcept {
+  return kOpTable[static_cast<int>(op)];
+}
 
 }  // namespace kiln::graph

@@ -14,9 +14,10 @@ enum class TypeRule : uint8_t {
   NoBool,       ///< like Same, but two bools are an error (numpy's subtract, negative)
   IntFallback,  ///< like Same, but bool computes in int32 (numpy uses int8, which kiln lacks)
   Float,        ///< floats keep their dtype, integers compute in float64, bool in float32
+  TrueDivide,   ///< floats keep their dtype, integers and bool compute in float64
   Compare,      ///< common dtype in, bool out
   Bitwise,      ///< bool and integers only
-  Shift,        ///< integers only
+  Shift,        ///< integers (bool computes in int32, numpy's int8); floats are an error
   Logical,      ///< operands tested for truth, bool out
   Predicate,    ///< any dtype in, bool out
   Where,        ///< bool condition, then two values with a common dtype
@@ -45,20 +46,24 @@ inline constexpr int kNumOps = 0
 
 /// One row of ops.def.
 struct OpInfo {
-  std::string_view name;        ///< enum name, e.g. "FloorDivide"
-  std::string_view fn;          ///< kiln's public function, e.g. "floor_divide"
-  uint8_t arity;                ///< operand count
-  TypeRule rule;                ///< dtype rule
-  uint8_t flags;                ///< OpFlags
-  uint8_t cost;                 ///< rough per-element cost
-  const char* libm;             ///< C math library base name, or nullptr
+  std::string_view name;  ///< enum name, e.g. "FloorDivide"
+  std::string_view fn;    ///< kiln's public function, e.g. "floor_divide"
+  uint8_t arity;          ///< operand count
+  TypeRule rule;          ///< dtype rule
+  uint8_t flags;          ///< OpFlags
+  uint8_t cost;           ///< rough per-element cost
+  const char* libm;       ///< C math library base name, or nullptr
 };
 
 /// The row of `op`.
 const OpInfo& op_info(Op op) noexcept;
 
 /// Shorthands.
-inline bool is_leaf(Op op) noexcept { return op_info(op).rule == TypeRule::Leaf; }
-inline bool has_flag(Op op, OpFlags f) noexcept { return (op_info(op).flags & f) != 0; }
+inline bool is_leaf(Op op) noexcept {
+  return op_info(op).rule == TypeRule::Leaf;
+}
+inline bool has_flag(Op op, OpFlags f) noexcept {
+  return (op_info(op).flags & f) != 0;
+}
 
 }  // namespace kiln::graph

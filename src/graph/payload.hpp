@@ -13,30 +13,43 @@ namespace kiln::graph {
 /// bool as 0/1, integers sign-extended, float32 in the low 32 bits, float64 as is.
 template <class T>
 constexpr uint64_t to_bits(T v) noexcept {
-  if constexpr (std::is_same_v<T, bool>) return v ? 1 : 0;
-  else if constexpr (std::is_same_v<T, float>) return std::bit_cast<uint32_t>(v);
-  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<uint64_t>(v);
-  else return static_cast<uint64_t>(static_cast<int64_t>(v));
+  if constexpr (std::is_same_v<T, bool>)
+    return v ? 1 : 0;
+  else if constexpr (std::is_same_v<T, float>)
+    return std::bit_cast<uint32_t>(v);
+  else if constexpr (std::is_same_v<T, double>)
+    return std::bit_cast<uint64_t>(v);
+  else
+    return static_cast<uint64_t>(static_cast<int64_t>(v));
 }
 
 /// Inverse of to_bits.
 template <class T>
 constexpr T from_bits(uint64_t b) noexcept {
-  if constexpr (std::is_same_v<T, bool>) return b != 0;
-  else if constexpr (std::is_same_v<T, float>) return std::bit_cast<float>(static_cast<uint32_t>(b));
-  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(b);
-  else return static_cast<T>(static_cast<int64_t>(b));
+  if constexpr (std::is_same_v<T, bool>)
+    return b != 0;
+  else if constexpr (std::is_same_v<T, float>)
+    return std::bit_cast<float>(static_cast<uint32_t>(b));
+  else if constexpr (std::is_same_v<T, double>)
+    return std::bit_cast<double>(b);
+  else
+    return static_cast<T>(static_cast<int64_t>(b));
 }
 
 /// Calls f.template operator()<T>() with T the C++ type of `t`.
 template <class F>
 decltype(auto) visit_dtype(DType t, F&& f) {
   switch (t) {
-    case DType::bool_: return f.template operator()<bool>();
-    case DType::int32: return f.template operator()<int32_t>();
-    case DType::int64: return f.template operator()<int64_t>();
-    case DType::float32: return f.template operator()<float>();
-    case DType::float64: break;
+    case DType::bool_:
+      return f.template operator()<bool>();
+    case DType::int32:
+      return f.template operator()<int32_t>();
+    case DType::int64:
+      return f.template operator()<int64_t>();
+    case DType::float32:
+      return f.template operator()<float>();
+    case DType::float64:
+      break;
   }
   return f.template operator()<double>();
 }
@@ -51,9 +64,9 @@ decltype(auto) visit_dtype(DType t, F&& f) {
 /// Linspace's packed last slot: the element count, whether the end point is included, and
 /// whether numpy's "step underflowed to zero" path applies (then mult is delta, not step).
 struct LinspaceTail {
-  int64_t num = 0;        ///< number of elements
-  bool endpoint = true;   ///< the last element is exactly `stop`
-  bool tiny_step = false; ///< numpy's `any_step_zero` path: (i / div) * delta
+  int64_t num = 0;         ///< number of elements
+  bool endpoint = true;    ///< the last element is exactly `stop`
+  bool tiny_step = false;  ///< numpy's `any_step_zero` path: (i / div) * delta
 
   uint64_t pack() const noexcept {
     return static_cast<uint64_t>(num) | (endpoint ? 1ull << 62 : 0) | (tiny_step ? 1ull << 61 : 0);

@@ -22,26 +22,32 @@ template double HostArray::at<double>(int64_t) const;
 uint64_t leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
   return visit_dtype(dtype, [&]<class T>() -> uint64_t {
     switch (op) {
-      case Op::Full: return p.v[0];
+      case Op::Full:
+        return p.v[0];
       case Op::Arange: {
         const T start = from_bits<T>(p.v[0]), delta = from_bits<T>(p.v[1]);
-        if constexpr (std::is_same_v<T, bool>) return to_bits<T>(i == 0 ? start : (start || delta));
+        if constexpr (std::is_same_v<T, bool>)
+          return to_bits<T>(i == 0 ? start : (start || delta));
         else if constexpr (ref::is_int_v<T>)
           return to_bits<T>(ref::wrap_add(start, ref::wrap_mul(static_cast<T>(i), delta)));
-        else return to_bits<T>(start + static_cast<T>(i) * delta);
+        else
+          return to_bits<T>(start + static_cast<T>(i) * delta);
       }
       case Op::Linspace: {
         const double start = from_bits<double>(p.v[0]), mult = from_bits<double>(p.v[1]),
                      stop = from_bits<double>(p.v[2]);
         const LinspaceTail tail = LinspaceTail::unpack(p.v[3]);
         const double di = static_cast<double>(i);
-        double y = (tail.tiny_step ? di / static_cast<double>(tail.div()) * mult : di * mult) + start;
+        double y =
+            (tail.tiny_step ? di / static_cast<double>(tail.div()) * mult : di * mult) + start;
         if (i == tail.last()) y = stop;
         if constexpr (ref::is_int_v<T>) y = std::floor(y);  // numpy floors for integer dtypes
         return to_bits<T>(ref::cast<T>(y));
       }
-      case Op::Eye: return to_bits<T>(ref::cast<T>(i % static_cast<int64_t>(p.v[0]) == 0));
-      default: return 0;
+      case Op::Eye:
+        return to_bits<T>(ref::cast<T>(i % static_cast<int64_t>(p.v[0]) == 0));
+      default:
+        return 0;
     }
   });
 }
@@ -50,9 +56,8 @@ uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* a, 
   const TypeRule rule = op_info(op).rule;
   if (op == Op::Cast) {
     return visit_dtype(arg_dtype, [&]<class From>() {
-      return visit_dtype(result, [&]<class To>() {
-        return to_bits<To>(ref::cast<To>(from_bits<From>(a[0])));
-      });
+      return visit_dtype(
+          result, [&]<class To>() { return to_bits<To>(ref::cast<To>(from_bits<From>(a[0]))); });
     });
   }
   if (op == Op::Where) return from_bits<bool>(a[0]) ? a[1] : a[2];
@@ -82,7 +87,8 @@ Dims broadcast_strides(const Dims& operand, const Dims& result) {
 uint64_t load_bits(const Buffer& b, DType t, int64_t i) {
   return visit_dtype(t, [&]<class T>() {
     T v;
-    std::memcpy(&v, static_cast<const char*>(b.data) + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    std::memcpy(&v, static_cast<const char*>(b.data) + i * static_cast<int64_t>(sizeof(T)),
+                sizeof(T));
     return to_bits<T>(v);
   });
 }
@@ -107,7 +113,8 @@ std::vector<HostArray> interpret(const Graph& g) {
       continue;
     }
     Dims strides[3];
-    for (int a = 0; a < n.nargs; ++a) strides[a] = broadcast_strides(g.nodes[n.args[a]].shape, n.shape);
+    for (int a = 0; a < n.nargs; ++a)
+      strides[a] = broadcast_strides(g.nodes[n.args[a]].shape, n.shape);
     // The value operands' dtype (Where's first operand is the bool condition).
     const DType arg_dtype = g.nodes[n.args[n.op == Op::Where ? 1 : 0]].dtype;
     Dims coord;
@@ -122,8 +129,7 @@ std::vector<HostArray> interpret(const Graph& g) {
       bool fail = false;
       out.bits[k] = apply_op_bits(n.op, n.dtype, arg_dtype, args, fail);
       if (fail) {
-        throw_error(op_info(n.op).fn, "integers to negative integer powers are not allowed",
-                    n.loc);
+        throw_error(op_info(n.op).fn, "integers to negative integer powers are not allowed", n.loc);
       }
       for (int d = n.shape.rank() - 1; d >= 0; --d) {
         if (++coord[d] < n.shape[d]) break;

@@ -137,52 +137,91 @@ template <class T>
 T unary(Op op, T a) {
   if constexpr (std::is_same_v<T, bool>) {
     switch (op) {
-      case Op::Abs: return a;
+      case Op::Abs:
+        return a;
       case Op::LogicalNot:
-      case Op::Invert: return !a;
-      default: return a;
+      case Op::Invert:
+        return !a;
+      default:
+        return a;
     }
   } else if constexpr (is_int_v<T>) {
     switch (op) {
-      case Op::Negative: return wrap_sub(T(0), a);
-      case Op::Abs: return a < 0 ? wrap_sub(T(0), a) : a;
-      case Op::Sign: return static_cast<T>((a > 0) - (a < 0));
-      case Op::Square: return wrap_mul(a, a);
-      case Op::Reciprocal: return cast<T>(1.0 / static_cast<double>(a));
-      case Op::Invert: return static_cast<T>(~a);
-      default: return a;
+      case Op::Negative:
+        return wrap_sub(T(0), a);
+      case Op::Abs:
+        return a < 0 ? wrap_sub(T(0), a) : a;
+      case Op::Sign:
+        return static_cast<T>((a > 0) - (a < 0));
+      case Op::Square:
+        return wrap_mul(a, a);
+      case Op::Reciprocal:
+        return cast<T>(1.0 / static_cast<double>(a));
+      case Op::Invert:
+        return static_cast<T>(~a);
+      default:
+        return a;
     }
   } else {
     switch (op) {
-      case Op::Negative: return -a;
-      case Op::Abs: return std::fabs(a);
-      case Op::Sign: return a > 0 ? T(1) : a < 0 ? T(-1) : a == 0 ? T(0) : a;
-      case Op::Square: return a * a;
-      case Op::Reciprocal: return T(1) / a;
-      case Op::Sqrt: return std::sqrt(a);
-      case Op::Exp: return std::exp(a);
-      case Op::Exp2: return std::exp2(a);
-      case Op::Expm1: return std::expm1(a);
-      case Op::Log: return std::log(a);
-      case Op::Log2: return std::log2(a);
-      case Op::Log10: return std::log10(a);
-      case Op::Log1p: return std::log1p(a);
-      case Op::Sin: return std::sin(a);
-      case Op::Cos: return std::cos(a);
-      case Op::Tan: return std::tan(a);
-      case Op::Arcsin: return std::asin(a);
-      case Op::Arccos: return std::acos(a);
-      case Op::Arctan: return std::atan(a);
-      case Op::Sinh: return std::sinh(a);
-      case Op::Cosh: return std::cosh(a);
-      case Op::Tanh: return std::tanh(a);
-      case Op::Erf: return std::erf(a);
-      case Op::Erfc: return std::erfc(a);
-      case Op::Floor: return std::floor(a);
-      case Op::Ceil: return std::ceil(a);
-      case Op::Rint: return std::nearbyint(a);
-      case Op::Trunc: return std::trunc(a);
-      default: return a;
+      case Op::Negative:
+        return -a;
+      case Op::Abs:
+        return std::fabs(a);
+      case Op::Sign:
+        return a > 0 ? T(1) : a < 0 ? T(-1) : a == 0 ? T(0) : a;
+      case Op::Square:
+        return a * a;
+      case Op::Reciprocal:
+        return T(1) / a;
+      case Op::Sqrt:
+        return std::sqrt(a);
+      case Op::Exp:
+        return std::exp(a);
+      case Op::Exp2:
+        return std::exp2(a);
+      case Op::Expm1:
+        return std::expm1(a);
+      case Op::Log:
+        return std::log(a);
+      case Op::Log2:
+        return std::log2(a);
+      case Op::Log10:
+        return std::log10(a);
+      case Op::Log1p:
+        return std::log1p(a);
+      case Op::Sin:
+        return std::sin(a);
+      case Op::Cos:
+        return std::cos(a);
+      case Op::Tan:
+        return std::tan(a);
+      case Op::Arcsin:
+        return std::asin(a);
+      case Op::Arccos:
+        return std::acos(a);
+      case Op::Arctan:
+        return std::atan(a);
+      case Op::Sinh:
+        return std::sinh(a);
+      case Op::Cosh:
+        return std::cosh(a);
+      case Op::Tanh:
+        return std::tanh(a);
+      case Op::Erf:
+        return std::erf(a);
+      case Op::Erfc:
+        return std::erfc(a);
+      case Op::Floor:
+        return std::floor(a);
+      case Op::Ceil:
+        return std::ceil(a);
+      case Op::Rint:
+        return std::nearbyint(a);
+      case Op::Trunc:
+        return std::trunc(a);
+      default:
+        return a;
     }
   }
 }
@@ -192,10 +231,14 @@ template <class T>
 bool predicate(Op op, T a) {
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case Op::IsNan: return std::isnan(a);
-      case Op::IsInf: return std::isinf(a);
-      case Op::IsFinite: return std::isfinite(a);
-      default: return false;
+      case Op::IsNan:
+        return std::isnan(a);
+      case Op::IsInf:
+        return std::isinf(a);
+      case Op::IsFinite:
+        return std::isfinite(a);
+      default:
+        return false;
     }
   } else {
     return op == Op::IsFinite;
@@ -210,54 +253,82 @@ T binary(Op op, T a, T b, bool& fail) {
       case Op::Add:
       case Op::BitwiseOr:
       case Op::LogicalOr:
-      case Op::Maximum: return a || b;
+      case Op::Maximum:
+        return a || b;
       case Op::Multiply:
       case Op::BitwiseAnd:
       case Op::LogicalAnd:
-      case Op::Minimum: return a && b;
+      case Op::Minimum:
+        return a && b;
       case Op::BitwiseXor:
-      case Op::LogicalXor: return a != b;
-      default: return false;
+      case Op::LogicalXor:
+        return a != b;
+      default:
+        return false;
     }
   } else if constexpr (is_int_v<T>) {
     using U = std::make_unsigned_t<T>;
     constexpr T bits = static_cast<T>(sizeof(T) * 8);
     switch (op) {
-      case Op::Add: return wrap_add(a, b);
-      case Op::Subtract: return wrap_sub(a, b);
-      case Op::Multiply: return wrap_mul(a, b);
-      case Op::FloorDivide: return floor_divide(a, b);
-      case Op::Remainder: return remainder(a, b);
+      case Op::Add:
+        return wrap_add(a, b);
+      case Op::Subtract:
+        return wrap_sub(a, b);
+      case Op::Multiply:
+        return wrap_mul(a, b);
+      case Op::FloorDivide:
+        return floor_divide(a, b);
+      case Op::Remainder:
+        return remainder(a, b);
       case Op::Power:
         if (b < 0) {
           fail = true;
           return 0;
         }
         return int_power(a, b);
-      case Op::Maximum: return a > b ? a : b;
-      case Op::Minimum: return a < b ? a : b;
-      case Op::BitwiseAnd: return a & b;
-      case Op::BitwiseOr: return a | b;
-      case Op::BitwiseXor: return a ^ b;
+      case Op::Maximum:
+        return a > b ? a : b;
+      case Op::Minimum:
+        return a < b ? a : b;
+      case Op::BitwiseAnd:
+        return a & b;
+      case Op::BitwiseOr:
+        return a | b;
+      case Op::BitwiseXor:
+        return a ^ b;
       case Op::LeftShift:
         return (b >= 0 && b < bits) ? static_cast<T>(static_cast<U>(a) << b) : T(0);
-      case Op::RightShift: return (b >= 0 && b < bits) ? static_cast<T>(a >> b) : T(a < 0 ? -1 : 0);
-      default: return 0;
+      case Op::RightShift:
+        return (b >= 0 && b < bits) ? static_cast<T>(a >> b) : T(a < 0 ? -1 : 0);
+      default:
+        return 0;
     }
   } else {
     switch (op) {
-      case Op::Add: return a + b;
-      case Op::Subtract: return a - b;
-      case Op::Multiply: return a * b;
-      case Op::Divide: return a / b;
-      case Op::FloorDivide: return floor_divide(a, b);
-      case Op::Remainder: return remainder(a, b);
-      case Op::Power: return std::pow(a, b);
-      case Op::Maximum: return fmaximum(a, b);
-      case Op::Minimum: return fminimum(a, b);
-      case Op::Arctan2: return std::atan2(a, b);
-      case Op::Hypot: return std::hypot(a, b);
-      default: return 0;
+      case Op::Add:
+        return a + b;
+      case Op::Subtract:
+        return a - b;
+      case Op::Multiply:
+        return a * b;
+      case Op::Divide:
+        return a / b;
+      case Op::FloorDivide:
+        return floor_divide(a, b);
+      case Op::Remainder:
+        return remainder(a, b);
+      case Op::Power:
+        return std::pow(a, b);
+      case Op::Maximum:
+        return fmaximum(a, b);
+      case Op::Minimum:
+        return fminimum(a, b);
+      case Op::Arctan2:
+        return std::atan2(a, b);
+      case Op::Hypot:
+        return std::hypot(a, b);
+      default:
+        return 0;
     }
   }
 }
@@ -266,13 +337,20 @@ T binary(Op op, T a, T b, bool& fail) {
 template <class T>
 bool compare(Op op, T a, T b) {
   switch (op) {
-    case Op::Equal: return a == b;
-    case Op::NotEqual: return a != b;
-    case Op::Less: return a < b;
-    case Op::LessEqual: return a <= b;
-    case Op::Greater: return a > b;
-    case Op::GreaterEqual: return a >= b;
-    default: return false;
+    case Op::Equal:
+      return a == b;
+    case Op::NotEqual:
+      return a != b;
+    case Op::Less:
+      return a < b;
+    case Op::LessEqual:
+      return a <= b;
+    case Op::Greater:
+      return a > b;
+    case Op::GreaterEqual:
+      return a >= b;
+    default:
+      return false;
   }
 }
 

@@ -34,7 +34,9 @@ uint64_t hash_desc(const NodeDesc& d) noexcept {
   return h;
 }
 
-size_t Tracer::ConsHash::operator()(const NodeDesc& d) const noexcept { return hash_desc(d); }
+size_t Tracer::ConsHash::operator()(const NodeDesc& d) const noexcept {
+  return hash_desc(d);
+}
 
 bool Tracer::ConsEq::operator()(const NodeDesc& d, const Node* n) const noexcept {
   if (n->op != d.op || n->dtype != d.dtype || n->nargs != d.nargs) return false;
@@ -43,12 +45,15 @@ bool Tracer::ConsEq::operator()(const NodeDesc& d, const Node* n) const noexcept
   return n->payload == d.payload && n->shape == d.shape;
 }
 
-Tracer::Tracer() { live_head_.live_prev = live_head_.live_next = &live_head_; }
+Tracer::Tracer() {
+  live_head_.live_prev = live_head_.live_next = &live_head_;
+}
 
 Tracer::~Tracer() {
   // Nodes still alive here belong to Arrays that outlive their context: a program error that
   // we tolerate by leaking them rather than freeing memory they still point to.
-  if (live_count_ == 0) slabs_.clear();
+  if (live_count_ == 0)
+    slabs_.clear();
   else
     for (auto& s : slabs_) (void)s.release();
 }
@@ -157,7 +162,8 @@ void Tracer::free_chain(Node* first) noexcept {
     if (n->consed) cons_.erase(n);
     unlink(n);
     for (int i = 0; i < n->nargs; ++i)
-      if (n->args[i]->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) stack.push_back(n->args[i]);
+      if (n->args[i]->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        stack.push_back(n->args[i]);
     n->~Node();
     auto* slot = reinterpret_cast<FreeSlot*>(n);
     slot->next = reinterpret_cast<FreeSlot*>(free_list_);

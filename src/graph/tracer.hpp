@@ -27,8 +27,7 @@ class Tracer {
   Node* record(const NodeDesc& desc);
 
   /// Records evaluated data (never merged with other nodes). Returns one handle reference.
-  Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape,
-                    SourceLoc loc);
+  Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape, SourceLoc loc);
 
   /// Adds a handle reference (Array copy).
   static void add_handle(Node* n) noexcept {

@@ -25,20 +25,26 @@ namespace kiln::graph {
 
 Kind kind_of(DType t) noexcept {
   switch (t) {
-    case DType::bool_: return Kind::bool_;
+    case DType::bool_:
+      return Kind::bool_;
     case DType::int32:
-    case DType::int64: return Kind::integer;
+    case DType::int64:
+      return Kind::integer;
     case DType::float32:
-    case DType::float64: return Kind::floating;
+    case DType::float64:
+      return Kind::floating;
   }
   return Kind::floating;
 }
 
 DType default_dtype(Kind k) noexcept {
   switch (k) {
-    case Kind::bool_: return DType::bool_;
-    case Kind::integer: return DType::int64;
-    case Kind::floating: return DType::float64;
+    case Kind::bool_:
+      return DType::bool_;
+    case Kind::integer:
+      return DType::int64;
+    case Kind::floating:
+      return DType::float64;
   }
   return DType::float64;
 }
@@ -75,8 +81,7 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       return true;
     case TypeRule::NoBool:
       if (k == Kind::bool_) {
-        why = "is not supported for bool (numpy has no bool loop; use logical_xor or ^ for "
-              "subtract, logical_not or ~ for negative)";
+        why = "is not supported for bool (numpy has no bool loop)";
         return false;
       }
       out = {common, common};
@@ -92,6 +97,11 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       out = {f, f};
       return true;
     }
+    case TypeRule::TrueDivide: {
+      const DType f = k == Kind::floating ? common : DType::float64;
+      out = {f, f};
+      return true;
+    }
     case TypeRule::Compare:
     case TypeRule::Predicate:
       out = {common, DType::bool_};
@@ -104,11 +114,11 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       out = {common, common};
       return true;
     case TypeRule::Shift:
-      if (k != Kind::integer) {
-        why = "needs integer operands";
+      if (k == Kind::floating) {
+        why = "needs integer operands, not floating point";
         return false;
       }
-      out = {common, common};
+      out = k == Kind::bool_ ? OpTypes{DType::int32, DType::int32} : OpTypes{common, common};
       return true;
     case TypeRule::Logical:
       out = {DType::bool_, DType::bool_};
@@ -123,9 +133,12 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
 bool is_exact_cast(DType from, DType to) noexcept {
   if (from == to || from == DType::bool_) return true;
   switch (from) {
-    case DType::int32: return to == DType::int64 || to == DType::float64;
-    case DType::float32: return to == DType::float64;
-    default: return false;
+    case DType::int32:
+      return to == DType::int64 || to == DType::float64;
+    case DType::float32:
+      return to == DType::float64;
+    default:
+      return false;
   }
 }
 

@@ -11,7 +11,10 @@ using graph::GNode;
 
 uint64_t key_hash(const GNode& n) {
   uint64_t h = static_cast<uint64_t>(n.op) * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(n.dtype);
-  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0xff51afd7ed558ccdull; h ^= h >> 32; };
+  auto mix = [&h](uint64_t v) {
+    h = (h ^ v) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  };
   for (int a = 0; a < n.nargs; ++a) mix(static_cast<uint64_t>(n.args[a]));
   for (uint64_t v : n.payload.v) mix(v);
   for (int64_t e : n.shape) mix(static_cast<uint64_t>(e));
@@ -20,7 +23,8 @@ uint64_t key_hash(const GNode& n) {
 }
 
 bool same(const GNode& x, const GNode& y) {
-  if (x.op != y.op || x.dtype != y.dtype || x.nargs != y.nargs || x.buffer != y.buffer) return false;
+  if (x.op != y.op || x.dtype != y.dtype || x.nargs != y.nargs || x.buffer != y.buffer)
+    return false;
   for (int a = 0; a < x.nargs; ++a)
     if (x.args[a] != y.args[a]) return false;
   return x.payload == y.payload && x.shape == y.shape;

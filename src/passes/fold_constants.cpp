@@ -1,6 +1,5 @@
 #include "passes/fold_constants.hpp"
 
-
 #include "graph/reference.hpp"
 #include "passes/rewrite.hpp"
 

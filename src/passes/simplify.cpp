@@ -37,7 +37,8 @@ void simplify(graph::Graph& g) {
       case Op::Where:
         if (n.args[1] == n.args[2] && g.nodes[n.args[1]].shape == n.shape) r.redirect(i, n.args[1]);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   r.remap_outputs();

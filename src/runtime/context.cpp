@@ -22,7 +22,8 @@ Options Options::from_environment() {
   o.threads = default_thread_count();
   // Keep up to an eighth of physical memory (at most 4 GiB) of freed buffers for reuse.
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  const size_t physical = pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : size_t{8} << 30;
+  const size_t physical =
+      pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : size_t{8} << 30;
   o.pool_bytes = std::min(physical / 8, size_t{4} << 30);
   return o;
 }

@@ -24,7 +24,9 @@ size_t block_size(size_t bytes) {
 
 HostPool::HostPool(size_t max_cached_bytes) : max_cached_(max_cached_bytes) {}
 
-HostPool::~HostPool() { trim(); }
+HostPool::~HostPool() {
+  trim();
+}
 
 void* HostPool::system_allocate(size_t block) {
   if (block >= kHugePage) {
@@ -37,8 +39,10 @@ void* HostPool::system_allocate(size_t block) {
 }
 
 void HostPool::system_free(void* p, size_t block) {
-  if (block >= kHugePage) munmap(p, block);
-  else std::free(p);
+  if (block >= kHugePage)
+    munmap(p, block);
+  else
+    std::free(p);
 }
 
 std::shared_ptr<graph::Buffer> HostPool::allocate(size_t bytes) {

@@ -61,7 +61,8 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
 
   for (size_t t = 0; t < targets.size(); ++t) {
     const graph::GNode& out = g.nodes[g.outputs[t]];
-    std::shared_ptr<graph::Buffer> buffer = out.op == graph::Op::Data ? out.buffer : produced[g.outputs[t]];
+    std::shared_ptr<graph::Buffer> buffer =
+        out.op == graph::Op::Data ? out.buffer : produced[g.outputs[t]];
     if (!buffer) buffer = pool_.allocate(0);  // an empty array
     tracer_.attach_buffer(targets[t], std::move(buffer));
   }
@@ -81,7 +82,8 @@ const void* Context::kernel_for(const schedule::KernelLaunch& k) {
   const auto start = std::chrono::steady_clock::now();
   const jit::Binary binary = backend.compile(k.ir, "kiln_" + key.hex());
   const void* entry = backend.load(binary);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++stats_.kernels_compiled;
   stats_.compile_seconds += seconds;
   if (options_.log)

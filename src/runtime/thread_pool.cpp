@@ -84,7 +84,8 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, void (*body)(void*, int6
   }
   // A multiple of the thread count keeps threads evenly loaded; a few chunks per thread let a
   // thread that was descheduled fall behind without stalling the job.
-  const int64_t chunks = pieces >= threads ? threads * std::min<int64_t>(4, pieces / threads) : pieces;
+  const int64_t chunks =
+      pieces >= threads ? threads * std::min<int64_t>(4, pieces / threads) : pieces;
   int64_t chunk = (n + chunks - 1) / chunks;
   chunk = (chunk + 63) & ~int64_t{63};  // whole cache lines per chunk
 

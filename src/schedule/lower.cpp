@@ -16,11 +16,11 @@ using ir::InstrKind;
 
 // An access before dimension collapsing: its element strides relative to the kernel's shape.
 struct RawAccess {
-  Dims strides;       // per kernel dimension; 0 where broadcast
-  bool is_buffer;     // Load or Index
-  DType dtype;        // element dtype (buffers)
-  InputRef source;    // buffers only
-  Dims leaf_shape;    // for merging equal accesses
+  Dims strides;     // per kernel dimension; 0 where broadcast
+  bool is_buffer;   // Load or Index
+  DType dtype;      // element dtype (buffers)
+  InputRef source;  // buffers only
+  Dims leaf_shape;  // for merging equal accesses
 };
 
 class Lowering {
@@ -40,8 +40,8 @@ class Lowering {
     out_.ir.num_params = num_scalar_params_;
     out_.ir.num_error_bits = static_cast<uint32_t>(out_.error_sources.size());
     const std::string problem = ir::validate(out_.ir);
-    KILN_CHECK(problem.empty(), "scheduler produced invalid kernel IR: " + problem + "\n" +
-                                    ir::to_text(out_.ir));
+    KILN_CHECK(problem.empty(),
+               "scheduler produced invalid kernel IR: " + problem + "\n" + ir::to_text(out_.ir));
     return std::move(out_);
   }
 
@@ -121,11 +121,13 @@ class Lowering {
   uint32_t lower_leaf(const GNode& n) {
     const DType t = n.dtype;
     switch (n.op) {
-      case Op::Full: return param(t, n.payload.v[0]);
+      case Op::Full:
+        return param(t, n.payload.v[0]);
       case Op::Arange: {
         const uint32_t i = cast_to(index(n.shape), t);
         const uint32_t delta = param(t, n.payload.v[1]);
-        return compute(Op::Add, t, {param(t, n.payload.v[0]), compute(Op::Multiply, t, {i, delta})});
+        return compute(Op::Add, t,
+                       {param(t, n.payload.v[0]), compute(Op::Multiply, t, {i, delta})});
       }
       case Op::Linspace: {
         const auto tail = graph::LinspaceTail::unpack(n.payload.v[3]);
@@ -149,12 +151,13 @@ class Lowering {
       }
       case Op::Eye: {
         const uint32_t i = index(n.shape);
-        const uint32_t r = compute(Op::Remainder, DType::int64, {i, param(DType::int64, n.payload.v[0])});
-        const uint32_t diag =
-            compute(Op::Equal, DType::bool_, {r, constant(DType::int64, 0)});
+        const uint32_t r =
+            compute(Op::Remainder, DType::int64, {i, param(DType::int64, n.payload.v[0])});
+        const uint32_t diag = compute(Op::Equal, DType::bool_, {r, constant(DType::int64, 0)});
         return cast_to(diag, t);
       }
-      default: break;
+      default:
+        break;
     }
     graph::internal_error(__FILE__, __LINE__, "unknown leaf op");
   }

@@ -37,12 +37,13 @@ Plan make_plan(const graph::Graph& g) {
     if (!stored[i]) continue;
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const Group& gr) { return gr.shape == g.nodes[i].shape; });
-    if (it == groups.end()) groups.push_back({g.nodes[i].shape, {static_cast<int32_t>(i)}});
-    else it->stores.push_back(static_cast<int32_t>(i));
+    if (it == groups.end())
+      groups.push_back({g.nodes[i].shape, {static_cast<int32_t>(i)}});
+    else
+      it->stores.push_back(static_cast<int32_t>(i));
   }
-  std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
-    return a.shape.size() < b.shape.size();
-  });
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const Group& a, const Group& b) { return a.shape.size() < b.shape.size(); });
 
   // 3. Lower each group; its stores become loads for the groups after it.
   Plan plan;

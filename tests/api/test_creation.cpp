@@ -52,7 +52,7 @@ TEST(Creation, FullZerosOnes) {
   const auto f = full({2, 2}, 7, int32);
   EXPECT_EQ(f.dtype(), int32);
   EXPECT_EQ(f.to_vector<int32_t>(), (std::vector<int32_t>{7, 7, 7, 7}));
-  EXPECT_EQ(full({2}, 2.5).dtype(), float32);  // API default dtype
+  EXPECT_EQ(full({2}, 2.5).dtype(), float32);           // API default dtype
   EXPECT_EQ(full({1}, 3.9, int64).item<int64_t>(), 3);  // truncates as astype
   EXPECT_EQ(full({}, true, bool_).item<bool>(), true);
   const auto m = array({1.0, 2.0, 3.0});
@@ -83,7 +83,8 @@ TEST(Creation, ArangeFollowsNumpy) {
 TEST(Creation, LinspaceFollowsNumpy) {
   const auto l = linspace(0, 1, 5, float64).to_vector<double>();
   EXPECT_EQ(l, (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
-  EXPECT_EQ(linspace(0, 1, 4, float64, false).to_vector<double>(), (std::vector<double>{0, 0.25, 0.5, 0.75}));
+  EXPECT_EQ(linspace(0, 1, 4, float64, false).to_vector<double>(),
+            (std::vector<double>{0, 0.25, 0.5, 0.75}));
   EXPECT_EQ(linspace(2, 3, 1, float64).to_vector<double>(), (std::vector<double>{2}));
   EXPECT_EQ(linspace(0, 1, 0).size(), 0);
   EXPECT_EQ(linspace(0.f, 1.f, 3).dtype(), float32);

@@ -72,8 +72,10 @@ TEST(Elementwise, IntegerSemantics) {
   EXPECT_EQ((array({1}) << 3).item<int>(), 8);
   EXPECT_EQ((~array({0, -1})).to_vector<int>(), (std::vector<int>{-1, 0}));
   EXPECT_EQ(kiln::abs(array({INT32_MIN, -3})).to_vector<int>(), (std::vector<int>{INT32_MIN, 3}));
-  EXPECT_EQ(sign(array(std::vector<int64_t>{-5, 0, 9})).to_vector<int64_t>(), (std::vector<int64_t>{-1, 0, 1}));
-  EXPECT_EQ(reciprocal(array({0, 1, 2, -1})).to_vector<int>(), (std::vector<int>{INT32_MIN, 1, 0, -1}));
+  EXPECT_EQ(sign(array(std::vector<int64_t>{-5, 0, 9})).to_vector<int64_t>(),
+            (std::vector<int64_t>{-1, 0, 1}));
+  EXPECT_EQ(reciprocal(array({0, 1, 2, -1})).to_vector<int>(),
+            (std::vector<int>{INT32_MIN, 1, 0, -1}));
 }
 
 TEST(Elementwise, FloatSpecialValues) {
@@ -82,20 +84,25 @@ TEST(Elementwise, FloatSpecialValues) {
   const auto neg = (-x).to_vector<double>();
   EXPECT_TRUE(same_bits(neg[0], 0.0));
   EXPECT_TRUE(same_bits(neg[1], -0.0));
-  EXPECT_EQ(isnan(x).to_vector<bool>(), (std::vector<bool>{false, false, false, false, true, false, false}));
-  EXPECT_EQ(isinf(x).to_vector<bool>(), (std::vector<bool>{false, false, true, true, false, false, false}));
-  EXPECT_EQ(isfinite(x).to_vector<bool>(), (std::vector<bool>{true, true, false, false, false, true, true}));
+  EXPECT_EQ(isnan(x).to_vector<bool>(),
+            (std::vector<bool>{false, false, false, false, true, false, false}));
+  EXPECT_EQ(isinf(x).to_vector<bool>(),
+            (std::vector<bool>{false, false, true, true, false, false, false}));
+  EXPECT_EQ(isfinite(x).to_vector<bool>(),
+            (std::vector<bool>{true, true, false, false, false, true, true}));
   EXPECT_EQ(rint(x).item<double>(5), 2.0);  // ties to even
   EXPECT_EQ(rint(x).item<double>(6), -2.0);
   EXPECT_TRUE(std::isnan(maximum(x, 1.0).item<double>(4)));
   EXPECT_TRUE(std::isnan(maximum(1.0, x).item<double>(4)));
-  EXPECT_EQ((x == x).to_vector<bool>(), (std::vector<bool>{true, true, true, true, false, true, true}));
+  EXPECT_EQ((x == x).to_vector<bool>(),
+            (std::vector<bool>{true, true, true, true, false, true, true}));
   EXPECT_EQ((x != x).item<bool>(4), true);
   EXPECT_EQ(floor_divide(x, 0.0).item<double>(5), inf);
   EXPECT_EQ(remainder(array({-7.5}), 2.0).item<double>(), 0.5);
   EXPECT_EQ(x.astype(int32).to_vector<int>(),
             (std::vector<int>{0, 0, INT32_MIN, INT32_MIN, INT32_MIN, 2, -2}));
-  EXPECT_EQ(x.astype(bool_).to_vector<bool>(), (std::vector<bool>{false, false, true, true, true, true, true}));
+  EXPECT_EQ(x.astype(bool_).to_vector<bool>(),
+            (std::vector<bool>{false, false, true, true, true, true, true}));
 }
 
 TEST(Elementwise, WhereClipAstype) {

@@ -1,6 +1,9 @@
 // Sync points: laziness, fusion, cache reuse, multi-output kernels, sync(), threading.
 #include "helpers.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -104,13 +107,14 @@ TEST(Sync, LargeArraysSplitOverThreadsAgreeWithSmallOnes) {
   auto grid = zeros({rows, cols}) + arange(cols, float32) + column;
   const auto g = grid.to_vector<float>();
   for (int64_t r = 0; r < rows; r += 97)
-    for (int64_t c = 0; c < cols; c += 511) EXPECT_EQ(g[r * cols + c], static_cast<float>(c) + 0.25f);
+    for (int64_t c = 0; c < cols; c += 511)
+      EXPECT_EQ(g[r * cols + c], static_cast<float>(c) + 0.25f);
 }
 
 TEST(Sync, BroadcastIntermediatesAreComputedOnce) {
   auto v = arange(64, float32);
-  auto heavy = kiln::exp(kiln::sin(v));        // (64,)
-  auto big = zeros({1000, 64}) + heavy;         // broadcast 1000 times
+  auto heavy = kiln::exp(kiln::sin(v));  // (64,)
+  auto big = zeros({1000, 64}) + heavy;  // broadcast 1000 times
   kiln::reset_stats();
   big.eval();
   EXPECT_EQ(kiln::stats().kernels_launched, 2u);  // heavy stored once, then broadcast
@@ -126,11 +130,13 @@ TEST(Sync, DeepChainsDoNotOverflowTheStack) {
 TEST(Sync, RuntimeErrorsNameTheOpAndCallSite) {
   auto base = array(std::vector<int64_t>{2, 3});
   auto ex = array(std::vector<int64_t>{1, -1});
-  auto p = power(base, ex);  const int line = __LINE__;
+  auto p = power(base, ex);
+  const int line = __LINE__;
   kiln_test::expect_error([&] { p.eval(); }, {"[power]", "negative integer powers"}, line);
   EXPECT_FALSE(p.is_evaluated());
   // The rest of the program goes on.
-  EXPECT_EQ(power(base, array(std::vector<int64_t>{2, 2})).to_vector<int64_t>(), (std::vector<int64_t>{4, 9}));
+  EXPECT_EQ(power(base, array(std::vector<int64_t>{2, 2})).to_vector<int64_t>(),
+            (std::vector<int64_t>{4, 9}));
 }
 
 TEST(Sync, DumpWritesTheGraph) {
@@ -142,4 +148,22 @@ TEST(Sync, DumpWritesTheGraph) {
   EXPECT_NE(text.find("digraph"), std::string::npos);
   EXPECT_NE(text.find("exp"), std::string::npos);
   std::filesystem::remove(path);
+}
+
+TEST(Sync, KilnLogNamesHashAndCallSite) {
+  const auto log =
+      std::filesystem::temp_directory_path() / ("kiln_log_" + std::to_string(getpid()));
+  const std::string cmd = "KILN_LOG=1 " KILN_BINARY_DIR "/tests/log_probe 2> " + log.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(log);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::filesystem::remove(log);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].rfind("kiln: compile ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("kiln: hit ", 0), 0u) << lines[1];
+  const std::string hash0 = lines[0].substr(14, 32), hash1 = lines[1].substr(14, 32);
+  EXPECT_EQ(hash0, hash1);  // the same kernel, by the same 128-bit key
+  EXPECT_EQ(hash0.find_first_not_of("0123456789abcdef"), std::string::npos);
+  for (const auto& l : lines) EXPECT_NE(l.find("log_probe.cpp:7)"), std::string::npos) << l;
 }

@@ -57,14 +57,16 @@ class Generator {
 
  private:
   int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
-  double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }
+  double uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng_);
+  }
 
   Shape random_shape() {
     static constexpr int64_t extents[] = {1, 2, 3, 4, 5, 7, 16, 17, 33};
     Shape s(static_cast<size_t>(pick(4)));
     for (auto& e : s) e = extents[pick(9)];
     if (pick(40) == 0) s = {40000 + pick(40000)};  // big enough to run on several threads
-    if (pick(60) == 0 && !s.empty()) s[0] = 0;   // empty arrays too
+    if (pick(60) == 0 && !s.empty()) s[0] = 0;     // empty arrays too
     return s;
   }
 
@@ -86,13 +88,19 @@ class Generator {
     if constexpr (std::is_same_v<T, bool>) {
       return pick(2) == 0;
     } else if constexpr (std::is_integral_v<T>) {
-      static constexpr T specials[] = {0, 1, -1, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), 2, -2};
+      static constexpr T specials[] = {
+          0, 1, -1, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), 2, -2};
       if (pick(12) == 0) return specials[pick(7)];
       return static_cast<T>(pick(41) - 20);
     } else {
-      static constexpr T specials[] = {T(0), -T(0), std::numeric_limits<T>::infinity(),
+      static constexpr T specials[] = {T(0),
+                                       -T(0),
+                                       std::numeric_limits<T>::infinity(),
                                        -std::numeric_limits<T>::infinity(),
-                                       std::numeric_limits<T>::quiet_NaN(), T(1e30), T(-1e-30), T(0.5)};
+                                       std::numeric_limits<T>::quiet_NaN(),
+                                       T(1e30),
+                                       T(-1e-30),
+                                       T(0.5)};
       if (exact_ && pick(10) == 0) return specials[pick(8)];
       return static_cast<T>(exact_ ? std::round(uniform(-40, 40)) / 4 : uniform(-3, 3));
     }
@@ -118,7 +126,8 @@ class Generator {
     const Shape s = sub_shape();
     const DType t = dtype();
     switch (pick(8)) {
-      case 0: return full(s, exact_ ? std::round(uniform(-8, 8)) : uniform(-2, 2), t);
+      case 0:
+        return full(s, exact_ ? std::round(uniform(-8, 8)) : uniform(-2, 2), t);
       case 1:
         if (t != bool_ && !s.empty() && s.back() > 0) {
           const Shape last{s.back()};
@@ -132,47 +141,60 @@ class Generator {
       case 3:
         if (s.size() >= 2 && s[s.size() - 1] == s[s.size() - 2]) return eye(s.back(), t);
         break;
-      default: break;
+      default:
+        break;
     }
     return data_leaf(s, t);
   }
 
   Operand scalar_operand() {
     switch (pick(exact_ ? 3 : 2)) {
-      case 0: return Operand(uniform(-3, 3));
-      case 1: return Operand(static_cast<int>(pick(9)) - 4);
-      default: return Operand(pick(2) == 0);
+      case 0:
+        return Operand(uniform(-3, 3));
+      case 1:
+        return Operand(static_cast<int>(pick(9)) - 4);
+      default:
+        return Operand(pick(2) == 0);
     }
   }
 
-  const Array& operand() { return pool_[static_cast<size_t>(pick(static_cast<int>(pool_.size())))]; }
+  const Array& operand() {
+    return pool_[static_cast<size_t>(pick(static_cast<int>(pool_.size())))];
+  }
 
   Array op() {
     static constexpr graph::Op exact_ops[] = {
-        graph::Op::Add, graph::Op::Subtract, graph::Op::Multiply, graph::Op::Divide,
-        graph::Op::FloorDivide, graph::Op::Remainder, graph::Op::Power, graph::Op::Maximum,
-        graph::Op::Minimum, graph::Op::Equal, graph::Op::NotEqual, graph::Op::Less,
-        graph::Op::GreaterEqual, graph::Op::BitwiseAnd, graph::Op::BitwiseXor, graph::Op::LeftShift,
-        graph::Op::RightShift, graph::Op::LogicalAnd, graph::Op::LogicalXor, graph::Op::Negative,
-        graph::Op::Abs, graph::Op::Sign, graph::Op::Square, graph::Op::Reciprocal, graph::Op::Sqrt,
-        graph::Op::Floor, graph::Op::Ceil, graph::Op::Rint, graph::Op::Trunc, graph::Op::IsNan,
-        graph::Op::IsInf, graph::Op::IsFinite, graph::Op::LogicalNot, graph::Op::Invert,
-        graph::Op::Where, graph::Op::Cast};
+        graph::Op::Add,          graph::Op::Subtract,    graph::Op::Multiply,
+        graph::Op::Divide,       graph::Op::FloorDivide, graph::Op::Remainder,
+        graph::Op::Power,        graph::Op::Maximum,     graph::Op::Minimum,
+        graph::Op::Equal,        graph::Op::NotEqual,    graph::Op::Less,
+        graph::Op::GreaterEqual, graph::Op::BitwiseAnd,  graph::Op::BitwiseXor,
+        graph::Op::LeftShift,    graph::Op::RightShift,  graph::Op::LogicalAnd,
+        graph::Op::LogicalXor,   graph::Op::Negative,    graph::Op::Abs,
+        graph::Op::Sign,         graph::Op::Square,      graph::Op::Reciprocal,
+        graph::Op::Sqrt,         graph::Op::Floor,       graph::Op::Ceil,
+        graph::Op::Rint,         graph::Op::Trunc,       graph::Op::IsNan,
+        graph::Op::IsInf,        graph::Op::IsFinite,    graph::Op::LogicalNot,
+        graph::Op::Invert,       graph::Op::Where,       graph::Op::Cast};
     static constexpr graph::Op approx_ops[] = {
-        graph::Op::Add, graph::Op::Subtract, graph::Op::Multiply, graph::Op::Divide,
-        graph::Op::Maximum, graph::Op::Exp, graph::Op::Log, graph::Op::Sin, graph::Op::Cos,
-        graph::Op::Tanh, graph::Op::Arctan, graph::Op::Sqrt, graph::Op::Log1p, graph::Op::Expm1,
-        graph::Op::Erf, graph::Op::Erfc, graph::Op::Sinh, graph::Op::Exp2, graph::Op::Log2,
-        graph::Op::Log10, graph::Op::Arcsin, graph::Op::Arccos, graph::Op::Cosh, graph::Op::Arctan2,
-        graph::Op::Hypot, graph::Op::Power, graph::Op::Square, graph::Op::Abs};
-    const graph::Op o = exact_ ? exact_ops[pick(std::size(exact_ops))] : approx_ops[pick(std::size(approx_ops))];
+        graph::Op::Add,     graph::Op::Subtract, graph::Op::Multiply, graph::Op::Divide,
+        graph::Op::Maximum, graph::Op::Exp,      graph::Op::Log,      graph::Op::Sin,
+        graph::Op::Cos,     graph::Op::Tanh,     graph::Op::Arctan,   graph::Op::Sqrt,
+        graph::Op::Log1p,   graph::Op::Expm1,    graph::Op::Erf,      graph::Op::Erfc,
+        graph::Op::Sinh,    graph::Op::Exp2,     graph::Op::Log2,     graph::Op::Log10,
+        graph::Op::Arcsin,  graph::Op::Arccos,   graph::Op::Cosh,     graph::Op::Arctan2,
+        graph::Op::Hypot,   graph::Op::Power,    graph::Op::Square,   graph::Op::Abs};
+    const graph::Op o =
+        exact_ ? exact_ops[pick(std::size(exact_ops))] : approx_ops[pick(std::size(approx_ops))];
     if (o == graph::Op::Cast) {
       const DType t = exact_ ? kDtypes[pick(5)] : (pick(2) ? float32 : float64);
       return operand().astype(t);
     }
     // Mostly arrays; sometimes a weak C++ scalar on either side.
     const Array& a = operand();
-    const auto arg = [&]() -> Operand { return pick(4) == 0 ? scalar_operand() : Operand(operand()); };
+    const auto arg = [&]() -> Operand {
+      return pick(4) == 0 ? scalar_operand() : Operand(operand());
+    };
     switch (graph::op_info(o).arity) {
       case 1: {
         const Operand x(a);
@@ -188,7 +210,8 @@ class Generator {
           throw Error("float power is not exact");
         return r;
       }
-      default: return where(operand() > 0, a, arg());
+      default:
+        return where(operand() > 0, a, arg());
     }
   }
 
@@ -212,7 +235,8 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
         if (!ok && !exact) {
           ok = (std::isnan(g) && std::isnan(w)) ||
                (std::isfinite(g) && std::isfinite(w) &&
-                std::fabs(double(g) - double(w)) <= rtol * (1 + std::max(std::fabs(double(g)), std::fabs(double(w)))));
+                std::fabs(double(g) - double(w)) <=
+                    rtol * (1 + std::max(std::fabs(double(g)), std::fabs(double(w)))));
         }
         if (exact && std::isnan(g) && std::isnan(w)) ok = true;
       }
@@ -263,6 +287,10 @@ void run_random_graphs(uint64_t seed, int count, bool exact) {
 
 }  // namespace
 
-TEST(RandomGraphs, ExactOpsAgreeBitForBit) { run_random_graphs(20261125, 1500, true); }
+TEST(RandomGraphs, ExactOpsAgreeBitForBit) {
+  run_random_graphs(20261125, 1500, true);
+}
 
-TEST(RandomGraphs, MathLibraryOpsAgreeWithinTolerance) { run_random_graphs(77, 500, false); }
+TEST(RandomGraphs, MathLibraryOpsAgreeWithinTolerance) {
+  run_random_graphs(77, 500, false);
+}

@@ -1,2 +1,291 @@
-#include "helpers.hpp"
-TEST(Numpy, Placeholder) {}
+// numpy is the oracle for promotion, broadcasting, integer semantics and special values: every
+// case runs in kiln and in numpy (NEP 50 promotion state) and must give the same dtype, shape and
+// values (bit for bit, signed zeros included, for exact ops; a few ulp for math-library ops).
+#include <limits>
+
+#include "numpy/oracle.hpp"
+
+using namespace kiln;
+using oracle::Arg;
+using oracle::Case;
+
+namespace {
+
+// Representative values per dtype, and the special ones.
+std::vector<bool> bools() {
+  return {true, false, true, true, false, false};
+}
+template <class T>
+std::vector<T> normal() {
+  if constexpr (std::is_floating_point_v<T>)
+    return {T(-2.5), T(0), T(1.5), T(3.25), T(-0.75), T(6)};
+  else
+    return {T(-7), T(0), T(3), T(12), T(-1), T(5)};
+}
+template <class T>
+std::vector<T> specials() {
+  using L = std::numeric_limits<T>;
+  if constexpr (std::is_floating_point_v<T>)
+    return {L::quiet_NaN(), L::infinity(), -L::infinity(), T(-0.0),         T(0),     T(1),
+            T(-1),          T(0.5),        T(-2.5),        L::denorm_min(), L::max(), L::lowest(),
+            T(7),           T(-7),         T(1e-30),       T(2.5)};
+  else
+    return {T(0),
+            T(1),
+            T(-1),
+            T(7),
+            T(-7),
+            L::min(),
+            L::max(),
+            T(2),
+            T(-2),
+            T(sizeof(T) * 8 - 1),
+            T(sizeof(T) * 8),
+            T(3)};
+}
+
+Arg normal_array(DType t) {
+  switch (t) {
+    case bool_:
+      return oracle::array_arg(bools());
+    case int32:
+      return oracle::array_arg(normal<int32_t>());
+    case int64:
+      return oracle::array_arg(normal<int64_t>());
+    case float32:
+      return oracle::array_arg(normal<float>());
+    default:
+      return oracle::array_arg(normal<double>());
+  }
+}
+
+// Cartesian product of the special values: a[i] x b[j] as two arrays of n*n elements.
+template <class T>
+std::pair<Arg, Arg> special_grid() {
+  const auto s = specials<T>();
+  std::vector<T> a, b;
+  for (T x : s)
+    for (T y : s) {
+      a.push_back(x);
+      b.push_back(y);
+    }
+  return {oracle::array_arg(a), oracle::array_arg(b)};
+}
+
+std::vector<graph::Op> ops_of_arity(int arity) {
+  std::vector<graph::Op> out;
+  for (int i = 0; i < graph::kNumOps; ++i) {
+    const auto op = graph::Op(i);
+    if (!graph::is_leaf(op) && op != graph::Op::Cast && graph::op_info(op).arity == arity)
+      out.push_back(op);
+  }
+  return out;
+}
+
+std::string fn(graph::Op op) {
+  return std::string(graph::op_info(op).fn);
+}
+
+bool approx_fn(const std::string& name) {
+  for (int i = 0; i < graph::kNumOps; ++i)
+    if (graph::op_info(graph::Op(i)).fn == name)
+      return graph::has_flag(graph::Op(i), graph::kApprox);
+  return false;
+}
+
+// Compares kiln's evaluation of `c` with numpy's result; returns "" when they agree.
+std::string check(const Case& c, const oracle::Result& want, int max_ulp) {
+  Array got;
+  std::string kiln_error;
+  try {
+    got = oracle::evaluate(c);
+  } catch (const Error& e) {
+    kiln_error = e.what();
+  }
+  if (!want.ok || !kiln_error.empty()) {
+    if (!want.ok && !kiln_error.empty()) return "";  // both refuse
+    return !want.ok ? "numpy raised (" + want.error + ") but kiln did not"
+                    : "kiln raised (" + kiln_error + ") but numpy gives " + want.dtype;
+  }
+  if (dtype_name(got.dtype()) != want.dtype)
+    return "dtype: kiln " + std::string(dtype_name(got.dtype())) + ", numpy " + want.dtype;
+  if (got.shape() != want.shape) return "shape differs";
+  const bool approx = approx_fn(c.fn) && is_floating(got.dtype());
+  return graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
+    const auto v = got.to_vector<T>();
+    if (v.size() != want.values.size()) return "size differs";
+    for (size_t i = 0; i < v.size(); ++i) {
+      T w;
+      if constexpr (std::is_floating_point_v<T>)
+        w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
+      else
+        w = static_cast<T>(std::stoll(want.values[i]));
+      bool ok = kiln_test::same_bits(v[i], w);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (approx && !ok && std::isfinite(v[i]) && std::isfinite(w))
+          ok = oracle::ulp_distance(v[i], w) <= max_ulp;
+      }
+      if (!ok) {
+        std::ostringstream os;
+        os.precision(17);
+        os << "element " << i << ": kiln " << v[i] << ", numpy " << w;
+        return os.str();
+      }
+    }
+    return "";
+  });
+}
+
+void run_cases(const std::vector<Case>& cases, int max_ulp = 4) {
+  const auto results = oracle::run_numpy(cases);
+  ASSERT_EQ(results.size(), cases.size());
+  int failures = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string diff = check(cases[i], results[i], max_ulp);
+    if (diff.empty()) continue;
+    std::string args;
+    for (const Arg& a : cases[i].args) args += " " + a.encoded.substr(0, 120);
+    ADD_FAILURE() << cases[i].fn << args << "\n  " << diff;
+    if (++failures > 20) return;
+  }
+}
+
+constexpr DType kAll[] = {bool_, int32, int64, float32, float64};
+
+}  // namespace
+
+TEST(NumpyOracle, BinaryOpsOverEveryDtypePair) {
+  std::vector<Case> cases;
+  for (graph::Op op : ops_of_arity(2))
+    for (DType a : kAll)
+      for (DType b : kAll) cases.push_back({fn(op), {normal_array(a), normal_array(b)}});
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, WeakScalarsOnEitherSide) {
+  std::vector<Case> cases;
+  const Arg scalars[] = {oracle::int_arg(3), oracle::int_arg(-2), oracle::float_arg(2.5),
+                         oracle::float_arg(-0.0), oracle::bool_arg(true)};
+  for (graph::Op op : ops_of_arity(2))
+    for (DType t : kAll)
+      for (const Arg& s : scalars) {
+        cases.push_back({fn(op), {normal_array(t), s}});
+        cases.push_back({fn(op), {s, normal_array(t)}});
+      }
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, UnaryOpsWithSpecialValues) {
+  std::vector<Case> cases;
+  for (graph::Op op : ops_of_arity(1)) {
+    for (DType t : kAll) cases.push_back({fn(op), {normal_array(t)}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<float>())}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<double>())}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<int32_t>())}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<int64_t>())}});
+  }
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, BinaryOpsOnSpecialValues) {
+  // nan, inf, -0.0, extremes: floor division and remainder signs, overflow wrap-around, shifts
+  // by the bit width, maximum with nan, comparisons with nan.
+  std::vector<Case> cases;
+  const auto [f32a, f32b] = special_grid<float>();
+  const auto [f64a, f64b] = special_grid<double>();
+  const auto [i32a, i32b] = special_grid<int32_t>();
+  const auto [i64a, i64b] = special_grid<int64_t>();
+  for (graph::Op op : ops_of_arity(2)) {
+    for (const auto* grid : {&f32a, &f64a, &i32a, &i64a}) {
+      const Arg& a = *grid;
+      const Arg& b = grid == &f32a ? f32b : grid == &f64a ? f64b : grid == &i32a ? i32b : i64b;
+      cases.push_back({fn(op), {a, b}});
+    }
+  }
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, CastsBetweenEveryDtype) {
+  std::vector<Case> cases;
+  const Arg sources[] = {
+      oracle::array_arg(specials<float>()),
+      oracle::array_arg(specials<double>()),
+      oracle::array_arg(specials<int32_t>()),
+      oracle::array_arg(specials<int64_t>()),
+      oracle::array_arg(bools()),
+      oracle::array_arg(std::vector<double>{2.5, -2.5, 3e9, -3e9, 9.3e18, -9.3e18, 2147483647.9,
+                                            -2147483648.9, 0.9999999})};
+  for (const Arg& s : sources)
+    for (DType t : kAll) cases.push_back({"astype", {s, oracle::dtype_arg(t)}});
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, Broadcasting) {
+  std::vector<Case> cases;
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{3, 1}, {1, 4}}, {{2, 3, 1}, {3, 4}},    {{}, {5}},       {{0, 3}, {3}},
+      {{1}, {0}},       {{4, 1, 2}, {1, 3, 1}}, {{1, 1, 1}, {}}, {{2, 1, 3}, {2, 2, 1}}};
+  for (const auto& [sa, sb] : shapes) {
+    auto make = [](const Shape& s, double scale) {
+      int64_t n = 1;
+      for (int64_t e : s) n *= e;
+      std::vector<double> v(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) v[i] = scale * static_cast<double>(i + 1);
+      return oracle::array_arg(v, s.empty() ? Shape{} : s);
+    };
+    cases.push_back({"add", {make(sa, 1), make(sb, 100)}});
+    cases.push_back({"arctan2", {make(sa, 1), make(sb, -0.5)}});
+    cases.push_back(
+        {"where", {oracle::array_arg(std::vector<bool>{true}, {1}), make(sa, 1), make(sb, 2)}});
+  }
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, WhereAndClipPromotion) {
+  std::vector<Case> cases;
+  const Arg cond = oracle::array_arg(std::vector<bool>{true, false, true, false, true, false});
+  for (DType a : kAll)
+    for (DType b : kAll) cases.push_back({"where", {cond, normal_array(a), normal_array(b)}});
+  for (DType a : kAll) {
+    cases.push_back({"where", {cond, normal_array(a), oracle::float_arg(0.5)}});
+    cases.push_back({"where", {cond, oracle::int_arg(7), normal_array(a)}});
+    cases.push_back({"clip", {normal_array(a), oracle::int_arg(-1), oracle::int_arg(4)}});
+    cases.push_back({"clip", {normal_array(a), oracle::float_arg(-1.5), oracle::int_arg(4)}});
+  }
+  run_cases(cases);
+}
+
+TEST(NumpyOracle, ArangeAndLinspace) {
+  std::vector<Case> cases;
+  for (DType t : {int32, int64, float32, float64}) {
+    cases.push_back(
+        {"arange",
+         {oracle::int_arg(0), oracle::int_arg(10), oracle::int_arg(3), oracle::dtype_arg(t)}});
+    cases.push_back(
+        {"arange",
+         {oracle::int_arg(5), oracle::int_arg(-6), oracle::int_arg(-2), oracle::dtype_arg(t)}});
+    cases.push_back({"arange",
+                     {oracle::float_arg(0.5), oracle::float_arg(7.25), oracle::float_arg(0.75),
+                      oracle::dtype_arg(t)}});
+    cases.push_back({"arange",
+                     {oracle::float_arg(-1), oracle::float_arg(1), oracle::float_arg(0.1),
+                      oracle::dtype_arg(t)}});
+  }
+  for (DType t : kAll) {
+    for (bool endpoint : {true, false}) {
+      cases.push_back({"linspace",
+                       {oracle::float_arg(-1.5), oracle::float_arg(2.75), oracle::int_arg(37),
+                        oracle::bool_arg(endpoint), oracle::dtype_arg(t)}});
+      cases.push_back({"linspace",
+                       {oracle::int_arg(0), oracle::int_arg(1), oracle::int_arg(1),
+                        oracle::bool_arg(endpoint), oracle::dtype_arg(t)}});
+      cases.push_back({"linspace",
+                       {oracle::float_arg(3), oracle::float_arg(3), oracle::int_arg(4),
+                        oracle::bool_arg(endpoint), oracle::dtype_arg(t)}});
+      cases.push_back({"linspace",
+                       {oracle::float_arg(0), oracle::float_arg(1e-310), oracle::int_arg(1000),
+                        oracle::bool_arg(endpoint), oracle::dtype_arg(t)}});
+    }
+  }
+  run_cases(cases);
+}

@@ -1,8 +1,8 @@
 // The CPU backend on hand-written kernel IR: results, chunking, error bits, vectorization.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <unistd.h>
+#include <cmath>
 
 #include <cstring>
 #include <filesystem>
@@ -25,7 +25,8 @@ struct ChunkedExecutor final : jit::Executor {
   }
 };
 
-Instr make(InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args, uint64_t imm = 0) {
+Instr make(InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args,
+           uint64_t imm = 0) {
   Instr i;
   i.kind = kind;
   i.op = op;
@@ -79,7 +80,8 @@ TEST(CpuBackend, BroadcastRowsInChunks) {
     for (int i = 0; i < rows; ++i)
       for (int j = 0; j < cols; ++j) {
         const float want = std::exp(m[i * cols + j]) * v[j] + p;
-        EXPECT_NEAR(out[i * cols + j], want, 1e-5f * std::fabs(want) + 1e-6f) << chunk << " " << i << "," << j;
+        EXPECT_NEAR(out[i * cols + j], want, 1e-5f * std::fabs(want) + 1e-6f)
+            << chunk << " " << i << "," << j;
       }
   }
 }
@@ -110,13 +112,14 @@ TEST(CpuBackend, LongExpressionIsVectorizedWithLibmvec) {
   // sqrt(x*x + a*a) * exp(-b*x) + sin(x) on float32: the example kernel.
   KernelIR k;
   k.rank = 1;
-  k.accesses = {{1, Inner::Unit, float32, 1, 0}, {1, Inner::Unit, float32, 1, 0},
+  k.accesses = {{1, Inner::Unit, float32, 1, 0},
+                {1, Inner::Unit, float32, 1, 0},
                 {1, Inner::Unit, float32, 1, 0}};
-  k.instrs = {make(InstrKind::Load, graph::Op::Data, float32, {}, 0),           // x
-              make(InstrKind::Load, graph::Op::Data, float32, {}, 1),           // a
-              make(InstrKind::Load, graph::Op::Data, float32, {}, 2),           // b
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {0, 0}),   // x*x
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {1, 1}),   // a*a
+  k.instrs = {make(InstrKind::Load, graph::Op::Data, float32, {}, 0),          // x
+              make(InstrKind::Load, graph::Op::Data, float32, {}, 1),          // a
+              make(InstrKind::Load, graph::Op::Data, float32, {}, 2),          // b
+              make(InstrKind::Compute, graph::Op::Multiply, float32, {0, 0}),  // x*x
+              make(InstrKind::Compute, graph::Op::Multiply, float32, {1, 1}),  // a*a
               make(InstrKind::Compute, graph::Op::Add, float32, {3, 4}),
               make(InstrKind::Compute, graph::Op::Sqrt, float32, {5}),
               make(InstrKind::Compute, graph::Op::Negative, float32, {2}),
@@ -126,7 +129,8 @@ TEST(CpuBackend, LongExpressionIsVectorizedWithLibmvec) {
               make(InstrKind::Compute, graph::Op::Sin, float32, {0}),
               make(InstrKind::Compute, graph::Op::Add, float32, {10, 11})};
   k.outputs = {{12, float32, {}}};
-  const auto dir = std::filesystem::temp_directory_path() / ("kiln_dump_" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("kiln_dump_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto backend = jit::make_backend(Device::cpu(), {dir.string()});
   const std::string symbol = symbol_for(k, *backend);

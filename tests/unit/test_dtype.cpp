@@ -9,10 +9,8 @@ using graph::OperandType;
 TEST(Promotion, MatchesNumpyPromoteTypes) {
   // numpy.promote_types over kiln's dtypes, row by row (bool, int32, int64, float32, float64).
   const DType table[5][5] = {
-      {bool_, int32, int64, float32, float64},
-      {int32, int32, int64, float64, float64},
-      {int64, int64, int64, float64, float64},
-      {float32, float64, float64, float32, float64},
+      {bool_, int32, int64, float32, float64},       {int32, int32, int64, float64, float64},
+      {int64, int64, int64, float64, float64},       {float32, float64, float64, float32, float64},
       {float64, float64, float64, float64, float64},
   };
   for (int a = 0; a < 5; ++a)
@@ -27,12 +25,12 @@ TEST(Promotion, WeakScalarsFollowNep50) {
   const OperandType weak_int{int64, true}, weak_float{float64, true}, weak_bool{bool_, true};
   EXPECT_EQ(rt({{float32, false}, weak_float}), float32);  // float32_array * 2.0 stays float32
   EXPECT_EQ(rt({{int32, false}, weak_int}), int32);
-  EXPECT_EQ(rt({{int32, false}, weak_float}), float64);   // kind rises: default float
+  EXPECT_EQ(rt({{int32, false}, weak_float}), float64);  // kind rises: default float
   EXPECT_EQ(rt({{bool_, false}, weak_int}), int64);
   EXPECT_EQ(rt({{bool_, false}, weak_float}), float64);
   EXPECT_EQ(rt({{bool_, false}, weak_bool}), bool_);
   EXPECT_EQ(rt({{float32, false}, weak_int}), float32);
-  EXPECT_EQ(rt({weak_int, weak_float}), float64);         // all weak: default of the top kind
+  EXPECT_EQ(rt({weak_int, weak_float}), float64);  // all weak: default of the top kind
   EXPECT_EQ(rt({weak_int, weak_int}), int64);
   EXPECT_EQ(rt({{int32, false}, {float32, false}}), float64);  // strong arrays as numpy
   EXPECT_EQ(rt({{int32, false}, weak_int, weak_float}), float64);
@@ -55,7 +53,12 @@ TEST(TypeRules, PerRule) {
   EXPECT_FALSE(graph::op_types(graph::Op::Subtract, bool_, t, why));
   EXPECT_FALSE(graph::op_types(graph::Op::Negative, bool_, t, why));
   EXPECT_FALSE(graph::op_types(graph::Op::BitwiseAnd, float32, t, why));
-  EXPECT_FALSE(graph::op_types(graph::Op::LeftShift, bool_, t, why));
+  EXPECT_FALSE(graph::op_types(graph::Op::LeftShift, float64, t, why));
+  EXPECT_FALSE(graph::op_types(graph::Op::Sign, bool_, t, why));
+  ASSERT_TRUE(graph::op_types(graph::Op::Divide, bool_, t, why));
+  EXPECT_EQ(t.result, float64);
+  ASSERT_TRUE(graph::op_types(graph::Op::LeftShift, bool_, t, why));
+  EXPECT_EQ(t.result, int32);
   EXPECT_FALSE(why.empty());
 }
 

@@ -56,7 +56,8 @@ TEST(KernelIR, RejectsMalformedBytes) {
   std::vector<uint8_t> bytes;
   serialize(sample(), bytes);
   KernelIR out;
-  for (size_t cut = 0; cut < bytes.size(); ++cut) EXPECT_FALSE(deserialize(bytes.data(), cut, out)) << cut;
+  for (size_t cut = 0; cut < bytes.size(); ++cut)
+    EXPECT_FALSE(deserialize(bytes.data(), cut, out)) << cut;
   auto bad = bytes;
   bad[4] ^= 1;  // ABI version
   EXPECT_FALSE(deserialize(bad.data(), bad.size(), out));

@@ -144,6 +144,7 @@ TEST(Interpreter, NegativeIntegerPowerRaises) {
     interpret(g);
     FAIL() << "expected an error";
   } catch (const Error& err) {
-    EXPECT_STREQ(err.what(), "[power] integers to negative integer powers are not allowed (at prog.cpp:7)");
+    EXPECT_STREQ(err.what(),
+                 "[power] integers to negative integer powers are not allowed (at prog.cpp:7)");
   }
 }

@@ -1,0 +1,206 @@
+// Running numpy (tests/numpy/oracle.py with Debian's /usr/bin/python3) on cases that kiln also
+// evaluates, and comparing values, shapes and dtypes.
+#pragma once
+
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "api/apply.hpp"
+#include "graph/payload.hpp"
+#include "helpers.hpp"
+
+namespace oracle {
+
+/// One argument of a case: an array, a weak C++ scalar, or a dtype.
+struct Arg {
+  enum class Kind { array, scalar, dtype } kind = Kind::array;
+  kiln::Array array;
+  kiln::Scalar scalar;
+  kiln::DType dtype = kiln::float32;
+  std::string encoded;  // the oracle's text form
+};
+
+/// A function call to evaluate in both kiln and numpy.
+struct Case {
+  std::string fn;
+  std::vector<Arg> args;
+};
+
+/// numpy's answer.
+struct Result {
+  bool ok = false;
+  std::string dtype, error;
+  kiln::Shape shape;
+  std::vector<std::string> values;
+};
+
+inline std::string hex(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+template <class T>
+std::string encode_value(T v) {
+  if constexpr (std::is_floating_point_v<T>)
+    return hex(static_cast<double>(v));
+  else if constexpr (std::is_same_v<T, bool>)
+    return v ? "1" : "0";
+  else
+    return std::to_string(static_cast<long long>(v));
+}
+
+template <class T>
+Arg array_arg(const std::vector<T>& values, kiln::Shape shape = {}) {
+  if (shape.empty() && values.size() != 1) shape = {static_cast<int64_t>(values.size())};
+  Arg a;
+  a.array = kiln::array(values, shape);
+  a.encoded = "A:" + std::string(kiln::dtype_name(kiln::dtype_of<T>())) + ":";
+  for (size_t i = 0; i < shape.size(); ++i) a.encoded += (i ? "," : "") + std::to_string(shape[i]);
+  a.encoded += ":";
+  for (size_t i = 0; i < values.size(); ++i)
+    a.encoded += (i ? "," : "") + encode_value<T>(values[i]);
+  return a;
+}
+
+inline Arg int_arg(int64_t v) {
+  Arg a;
+  a.kind = Arg::Kind::scalar;
+  a.scalar = kiln::Scalar::of(v);
+  a.encoded = "S:int:" + std::to_string(v);
+  return a;
+}
+inline Arg float_arg(double v) {
+  Arg a;
+  a.kind = Arg::Kind::scalar;
+  a.scalar = kiln::Scalar::of(v);
+  a.encoded = "S:float:" + hex(v);
+  return a;
+}
+inline Arg bool_arg(bool v) {
+  Arg a;
+  a.kind = Arg::Kind::scalar;
+  a.scalar = kiln::Scalar::of(v);
+  a.encoded = std::string("S:bool:") + (v ? "1" : "0");
+  return a;
+}
+inline Arg dtype_arg(kiln::DType t) {
+  Arg a;
+  a.kind = Arg::Kind::dtype;
+  a.dtype = t;
+  a.encoded = "D:" + std::string(kiln::dtype_name(t));
+  return a;
+}
+
+inline std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  if (!s.empty() && s.back() == sep) out.push_back("");
+  return out;
+}
+
+/// Evaluates every case with numpy. Fails the test (and returns nothing) when numpy is missing.
+inline std::vector<Result> run_numpy(const std::vector<Case>& cases) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string stem =
+      "kiln_oracle_" + std::to_string(getpid()) + "_" + std::to_string(std::rand());
+  const auto in_path = dir / (stem + ".in"), out_path = dir / (stem + ".out");
+  {
+    std::ofstream in(in_path);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      in << i << "|" << cases[i].fn;
+      for (const Arg& a : cases[i].args) in << "|" << a.encoded;
+      in << "\n";
+    }
+  }
+  const std::string cmd = "/usr/bin/python3 " KILN_TEST_DIR "/numpy/oracle.py " + in_path.string() +
+                          " " + out_path.string();
+  const int rc = std::system(cmd.c_str());
+  std::vector<Result> results(cases.size());
+  std::ifstream out(out_path);
+  EXPECT_EQ(rc, 0) << "numpy oracle failed to run (is python3-numpy installed?): " << cmd;
+  for (std::string line; std::getline(out, line);) {
+    const auto f = split(line, '|');
+    Result& r = results.at(std::stoul(f.at(0)));
+    r.ok = f.at(1) == "ok";
+    if (!r.ok) {
+      r.error = f.at(2);
+      continue;
+    }
+    r.dtype = f.at(2);
+    for (const auto& d : split(f.at(3), ','))
+      if (!d.empty()) r.shape.push_back(std::stoll(d));
+    for (const auto& v : split(f.at(4), ','))
+      if (!v.empty()) r.values.push_back(v);
+  }
+  std::filesystem::remove(in_path);
+  std::filesystem::remove(out_path);
+  return results;
+}
+
+/// Evaluates a case with kiln (throws kiln::Error where kiln refuses).
+inline kiln::Array evaluate(const Case& c) {
+  using kiln::graph::Op;
+  auto operand = [&](const Arg& a) -> kiln::Operand {
+    if (a.kind == Arg::Kind::array) return kiln::Operand(a.array);
+    switch (a.scalar.kind) {
+      case kiln::Scalar::Kind::bool_:
+        return kiln::Operand(a.scalar.i != 0);
+      case kiln::Scalar::Kind::int_:
+        return kiln::Operand(a.scalar.i);
+      default:
+        return kiln::Operand(a.scalar.f);
+    }
+  };
+  kiln::Array r;
+  if (c.fn == "astype") {
+    r = c.args[0].array.astype(c.args[1].dtype);
+  } else if (c.fn == "arange") {
+    r = kiln::detail::arange_impl(c.args[0].scalar, c.args[1].scalar, c.args[2].scalar,
+                                  c.args[3].dtype, {});
+  } else if (c.fn == "linspace") {
+    r = kiln::detail::linspace_impl(c.args[0].scalar, c.args[1].scalar, c.args[2].scalar.i,
+                                    c.args[4].dtype, c.args[3].scalar.i != 0, {});
+  } else if (c.fn == "clip") {
+    r = kiln::clip(operand(c.args[0]), operand(c.args[1]), operand(c.args[2]));
+  } else {
+    int op = 0;
+    while (op < kiln::graph::kNumOps && kiln::graph::op_info(Op(op)).fn != c.fn) ++op;
+    if (op == kiln::graph::kNumOps) throw std::runtime_error("unknown function " + c.fn);
+    std::vector<kiln::Operand> ops;
+    for (const Arg& a : c.args) ops.push_back(operand(a));
+    if (ops.size() == 1)
+      r = kiln::detail::apply(Op(op), {&ops[0]});
+    else if (ops.size() == 2)
+      r = kiln::detail::apply(Op(op), {&ops[0], &ops[1]});
+    else
+      r = kiln::detail::apply(Op(op), {&ops[0], &ops[1], &ops[2]});
+  }
+  r.eval();
+  return r;
+}
+
+/// Distance in units in the last place between two finite floats of type T.
+template <class T>
+int64_t ulp_distance(T a, T b) {
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  auto ordered = [](T x) {
+    I i;
+    std::memcpy(&i, &x, sizeof x);
+    return i < 0 ? static_cast<int64_t>(std::numeric_limits<I>::min()) - static_cast<int64_t>(i)
+                 : static_cast<int64_t>(i);
+  };
+  return std::llabs(ordered(a) - ordered(b));
+}
+
+}  // namespace oracle

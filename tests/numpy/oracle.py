@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""numpy as kiln's semantic oracle.
+
+Reads cases (one per line) from argv[1] and writes numpy's results to argv[2]:
+
+  case:    <id>|<function>|<arg>|<arg>...
+  arg:     A:<dtype>:<shape>:<v,v,...>   an array (floats in C99 hex, e.g. 0x1.8p+1, inf, nan)
+           S:<int|float|bool>:<value>    a Python scalar (weak, as in NEP 50)
+           D:<dtype>                     a dtype argument (astype, arange, linspace)
+  result:  <id>|ok|<dtype>|<shape>|<v,v,...>   or   <id>|err|<exception text>
+
+numpy runs with the NEP 50 ("weak") promotion state that kiln follows. Where numpy computes bools
+in int8 or float16, dtypes kiln lacks, the case is recomputed with the bool arrays converted to
+kiln's replacement (int32 or float32), so the values kiln must produce are checked too.
+
+Two functions need help from outside numpy 1.24: erf and erfc (numpy has none; Python's
+math.erf and math.erfc, computed in float64 and rounded, are the reference), and where with
+Python scalars (numpy 1.24's where predates NEP 50 there, NumPy 2 applies it: the result takes
+np.result_type of the two values under the weak promotion state).
+"""
+import math
+import sys
+
+import numpy as np
+
+np._set_promotion_state("weak")
+
+NUMPY_NAME = {"abs": "absolute"}
+REPLACEMENT = {np.dtype(np.int8): np.int32, np.dtype(np.float16): np.float32}
+
+
+def parse_arg(text):
+    kind, rest = text.split(":", 1)
+    if kind == "A":
+        dtype, shape, values = rest.split(":")
+        shape = tuple(int(x) for x in shape.split(",") if x)
+        conv = float.fromhex if dtype.startswith("float") else int
+        vals = [conv(x) for x in values.split(",") if x]
+        return np.array(vals, dtype=np.dtype(dtype)).reshape(shape)
+    if kind == "S":
+        k, v = rest.split(":")
+        return {"int": int, "float": float.fromhex, "bool": lambda x: x == "1"}[k](v)
+    if kind == "D":
+        return np.dtype(rest)
+    raise ValueError("bad argument " + text)
+
+
+def float_result_dtype(x):
+    """kiln's dtype for a float function of x: floats keep theirs, bool float32, ints float64."""
+    dtype = np.asarray(x).dtype
+    if dtype.kind == "f":
+        return dtype
+    return np.dtype(np.float32) if dtype == np.bool_ else np.dtype(np.float64)
+
+
+def call(fn, args):
+    if fn in ("erf", "erfc"):
+        f = np.vectorize(getattr(math, fn), otypes=[np.float64])
+        return f(np.asarray(args[0], dtype=np.float64)).astype(float_result_dtype(args[0]))
+    if fn == "where":
+        return np.where(*args).astype(np.result_type(args[1], args[2]))
+    if fn == "astype":
+        return args[0].astype(args[1])
+    if fn == "arange":
+        return np.arange(args[0], args[1], args[2], dtype=args[3])
+    if fn == "linspace":
+        return np.linspace(args[0], args[1], args[2], endpoint=args[3], dtype=args[4])
+    return getattr(np, NUMPY_NAME.get(fn, fn))(*args)
+
+
+def format_values(r):
+    flat = r.reshape(-1)
+    if r.dtype.kind == "f":
+        return ",".join(float(v).hex() for v in flat)
+    if r.dtype.kind == "b":
+        return ",".join("1" if v else "0" for v in flat)
+    return ",".join(str(int(v)) for v in flat)
+
+
+def evaluate(fn, args):
+    with np.errstate(all="ignore"):
+        r = np.asarray(call(fn, args))
+        if r.dtype in REPLACEMENT and any(isinstance(a, np.ndarray) and a.dtype == np.bool_ for a in args):
+            wanted = REPLACEMENT[r.dtype]
+            args = [a.astype(wanted) if isinstance(a, np.ndarray) and a.dtype == np.bool_ else a for a in args]
+            r = np.asarray(call(fn, args)).astype(wanted)
+    return r
+
+
+def main():
+    out = []
+    with open(sys.argv[1]) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("|")
+            case_id, fn, args = parts[0], parts[1], [parse_arg(a) for a in parts[2:]]
+            try:
+                r = evaluate(fn, args)
+                shape = ",".join(str(d) for d in r.shape)
+                out.append(f"{case_id}|ok|{r.dtype.name}|{shape}|{format_values(r)}")
+            except Exception as e:  # numpy refused: kiln must refuse too
+                out.append(f"{case_id}|err|{type(e).__name__}: {e}".replace("\n", " "))
+    with open(sys.argv[2], "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
