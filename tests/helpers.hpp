@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -13,18 +15,34 @@
 
 namespace kiln_test {
 
-/// Runs `f`, which must throw kiln::Error whose message contains every one of `parts` and
-/// ends with this test file's name and `line`.
-inline void expect_error(const std::function<void()>& f, std::vector<std::string> parts, int line,
-                         const char* file = __builtin_FILE()) {
+/// A statement under test, with the source line where it was written (the line of the lambda,
+/// however the surrounding call is wrapped).
+struct Statement {
+  template <class F>
+  Statement(F f, std::source_location where = std::source_location::current())
+      : run(std::move(f)), file(where.file_name()), line(static_cast<int>(where.line())) {}
+  std::function<void()> run;
+  std::string file;
+  int line;
+};
+
+/// Runs `s`, which must throw kiln::Error whose message contains every one of `parts` and ends
+/// with the call site: this file and a line from `first_line` (the statement's, by default) to
+/// two lines below it (a formatter may break a long statement).
+inline void expect_error(const Statement& s, std::vector<std::string> parts, int first_line = 0) {
+  const int line = first_line ? first_line : s.line;
   try {
-    f();
+    s.run();
   } catch (const kiln::Error& e) {
     const std::string msg = e.what();
     for (const std::string& p : parts)
       EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-    const std::string at = std::string(file) + ":" + std::to_string(line) + ")";
-    EXPECT_NE(msg.find(at), std::string::npos) << "missing call site '" << at << "' in: " << msg;
+    const std::string at = "(at " + s.file + ":";
+    const size_t pos = msg.rfind(at);
+    ASSERT_NE(pos, std::string::npos) << "missing call site in " << s.file << " in: " << msg;
+    const int got = std::atoi(msg.c_str() + pos + at.size());
+    EXPECT_TRUE(got >= line && got <= line + 2)
+        << "call site line " << got << ", expected " << line << " in: " << msg;
     return;
   } catch (const std::exception& e) {
     ADD_FAILURE() << "expected kiln::Error, got another exception: " << e.what();

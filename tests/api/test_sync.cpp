@@ -130,8 +130,8 @@ TEST(Sync, DeepChainsDoNotOverflowTheStack) {
 TEST(Sync, RuntimeErrorsNameTheOpAndCallSite) {
   auto base = array(std::vector<int64_t>{2, 3});
   auto ex = array(std::vector<int64_t>{1, -1});
+  const int line = __LINE__ + 1;
   auto p = power(base, ex);
-  const int line = __LINE__;
   kiln_test::expect_error([&] { p.eval(); }, {"[power]", "negative integer powers"}, line);
   EXPECT_FALSE(p.is_evaluated());
   // The rest of the program goes on.
