@@ -21,6 +21,8 @@ class Executor {
   /// elements; all of it on the calling thread when n <= grain. Returns when every chunk is done.
   virtual void parallel_for(int64_t n, int64_t grain,
                             void (*body)(void* ctx, int64_t begin, int64_t end), void* ctx) = 0;
+  /// How many threads a job runs on.
+  virtual int concurrency() const = 0;
 };
 
 /// Compiled code of one kernel.
@@ -29,12 +31,20 @@ struct Binary {
   std::string symbol;         ///< entry point
 };
 
+/// A loaded kernel's entry points.
+struct KernelEntry {
+  const void* main = nullptr;    ///< map kernel, or a reduction's accumulation
+  const void* finish = nullptr;  ///< a reduction's finish (null for map kernels)
+};
+
 /// What a launch needs besides the kernel itself.
 struct LaunchArgs {
-  void* const* buffers = nullptr;    ///< outputs, then input buffers (ABI in kernel_ir.hpp)
+  void* const* buffers = nullptr;    ///< outputs, inputs, accumulators (ABI in kernel_ir.hpp)
   const uint64_t* params = nullptr;  ///< the parameter block
-  int64_t size = 0;                  ///< iteration size
-  int64_t grain = 0;                 ///< fewest elements worth a thread of their own
+  int64_t size = 0;                  ///< output elements (map: the iteration size)
+  int64_t reduce_size = 0;           ///< reductions: reduced elements per output
+  int64_t splits = 1;                ///< reductions: accumulator rows (the reduced range split)
+  int64_t grain = 0;                 ///< fewest iteration positions worth a thread of their own
 };
 
 /// Options every backend understands.
@@ -53,10 +63,11 @@ class Backend {
   virtual const std::string& target_id() const = 0;
   /// Kernel IR to loadable code, with entry point `symbol`. Throws kiln::Error on failure.
   virtual Binary compile(const ir::KernelIR& ir, const std::string& symbol) = 0;
-  /// Makes compiled code callable; returns the entry handle. Throws kiln::Error on failure.
-  virtual const void* load(const Binary& binary) = 0;
-  /// Runs a loaded kernel over [0, args.size); returns the OR of the error bits it raised.
-  virtual uint64_t launch(const void* entry, const LaunchArgs& args, Executor& exec) = 0;
+  /// Makes compiled code of kernel `ir` callable. Throws kiln::Error on failure.
+  virtual KernelEntry load(const Binary& binary, const ir::KernelIR& ir) = 0;
+  /// Runs a loaded kernel: a map over [0, args.size), or a reduction with its accumulation
+  /// split as args says and then its finish. Returns the OR of the error bits it raised.
+  virtual uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor& exec) = 0;
 };
 
 /// Opens the backend that runs kernels on `device`. Throws kiln::Error when that device has

@@ -56,6 +56,14 @@ class Array {
   /// A copy converted to `dtype` with numpy's casting rules (`astype`). Lazy.
   Array astype(DType dtype, std::source_location loc = std::source_location::current()) const;
 
+  /// kiln::reshape(*this, shape): a view with a new shape of the same size (one -1 allowed).
+  Array reshape(const Shape& shape,
+                std::source_location loc = std::source_location::current()) const;
+  /// kiln::transpose(*this): the axes reversed (a view).
+  Array T(std::source_location loc = std::source_location::current()) const;
+  /// kiln::flatten(*this): the elements as a 1-d array (a view where possible).
+  Array flatten(std::source_location loc = std::source_location::current()) const;
+
   /// Computes this array now (a sync point) and keeps the result. Returns *this.
   const Array& eval(std::source_location loc = std::source_location::current()) const;
 

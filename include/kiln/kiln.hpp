@@ -10,4 +10,6 @@
 #include "kiln/dtype.hpp"
 #include "kiln/elementwise.hpp"
 #include "kiln/error.hpp"
+#include "kiln/reductions.hpp"
 #include "kiln/runtime.hpp"
+#include "kiln/shape.hpp"

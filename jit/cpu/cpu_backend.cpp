@@ -22,7 +22,7 @@ namespace {
 
 // The signature every CPU kernel has (see build_cpu_module).
 using KernelFn = void (*)(void* const* buffers, const uint64_t* params, int64_t begin, int64_t end,
-                          uint64_t* status);
+                          uint64_t* status, const int64_t* extra);
 
 class CpuBackend final : public Backend {
  public:
@@ -67,35 +67,70 @@ class CpuBackend final : public Backend {
     return out;
   }
 
-  const void* load(const Binary& binary) override {
+  KernelEntry load(const Binary& binary, const ir::KernelIR& ir) override {
     std::lock_guard lock(load_mutex_);
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
         llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
         binary.symbol);
     if (auto err = jit_->add_object(std::move(buffer)))
       fail("cannot link kernel " + binary.symbol, std::move(err));
-    auto entry = jit_->lookup(binary.symbol);
-    if (!entry) fail("cannot find kernel " + binary.symbol, entry.takeError());
-    return *entry;
+    KernelEntry entry;
+    entry.main = lookup(binary.symbol);
+    if (ir.is_reduction()) entry.finish = lookup(binary.symbol + kFinishSuffix);
+    return entry;
   }
 
-  uint64_t launch(const void* entry, const LaunchArgs& args, Executor& exec) override {
-    struct Call {
-      KernelFn fn;
-      const LaunchArgs* args;
-      uint64_t status;
-    } call{reinterpret_cast<KernelFn>(const_cast<void*>(entry)), &args, 0};
-    exec.parallel_for(
-        args.size, args.grain,
-        [](void* ctx, int64_t begin, int64_t end) {
-          auto* c = static_cast<Call*>(ctx);
-          c->fn(c->args->buffers, c->args->params, begin, end, &c->status);
-        },
-        &call);
+  uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor& exec) override {
+    Call call{as_fn(entry.main), as_fn(entry.finish), &args, {0, args.reduce_size, 0}, 0, 0};
+    if (!entry.finish) {
+      exec.parallel_for(args.size, args.grain, run_outputs, &call);
+      return call.status;
+    }
+    if (args.splits <= 1) {
+      // Enough outputs to share out: each thread reduces whole outputs.
+      const int64_t grain =
+          std::max<int64_t>(1, args.grain / std::max<int64_t>(1, args.reduce_size));
+      exec.parallel_for(args.size, grain, run_outputs, &call);
+    } else {
+      // Few outputs: split the reduced range; each split fills its own accumulator row.
+      call.chunk = (args.reduce_size + args.splits - 1) / args.splits;
+      call.chunk = (call.chunk + 63) & ~int64_t{63};
+      exec.parallel_for(args.splits, 1, run_splits, &call);
+    }
+    call.fn = call.finish;
+    call.extra[0] = args.splits;
+    exec.parallel_for(args.size, std::max<int64_t>(args.grain, 4096), run_outputs, &call);
     return call.status;
   }
 
  private:
+  // One launch's state, shared by the threads that run its chunks.
+  struct Call {
+    KernelFn fn, finish;
+    const LaunchArgs* args;
+    int64_t extra[3];  // main: r_begin, r_end, split; finish: splits
+    int64_t chunk;     // reduced positions per split
+    uint64_t status;
+  };
+  static KernelFn as_fn(const void* p) { return reinterpret_cast<KernelFn>(const_cast<void*>(p)); }
+  static void run_outputs(void* ctx, int64_t begin, int64_t end) {
+    auto* c = static_cast<Call*>(ctx);
+    c->fn(c->args->buffers, c->args->params, begin, end, &c->status, c->extra);
+  }
+  static void run_splits(void* ctx, int64_t first, int64_t last) {
+    auto* c = static_cast<Call*>(ctx);
+    for (int64_t s = first; s < last; ++s) {
+      const int64_t begin = std::min(c->args->reduce_size, s * c->chunk);
+      const int64_t extra[3] = {begin, std::min(c->args->reduce_size, begin + c->chunk), s};
+      c->fn(c->args->buffers, c->args->params, 0, c->args->size, &c->status, extra);
+    }
+  }
+  const void* lookup(const std::string& symbol) {
+    auto entry = jit_->lookup(symbol);
+    if (!entry) fail("cannot find kernel " + symbol, entry.takeError());
+    return *entry;
+  }
+
   // KILN_DUMP_DIR: the kernel IR, the optimised LLVM IR and the assembly, named by hash.
   void dump(const ir::KernelIR& ir, llvm::Module& m, const std::string& symbol) {
     const std::string base = options_.dump_dir + "/" + symbol.substr(symbol.find('_') + 1);

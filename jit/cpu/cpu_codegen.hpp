@@ -21,9 +21,12 @@ struct VectorIsa {
   bool avx512 = false;  ///< 'e' variants (16 x float, 8 x double)
 };
 
-/// Builds the LLVM module of a kernel for the host CPU. The entry point is
-/// `void symbol(void* const* buffers, const uint64_t* params, int64_t begin, int64_t end,
-/// uint64_t* status)`, computing flat output positions [begin, end).
+/// Suffix of a reduction kernel's finish entry point.
+inline constexpr const char* kFinishSuffix = "_finish";
+
+/// Builds the LLVM module of a kernel for the host CPU: entry point `symbol` (and for a
+/// reduction `symbol` + kFinishSuffix), each `void(void* const* buffers, const uint64_t* params,
+/// int64_t begin, int64_t end, uint64_t* status, const int64_t* extra)` (see cpu_loops.hpp).
 std::unique_ptr<llvm::Module> build_cpu_module(const ir::KernelIR& ir, const std::string& symbol,
                                                llvm::LLVMContext& context, llvm::TargetMachine& tm,
                                                const VectorIsa& isa);

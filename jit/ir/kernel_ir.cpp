@@ -13,15 +13,27 @@ uint32_t KernelIR::num_input_buffers() const noexcept {
   return n;
 }
 
-uint32_t KernelIR::stride_slot(uint32_t a) const noexcept {
+uint32_t KernelIR::access_slot(uint32_t a) const noexcept {
   uint32_t slot = num_params + rank;
   for (uint32_t i = 0; i < a; ++i)
-    slot += static_cast<uint32_t>(std::popcount(accesses[i].varying));
+    slot += 1 + static_cast<uint32_t>(std::popcount(accesses[i].varying));
   return slot;
 }
 
 uint32_t KernelIR::num_param_slots() const noexcept {
-  return stride_slot(static_cast<uint32_t>(accesses.size()));
+  return access_slot(static_cast<uint32_t>(accesses.size()));
+}
+
+uint32_t KernelIR::num_accumulators() const noexcept {
+  uint32_t n = 0;
+  for (const Instr& i : instrs)
+    if (i.kind == InstrKind::Reduce)
+      n += (i.op == graph::Op::ArgMax || i.op == graph::Op::ArgMin) ? 2 : 1;
+  return n;
+}
+
+DType accumulator_dtype(graph::Op op, DType operand) noexcept {
+  return graph::reduce_types(op, operand).accumulator;
 }
 
 uint32_t KernelIR::cost_per_element() const noexcept {
@@ -75,7 +87,9 @@ void serialize(const KernelIR& k, std::vector<uint8_t>& out) {
   Writer w{out};
   w.u32(kMagic);
   w.u32(kKernelAbiVersion);
+  w.u8(static_cast<uint8_t>(k.kind));
   w.u8(k.rank);
+  w.u8(k.kept_rank);
   w.u32(k.num_params);
   w.u32(k.num_error_bits);
   w.u32(static_cast<uint32_t>(k.accesses.size()));
@@ -105,7 +119,9 @@ bool deserialize(const uint8_t* data, size_t size, KernelIR& k) {
   Reader r{data, data + size};
   if (r.u32() != kMagic || r.u32() != kKernelAbiVersion) return false;
   k = KernelIR{};
+  k.kind = static_cast<KernelKind>(r.u8());
   k.rank = r.u8();
+  k.kept_rank = r.u8();
   k.num_params = r.u32();
   k.num_error_bits = r.u32();
   const uint32_t na = r.u32(), ni = r.u32(), no = r.u32();
@@ -136,7 +152,9 @@ bool deserialize(const uint8_t* data, size_t size, KernelIR& k) {
 }
 
 std::string to_text(const KernelIR& k) {
-  std::string s = "kernel rank=" + std::to_string(k.rank) +
+  static constexpr const char* kKinds[] = {"map", "reduce-inner", "reduce-outer"};
+  std::string s = std::string("kernel ") + kKinds[static_cast<int>(k.kind)] +
+                  " rank=" + std::to_string(k.rank) + " kept=" + std::to_string(k.kept_rank) +
                   " params=" + std::to_string(k.num_params) +
                   " error_bits=" + std::to_string(k.num_error_bits) + "\n";
   static constexpr const char* kInner[] = {"none", "unit", "strided"};
@@ -165,6 +183,9 @@ std::string to_text(const KernelIR& k) {
       case InstrKind::Const:
         s += "const " + std::to_string(static_cast<int64_t>(i.imm));
         break;
+      case InstrKind::Reduce:
+        s += std::string(graph::op_info(i.op).fn) + " @acc" + std::to_string(i.imm);
+        break;
     }
     s += " " + std::string(dtype_name(i.dtype));
     for (int a = 0; a < i.nargs; ++a) s += " %" + std::to_string(i.args[a]);
@@ -177,6 +198,9 @@ std::string to_text(const KernelIR& k) {
 
 std::string validate(const KernelIR& k) {
   if (k.rank < 1 || k.rank > 32) return "bad rank";
+  if (k.kind > KernelKind::ReduceOuter) return "bad kind";
+  if (k.is_reduction() && (k.kept_rank < 1 || k.kept_rank >= k.rank)) return "bad kept rank";
+  if (!k.is_reduction() && k.kept_rank != 0) return "kept rank on a map kernel";
   for (const Access& a : k.accesses) {
     if (a.varying >> k.rank) return "access varies along a dimension past the rank";
     if (static_cast<int>(a.dtype) >= kNumDTypes) return "bad access dtype";
@@ -192,7 +216,7 @@ std::string validate(const KernelIR& k) {
       if (i.args[a] >= n) return "operand does not precede its user at %" + std::to_string(n);
     switch (i.kind) {
       case InstrKind::Compute: {
-        if (static_cast<int>(i.op) >= graph::kNumOps || graph::is_leaf(i.op))
+        if (static_cast<int>(i.op) >= graph::kNumOps || !graph::is_elementwise(i.op))
           return "bad op at %" + std::to_string(n);
         if (i.nargs != graph::op_info(i.op).arity) return "arity mismatch at %" + std::to_string(n);
         if (i.imm > k.num_error_bits) return "error bit out of range";
@@ -226,6 +250,11 @@ std::string validate(const KernelIR& k) {
         if (i.imm >= k.num_params) return "param slot out of range";
         break;
       case InstrKind::Const:
+        break;
+      case InstrKind::Reduce:
+        if (!k.is_reduction() || !graph::is_reduction(i.op) || i.nargs != 1 ||
+            i.dtype != graph::reduce_types(i.op, k.instrs[i.args[0]].dtype).result)
+          return "bad reduce at %" + std::to_string(n);
         break;
       default:
         return "bad instruction kind";

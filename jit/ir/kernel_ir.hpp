@@ -15,7 +15,7 @@ namespace kiln::ir {
 
 /// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
 /// cached binaries of an older kiln are never used.
-inline constexpr uint32_t kKernelAbiVersion = 1;
+inline constexpr uint32_t kKernelAbiVersion = 2;
 
 /// The kinds of instruction.
 enum class InstrKind : uint8_t {
@@ -24,6 +24,15 @@ enum class InstrKind : uint8_t {
   Index,    ///< int64 element index of access `imm` at the current position (index expressions)
   Param,    ///< scalar parameter slot `imm`, of dtype `dtype`
   Const,    ///< structural constant: `imm` holds to_bits of the value in `dtype`
+  Reduce,   ///< reduction `op` of operand args[0] over the reduced dimensions; `imm` is its
+            ///< accumulator slot. Its value exists only after the reduction (at finish).
+};
+
+/// What a kernel computes.
+enum class KernelKind : uint8_t {
+  Map,          ///< one result per iteration position
+  ReduceInner,  ///< loop order [kept..., reduced...]: each output reduces a run of inner dims
+  ReduceOuter,  ///< loop order [reduced..., kept...]: rows of outputs accumulate together
 };
 
 /// One SSA instruction. Operands are indices of earlier instructions. Fixed size, no padding,
@@ -66,32 +75,55 @@ struct Output {
 };
 static_assert(sizeof(Output) == 8);
 
-/// A fused elementwise kernel over a `rank`-dimensional iteration space (collapsed: adjacent
-/// dimensions that every access walks contiguously are merged, so most kernels are rank 1).
+/// A fused kernel over a `rank`-dimensional iteration space (collapsed: adjacent dimensions that
+/// every access walks contiguously are merged, so most kernels are rank 1). A reduction kernel
+/// splits its dimensions into kept ones (one output element per position) and reduced ones, each
+/// group at least one dimension, in the loop order its kind says.
 ///
-/// Launch ABI (every backend): buffers = [outputs..., buffer accesses in order...];
+/// Launch ABI (every backend): buffers = [outputs..., buffer accesses in order..., accumulators
+/// (reductions: one per Reduce instruction, two for argmax/argmin: value then index)...];
 /// params (64-bit slots) = [scalar params (num_params)..., dims (rank)..., then for each access
-/// in order, one stride per varying dimension, outermost first]. The kernel computes the flat
-/// output positions [begin, end) and ORs error bits into a status word.
+/// in order its element offset and one stride per varying dimension, outermost first]. A map
+/// kernel computes flat output positions [begin, end); a reduction kernel's main entry
+/// accumulates outputs [begin, end) over reduced positions [r_begin, r_end) into accumulator row
+/// `split`, and its finish entry combines the rows and stores the outputs. Run-time errors are
+/// ORed into a status word.
 struct KernelIR {
-  uint8_t rank = 1;              ///< iteration rank, >= 1
-  uint32_t num_params = 0;       ///< scalar parameter slots
-  uint32_t num_error_bits = 0;   ///< distinct run-time error sources
-  std::vector<Access> accesses;  ///< addressing patterns
-  std::vector<Instr> instrs;     ///< SSA body, evaluated per element
-  std::vector<Output> outputs;   ///< stored results
+  KernelKind kind = KernelKind::Map;  ///< map or reduction
+  uint8_t rank = 1;                   ///< iteration rank, >= 1
+  uint8_t kept_rank = 0;              ///< reductions: how many dimensions are kept (>= 1)
+  uint32_t num_params = 0;            ///< scalar parameter slots
+  uint32_t num_error_bits = 0;        ///< distinct run-time error sources
+  std::vector<Access> accesses;       ///< addressing patterns
+  std::vector<Instr> instrs;          ///< SSA body, evaluated per element
+  std::vector<Output> outputs;        ///< stored results (reductions: computed at finish)
 
   /// Number of accesses that read a buffer.
   uint32_t num_input_buffers() const noexcept;
   /// Index of the first dims slot in the param block.
   uint32_t dims_slot() const noexcept { return num_params; }
-  /// Index of access `a`'s first stride slot in the param block.
-  uint32_t stride_slot(uint32_t a) const noexcept;
+  /// Index of access `a`'s offset slot in the param block; its strides follow.
+  uint32_t access_slot(uint32_t a) const noexcept;
   /// Total param slots.
   uint32_t num_param_slots() const noexcept;
   /// Sum of the ops' per-element costs (threading heuristic).
   uint32_t cost_per_element() const noexcept;
+  /// True for ReduceInner and ReduceOuter.
+  bool is_reduction() const noexcept { return kind != KernelKind::Map; }
+  /// Index of the first kept dimension in loop order (reductions).
+  uint32_t kept_begin() const noexcept {
+    return kind == KernelKind::ReduceOuter ? rank - kept_rank : 0;
+  }
+  /// Index of the first reduced dimension in loop order (reductions).
+  uint32_t reduced_begin() const noexcept {
+    return kind == KernelKind::ReduceOuter ? 0 : kept_rank;
+  }
+  /// Number of accumulator buffers (one per Reduce, two for argmax and argmin).
+  uint32_t num_accumulators() const noexcept;
 };
+
+/// The dtype a Reduce instruction accumulates in, given its operand's dtype.
+DType accumulator_dtype(graph::Op op, DType operand) noexcept;
 
 /// Canonical byte serialisation (little-endian, fixed widths, versioned). Equal IR gives equal
 /// bytes in every process; this is what the cache key hashes and what disk entries store.

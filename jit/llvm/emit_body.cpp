@@ -48,34 +48,7 @@ unsigned bits_of(DType t) {
 }  // namespace
 
 BodyEmitter::BodyEmitter(const ir::KernelIR& ir, llvm::IRBuilder<>& b, MathLib& math)
-    : ir_(ir), b_(b), math_(math), levels_(ir.instrs.size()), values_(ir.instrs.size()) {
-  for (size_t n = 0; n < ir.instrs.size(); ++n) {
-    const ir::Instr& in = ir.instrs[n];
-    Level l = Level::Invariant;
-    switch (in.kind) {
-      case ir::InstrKind::Load:
-      case ir::InstrKind::Index:
-        l = access_level(static_cast<uint32_t>(in.imm));
-        break;
-      case ir::InstrKind::Param:
-      case ir::InstrKind::Const:
-        l = Level::Invariant;
-        break;
-      case ir::InstrKind::Compute:
-        for (int a = 0; a < in.nargs; ++a) l = std::max(l, levels_[in.args[a]]);
-        // Ops that can fail report per element, where the error accumulator lives.
-        if (in.imm) l = Level::Element;
-        break;
-    }
-    levels_[n] = l;
-  }
-}
-
-Level BodyEmitter::access_level(uint32_t access) const {
-  const ir::Access& a = ir_.accesses[access];
-  if (a.varying == 0) return Level::Invariant;
-  return a.inner == ir::Inner::None ? Level::Row : Level::Element;
-}
+    : ir_(ir), b_(b), math_(math), levels_(ir.instrs.size(), kNotHere), values_(ir.instrs.size()) {}
 
 Value* BodyEmitter::constant(DType t, uint64_t bits) {
   llvm::Type* ty = value_type(b_.getContext(), t);
@@ -109,10 +82,14 @@ Value* BodyEmitter::to_memory(Value* v, DType t) {
   return t == DType::bool_ ? b_.CreateZExt(v, b_.getInt8Ty()) : v;
 }
 
+Value* BodyEmitter::from_memory(Value* v, DType t) {
+  return t == DType::bool_ ? b_.CreateICmpNE(v, b_.getInt8(0)) : v;
+}
+
 Value* BodyEmitter::emit(Level l, const BodyEnv& env) {
   Value* fail_bits = nullptr;
   for (size_t n = 0; n < ir_.instrs.size(); ++n) {
-    if (levels_[n] != l) continue;
+    if (levels_[n] != l || ir_.instrs[n].kind == ir::InstrKind::Reduce) continue;
     const ir::Instr& in = ir_.instrs[n];
     Value* v = nullptr;
     switch (in.kind) {
@@ -131,10 +108,11 @@ Value* BodyEmitter::emit(Level l, const BodyEnv& env) {
         Value* ptr = b_.CreateInBoundsGEP(mt, env.base(a), env.index(a));
         auto* load = b_.CreateLoad(mt, ptr);
         if (env.load_noalias) load->setMetadata(llvm::LLVMContext::MD_noalias, env.load_noalias);
-        v = in.dtype == DType::bool_ ? b_.CreateICmpNE(load, b_.getInt8(0))
-                                     : static_cast<Value*>(load);
+        v = from_memory(load, in.dtype);
         break;
       }
+      case ir::InstrKind::Reduce:
+        break;
       case ir::InstrKind::Compute: {
         Value* fail = nullptr;
         v = emit_compute(in, fail);

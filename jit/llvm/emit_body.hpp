@@ -26,15 +26,16 @@ class MathLib {
                             llvm::ArrayRef<llvm::Value*> args) = 0;
 };
 
-/// Where an instruction is computed: once per launch, once per row of the innermost loop, or
-/// once per element. Emitting by level is loop-invariant code motion done by construction, so
-/// the optimisation pipeline can stay short.
-enum class Level : uint8_t { Invariant = 0, Row = 1, Element = 2 };
+/// The loop level an instruction is computed at: 0 is once per call, higher numbers are deeper
+/// loops, as the target's loop builder numbers them. Emitting by level is loop-invariant code
+/// motion done by construction, so the optimisation pipeline can stay short.
+using Level = uint8_t;
+/// An instruction that the function being built does not compute.
+inline constexpr Level kNotHere = 255;
 
 /// What the body needs from the loops around it.
 struct BodyEnv {
-  /// Element index (i64) of access `a` at the current position (only asked at a level where
-  /// the access varies).
+  /// Element index (i64) of access `a` at the current position.
   std::function<llvm::Value*(uint32_t access)> index;
   /// Base pointer of buffer access `a`.
   std::function<llvm::Value*(uint32_t access)> base;
@@ -49,20 +50,29 @@ class BodyEmitter {
  public:
   BodyEmitter(const ir::KernelIR& ir, llvm::IRBuilder<>& b, MathLib& math);
 
-  /// The level of each instruction.
+  /// Sets the level of every instruction for the function being built (kNotHere to skip).
+  void set_levels(std::vector<Level> levels) { levels_ = std::move(levels); }
+  /// The level of an instruction.
   Level level(uint32_t instr) const { return levels_[instr]; }
-  /// The level at which an access's index changes (Invariant if it never does).
-  Level access_level(uint32_t access) const;
 
-  /// Emits every instruction of level `l` at the builder's insertion point. Returns the OR of
-  /// the error bits raised by them (i64), or null when none can be raised at this level.
+  /// Emits every instruction of level `l` (Reduce instructions excepted: the loop builder
+  /// provides their values) at the builder's insertion point. Returns the OR of the error bits
+  /// they raise (i64), or null when none can be raised.
   llvm::Value* emit(Level l, const BodyEnv& env);
 
   /// The value of an emitted instruction (in register form).
   llvm::Value* value(uint32_t instr) const { return values_[instr]; }
+  /// Provides the value of an instruction the loop builder computes (a Reduce).
+  void set_value(uint32_t instr, llvm::Value* v) { values_[instr] = v; }
 
   /// Converts a register value to its in-memory form for a store (bool -> i8).
   llvm::Value* to_memory(llvm::Value* v, DType t);
+  /// Converts a loaded value to register form (i8 -> bool).
+  llvm::Value* from_memory(llvm::Value* v, DType t);
+  /// Converts a value between dtypes with numpy's casting rules.
+  llvm::Value* cast(llvm::Value* v, DType from, DType to) { return emit_cast(v, from, to); }
+  /// An LLVM constant of dtype `t` from to_bits() bits.
+  llvm::Value* constant(DType t, uint64_t bits);
 
  private:
   llvm::Value* emit_compute(const ir::Instr& in, llvm::Value*& fail);
@@ -75,7 +85,6 @@ class BodyEmitter {
   llvm::Value* emit_float_divmod(graph::Op op, DType t, llvm::Value* a, llvm::Value* b);
   llvm::Value* emit_int_power(DType t, llvm::Value* a, llvm::Value* b, llvm::Value*& fail);
   llvm::Value* from_param(llvm::Value* raw, DType t);
-  llvm::Value* constant(DType t, uint64_t bits);
 
   const ir::KernelIR& ir_;
   llvm::IRBuilder<>& b_;

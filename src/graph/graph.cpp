@@ -45,6 +45,7 @@ Graph capture(Tracer& tracer, std::span<Node* const> targets) {
         gn.op = n->op;
         gn.nargs = n->nargs;
         gn.payload = n->payload;
+        gn.strides = n->strides;
         for (int i = 0; i < n->nargs; ++i) gn.args[i] = n->args[i]->visit_index;
       }
       n->visit_index = g.add(std::move(gn));
@@ -82,6 +83,12 @@ std::string payload_text(const GNode& n) {
                     from_bits<double>(n.payload.v[2]), static_cast<long long>(tail.num),
                     tail.endpoint ? "" : " no-endpoint", tail.tiny_step ? " tiny-step" : "");
       return buf;
+    }
+    case Op::View: {
+      std::string s =
+          " offset=" + std::to_string(static_cast<int64_t>(n.payload.v[0])) + " strides=(";
+      for (int d = 0; d < n.strides.rank(); ++d) s += (d ? "," : "") + std::to_string(n.strides[d]);
+      return s + ")";
     }
     case Op::Eye:
       std::snprintf(buf, sizeof buf, " n=%lld", static_cast<long long>(n.payload.v[0]) - 1);
@@ -133,9 +140,11 @@ void verify(const Graph& g) {
     const GNode& n = g.nodes[i];
     if (n.nargs != (n.op == Op::Data ? 0 : op_info(n.op).arity)) fail(i, "wrong operand count");
     if (n.op == Op::Data && !n.buffer) fail(i, "data node without a buffer");
+    if (n.op == Op::View && n.strides.rank() != n.shape.rank()) fail(i, "view strides mismatch");
     for (int a = 0; a < n.nargs; ++a) {
       const int32_t j = n.args[a];
       if (j < 0 || static_cast<size_t>(j) >= i) fail(i, "operand does not precede its user");
+      if (!is_elementwise(n.op)) continue;  // views and reductions change shapes
       const Dims& s = g.nodes[j].shape;
       if (s.rank() > n.shape.rank()) fail(i, "operand has a higher rank than the result");
       for (int d = 1; d <= s.rank(); ++d) {

@@ -20,6 +20,7 @@ struct GNode {
   uint8_t nargs = 0;               ///< operand count
   int32_t args[3] = {-1, -1, -1};  ///< operand indices (< this node's index)
   Dims shape;                      ///< result shape
+  Dims strides;                    ///< View only: strides over the operand's flat index
   Payload payload;                 ///< op-specific values
   SourceLoc loc;                   ///< call site
   std::shared_ptr<Buffer> buffer;  ///< data of a Data node

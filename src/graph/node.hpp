@@ -46,7 +46,8 @@ struct Node {
   bool consed = false;               ///< registered in the tracer's CSE table
   Node* args[3] = {};                ///< operands (each holds a reference)
   Dims shape;                        ///< result shape
-  Payload payload;                   ///< op-specific values
+  Dims strides;                      ///< View only: strides over the operand's flat index
+  Payload payload;                   ///< op-specific values (View: v[0] = offset)
   SourceLoc loc;                     ///< call site that recorded it
   std::shared_ptr<Buffer> buffer;    ///< the data, once evaluated
   Tracer* tracer = nullptr;          ///< owner
@@ -66,6 +67,7 @@ struct NodeDesc {
   uint8_t nargs = 0;
   Node* args[3] = {};
   Dims shape;
+  Dims strides;
   Payload payload;
   SourceLoc loc;
 };

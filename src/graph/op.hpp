@@ -21,6 +21,8 @@ enum class TypeRule : uint8_t {
   Logical,      ///< operands tested for truth, bool out
   Predicate,    ///< any dtype in, bool out
   Where,        ///< bool condition, then two values with a common dtype
+  View,         ///< same dtype; shape and strides given (reshape, transpose, broadcast_to)
+  Reduce,       ///< a reduction; result dtype per op (sum of int32 is int64, ...)
 };
 
 /// Op flags (the `flags` column of ops.def).
@@ -64,6 +66,15 @@ inline bool is_leaf(Op op) noexcept {
 }
 inline bool has_flag(Op op, OpFlags f) noexcept {
   return (op_info(op).flags & f) != 0;
+}
+inline bool is_reduction(Op op) noexcept {
+  return op_info(op).rule == TypeRule::Reduce;
+}
+/// Elementwise: each result element comes from the operands' elements at the same (broadcast)
+/// position.
+inline bool is_elementwise(Op op) noexcept {
+  const TypeRule r = op_info(op).rule;
+  return r != TypeRule::Leaf && r != TypeRule::View && r != TypeRule::Reduce;
 }
 
 }  // namespace kiln::graph

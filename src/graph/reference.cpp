@@ -71,6 +71,76 @@ uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* a, 
   });
 }
 
+uint64_t reduce_bits(Op op, DType in, DType out, const std::vector<uint64_t>& xs) {
+  return visit_dtype(in, [&]<class T>() -> uint64_t {
+    switch (op) {
+      case Op::Sum:
+      case Op::Prod: {
+        if constexpr (std::is_floating_point_v<T>) {
+          // float32 sums accumulate in float64 (as kiln's kernels do); products in the dtype.
+          if (op == Op::Sum) {
+            double acc = 0;
+            for (uint64_t b : xs) acc += static_cast<double>(from_bits<T>(b));
+            return to_bits<T>(static_cast<T>(acc));
+          }
+          T acc = 1;
+          for (uint64_t b : xs) acc *= from_bits<T>(b);
+          return to_bits<T>(acc);
+        } else {
+          int64_t acc = op == Op::Sum ? 0 : 1;
+          for (uint64_t b : xs) {
+            const auto v = static_cast<int64_t>(from_bits<T>(b));
+            acc = op == Op::Sum ? ref::wrap_add(acc, v) : ref::wrap_mul(acc, v);
+          }
+          return to_bits<int64_t>(acc);
+        }
+      }
+      case Op::Max:
+      case Op::Min: {
+        T acc = from_bits<T>(xs.front());
+        for (uint64_t b : xs) {
+          const T v = from_bits<T>(b);
+          if constexpr (std::is_floating_point_v<T>)
+            acc = op == Op::Max ? ref::fmaximum(acc, v) : ref::fminimum(acc, v);
+          else
+            acc = op == Op::Max ? std::max(acc, v) : std::min(acc, v);
+        }
+        return to_bits<T>(acc);
+      }
+      case Op::ArgMax:
+      case Op::ArgMin: {
+        int64_t best = 0;
+        T bv = from_bits<T>(xs.front());
+        for (size_t i = 1; i < xs.size(); ++i) {
+          const T v = from_bits<T>(xs[i]);
+          bool better = op == Op::ArgMax ? v > bv : v < bv;
+          if constexpr (std::is_floating_point_v<T>) {
+            if (std::isnan(bv))
+              better = false;
+            else if (std::isnan(v))
+              better = true;
+          }
+          if (better) {
+            best = static_cast<int64_t>(i);
+            bv = v;
+          }
+        }
+        return to_bits<int64_t>(best);
+      }
+      case Op::Any:
+      case Op::All: {
+        bool acc = op == Op::All;
+        for (uint64_t b : xs) acc = op == Op::Any ? (acc || b != 0) : (acc && b != 0);
+        return to_bits<bool>(acc);
+      }
+      default:
+        break;
+    }
+    (void)out;
+    return 0;
+  });
+}
+
 namespace {
 
 // Strides, relative to the result's shape, with which an operand of shape `s` is read:
@@ -110,6 +180,57 @@ std::vector<HostArray> interpret(const Graph& g) {
     }
     if (is_leaf(n.op)) {
       for (int64_t k = 0; k < size; ++k) out.bits[k] = leaf_value_bits(n.op, n.dtype, n.payload, k);
+      continue;
+    }
+    if (is_reduction(n.op)) {
+      const HostArray& src = values[n.args[0]];
+      const uint64_t mask = n.payload.v[0];
+      const Dims cs = contiguous_strides(src.shape);
+      Dims kept, reduced, kept_strides, reduced_strides;
+      for (int d = 0; d < src.shape.rank(); ++d) {
+        ((mask >> d & 1) ? reduced : kept).push_back(src.shape[d]);
+        ((mask >> d & 1) ? reduced_strides : kept_strides).push_back(cs[d]);
+      }
+      const int64_t count = reduced.size();
+      std::vector<uint64_t> xs(static_cast<size_t>(count));
+      Dims ko;
+      ko.resize(kept.rank(), 0);
+      for (int64_t k = 0; k < size; ++k) {
+        int64_t base = 0;
+        for (int d = 0; d < kept.rank(); ++d) base += ko[d] * kept_strides[d];
+        Dims ro;
+        ro.resize(reduced.rank(), 0);
+        for (int64_t r = 0; r < count; ++r) {
+          int64_t at = base;
+          for (int d = 0; d < reduced.rank(); ++d) at += ro[d] * reduced_strides[d];
+          xs[static_cast<size_t>(r)] = src.bits[static_cast<size_t>(at)];
+          for (int d = reduced.rank() - 1; d >= 0; --d) {
+            if (++ro[d] < reduced[d]) break;
+            ro[d] = 0;
+          }
+        }
+        out.bits[k] = reduce_bits(n.op, src.dtype, n.dtype, xs);
+        for (int d = kept.rank() - 1; d >= 0; --d) {
+          if (++ko[d] < kept[d]) break;
+          ko[d] = 0;
+        }
+      }
+      continue;
+    }
+    if (n.op ==
+        Op::View) {  // element i reads the operand's flat index offset + sum i[d]*strides[d]
+      const HostArray& src = values[n.args[0]];
+      Dims coord;
+      coord.resize(n.shape.rank(), 0);
+      for (int64_t k = 0; k < size; ++k) {
+        int64_t flat = static_cast<int64_t>(n.payload.v[0]);
+        for (int d = 0; d < n.shape.rank(); ++d) flat += coord[d] * n.strides[d];
+        out.bits[k] = src.bits[static_cast<size_t>(flat)];
+        for (int d = n.shape.rank() - 1; d >= 0; --d) {
+          if (++coord[d] < n.shape[d]) break;
+          coord[d] = 0;
+        }
+      }
       continue;
     }
     Dims strides[3];

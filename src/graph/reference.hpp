@@ -24,6 +24,11 @@ struct HostArray {
 /// and its call site, where numpy would raise (integer power with a negative exponent).
 std::vector<HostArray> interpret(const Graph& g);
 
+/// Reduces `xs` (bits of dtype `in`, in row-major order of the reduced axes) with reduction `op`,
+/// as numpy does: sums of float32 accumulate in float64, max and min propagate nan, argmax and
+/// argmin give the first extreme (a nan counts as one).
+uint64_t reduce_bits(Op op, DType in, DType out, const std::vector<uint64_t>& xs);
+
 /// Value of a leaf (Full, Arange, Linspace, Eye) at flat index `i`, as bits of `dtype`.
 uint64_t leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i);
 

@@ -31,6 +31,7 @@ uint64_t hash_desc(const NodeDesc& d) noexcept {
   for (uint64_t v : d.payload.v) h = mix(h, v);
   h = mix(h, static_cast<uint64_t>(d.shape.rank()));
   for (int64_t e : d.shape) h = mix(h, static_cast<uint64_t>(e));
+  for (int64_t e : d.strides) h = mix(h, static_cast<uint64_t>(e));
   return h;
 }
 
@@ -42,7 +43,7 @@ bool Tracer::ConsEq::operator()(const NodeDesc& d, const Node* n) const noexcept
   if (n->op != d.op || n->dtype != d.dtype || n->nargs != d.nargs) return false;
   for (int i = 0; i < d.nargs; ++i)
     if (n->args[i] != d.args[i]) return false;
-  return n->payload == d.payload && n->shape == d.shape;
+  return n->payload == d.payload && n->shape == d.shape && n->strides == d.strides;
 }
 
 Tracer::Tracer() {
@@ -114,6 +115,7 @@ Node* Tracer::record(const NodeDesc& d) {
     add_ref(d.args[i]);
   }
   n->shape = d.shape;
+  n->strides = d.strides;
   n->payload = d.payload;
   n->loc = d.loc;
   n->hash = h;

@@ -126,8 +126,32 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
     case TypeRule::Where:
       out = {common, common};
       return true;
+    case TypeRule::View:
+    case TypeRule::Reduce:
+      break;  // not elementwise: see reduce_types and view.hpp
   }
   return false;
+}
+
+ReduceTypes reduce_types(Op op, DType operand) noexcept {
+  const Kind k = kind_of(operand);
+  switch (op) {
+    case Op::Sum:
+    case Op::Prod: {
+      // numpy: integer sums and products widen to the platform integer (int64).
+      const DType t = k == Kind::floating ? operand : DType::int64;
+      const DType acc = op == Op::Sum && operand == DType::float32 ? DType::float64 : t;
+      return {t, t, acc};
+    }
+    case Op::ArgMax:
+    case Op::ArgMin:
+      return {operand, DType::int64, operand};
+    case Op::Any:
+    case Op::All:
+      return {DType::bool_, DType::bool_, DType::bool_};
+    default:
+      return {operand, operand, operand};  // max, min
+  }
 }
 
 bool is_exact_cast(DType from, DType to) noexcept {

@@ -38,6 +38,16 @@ struct OpTypes {
 /// `why` set when numpy has no such loop (e.g. subtract of two bools, shift of floats).
 bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept;
 
+/// A reduction's dtypes: numpy's (sum of bool or int32 is int64, argmax is int64, any is bool).
+struct ReduceTypes {
+  DType compute;      ///< the operand is converted to this first
+  DType result;       ///< dtype of the result
+  DType accumulator;  ///< what kernels accumulate in (float32 sums add in float64)
+};
+
+/// The dtypes of reduction `op` over an operand of dtype `operand`.
+ReduceTypes reduce_types(Op op, DType operand) noexcept;
+
 /// True when every value of `from` is exactly representable in `to`.
 bool is_exact_cast(DType from, DType to) noexcept;
 

@@ -18,6 +18,7 @@ uint64_t key_hash(const GNode& n) {
   for (int a = 0; a < n.nargs; ++a) mix(static_cast<uint64_t>(n.args[a]));
   for (uint64_t v : n.payload.v) mix(v);
   for (int64_t e : n.shape) mix(static_cast<uint64_t>(e));
+  for (int64_t e : n.strides) mix(static_cast<uint64_t>(e));
   mix(reinterpret_cast<uintptr_t>(n.buffer.get()));
   return h;
 }
@@ -27,7 +28,7 @@ bool same(const GNode& x, const GNode& y) {
     return false;
   for (int a = 0; a < x.nargs; ++a)
     if (x.args[a] != y.args[a]) return false;
-  return x.payload == y.payload && x.shape == y.shape;
+  return x.payload == y.payload && x.shape == y.shape && x.strides == y.strides;
 }
 }  // namespace
 

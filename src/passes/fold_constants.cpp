@@ -13,7 +13,7 @@ void fold_constants(graph::Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     GNode& n = g.nodes[i];
     r.remap_args(n);
-    if (n.nargs == 0) continue;
+    if (!graph::is_elementwise(n.op)) continue;  // views and reductions keep their shapes' work
     bool all_full = true;
     for (int a = 0; a < n.nargs; ++a) all_full &= g.nodes[n.args[a]].op == Op::Full;
     if (n.op == Op::Where && g.nodes[n.args[0]].op == Op::Full) {

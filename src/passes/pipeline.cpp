@@ -5,6 +5,7 @@
 #include "passes/cse.hpp"
 #include "passes/dce.hpp"
 #include "passes/fold_constants.hpp"
+#include "passes/push_views.hpp"
 #include "passes/simplify.hpp"
 
 namespace kiln::passes {
@@ -15,9 +16,11 @@ struct Step {
   void (*run)(graph::Graph&);
 };
 
-// The order matters: folding exposes simplifications, both can make nodes equal, and dead
-// nodes are swept last.
+// The order matters: views move to the leaves first (which can turn a view of a constant into a
+// constant), folding exposes simplifications, both can make nodes equal, and dead nodes are
+// swept last.
 constexpr Step kSteps[] = {
+    {"push_views", push_views},
     {"fold_constants", fold_constants},
     {"simplify", simplify},
     {"cse", cse},

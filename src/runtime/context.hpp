@@ -60,11 +60,11 @@ class Context {
 
  private:
   struct LoadedKernel {
-    const void* entry = nullptr;
+    jit::KernelEntry entry;
   };
   void evaluate_locked(std::span<graph::Node* const> targets);
   jit::Backend& cpu();
-  const void* kernel_for(const schedule::KernelLaunch& k);
+  jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
   void run(const schedule::KernelLaunch& k, std::vector<std::shared_ptr<graph::Buffer>>& produced);
 
   Options options_;

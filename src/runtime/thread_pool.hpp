@@ -26,6 +26,7 @@ class ThreadPool final : public jit::Executor {
 
   void parallel_for(int64_t n, int64_t grain, void (*body)(void*, int64_t, int64_t),
                     void* ctx) override;
+  int concurrency() const override { return threads(); }
 
  private:
   struct Job {

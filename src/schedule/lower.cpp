@@ -1,7 +1,10 @@
 #include "schedule/lower.hpp"
 
+#include <algorithm>
+
 #include "graph/errors.hpp"
 #include "graph/payload.hpp"
+#include "graph/view.hpp"
 
 namespace kiln::schedule {
 
@@ -9,40 +12,107 @@ namespace {
 
 using graph::Dims;
 using graph::GNode;
+using graph::Layout;
 using graph::Op;
 using ir::Access;
 using ir::Instr;
 using ir::InstrKind;
 
-// An access before dimension collapsing: its element strides relative to the kernel's shape.
+// Where a node lives: in the iteration space (map kernels, and the operands of reductions), or
+// in the space of a reduction's results (what a reduction kernel computes at finish).
+enum class Space { Main, Finish };
+
+// An access before dimension collapsing: element strides per iteration dimension (in the
+// operand's original dimension order) and an element offset.
 struct RawAccess {
-  Dims strides;     // per kernel dimension; 0 where broadcast
-  bool is_buffer;   // Load or Index
-  DType dtype;      // element dtype (buffers)
-  InputRef source;  // buffers only
-  Dims leaf_shape;  // for merging equal accesses
+  Dims strides;
+  int64_t offset;
+  bool is_buffer;
+  DType dtype;
+  InputRef source;
 };
 
 class Lowering {
  public:
-  Lowering(const graph::Graph& g, const Dims& shape, const std::vector<char>& stored_earlier)
-      : g_(g), shape_(shape), stored_earlier_(stored_earlier), memo_(g.nodes.size(), -1) {}
+  Lowering(const graph::Graph& g, const Dims& iteration, const std::vector<char>& stored_earlier)
+      : g_(g),
+        iter_(iteration),
+        stored_earlier_(stored_earlier),
+        memo_main_(g.nodes.size(), -1),
+        memo_finish_(g.nodes.size(), -1) {}
 
-  KernelLaunch run(const std::vector<int32_t>& stores) {
-    out_.stores = stores;
-    out_.size = shape_.size();
-    out_.loc = g_.nodes[stores.front()].loc;
-    for (int32_t s : stores) {
-      const uint32_t v = visit(s);
-      out_.ir.outputs.push_back({v, g_.nodes[s].dtype});
+  // For reduction kernels: the reduced axes, and the shape of the results (finish space).
+  void set_reduction(uint64_t mask, const Dims& result_shape) {
+    mask_ = mask;
+    result_shape_ = result_shape;
+    for (int d = 0; d < iter_.rank(); ++d)
+      if (!(mask >> d & 1)) kept_dims_.push_back(d);
+  }
+
+  uint32_t visit(int32_t root, Space space) {
+    std::vector<int32_t>& memo = space == Space::Main ? memo_main_ : memo_finish_;
+    if (memo[root] >= 0) return static_cast<uint32_t>(memo[root]);
+    struct Frame {
+      int32_t node;
+      int next;
+    };
+    std::vector<Frame> stack{{root, 0}};
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      const GNode& n = g_.nodes[f.node];
+      const bool expand = graph::is_elementwise(n.op) && !stored_earlier_[f.node];
+      if (expand && f.next < n.nargs) {
+        const int32_t a = n.args[f.next++];
+        if (memo[a] < 0) stack.push_back({a, 0});
+        continue;
+      }
+      const int32_t node = f.node;
+      stack.pop_back();
+      memo[node] = static_cast<int32_t>(lower_node(node, space, memo));
     }
-    finish_accesses();
-    out_.ir.num_params = num_scalar_params_;
-    out_.ir.num_error_bits = static_cast<uint32_t>(out_.error_sources.size());
-    const std::string problem = ir::validate(out_.ir);
-    KILN_CHECK(problem.empty(),
-               "scheduler produced invalid kernel IR: " + problem + "\n" + ir::to_text(out_.ir));
-    return std::move(out_);
+    return static_cast<uint32_t>(memo[root]);
+  }
+
+  void add_output(int32_t node, uint32_t instr) {
+    out_.stores.push_back(node);
+    out_.ir.outputs.push_back({instr, g_.nodes[node].dtype, {}});
+    if (out_.stores.size() == 1) out_.loc = g_.nodes[node].loc;
+  }
+
+  // A map kernel over iter_ (the outputs' shape).
+  KernelLaunch finish_map() {
+    std::vector<int> order;
+    for (int d = 0; d < iter_.rank(); ++d) order.push_back(d);
+    collapse(order, std::vector<char>(order.size(), 0));
+    out_.size = iter_.size();
+    return finalize();
+  }
+
+  // A reduction kernel: kept dimensions first when the innermost non-trivial dimension is
+  // reduced (each output reduces contiguous runs), reduced first otherwise (rows of outputs
+  // accumulate together, walking memory in order either way).
+  KernelLaunch finish_reduce() {
+    int innermost = -1;
+    for (int d = 0; d < iter_.rank(); ++d)
+      if (iter_[d] > 1) innermost = d;
+    const bool inner = innermost < 0 || (mask_ >> innermost & 1);
+    out_.ir.kind = inner ? ir::KernelKind::ReduceInner : ir::KernelKind::ReduceOuter;
+    std::vector<int> order;
+    std::vector<char> reduced;
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool want_reduced = (pass == 0) != inner;
+      for (int d = 0; d < iter_.rank(); ++d) {
+        if (((mask_ >> d & 1) != 0) != want_reduced) continue;
+        order.push_back(d);
+        reduced.push_back(want_reduced);
+      }
+    }
+    collapse(order, reduced);
+    out_.size = 1;
+    out_.reduce_size = 1;
+    for (int d = 0; d < iter_.rank(); ++d)
+      ((mask_ >> d & 1) ? out_.reduce_size : out_.size) *= iter_[d];
+    return finalize();
   }
 
  private:
@@ -64,7 +134,7 @@ class Lowering {
     Instr i;
     i.kind = InstrKind::Param;
     i.dtype = t;
-    i.imm = num_scalar_params_++;
+    i.imm = scalar_params_.size();
     scalar_params_.push_back(bits);
     return emit(i);
   }
@@ -79,52 +149,59 @@ class Lowering {
     return out_.ir.instrs[v].dtype == t ? v : compute(Op::Cast, t, {v});
   }
 
-  // Strides with which a contiguous array of `leaf` shape is read in this kernel's space.
-  Dims broadcast_strides(const Dims& leaf) const {
-    const Dims cs = graph::contiguous_strides(leaf);
-    Dims s;
-    s.resize(shape_.rank(), 0);
-    const int off = shape_.rank() - leaf.rank();
-    for (int d = 0; d < leaf.rank(); ++d) s[off + d] = leaf[d] == 1 ? 0 : cs[d];
-    return s;
+  // Strides per iteration dimension of an operand of shape `shape` read with `strides` per
+  // shape dimension, in `space` (broadcast dimensions get stride 0).
+  Dims iteration_strides(const Dims& shape, const Dims& strides, Space space) const {
+    const Dims& ref = space == Space::Main ? iter_ : result_shape_;
+    Dims aligned;
+    aligned.resize(ref.rank(), 0);
+    const int off = ref.rank() - shape.rank();
+    for (int d = 0; d < shape.rank(); ++d) aligned[off + d] = shape[d] == 1 ? 0 : strides[d];
+    if (space == Space::Main || result_shape_.rank() == iter_.rank()) return aligned;  // keepdims
+    Dims out;
+    out.resize(iter_.rank(), 0);
+    for (int i = 0; i < aligned.rank(); ++i) out[kept_dims_[i]] = aligned[i];
+    return out;
   }
 
-  uint32_t access(bool is_buffer, DType t, InputRef src, const Dims& leaf) {
+  uint32_t access(bool is_buffer, DType t, InputRef src, const Dims& shape, const Layout& layout,
+                  Space space) {
+    const Dims strides = iteration_strides(shape, layout.strides, space);
     for (size_t a = 0; a < raw_.size(); ++a) {
       const RawAccess& r = raw_[a];
-      if (r.is_buffer == is_buffer && r.leaf_shape == leaf &&
+      if (r.is_buffer == is_buffer && r.strides == strides && r.offset == layout.offset &&
           (!is_buffer || (r.dtype == t && r.source.buffer == src.buffer &&
                           r.source.produced_by == src.produced_by)))
         return static_cast<uint32_t>(a);
     }
-    raw_.push_back({broadcast_strides(leaf), is_buffer, t, std::move(src), leaf});
+    raw_.push_back({strides, layout.offset, is_buffer, t, std::move(src)});
     return static_cast<uint32_t>(raw_.size() - 1);
   }
 
-  uint32_t load(const GNode& n, InputRef src) {
+  uint32_t load(DType t, InputRef src, const Dims& shape, const Layout& layout, Space space) {
     Instr i;
     i.kind = InstrKind::Load;
-    i.dtype = n.dtype;
-    i.imm = access(true, n.dtype, std::move(src), n.shape);
+    i.dtype = t;
+    i.imm = access(true, t, std::move(src), shape, layout, space);
     return emit(i);
   }
-  uint32_t index(const Dims& leaf) {
+  uint32_t index(const Dims& shape, const Layout& layout, Space space) {
     Instr i;
     i.kind = InstrKind::Index;
     i.dtype = DType::int64;
-    i.imm = access(false, DType::int64, {}, leaf);
+    i.imm = access(false, DType::int64, {}, shape, layout, space);
     return emit(i);
   }
 
   // The creation functions as index expressions (the same formulas as the reference
-  // interpreter's leaf_value_bits, written as IR).
-  uint32_t lower_leaf(const GNode& n) {
+  // interpreter's leaf_value_bits, written as IR); `i` is the element's flat index in the leaf.
+  uint32_t lower_leaf(const GNode& n, const Dims& shape, const Layout& layout, Space space) {
     const DType t = n.dtype;
     switch (n.op) {
       case Op::Full:
         return param(t, n.payload.v[0]);
       case Op::Arange: {
-        const uint32_t i = cast_to(index(n.shape), t);
+        const uint32_t i = cast_to(index(shape, layout, space), t);
         const uint32_t delta = param(t, n.payload.v[1]);
         return compute(Op::Add, t,
                        {param(t, n.payload.v[0]), compute(Op::Multiply, t, {i, delta})});
@@ -132,7 +209,7 @@ class Lowering {
       case Op::Linspace: {
         const auto tail = graph::LinspaceTail::unpack(n.payload.v[3]);
         const DType f = DType::float64;
-        const uint32_t i = index(n.shape);
+        const uint32_t i = index(shape, layout, space);
         const uint32_t fi = cast_to(i, f);
         const uint32_t mult = param(f, n.payload.v[1]);
         uint32_t y;
@@ -150,11 +227,10 @@ class Lowering {
         return cast_to(y, t);
       }
       case Op::Eye: {
-        const uint32_t i = index(n.shape);
+        const uint32_t i = index(shape, layout, space);
         const uint32_t r =
             compute(Op::Remainder, DType::int64, {i, param(DType::int64, n.payload.v[0])});
-        const uint32_t diag = compute(Op::Equal, DType::bool_, {r, constant(DType::int64, 0)});
-        return cast_to(diag, t);
+        return cast_to(compute(Op::Equal, DType::bool_, {r, constant(DType::int64, 0)}), t);
       }
       default:
         break;
@@ -162,17 +238,40 @@ class Lowering {
     graph::internal_error(__FILE__, __LINE__, "unknown leaf op");
   }
 
-  uint32_t lower_node(int32_t idx) {
+  // A leaf, a stored result or a view of one, read with `layout` over its flat index.
+  uint32_t read(int32_t idx, const Dims& shape, const Layout& layout, Space space) {
     const GNode& n = g_.nodes[idx];
-    if (n.op == Op::Data) return load(n, {n.buffer, -1});
-    if (stored_earlier_[idx]) return load(n, {nullptr, idx});
-    if (graph::is_leaf(n.op)) return lower_leaf(n);
+    if (n.op == Op::Data) return load(n.dtype, {n.buffer, -1}, shape, layout, space);
+    if (stored_earlier_[idx]) return load(n.dtype, {nullptr, idx}, shape, layout, space);
+    KILN_CHECK(graph::is_leaf(n.op), "a view's operand was neither stored nor a leaf");
+    return lower_leaf(n, shape, layout, space);
+  }
+
+  uint32_t lower_node(int32_t idx, Space space, const std::vector<int32_t>& memo) {
+    const GNode& n = g_.nodes[idx];
+    if (n.op == Op::Data || stored_earlier_[idx] || graph::is_leaf(n.op))
+      return read(idx, n.shape, graph::identity_layout(n.shape), space);
+    if (n.op == Op::View)
+      return read(n.args[0], n.shape, {static_cast<int64_t>(n.payload.v[0]), n.strides}, space);
+    if (graph::is_reduction(n.op)) {
+      KILN_CHECK(space == Space::Finish, "a reduction reached inside a kernel's iteration space");
+      const uint32_t operand = visit(n.args[0], Space::Main);
+      Instr r;
+      r.kind = InstrKind::Reduce;
+      r.op = n.op;
+      r.dtype = n.dtype;
+      r.nargs = 1;
+      r.args[0] = operand;
+      r.imm = next_accumulator_;
+      next_accumulator_ += (n.op == Op::ArgMax || n.op == Op::ArgMin) ? 2 : 1;
+      return emit(r);
+    }
     Instr i;
     i.kind = InstrKind::Compute;
     i.op = n.op;
     i.dtype = n.dtype;
     i.nargs = n.nargs;
-    for (int a = 0; a < n.nargs; ++a) i.args[a] = static_cast<uint32_t>(memo_[n.args[a]]);
+    for (int a = 0; a < n.nargs; ++a) i.args[a] = static_cast<uint32_t>(memo[n.args[a]]);
     const DType arg_dtype = g_.nodes[n.args[0]].dtype;
     if (n.op == Op::Power && (arg_dtype == DType::int32 || arg_dtype == DType::int64)) {
       out_.error_sources.push_back(
@@ -182,60 +281,62 @@ class Lowering {
     return emit(i);
   }
 
-  // Post-order walk without recursion (expression chains can be very deep).
-  uint32_t visit(int32_t root) {
-    if (memo_[root] >= 0) return static_cast<uint32_t>(memo_[root]);
-    struct Frame {
-      int32_t node;
-      int next;
-    };
-    std::vector<Frame> stack{{root, 0}};
-    while (!stack.empty()) {
-      Frame& f = stack.back();
-      const GNode& n = g_.nodes[f.node];
-      const bool expand = n.op != Op::Data && !stored_earlier_[f.node] && !graph::is_leaf(n.op);
-      if (expand && f.next < n.nargs) {
-        const int32_t a = n.args[f.next++];
-        if (memo_[a] < 0) stack.push_back({a, 0});
-        continue;
-      }
-      memo_[f.node] = static_cast<int32_t>(lower_node(f.node));
-      stack.pop_back();
-    }
-    return static_cast<uint32_t>(memo_[root]);
-  }
-
-  // Collapses the iteration space (drops size-1 dimensions, merges dimensions every access
-  // walks contiguously), then writes accesses and the parameter block.
-  void finish_accesses() {
+  // Collapses the iteration space in loop order `order` (dimensions of iter_): drops extent-1
+  // dimensions and merges neighbours of the same group (kept or reduced) that every access
+  // walks contiguously; each group keeps at least one dimension.
+  void collapse(const std::vector<int>& order, const std::vector<char>& group) {
     std::vector<int64_t> dims;
-    std::vector<std::vector<int64_t>> strides(raw_.size());  // per access, per collapsed dim
-    for (int d = 0; d < shape_.rank(); ++d) {
-      const int64_t extent = shape_[d];
-      if (extent == 1) continue;
-      bool merge = !dims.empty();
+    std::vector<char> dim_group;
+    std::vector<std::vector<int64_t>> strides(raw_.size());
+    auto open_dim = [&](int64_t extent, char grp, int source) {
+      dims.push_back(extent);
+      dim_group.push_back(grp);
+      for (size_t a = 0; a < raw_.size(); ++a)
+        strides[a].push_back(source >= 0 ? raw_[a].strides[source] : 0);
+    };
+    for (size_t p = 0; p < order.size(); ++p) {
+      const int d = order[p];
+      if (iter_[d] == 1) continue;
+      bool merge = !dims.empty() && dim_group.back() == group[p];
       for (size_t a = 0; a < raw_.size() && merge; ++a)
-        merge = strides[a].back() == raw_[a].strides[d] * extent;
+        merge = strides[a].back() == raw_[a].strides[d] * iter_[d];
       if (merge) {
-        dims.back() *= extent;
+        dims.back() *= iter_[d];
         for (size_t a = 0; a < raw_.size(); ++a) strides[a].back() = raw_[a].strides[d];
       } else {
-        dims.push_back(extent);
-        for (size_t a = 0; a < raw_.size(); ++a) strides[a].push_back(raw_[a].strides[d]);
+        open_dim(iter_[d], group[p], d);
       }
     }
-    if (dims.empty()) {  // one element: every access reads its element 0 at "unit" stride
-      dims.push_back(1);
-      for (auto& s : strides) s.push_back(1);
+    const bool reduction = out_.ir.kind != ir::KernelKind::Map;
+    if (!reduction) {
+      if (dims.empty()) {  // one element: every access reads its element at "unit" stride
+        open_dim(1, 0, -1);
+        for (auto& s : strides) s.back() = 1;
+      }
+    } else {
+      // Each group needs a dimension, even of extent 1 (reducing over extent-1 axes only, or
+      // keeping none), placed where the loop order expects it.
+      const char first = out_.ir.kind == ir::KernelKind::ReduceInner ? 0 : 1;  // kept = 0
+      for (char grp : {first, static_cast<char>(!first)}) {
+        if (std::find(dim_group.begin(), dim_group.end(), grp) != dim_group.end()) continue;
+        const size_t at = grp == first ? 0 : dims.size();
+        dims.insert(dims.begin() + static_cast<long>(at), 1);
+        dim_group.insert(dim_group.begin() + static_cast<long>(at), grp);
+        for (auto& s : strides) s.insert(s.begin() + static_cast<long>(at), 0);
+      }
     }
     const int rank = static_cast<int>(dims.size());
     out_.ir.rank = static_cast<uint8_t>(rank);
+    if (reduction)
+      out_.ir.kept_rank = static_cast<uint8_t>(std::count(dim_group.begin(), dim_group.end(), 0));
     out_.params = std::move(scalar_params_);
+    out_.ir.num_params = static_cast<uint32_t>(out_.params.size());
     for (int64_t e : dims) out_.params.push_back(static_cast<uint64_t>(e));
     for (size_t a = 0; a < raw_.size(); ++a) {
       Access acc;
       acc.dtype = raw_[a].dtype;
       acc.is_buffer = raw_[a].is_buffer;
+      out_.params.push_back(static_cast<uint64_t>(raw_[a].offset));
       for (int d = 0; d < rank; ++d) {
         if (strides[a][d] == 0) continue;
         acc.varying |= 1u << d;
@@ -248,13 +349,24 @@ class Lowering {
     }
   }
 
+  KernelLaunch finalize() {
+    out_.ir.num_error_bits = static_cast<uint32_t>(out_.error_sources.size());
+    const std::string problem = ir::validate(out_.ir);
+    KILN_CHECK(problem.empty(),
+               "scheduler produced invalid kernel IR: " + problem + "\n" + ir::to_text(out_.ir));
+    return std::move(out_);
+  }
+
   const graph::Graph& g_;
-  const Dims& shape_;
+  const Dims& iter_;
   const std::vector<char>& stored_earlier_;
-  std::vector<int32_t> memo_;
+  std::vector<int32_t> memo_main_, memo_finish_;
+  uint64_t mask_ = 0;
+  Dims result_shape_;
+  std::vector<int> kept_dims_;
   std::vector<RawAccess> raw_;
   std::vector<uint64_t> scalar_params_;
-  uint32_t num_scalar_params_ = 0;
+  uint32_t next_accumulator_ = 0;
   KernelLaunch out_;
 };
 
@@ -262,7 +374,18 @@ class Lowering {
 
 KernelLaunch lower_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
                           const graph::Dims& shape, const std::vector<char>& stored_earlier) {
-  return Lowering(g, shape, stored_earlier).run(stores);
+  Lowering l(g, shape, stored_earlier);
+  for (int32_t s : stores) l.add_output(s, l.visit(s, Space::Main));
+  return l.finish_map();
+}
+
+KernelLaunch lower_reduce_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
+                                 const graph::Dims& shape, uint64_t mask,
+                                 const std::vector<char>& stored_earlier) {
+  Lowering l(g, shape, stored_earlier);
+  l.set_reduction(mask, g.nodes[stores.front()].shape);
+  for (int32_t s : stores) l.add_output(s, l.visit(s, Space::Finish));
+  return l.finish_reduce();
 }
 
 }  // namespace kiln::schedule

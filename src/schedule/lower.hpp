@@ -7,10 +7,17 @@
 
 namespace kiln::schedule {
 
-/// Lowers the nodes `stores` (all of shape `shape`) and everything they need into one kernel.
-/// Nodes with `stored_earlier[i]` set are read from the buffers earlier kernels write; leaves
-/// become loads, parameters or index expressions.
+/// Lowers the nodes `stores` (all of shape `shape`) and everything they need into one map
+/// kernel. Nodes with `stored_earlier[i]` set are read from the buffers earlier kernels write;
+/// leaves and views of leaves become loads, parameters or index expressions.
 KernelLaunch lower_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
                           const graph::Dims& shape, const std::vector<char>& stored_earlier);
+
+/// Lowers a reduction kernel: the reductions over axes `mask` of operands of shape `shape`
+/// that `stores` need (each store is one of them, or elementwise ops on their results in the
+/// results' shape, computed at finish).
+KernelLaunch lower_reduce_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
+                                 const graph::Dims& shape, uint64_t mask,
+                                 const std::vector<char>& stored_earlier);
 
 }  // namespace kiln::schedule

@@ -1,58 +1,233 @@
 #include "schedule/schedule.hpp"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 #include "schedule/lower.hpp"
 
 namespace kiln::schedule {
 
+using graph::Dims;
 using graph::GNode;
 using graph::Op;
 
-Plan make_plan(const graph::Graph& g) {
-  const size_t n = g.nodes.size();
-  // 1. What gets stored: every output that is not already data, and every computed node that
-  //    some user broadcasts into a larger iteration space (inlining it would redo its work
-  //    for each repetition).
-  std::vector<char> stored(n, 0);
-  for (int32_t o : g.outputs)
-    if (g.nodes[o].op != Op::Data && g.nodes[o].shape.size() > 0) stored[o] = 1;
-  for (size_t i = 0; i < n; ++i) {
-    const GNode& user = g.nodes[i];
-    for (int a = 0; a < user.nargs; ++a) {
-      const GNode& arg = g.nodes[user.args[a]];
-      if (!graph::is_leaf(arg.op) && arg.shape.size() < user.shape.size() && arg.shape.size() > 0)
-        stored[user.args[a]] = 1;
+bool is_contiguous_view(const GNode& v) {
+  if (v.op != Op::View) return false;
+  const Dims cs = graph::contiguous_strides(v.shape);
+  for (int d = 0; d < v.shape.rank(); ++d)
+    if (v.shape[d] > 1 && v.strides[d] != cs[d]) return false;
+  return true;
+}
+
+namespace {
+
+class Planner {
+ public:
+  explicit Planner(const graph::Graph& g)
+      : g_(g), n_(g.nodes.size()), stored_(n_, 0), stage_(n_, 0), post_of_(n_, -1) {}
+
+  Plan run() {
+    mark_required();
+    while (settle()) {
+    }
+    compute_stages();
+    return lower_groups();
+  }
+
+ private:
+  bool leafish(int32_t i) const {
+    const Op op = g_.nodes[i].op;
+    return op == Op::Data || graph::is_leaf(op);
+  }
+  bool data_view(int32_t i) const {
+    const GNode& v = g_.nodes[i];
+    return v.op == Op::View && g_.nodes[v.args[0]].op == Op::Data;
+  }
+
+  // Outputs, broadcast intermediates, and operands of views that are not leaves.
+  void mark_required() {
+    for (int32_t o : g_.outputs) {
+      const GNode& n = g_.nodes[o];
+      const bool alias = data_view(o) && is_contiguous_view(n);
+      if (n.op != Op::Data && !alias && n.shape.size() > 0) stored_[o] = 1;
+    }
+    for (size_t i = 0; i < n_; ++i) {
+      const GNode& user = g_.nodes[i];
+      for (int a = 0; a < user.nargs; ++a) {
+        const int32_t arg = user.args[a];
+        if (leafish(arg) || g_.nodes[arg].shape.size() == 0) continue;
+        if (user.op == Op::View)
+          stored_[arg] = 1;
+        else if (graph::is_elementwise(user.op) && g_.nodes[arg].op != Op::View &&
+                 g_.nodes[arg].shape.size() < user.shape.size())
+          stored_[arg] = 1;  // a view is read through strides; its operand decides for itself
+      }
     }
   }
 
-  // 2. One kernel per distinct shape. A stored node only feeds larger kernels, so running the
-  //    groups by increasing size respects every dependency.
-  struct Group {
-    graph::Dims shape;
-    std::vector<int32_t> stores;
-  };
-  std::vector<Group> groups;
-  for (size_t i = 0; i < n; ++i) {
-    if (!stored[i]) continue;
-    auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const Group& gr) { return gr.shape == g.nodes[i].shape; });
-    if (it == groups.end())
-      groups.push_back({g.nodes[i].shape, {static_cast<int32_t>(i)}});
-    else
-      it->stores.push_back(static_cast<int32_t>(i));
+  // The reductions a kernel computing `from` would meet while fusing: a walk through operands
+  // that are neither stored, leaves nor views (those are read from memory).
+  std::vector<int32_t> fused_reductions(int32_t from) const {
+    std::vector<int32_t> found, stack{from};
+    std::vector<char> seen(n_, 0);
+    while (!stack.empty()) {
+      const int32_t i = stack.back();
+      stack.pop_back();
+      const GNode& n = g_.nodes[i];
+      for (int a = 0; a < n.nargs; ++a) {
+        const int32_t arg = n.args[a];
+        if (seen[arg] || stored_[arg] || leafish(arg)) continue;
+        seen[arg] = 1;
+        if (graph::is_reduction(g_.nodes[arg].op))
+          found.push_back(arg);
+        else if (g_.nodes[arg].op != Op::View)
+          stack.push_back(arg);
+      }
+    }
+    return found;
   }
-  std::stable_sort(groups.begin(), groups.end(),
-                   [](const Group& a, const Group& b) { return a.shape.size() < b.shape.size(); });
 
-  // 3. Lower each group; its stores become loads for the groups after it.
-  Plan plan;
-  std::vector<char> stored_earlier(n, 0);
-  for (const Group& gr : groups) {
-    plan.kernels.push_back(lower_kernel(g, gr.stores, gr.shape, stored_earlier));
-    for (int32_t s : gr.stores) stored_earlier[s] = 1;
+  bool same_group(int32_t r1, int32_t r2) const {
+    const GNode &a = g_.nodes[r1], &b = g_.nodes[r2];
+    return a.payload.v[0] == b.payload.v[0] &&
+           g_.nodes[a.args[0]].shape == g_.nodes[b.args[0]].shape;
   }
-  return plan;
+
+  // One round of fusion decisions; returns true when something more had to be stored.
+  bool settle() {
+    bool changed = false;
+    for (size_t i = 0; i < n_; ++i) {
+      if (!stored_[i]) continue;
+      const GNode& n = g_.nodes[i];
+      if (graph::is_reduction(n.op)) {
+        // A reduction cannot compute another reduction inline: that one is stored first.
+        for (int32_t r : fused_reductions(static_cast<int32_t>(i)))
+          changed |= !std::exchange(stored_[r], 1);
+        continue;
+      }
+      const std::vector<int32_t> reds = fused_reductions(static_cast<int32_t>(i));
+      post_of_[i] = -1;
+      if (reds.empty()) continue;
+      // Elementwise ops on reduction results of one group, in the results' own shape, are
+      // computed in that reduction's finish; anything else needs the results stored.
+      bool fusable = true;
+      for (int32_t r : reds) fusable &= same_group(r, reds[0]) && g_.nodes[r].shape == n.shape;
+      if (fusable) {
+        post_of_[i] = reds[0];
+      } else {
+        for (int32_t r : reds) changed |= !std::exchange(stored_[r], 1);
+      }
+    }
+    return changed;
+  }
+
+  // What identifies a kernel: its kind and iteration space, and for a reduction the reduced
+  // axes and the results' shape.
+  struct Key {
+    bool reduce = false;
+    Dims shape;
+    uint64_t mask = 0;
+    Dims result;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+
+  Key key_of(int32_t i) const {
+    const int32_t red = graph::is_reduction(g_.nodes[i].op) ? i : post_of_[i];
+    if (red < 0) return {false, g_.nodes[i].shape, 0, {}};
+    const GNode& r = g_.nodes[red];
+    return {true, g_.nodes[r.args[0]].shape, r.payload.v[0], r.shape};
+  }
+
+  // Stage of every stored node and reduction: a kernel reads only results of earlier stages.
+  // A stored node read by a kernel of its own key, outside any reduction's operand, is computed
+  // in that same kernel (one kernel with several outputs); anything else waits a stage.
+  void compute_stages() {
+    std::fill(stage_.begin(), stage_.end(), 0);
+    for (size_t i = 0; i < n_; ++i) {
+      const bool reduction = graph::is_reduction(g_.nodes[i].op);
+      if (!stored_[i] && !reduction) continue;
+      const Key key = key_of(static_cast<int32_t>(i));
+      int stage = 0;
+      std::vector<std::pair<int32_t, bool>> stack;  // (node, inside a reduction's operand)
+      std::vector<char> seen(2 * n_, 0);
+      auto push_args = [&](int32_t node, bool inside) {
+        const GNode& n = g_.nodes[node];
+        for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside});
+      };
+      push_args(static_cast<int32_t>(i), reduction);
+      while (!stack.empty()) {
+        const auto [node, inside] = stack.back();
+        stack.pop_back();
+        if (std::exchange(seen[2 * node + inside], 1)) continue;
+        if (stored_[node]) {
+          stage = std::max(stage, stage_[node] + (inside || !(key_of(node) == key) ? 1 : 0));
+          continue;
+        }
+        push_args(node, inside || graph::is_reduction(g_.nodes[node].op));
+      }
+      stage_[i] = stage;
+    }
+    // A post-op runs in its reductions' finish, so it must be ready at their stage; one that
+    // waits for a later result gets its reductions stored and becomes a map kernel.
+    bool demoted = false;
+    for (size_t i = 0; i < n_; ++i) {
+      if (!stored_[i] || post_of_[i] < 0 || stage_[i] == stage_[post_of_[i]]) continue;
+      for (int32_t r : fused_reductions(static_cast<int32_t>(i))) stored_[r] = 1;
+      demoted = true;
+    }
+    if (demoted) {
+      while (settle()) {
+      }
+      compute_stages();
+    }
+  }
+
+  Plan lower_groups() {
+    struct Group {
+      Key key;
+      int stage;
+      std::vector<int32_t> stores;
+    };
+    std::vector<Group> groups;
+    for (size_t i = 0; i < n_; ++i) {
+      if (!stored_[i]) continue;
+      const Key key = key_of(static_cast<int32_t>(i));
+      const int32_t red =
+          graph::is_reduction(g_.nodes[i].op) ? static_cast<int32_t>(i) : post_of_[i];
+      const int stage = stage_[red >= 0 ? red : static_cast<int32_t>(i)];
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](const Group& gr) { return gr.stage == stage && gr.key == key; });
+      if (it == groups.end())
+        groups.push_back({key, stage, {static_cast<int32_t>(i)}});
+      else
+        it->stores.push_back(static_cast<int32_t>(i));
+    }
+    std::stable_sort(groups.begin(), groups.end(),
+                     [](const Group& a, const Group& b) { return a.stage < b.stage; });
+    Plan plan;
+    std::vector<char> stored_earlier(n_, 0);
+    for (const Group& gr : groups) {
+      plan.kernels.push_back(
+          gr.key.reduce
+              ? lower_reduce_kernel(g_, gr.stores, gr.key.shape, gr.key.mask, stored_earlier)
+              : lower_kernel(g_, gr.stores, gr.key.shape, stored_earlier));
+      for (int32_t s : gr.stores) stored_earlier[s] = 1;
+    }
+    return plan;
+  }
+
+  const graph::Graph& g_;
+  const size_t n_;
+  std::vector<char> stored_;
+  std::vector<int> stage_;
+  std::vector<int32_t> post_of_;  // stored elementwise node -> a reduction of its group, or -1
+};
+
+}  // namespace
+
+Plan make_plan(const graph::Graph& g) {
+  return Planner(g).run();
 }
 
 }  // namespace kiln::schedule

@@ -1,6 +1,9 @@
 // The scheduler: cuts a (passed) Graph into kernels and lowers each to kernel IR plus the values
-// its launch needs. Decides what gets stored: the graph's outputs, and intermediates that are
-// broadcast into a larger iteration space (computing those inline would repeat their work).
+// its launch needs. Decides what gets stored: the graph's outputs, intermediates broadcast into a
+// larger iteration space (computing those inline would repeat their work), operands of views
+// that cannot be read through strides, and reductions whose results feed other iteration
+// spaces. Everything else fuses: elementwise chains into their consumers, producers into their
+// reductions, and elementwise ops on reduction results into the reduction's finish.
 #pragma once
 
 #include <memory>
@@ -31,7 +34,8 @@ struct KernelLaunch {
   std::vector<int32_t> stores;             ///< graph node stored by each IR output, in order
   std::vector<InputRef> inputs;            ///< one per buffer access, in access order
   std::vector<uint64_t> params;            ///< the whole parameter block (ABI in kernel_ir.hpp)
-  int64_t size = 0;                        ///< iteration size = elements of each output
+  int64_t size = 0;                        ///< output elements (map: iteration size)
+  int64_t reduce_size = 0;                 ///< reductions: reduced elements per output
   std::vector<ErrorSource> error_sources;  ///< meaning of each error bit
   graph::SourceLoc loc;                    ///< call site of the first stored node (for logs)
 };
@@ -41,8 +45,12 @@ struct Plan {
   std::vector<KernelLaunch> kernels;
 };
 
-/// Builds the plan for `g`. Outputs that are evaluated data, or empty, need no kernel and are
-/// left to the caller.
+/// True when view node `v` reads data in order from `offset` on, so the view can share its
+/// operand's buffer instead of being computed.
+bool is_contiguous_view(const graph::GNode& v);
+
+/// Builds the plan for `g`. Outputs that are evaluated data, contiguous views of data, or empty
+/// need no kernel and are left to the caller.
 Plan make_plan(const graph::Graph& g);
 
 }  // namespace kiln::schedule

@@ -76,7 +76,7 @@ std::vector<graph::Op> ops_of_arity(int arity) {
   std::vector<graph::Op> out;
   for (int i = 0; i < graph::kNumOps; ++i) {
     const auto op = graph::Op(i);
-    if (!graph::is_leaf(op) && op != graph::Op::Cast && graph::op_info(op).arity == arity)
+    if (graph::is_elementwise(op) && op != graph::Op::Cast && graph::op_info(op).arity == arity)
       out.push_back(op);
   }
   return out;

@@ -23,6 +23,7 @@ struct ChunkedExecutor final : jit::Executor {
   void parallel_for(int64_t n, int64_t, void (*body)(void*, int64_t, int64_t), void* ctx) override {
     for (int64_t b = 0; b < n; b += chunk) body(ctx, b, std::min(n, b + chunk));
   }
+  int concurrency() const override { return 1; }
 };
 
 Instr make(InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args,
@@ -60,7 +61,7 @@ TEST(CpuBackend, BroadcastRowsInChunks) {
   auto backend = jit::make_backend(Device::cpu(), {});
   const jit::Binary bin = backend->compile(k, symbol_for(k, *backend));
   EXPECT_GT(bin.code.size(), 100u);
-  const void* entry = backend->load(bin);
+  const jit::KernelEntry entry = backend->load(bin, k);
 
   const int rows = 7, cols = 13;
   std::vector<float> m(rows * cols), v(cols), out(rows * cols, -1.f);
@@ -69,13 +70,14 @@ TEST(CpuBackend, BroadcastRowsInChunks) {
   const float p = 0.5f;
   uint32_t pbits;
   std::memcpy(&pbits, &p, 4);
-  // params: [p, dims(7, 13), strides of m (13, 1), strides of v (1)]
-  const uint64_t params[] = {pbits, rows, cols, cols, 1, 1};
+  // params: [p, dims(7, 13), m: offset 0, strides (13, 1), v: offset 0, stride 1]
+  const uint64_t params[] = {pbits, rows, cols, 0, cols, 1, 0, 1};
   void* buffers[] = {out.data(), m.data(), v.data()};
   for (int64_t chunk : {1, 5, 13, 17, 1000}) {
     std::fill(out.begin(), out.end(), -1.f);
     ChunkedExecutor exec(chunk);
-    const uint64_t status = backend->launch(entry, {buffers, params, rows * cols, 1}, exec);
+    const uint64_t status = backend->launch(
+        entry, {.buffers = buffers, .params = params, .size = rows * cols, .grain = 1}, exec);
     EXPECT_EQ(status, 0u);
     for (int i = 0; i < rows; ++i)
       for (int j = 0; j < cols; ++j) {
@@ -97,15 +99,16 @@ TEST(CpuBackend, ErrorBitsReachTheStatus) {
   k.outputs = {{2, int64, {}}};
   ASSERT_EQ(validate(k), "");
   auto backend = jit::make_backend(Device::cpu(), {});
-  const void* entry = backend->load(backend->compile(k, symbol_for(k, *backend)));
+  const jit::KernelEntry entry = backend->load(backend->compile(k, symbol_for(k, *backend)), k);
   std::vector<int64_t> base = {2, 3, -2, 7, 0}, ex = {10, 3, 3, 0, 0}, out(5);
-  const uint64_t params[] = {5, 1, 1};
+  const uint64_t params[] = {5, 0, 1, 0, 1};  // dims, then offset and stride of each input
   void* buffers[] = {out.data(), base.data(), ex.data()};
   ChunkedExecutor exec(2);
-  EXPECT_EQ(backend->launch(entry, {buffers, params, 5, 1}, exec), 0u);
+  const jit::LaunchArgs args{.buffers = buffers, .params = params, .size = 5, .grain = 1};
+  EXPECT_EQ(backend->launch(entry, args, exec), 0u);
   EXPECT_EQ(out, (std::vector<int64_t>{1024, 27, -8, 1, 1}));
   ex[3] = -1;
-  EXPECT_EQ(backend->launch(entry, {buffers, params, 5, 1}, exec), 1u);
+  EXPECT_EQ(backend->launch(entry, args, exec), 1u);
 }
 
 TEST(CpuBackend, LongExpressionIsVectorizedWithLibmvec) {

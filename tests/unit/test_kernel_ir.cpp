@@ -81,9 +81,9 @@ TEST(KernelIR, ValidationCatchesMistakes) {
 TEST(KernelIR, ParamLayout) {
   const KernelIR k = sample();
   EXPECT_EQ(k.dims_slot(), 1u);
-  EXPECT_EQ(k.stride_slot(0), 3u);
-  EXPECT_EQ(k.stride_slot(1), 5u);
-  EXPECT_EQ(k.num_param_slots(), 6u);
+  EXPECT_EQ(k.access_slot(0), 3u);  // offset, then 2 strides
+  EXPECT_EQ(k.access_slot(1), 6u);  // offset, then 1 stride
+  EXPECT_EQ(k.num_param_slots(), 8u);
   EXPECT_EQ(k.num_input_buffers(), 1u);
 }
 

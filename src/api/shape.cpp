@@ -1,0 +1,230 @@
+// Shape operations as views: each computes an offset and strides over its operand and composes
+// them with the operand's own view, so chains of views collapse to one.
+#include "kiln/shape.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "api/apply.hpp"
+#include "graph/view.hpp"
+
+namespace kiln {
+
+using detail::to_loc;
+using graph::Dims;
+using graph::Layout;
+using graph::Node;
+using graph::SourceLoc;
+
+namespace detail {
+
+Array make_view(const Array& a, const Dims& shape, const Layout& over_a, SourceLoc loc) {
+  Node* n = a.node();
+  // Compose with the operand's own view when the two collapse into one strided access.
+  Node* base = n;
+  Layout layout = over_a;
+  if (n->op == graph::Op::View && !n->evaluated()) {
+    Layout composed;
+    const Layout inner{static_cast<int64_t>(n->payload.v[0]), n->strides};
+    if (graph::compose(shape, over_a, n->shape, inner, composed)) {
+      base = n->args[0];
+      layout = composed;
+    }
+  }
+  if (graph::is_identity(shape, layout, base->shape)) {
+    graph::Tracer::add_handle(base);
+    return Array(base);
+  }
+  graph::NodeDesc d;
+  d.op = graph::Op::View;
+  d.dtype = n->dtype;
+  d.nargs = 1;
+  d.args[0] = base;
+  d.shape = shape;
+  d.strides = layout.strides;
+  d.payload.v[0] = static_cast<uint64_t>(layout.offset);
+  d.loc = loc;
+  return Array(context().tracer().record(d));
+}
+
+}  // namespace detail
+
+namespace {
+
+// Normalises an axis against `ndim` dimensions (negative counts from the end).
+int normalize_axis(int axis, int ndim, const char* fn, SourceLoc loc) {
+  if (axis < -ndim || axis >= ndim)
+    graph::throw_error(fn,
+                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
+                           std::to_string(ndim) + " dimensions",
+                       loc);
+  return axis < 0 ? axis + ndim : axis;
+}
+
+std::string axes_string(const std::vector<int>& axes) {
+  std::string s = "(";
+  for (size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
+  return s + (axes.size() == 1 ? ",)" : ")");
+}
+
+// A reshape is a view whose strides over the operand's flat index are the new shape's own.
+Array reshape_to(const Array& a, const Dims& shape, SourceLoc loc) {
+  return detail::make_view(a, shape, graph::identity_layout(shape), loc);
+}
+
+}  // namespace
+
+Array reshape(const Array& a, const Shape& shape, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* n = detail::node_of(a, "reshape", loc);
+  Shape resolved = shape;
+  int unknown = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (unknown >= 0)
+        graph::throw_error("reshape", "can only specify one unknown dimension (-1)", loc);
+      unknown = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      graph::throw_error("reshape",
+                         "negative dimension " + std::to_string(shape[i]) + " in shape " +
+                             graph::shape_string(shape),
+                         loc);
+    } else {
+      known *= shape[i];
+    }
+  }
+  const int64_t size = n->shape.size();
+  if (unknown >= 0) {
+    if (known == 0 || size % known != 0)
+      graph::throw_error("reshape",
+                         "cannot reshape an array of size " + std::to_string(size) +
+                             " into shape " + graph::shape_string(shape),
+                         loc);
+    resolved[unknown] = size / known;
+  }
+  const Dims dims = detail::checked_shape(resolved, "reshape", loc);
+  if (dims.size() != size)
+    graph::throw_error("reshape",
+                       "cannot reshape an array of size " + std::to_string(size) + " into shape " +
+                           graph::shape_string(shape),
+                       loc);
+  return reshape_to(a, dims, loc);
+}
+
+Array transpose(const Array& a, const std::vector<int>& axes, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* n = detail::node_of(a, "transpose", loc);
+  const int ndim = n->shape.rank();
+  if (static_cast<int>(axes.size()) != ndim)
+    graph::throw_error("transpose",
+                       "axes " + axes_string(axes) + " do not match an array of " +
+                           std::to_string(ndim) + " dimensions",
+                       loc);
+  int perm[graph::kMaxDims];
+  bool seen[graph::kMaxDims] = {};
+  Dims shape;
+  for (int d = 0; d < ndim; ++d) {
+    perm[d] = normalize_axis(axes[d], ndim, "transpose", loc);
+    if (seen[perm[d]])
+      graph::throw_error("transpose", "repeated axis in " + axes_string(axes), loc);
+    seen[perm[d]] = true;
+    shape.push_back(n->shape[perm[d]]);
+  }
+  return detail::make_view(a, shape, graph::transpose_view(n->shape, perm), loc);
+}
+
+Array transpose(const Array& a, std::source_location l) {
+  const Node* n = detail::node_of(a, "transpose", to_loc(l));
+  std::vector<int> axes(static_cast<size_t>(n->shape.rank()));
+  for (int d = 0; d < n->shape.rank(); ++d) axes[d] = n->shape.rank() - 1 - d;
+  return transpose(a, axes, l);
+}
+
+Array squeeze(const Array& a, const std::vector<int>& axes, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* n = detail::node_of(a, "squeeze", loc);
+  bool drop[graph::kMaxDims] = {};
+  for (int axis : axes) {
+    const int k = normalize_axis(axis, n->shape.rank(), "squeeze", loc);
+    if (n->shape[k] != 1)
+      graph::throw_error("squeeze",
+                         "cannot squeeze axis " + std::to_string(axis) + " of shape " +
+                             graph::to_string(n->shape) + ": its extent is not 1",
+                         loc);
+    drop[k] = true;
+  }
+  Dims shape;
+  for (int d = 0; d < n->shape.rank(); ++d)
+    if (!drop[d]) shape.push_back(n->shape[d]);
+  return reshape_to(a, shape, loc);
+}
+
+Array squeeze(const Array& a, int axis, std::source_location l) {
+  return squeeze(a, std::vector<int>{axis}, l);
+}
+
+Array squeeze(const Array& a, std::source_location l) {
+  const Node* n = detail::node_of(a, "squeeze", to_loc(l));
+  std::vector<int> ones;
+  for (int d = 0; d < n->shape.rank(); ++d)
+    if (n->shape[d] == 1) ones.push_back(d);
+  return squeeze(a, ones, l);
+}
+
+Array expand_dims(const Array& a, const std::vector<int>& axes, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* n = detail::node_of(a, "expand_dims", loc);
+  const int out_rank = n->shape.rank() + static_cast<int>(axes.size());
+  if (out_rank > graph::kMaxDims)
+    graph::throw_error(
+        "expand_dims",
+        "the result would have more than " + std::to_string(graph::kMaxDims) + " dimensions", loc);
+  bool is_new[graph::kMaxDims] = {};
+  for (int axis : axes) {
+    const int k = normalize_axis(axis, out_rank, "expand_dims", loc);
+    if (is_new[k]) graph::throw_error("expand_dims", "repeated axis in " + axes_string(axes), loc);
+    is_new[k] = true;
+  }
+  Dims shape;
+  for (int d = 0, src = 0; d < out_rank; ++d) shape.push_back(is_new[d] ? 1 : n->shape[src++]);
+  return reshape_to(a, shape, loc);
+}
+
+Array expand_dims(const Array& a, int axis, std::source_location l) {
+  return expand_dims(a, std::vector<int>{axis}, l);
+}
+
+Array broadcast_to(const Array& a, const Shape& shape, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* n = detail::node_of(a, "broadcast_to", loc);
+  const Dims target = detail::checked_shape(shape, "broadcast_to", loc);
+  bool ok = n->shape.rank() <= target.rank();
+  for (int d = 1; ok && d <= n->shape.rank(); ++d) {
+    const int64_t e = n->shape[n->shape.rank() - d];
+    ok = e == 1 || e == target[target.rank() - d];
+  }
+  if (!ok)
+    graph::throw_error("broadcast_to",
+                       "shape " + graph::to_string(n->shape) + " cannot be broadcast to " +
+                           graph::to_string(target),
+                       loc);
+  return detail::make_view(a, target, graph::broadcast_view(n->shape, target), loc);
+}
+
+Array flatten(const Array& a, std::source_location l) {
+  const Node* n = detail::node_of(a, "flatten", to_loc(l));
+  return reshape_to(a, Dims{n->shape.size()}, to_loc(l));
+}
+
+Array Array::reshape(const Shape& shape, std::source_location loc) const {
+  return kiln::reshape(*this, shape, loc);
+}
+Array Array::T(std::source_location loc) const {
+  return kiln::transpose(*this, loc);
+}
+Array Array::flatten(std::source_location loc) const {
+  return kiln::flatten(*this, loc);
+}
+
+}  // namespace kiln
