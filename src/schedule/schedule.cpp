@@ -115,6 +115,9 @@ class Planner {
       for (int32_t r : reds) fusable &= same_group(r, reds[0]) && g_.nodes[r].shape == n.shape;
       if (fusable) {
         post_of_[i] = reds[0];
+        // Those reductions run in this kernel too: what their operands reduce is stored first.
+        for (int32_t r : reds)
+          for (int32_t inner : fused_reductions(r)) changed |= !std::exchange(stored_[inner], 1);
       } else {
         for (int32_t r : reds) changed |= !std::exchange(stored_[r], 1);
       }

@@ -4,8 +4,11 @@
 // math-library ops within a few ulp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <numeric>
 #include <random>
 
 #include "api/apply.hpp"
@@ -162,7 +165,70 @@ class Generator {
     return pool_[static_cast<size_t>(pick(static_cast<int>(pool_.size())))];
   }
 
+  std::vector<int> random_axes(int rank) {
+    std::vector<int> axes;
+    for (int d = 0; d < rank; ++d)
+      if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
+    return axes;
+  }
+
+  // A view of a pool array: transpose, reshape, expand_dims, squeeze or broadcast_to.
+  Array view() {
+    const Array& a = operand();
+    const Shape s = a.shape();
+    const int rank = static_cast<int>(s.size());
+    switch (pick(5)) {
+      case 0: {
+        std::vector<int> perm(static_cast<size_t>(rank));
+        std::iota(perm.begin(), perm.end(), 0);
+        std::shuffle(perm.begin(), perm.end(), rng_);
+        return transpose(a, perm);
+      }
+      case 1:
+        return reshape(a, pick(2) ? Shape{-1} : Shape(s.rbegin(), s.rend()));
+      case 2:
+        return expand_dims(a, pick(rank + 1));
+      case 3:
+        return squeeze(a);
+      default: {
+        Shape t{1 + pick(3)};
+        for (int64_t e : s) t.push_back(e == 1 ? pick(4) : e);
+        return broadcast_to(a, t);
+      }
+    }
+  }
+
+  // A reduction of a pool array over random axes.
+  Array reduction() {
+    const Array& a = operand();
+    const int rank = a.ndim();
+    const std::vector<int> axes = random_axes(rank);
+    const bool keep = pick(2) == 0;
+    const bool is_float = a.dtype() == float32 || a.dtype() == float64;
+    switch (pick(exact_ ? 8 : 5)) {
+      case 0:
+        return sum(a, axes, keep);
+      case 1:
+        return max(a, axes, keep);
+      case 2:
+        return min(a, axes, keep);
+      case 3:
+        return exact_ ? any(a, axes, keep) : mean(a, axes, keep);
+      case 4:
+        return exact_ ? all(a, axes, keep) : var(a, axes, keep);
+      case 5:
+        return rank ? argmax(a, pick(rank), keep) : argmax(a);
+      case 6:
+        return rank ? argmin(a, pick(rank), keep) : argmin(a);
+      default:
+        if (is_float) throw Error("float products round differently in another order");
+        return prod(a, axes, keep);
+    }
+  }
+
   Array op() {
+    if (pick(10) == 0) return view();
+    if (pick(8) == 0) return reduction();
     static constexpr graph::Op exact_ops[] = {
         graph::Op::Add,          graph::Op::Subtract,    graph::Op::Multiply,
         graph::Op::Divide,       graph::Op::FloorDivide, graph::Op::Remainder,
@@ -222,7 +288,8 @@ class Generator {
 };
 
 // Compares one output; returns an empty string when it matches.
-std::string compare(const graph::HostArray& want, const Array& got, bool exact, double rtol) {
+std::string compare(const graph::HostArray& want, const Array& got, bool exact, double rtol,
+                    bool zero_sign_free) {
   if (got.dtype() != want.dtype) return "dtype " + std::string(dtype_name(got.dtype()));
   if (got.shape() != want.shape.to_shape()) return "shape";
   return graph::visit_dtype(want.dtype, [&]<class T>() -> std::string {
@@ -239,6 +306,7 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
                     rtol * (1 + std::max(std::fabs(double(g)), std::fabs(double(w)))));
         }
         if (exact && std::isnan(g) && std::isnan(w)) ok = true;
+        if (zero_sign_free && g == w) ok = true;  // max/min of 0.0 and -0.0 may pick either
       }
       if (!ok) {
         return "element " + std::to_string(i) + ": compiled " + std::to_string(double(g)) +
@@ -251,10 +319,15 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
 
 void run_random_graphs(uint64_t seed, int count, bool exact) {
   Generator gen(seed, exact);
-  int compared = 0;
+  int compared = 0, with_views = 0, with_reductions = 0;
   for (int c = 0; c < count; ++c) {
     std::vector<Array> outs = gen.expression();
     const graph::Graph g = pending_graph(outs);
+    bool has_view = false, has_reduction = false;
+    for (const graph::GNode& n : g.nodes) {
+      has_view |= n.op == graph::Op::View;
+      has_reduction |= graph::is_reduction(n.op);
+    }
     std::vector<graph::HostArray> want;
     std::string reference_error;
     try {
@@ -272,17 +345,29 @@ void run_random_graphs(uint64_t seed, int count, bool exact) {
     if (!kiln_error.empty()) continue;
     // Math-library results are within a few ulp of the operand precision; a float32 anywhere
     // upstream bounds the accuracy of everything after it.
-    bool any_float32 = false;
-    for (const graph::GNode& n : g.nodes) any_float32 |= n.dtype == float32;
+    bool any_float32 = false, float_sum = false, extreme = false;
+    for (const graph::GNode& n : g.nodes) {
+      any_float32 |= n.dtype == float32;
+      extreme |= n.op == graph::Op::Max || n.op == graph::Op::Min;
+      // Sums add in another order than the interpreter's left-to-right loop.
+      float_sum |= n.op == graph::Op::Sum && (n.dtype == float32 || n.dtype == float64);
+    }
     const double rtol = any_float32 ? 2e-4 : 1e-9;
+    const bool graph_exact = exact && !float_sum;
     for (size_t o = 0; o < outs.size(); ++o) {
-      const std::string diff = compare(want[o], outs[o], exact, rtol);
+      const std::string diff = compare(want[o], outs[o], graph_exact, rtol, extreme);
       ASSERT_EQ(diff, "") << "seed " << seed << " graph " << c << " output " << o << "\n"
                           << graph::to_text(g);
     }
     ++compared;
+    with_views += has_view;
+    with_reductions += has_reduction;
   }
   EXPECT_GT(compared, count * 3 / 4);
+  EXPECT_GT(with_views, count / 10);
+  EXPECT_GT(with_reductions, count / 10);
+  std::printf("%d graphs compared, %d with views, %d with reductions\n", compared, with_views,
+              with_reductions);
 }
 
 }  // namespace

@@ -105,3 +105,35 @@ TEST(Errors, DumpToAnUnwritablePath) {
   const auto x = array({1.f}) + 1.f;
   expect_error([&] { kiln::dump(x, "/nonexistent-dir/kiln.dot"); }, {"[dump]", "cannot write"});
 }
+
+TEST(Errors, ShapeOperations) {
+  const auto m = zeros({2, 3});
+  expect_error([&] { auto c = m.reshape({4, 2}); }, {"[reshape]", "size 6", "(4,2)"});
+  expect_error([&] { auto c = m.reshape({-1, -1}); }, {"[reshape]", "one unknown dimension"});
+  expect_error([&] { auto c = m.reshape({-2, 3}); }, {"[reshape]", "negative dimension -2"});
+  expect_error([&] { auto c = m.reshape({-1, 4}); }, {"[reshape]", "size 6", "(-1,4)"});
+  expect_error([&] { auto c = transpose(m, {0}); }, {"[transpose]", "axes (0,)", "2 dimensions"});
+  expect_error([&] { auto c = transpose(m, {1, 1}); }, {"[transpose]", "repeated axis"});
+  expect_error([&] { auto c = transpose(m, {0, 2}); }, {"[transpose]", "axis 2 is out of bounds"});
+  expect_error([&] { auto c = squeeze(m, 0); }, {"[squeeze]", "axis 0", "(2,3)", "not 1"});
+  expect_error([&] { auto c = squeeze(m, 5); }, {"[squeeze]", "axis 5 is out of bounds"});
+  expect_error([&] { auto c = expand_dims(m, 3); }, {"[expand_dims]", "axis 3 is out of bounds"});
+  expect_error([&] { auto c = expand_dims(m, {0, 0}); }, {"[expand_dims]", "repeated axis"});
+  expect_error([&] { auto c = broadcast_to(m, {3, 3}); }, {"[broadcast_to]", "(2,3)", "(3,3)"});
+  expect_error([&] { auto c = broadcast_to(m, {3}); }, {"[broadcast_to]", "cannot be broadcast"});
+  Array empty;
+  expect_error([&] { auto c = empty.T(); }, {"[transpose]", "empty Array"});
+}
+
+TEST(Errors, Reductions) {
+  const auto m = zeros({2, 3});
+  expect_error([&] { auto c = sum(m, 2); }, {"[sum]", "axis 2 is out of bounds", "2 dimensions"});
+  expect_error([&] { auto c = mean(m, {0, -2}); }, {"[mean]", "axis -2 is repeated"});
+  expect_error([&] { auto c = argmax(m, -3); }, {"[argmax]", "axis -3"});
+  expect_error([&] { auto c = max(zeros({0})); }, {"[max]", "(0,)", "no identity"});
+  expect_error([&] { auto c = argmin(zeros({3, 0}), 1); }, {"[argmin]", "(3,0)"});
+  expect_error([&] { auto c = min(zeros({0, 2}), 0); }, {"[min]", "nothing to reduce"});
+  Array empty;
+  expect_error([&] { auto c = sum(empty); }, {"[sum]", "empty Array"});
+  expect_error([&] { auto c = var(empty, 0); }, {"[var]", "empty Array"});
+}

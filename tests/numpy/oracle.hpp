@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -19,13 +20,16 @@
 
 namespace oracle {
 
-/// One argument of a case: an array, a weak C++ scalar, or a dtype.
+/// One argument of a case: an array, a weak C++ scalar, a dtype, axes or a shape.
 struct Arg {
-  enum class Kind { array, scalar, dtype } kind = Kind::array;
+  enum class Kind { array, scalar, dtype, axes, axis, shape } kind = Kind::array;
   kiln::Array array;
   kiln::Scalar scalar;
   kiln::DType dtype = kiln::float32;
-  std::string encoded;  // the oracle's text form
+  std::vector<int> axes;  // axes (empty with all_axes: None) or a single axis
+  bool all_axes = false;  // axes: None
+  kiln::Shape shape;      // shape
+  std::string encoded;    // the oracle's text form
 };
 
 /// A function call to evaluate in both kiln and numpy.
@@ -68,6 +72,50 @@ Arg array_arg(const std::vector<T>& values, kiln::Shape shape = {}) {
   a.encoded += ":";
   for (size_t i = 0; i < values.size(); ++i)
     a.encoded += (i ? "," : "") + encode_value<T>(values[i]);
+  return a;
+}
+
+/// The array seen transposed (.T in numpy, a view in kiln).
+inline Arg transposed(Arg a) {
+  a.array = a.array.T();
+  a.encoded = "AT" + a.encoded.substr(1);
+  return a;
+}
+/// The array as a lazy expression in kiln (maximum(a, a)), the same array for numpy.
+inline Arg lazy(Arg a) {
+  a.array = kiln::maximum(a.array, a.array);
+  a.encoded = "AL" + a.encoded.substr(1);
+  return a;
+}
+inline std::string join(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+/// Reduction axes (null: all of them, numpy's None).
+inline Arg axes_arg(const std::vector<int>* axes) {
+  Arg a;
+  a.kind = Arg::Kind::axes;
+  a.all_axes = axes == nullptr;
+  if (axes) a.axes = *axes;
+  a.encoded = axes ? "X:" + join(std::vector<int64_t>(a.axes.begin(), a.axes.end())) : "X:none";
+  if (axes && axes->size() == 1) a.encoded += ",";
+  return a;
+}
+/// A single axis.
+inline Arg axis_arg(int axis) {
+  Arg a;
+  a.kind = Arg::Kind::axis;
+  a.axes = {axis};
+  a.encoded = "I:" + std::to_string(axis);
+  return a;
+}
+/// A shape.
+inline Arg shape_arg(const kiln::Shape& shape) {
+  Arg a;
+  a.kind = Arg::Kind::shape;
+  a.shape = shape;
+  a.encoded = "H:" + join(shape);
   return a;
 }
 
@@ -163,7 +211,56 @@ inline kiln::Array evaluate(const Case& c) {
     }
   };
   kiln::Array r;
-  if (c.fn == "astype") {
+  static const std::vector<std::string> reductions = {
+      "sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin"};
+  if (std::find(reductions.begin(), reductions.end(), c.fn) != reductions.end()) {
+    const kiln::Array& a = c.args[0].array;
+    const Arg& ax = c.args[1];
+    const bool keep = c.args[2].scalar.i != 0;
+    std::vector<int> axes = ax.axes;
+    if (ax.kind == Arg::Kind::axes && ax.all_axes)
+      for (int d = 0; d < a.ndim(); ++d) axes.push_back(d);
+    const int ddof = c.args.size() > 3 ? static_cast<int>(c.args[3].scalar.i) : 0;
+    if (c.fn == "argmax" || c.fn == "argmin") {
+      const bool mx = c.fn == "argmax";
+      if (ax.kind == Arg::Kind::axes)
+        r = mx ? kiln::argmax(a) : kiln::argmin(a);
+      else
+        r = mx ? kiln::argmax(a, ax.axes[0], keep) : kiln::argmin(a, ax.axes[0], keep);
+      if (ax.kind == Arg::Kind::axes && keep) r = kiln::reshape(r, kiln::Shape(a.ndim(), 1));
+    } else if (c.fn == "sum")
+      r = kiln::sum(a, axes, keep);
+    else if (c.fn == "prod")
+      r = kiln::prod(a, axes, keep);
+    else if (c.fn == "max")
+      r = kiln::max(a, axes, keep);
+    else if (c.fn == "min")
+      r = kiln::min(a, axes, keep);
+    else if (c.fn == "mean")
+      r = kiln::mean(a, axes, keep);
+    else if (c.fn == "var")
+      r = kiln::var(a, axes, keep, ddof);
+    else if (c.fn == "std")
+      r = kiln::std(a, axes, keep, ddof);
+    else if (c.fn == "any")
+      r = kiln::any(a, axes, keep);
+    else
+      r = kiln::all(a, axes, keep);
+  } else if (c.fn == "reshape") {
+    r = kiln::reshape(c.args[0].array, c.args[1].shape);
+  } else if (c.fn == "transpose") {
+    r = c.args.size() > 1 ? kiln::transpose(c.args[0].array, c.args[1].axes)
+                          : kiln::transpose(c.args[0].array);
+  } else if (c.fn == "squeeze") {
+    r = c.args.size() > 1 ? kiln::squeeze(c.args[0].array, c.args[1].axes)
+                          : kiln::squeeze(c.args[0].array);
+  } else if (c.fn == "expand_dims") {
+    r = kiln::expand_dims(c.args[0].array, c.args[1].axes);
+  } else if (c.fn == "broadcast_to") {
+    r = kiln::broadcast_to(c.args[0].array, c.args[1].shape);
+  } else if (c.fn == "flatten") {
+    r = kiln::flatten(c.args[0].array);
+  } else if (c.fn == "astype") {
     r = c.args[0].array.astype(c.args[1].dtype);
   } else if (c.fn == "arange") {
     r = kiln::detail::arange_impl(c.args[0].scalar, c.args[1].scalar, c.args[2].scalar,

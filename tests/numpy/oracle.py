@@ -4,9 +4,14 @@
 Reads cases (one per line) from argv[1] and writes numpy's results to argv[2]:
 
   case:    <id>|<function>|<arg>|<arg>...
-  arg:     A:<dtype>:<shape>:<v,v,...>   an array (floats in C99 hex, e.g. 0x1.8p+1, inf, nan)
+  arg:     A:<dtype>:<shape>:<v,v,...>   an array (floats in C99 hex, e.g. 0x1.8p+1, inf, nan);
+                                         AT: the same array transposed, AL: the same array as
+                                         a lazy expression (kiln; numpy sees the array)
            S:<int|float|bool>:<value>    a Python scalar (weak, as in NEP 50)
            D:<dtype>                     a dtype argument (astype, arange, linspace)
+           X:<i,j,...|none>              an axes tuple, or None
+           I:<i>                         a single axis
+           H:<i,j,...>                   a shape
   result:  <id>|ok|<dtype>|<shape>|<v,v,...>   or   <id>|err|<exception text>
 
 numpy runs with the NEP 50 ("weak") promotion state that kiln follows. Where numpy computes bools
@@ -20,17 +25,35 @@ np.result_type of the two values under the weak promotion state).
 """
 import math
 import sys
+import warnings
 
 import numpy as np
 
 np._set_promotion_state("weak")
+warnings.filterwarnings("ignore")  # empty means, ddof >= n: numpy warns, kiln agrees on nan
 
 NUMPY_NAME = {"abs": "absolute"}
 REPLACEMENT = {np.dtype(np.int8): np.int32, np.dtype(np.float16): np.float32}
 
 
+REDUCTIONS = {"sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin"}
+
+
+def parse_tuple(rest):
+    return tuple(int(x) for x in rest.split(",") if x)
+
+
 def parse_arg(text):
     kind, rest = text.split(":", 1)
+    if kind in ("AT", "AL"):
+        a = parse_arg("A:" + rest)
+        return a.T if kind == "AT" else a
+    if kind == "X":
+        return None if rest == "none" else parse_tuple(rest)
+    if kind == "I":
+        return int(rest)
+    if kind == "H":
+        return parse_tuple(rest)
     if kind == "A":
         dtype, shape, values = rest.split(":")
         shape = tuple(int(x) for x in shape.split(",") if x)
@@ -54,6 +77,21 @@ def float_result_dtype(x):
 
 
 def call(fn, args):
+    if fn in REDUCTIONS:
+        kwargs = {"axis": args[1], "keepdims": args[2]}
+        if len(args) > 3:
+            kwargs["ddof"] = args[3]
+        return getattr(np, fn)(args[0], **kwargs)
+    if fn == "reshape":
+        return np.reshape(args[0], args[1])
+    if fn in ("transpose", "squeeze"):
+        return getattr(np, fn)(args[0], args[1] if len(args) > 1 else None)
+    if fn == "expand_dims":
+        return np.expand_dims(args[0], args[1])
+    if fn == "broadcast_to":
+        return np.broadcast_to(args[0], args[1])
+    if fn == "flatten":
+        return args[0].flatten()
     if fn in ("erf", "erfc"):
         f = np.vectorize(getattr(math, fn), otypes=[np.float64])
         return f(np.asarray(args[0], dtype=np.float64)).astype(float_result_dtype(args[0]))

@@ -128,3 +128,87 @@ TEST(Schedule, EmptyOutputsNeedNoKernel) {
   b.g.outputs = {b.op(Op::Sqrt, float32, {x})};
   EXPECT_TRUE(schedule::make_plan(b.g).kernels.empty());
 }
+
+namespace {
+int32_t reduce(Builder& b, Op op, int32_t x, uint64_t mask, DType t) {
+  GNode n;
+  n.op = op;
+  n.dtype = t;
+  n.nargs = 1;
+  n.args[0] = x;
+  const Dims& s = b.g.nodes[x].shape;
+  for (int d = 0; d < s.rank(); ++d)
+    if (!(mask >> d & 1)) n.shape.push_back(s[d]);
+  n.payload.v[0] = mask;
+  return b.g.add(n);
+}
+}  // namespace
+
+TEST(Schedule, ReductionFusesWithItsProducer) {
+  Builder b;
+  const int32_t x = b.data(float32, {1000});
+  const int32_t sq = b.op(Op::Multiply, float32, {x, x});
+  b.g.outputs = {reduce(b, Op::Sum, sq, 1, float32)};
+  const auto plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  const auto& k = plan.kernels[0];
+  EXPECT_EQ(k.ir.kind, ir::KernelKind::ReduceInner);
+  EXPECT_EQ(k.ir.rank, 2);  // a kept dimension of extent 1, then the reduced one
+  EXPECT_EQ(k.ir.kept_rank, 1);
+  EXPECT_EQ(k.size, 1);
+  EXPECT_EQ(k.reduce_size, 1000);
+  EXPECT_EQ(k.ir.num_accumulators(), 1u);
+}
+
+TEST(Schedule, OuterAxisReductionsAccumulateRows) {
+  Builder b;
+  const int32_t m = b.data(float64, {64, 128});
+  b.g.outputs = {reduce(b, Op::Sum, m, 0b01, float64), reduce(b, Op::ArgMax, m, 0b01, int64)};
+  const auto plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.kernels.size(), 1u);  // two reductions of one operand and axes: one kernel
+  EXPECT_EQ(plan.kernels[0].ir.kind, ir::KernelKind::ReduceOuter);
+  EXPECT_EQ(plan.kernels[0].ir.num_accumulators(), 3u);  // sum, argmax value and index
+  Builder c;
+  const int32_t n = c.data(float64, {64, 128});
+  c.g.outputs = {reduce(c, Op::Sum, n, 0b10, float64)};
+  EXPECT_EQ(schedule::make_plan(c.g).kernels[0].ir.kind, ir::KernelKind::ReduceInner);
+}
+
+TEST(Schedule, ReductionOfAReductionRunsInTwoStages) {
+  Builder b;
+  const int32_t m = b.data(float32, {16, 8});
+  const int32_t rows = reduce(b, Op::Sum, m, 0b10, float32);
+  b.g.outputs = {reduce(b, Op::Max, rows, 0b1, float32)};
+  const auto plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.kernels.size(), 2u);
+  EXPECT_EQ(plan.kernels[0].stores[0], rows);
+  EXPECT_EQ(plan.kernels[1].inputs[0].produced_by, rows);
+}
+
+TEST(Schedule, OpsOnReductionResultsRunInTheFinish) {
+  Builder b;
+  const int32_t m = b.data(float32, {16, 8});
+  const int32_t s = reduce(b, Op::Sum, m, 0b10, float32);
+  b.g.outputs = {b.op(Op::Multiply, float32, {s, b.full(float32, to_bits(0.125f))})};  // a mean
+  const auto plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].ir.outputs.size(), 1u);
+}
+
+TEST(Schedule, ViewsOfDataBecomeStridedAccesses) {
+  Builder b;
+  const int32_t m = b.data(float32, {4, 6});
+  GNode t;
+  t.op = Op::View;
+  t.dtype = float32;
+  t.nargs = 1;
+  t.args[0] = m;
+  t.shape = Dims{6, 4};
+  t.strides = Dims{1, 6};
+  const int32_t tv = b.g.add(t);
+  b.g.outputs = {b.op(Op::Sqrt, float32, {tv})};
+  const auto plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].ir.accesses[0].inner, ir::Inner::Strided);
+  EXPECT_TRUE(schedule::is_contiguous_view(b.g.nodes[tv]) == false);
+}

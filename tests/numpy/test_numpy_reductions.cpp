@@ -1,0 +1,244 @@
+// numpy as the oracle for reductions and shape views on random shapes: every dtype, size-0 and
+// size-1 axes, None / single / several / negative axes, keepdims, and operands that are plain,
+// transposed views, or lazy expressions.
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "numpy/oracle.hpp"
+
+using namespace kiln;
+using oracle::Arg;
+using oracle::Case;
+
+namespace {
+
+constexpr DType kAll[] = {bool_, int32, int64, float32, float64};
+
+class Cases {
+ public:
+  explicit Cases(uint64_t seed) : rng_(seed) {}
+
+  int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
+
+  Shape shape() {
+    static constexpr int64_t extents[] = {1, 1, 2, 3, 4, 5, 7, 0};
+    Shape s(static_cast<size_t>(pick(5)));
+    for (auto& e : s) e = extents[pick(pick(10) == 0 ? 8 : 7)];  // empty axes now and then
+    return s;
+  }
+
+  // Values whose float sums are exact in any order (multiples of 1/8, small), with a nan or an
+  // infinity now and then.
+  Arg array(const Shape& s, DType t) {
+    int64_t n = 1;
+    for (int64_t e : s) n *= e;
+    return graph::visit_dtype(t, [&]<class T>() {
+      if constexpr (std::is_same_v<T, bool>) {
+        std::vector<bool> v(static_cast<size_t>(n));
+        for (size_t i = 0; i < v.size(); ++i) v[i] = pick(2) == 0;
+        return oracle::array_arg(v, s);
+      } else {
+        std::vector<T> v(static_cast<size_t>(n));
+        for (auto& x : v) {
+          if constexpr (std::is_floating_point_v<T>) {
+            x = static_cast<T>(pick(65) - 32) / 8;
+            if (pick(40) == 0)
+              x = pick(2) ? std::numeric_limits<T>::quiet_NaN()
+                          : std::numeric_limits<T>::infinity();
+          } else {
+            x = static_cast<T>(pick(19) - 9);
+          }
+        }
+        return oracle::array_arg(v, s);
+      }
+    });
+  }
+
+  Arg operand(const Shape& s, DType t) {
+    switch (pick(3)) {
+      case 0: {  // a transposed view of an array of the reversed shape
+        Shape r(s.rbegin(), s.rend());
+        return oracle::transposed(array(r, t));
+      }
+      case 1:
+        return oracle::lazy(array(s, t));
+      default:
+        return array(s, t);
+    }
+  }
+
+  Case reduction() {
+    static const char* fns[] = {"sum", "prod", "max", "min",    "mean",  "var",
+                                "std", "any",  "all", "argmax", "argmin"};
+    const std::string fn = fns[pick(11)];
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    Case c{fn, {operand(s, kAll[pick(5)])}};
+    const bool arg_reduction = fn == "argmax" || fn == "argmin";
+    if (rank == 0 || pick(3) == 0) {
+      c.args.push_back(oracle::axes_arg(nullptr));
+    } else if (arg_reduction || pick(2) == 0) {
+      const int axis = pick(rank);
+      c.args.push_back(arg_reduction
+                           ? oracle::axis_arg(pick(2) ? axis : axis - rank)
+                           : oracle::axes_arg(new_vector({pick(2) ? axis : axis - rank})));
+    } else {
+      std::vector<int> axes;
+      for (int d = 0; d < rank; ++d)
+        if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
+      c.args.push_back(oracle::axes_arg(new_vector(axes)));
+    }
+    c.args.push_back(oracle::bool_arg(pick(2) == 0));
+    if (fn == "var" || fn == "std") c.args.push_back(oracle::int_arg(pick(2)));
+    return c;
+  }
+
+  Case view() {
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    int64_t size = 1;
+    for (int64_t e : s) size *= e;
+    Case c{"", {operand(s, kAll[pick(5)])}};
+    switch (pick(6)) {
+      case 0: {
+        c.fn = "reshape";
+        Shape t = pick(2) ? Shape{size} : Shape(s.rbegin(), s.rend());
+        if (pick(2)) t.insert(t.begin() + pick(static_cast<int>(t.size()) + 1), 1);
+        if (!t.empty() && pick(2)) t[static_cast<size_t>(pick(static_cast<int>(t.size())))] = -1;
+        if (std::count(t.begin(), t.end(), -1) == 1 && size == 0) t = Shape{size};
+        c.args.push_back(oracle::shape_arg(t));
+        break;
+      }
+      case 1: {
+        c.fn = "transpose";
+        if (pick(3)) {
+          std::vector<int> perm(static_cast<size_t>(rank));
+          std::iota(perm.begin(), perm.end(), 0);
+          std::shuffle(perm.begin(), perm.end(), rng_);
+          c.args.push_back(oracle::axes_arg(new_vector(perm)));
+        }
+        break;
+      }
+      case 2: {
+        c.fn = "squeeze";
+        std::vector<int> ones;
+        for (int d = 0; d < rank; ++d)
+          if (s[d] == 1 && pick(2)) ones.push_back(d);
+        if (!ones.empty()) c.args.push_back(oracle::axes_arg(new_vector(ones)));
+        break;
+      }
+      case 3: {
+        c.fn = "expand_dims";
+        std::vector<int> axes{pick(rank + 1)};
+        if (pick(2)) axes.push_back(-1);
+        if (axes.size() == 2 && (axes[0] == rank + 1 || axes[0] == rank)) axes.pop_back();
+        c.args.push_back(oracle::axes_arg(new_vector(axes)));
+        break;
+      }
+      case 4: {
+        c.fn = "broadcast_to";
+        Shape t;
+        for (int k = pick(3); k > 0; --k) t.push_back(pick(4));
+        for (int64_t e : s) t.push_back(e == 1 ? pick(4) : e);
+        c.args.push_back(oracle::shape_arg(t));
+        break;
+      }
+      default:
+        c.fn = "flatten";
+        break;
+    }
+    return c;
+  }
+
+ private:
+  const std::vector<int>* new_vector(std::vector<int> v) {
+    keep_.push_back(std::make_unique<std::vector<int>>(std::move(v)));
+    return keep_.back().get();
+  }
+  std::mt19937_64 rng_;
+  std::vector<std::unique_ptr<std::vector<int>>> keep_;
+};
+
+// Exact except where the order of floating-point operations differs from numpy's (products,
+// and var/std, whose deviations from the mean are not exact): there, a relative tolerance.
+std::string check(const Case& c, const oracle::Result& want) {
+  if (std::getenv("KILN_TEST_VERBOSE")) {
+    std::fprintf(stderr, "case %s", c.fn.c_str());
+    for (const Arg& a : c.args) std::fprintf(stderr, " %s", a.encoded.substr(0, 80).c_str());
+    std::fprintf(stderr, "\n");
+  }
+  Array got;
+  std::string kiln_error;
+  try {
+    got = oracle::evaluate(c);
+  } catch (const Error& e) {
+    kiln_error = e.what();
+  }
+  if (!want.ok || !kiln_error.empty()) {
+    if (!want.ok && !kiln_error.empty()) return "";
+    return !want.ok ? "numpy raised (" + want.error + ") but kiln did not"
+                    : "kiln raised (" + kiln_error + ") but numpy did not";
+  }
+  if (dtype_name(got.dtype()) != want.dtype)
+    return "dtype: kiln " + std::string(dtype_name(got.dtype())) + ", numpy " + want.dtype;
+  if (got.shape() != want.shape)
+    return "shape: kiln " + graph::shape_string(got.shape()) + ", numpy " +
+           graph::shape_string(want.shape);
+  const bool rounding = c.fn == "prod" || c.fn == "var" || c.fn == "std";
+  return graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
+    const auto v = got.to_vector<T>();
+    for (size_t i = 0; i < v.size(); ++i) {
+      T w;
+      if constexpr (std::is_floating_point_v<T>)
+        w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
+      else
+        w = static_cast<T>(std::stoll(want.values[i]));
+      bool ok = kiln_test::same_bits(v[i], w);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (!ok && std::isnan(v[i]) && std::isnan(w)) ok = true;
+        if (!ok && v[i] == w) ok = true;  // 0.0 and -0.0 from different summation orders
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        if (!ok && rounding && std::isfinite(v[i]) && std::isfinite(w))
+          ok = std::fabs(double(v[i]) - double(w)) <= tol * std::max(1.0, std::fabs(double(w)));
+      }
+      if (!ok) {
+        std::ostringstream os;
+        os.precision(17);
+        os << "element " << i << ": kiln " << v[i] << ", numpy " << w;
+        return os.str();
+      }
+    }
+    return "";
+  });
+}
+
+void run(std::vector<Case> cases) {
+  const auto results = oracle::run_numpy(cases);
+  ASSERT_EQ(results.size(), cases.size());
+  int failures = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string diff = check(cases[i], results[i]);
+    if (diff.empty()) continue;
+    std::string args;
+    for (const Arg& a : cases[i].args) args += " " + a.encoded.substr(0, 100);
+    ADD_FAILURE() << cases[i].fn << args << "\n  " << diff;
+    if (++failures > 15) return;
+  }
+}
+
+}  // namespace
+
+TEST(NumpyOracle, ReductionsOnRandomShapes) {
+  Cases gen(424242);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1500; ++i) cases.push_back(gen.reduction());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, ViewsOnRandomShapes) {
+  Cases gen(777);
+  std::vector<Case> cases;
+  for (int i = 0; i < 800; ++i) cases.push_back(gen.view());
+  run(std::move(cases));
+}
