@@ -15,6 +15,10 @@ std::string Key::hex() const {
   return s;
 }
 
+uint64_t hash64(std::span<const uint8_t> bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
+
 Key make_key(std::span<const uint8_t> ir, std::string_view target) {
   XXH3_state_t state;
   XXH3_128bits_reset(&state);

@@ -23,6 +23,9 @@ struct Key {
 /// that changes generated code). Equal inputs give equal keys in every process.
 Key make_key(std::span<const uint8_t> ir, std::string_view target);
 
+/// A fast 64-bit hash of bytes (XXH3), for in-memory lookups that compare the bytes on a hit.
+uint64_t hash64(std::span<const uint8_t> bytes);
+
 /// Hash functor for unordered containers.
 struct KeyHash {
   size_t operator()(const Key& k) const noexcept { return static_cast<size_t>(k.lo ^ (k.hi * 31)); }

@@ -1,5 +1,10 @@
 #include "jit/cpu/cpu_backend.hpp"
 
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 
@@ -31,6 +36,7 @@ class CpuBackend final : public Backend {
     std::call_once(llvm_ready, [] {
       llvm::InitializeNativeTarget();
       llvm::InitializeNativeTargetAsmPrinter();
+      configure_llvm_codegen();
     });
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) fail("cannot describe the host CPU", jtmb.takeError());
@@ -57,12 +63,29 @@ class CpuBackend final : public Backend {
 
   Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
     std::lock_guard lock(compile_mutex_);  // one TargetMachine: compile one kernel at a time
+    using clock = std::chrono::steady_clock;
+    struct rusage ru0;
+    getrusage(RUSAGE_SELF, &ru0);
+    const auto t0 = clock::now();
     llvm::LLVMContext context;
     auto m = build_cpu_module(ir, symbol, context, *tm_, isa_);
+    const auto t1 = clock::now();
     optimize_cpu_module(*m, *tm_);
+    const auto t2 = clock::now();
     Binary out;
     out.symbol = symbol;
     out.code = emit_machine_code(*m, *tm_, /*assembly=*/false);
+    const auto t3 = clock::now();
+    if (std::getenv("KILN_PROFILE_COMPILE")) {
+      auto ms = [](auto a, auto b) {
+        return std::chrono::duration<double, std::milli>(b - a).count();
+      };
+      struct rusage ru1;
+      getrusage(RUSAGE_SELF, &ru1);
+      std::fprintf(stderr,
+                   "kiln: build %.2f ms, optimize %.2f ms, codegen %.2f ms, %ld page faults\n",
+                   ms(t0, t1), ms(t1, t2), ms(t2, t3), ru1.ru_minflt - ru0.ru_minflt);
+    }
     if (!options_.dump_dir.empty()) dump(ir, *m, symbol);
     return out;
   }

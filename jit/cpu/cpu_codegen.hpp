@@ -31,6 +31,9 @@ std::unique_ptr<llvm::Module> build_cpu_module(const ir::KernelIR& ir, const std
                                                llvm::LLVMContext& context, llvm::TargetMachine& tm,
                                                const VectorIsa& isa);
 
+/// Sets LLVM's code generation options for kiln's kernels (once per process).
+void configure_llvm_codegen();
+
 /// Runs kiln's optimisation pipeline (the loops are already in canonical form, with invariant
 /// code hoisted, so a few passes around the loop vectorizer suffice).
 void optimize_cpu_module(llvm::Module& m, llvm::TargetMachine& tm);

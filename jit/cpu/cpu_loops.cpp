@@ -242,7 +242,9 @@ class KernelBuilder {
     return p;
   }
 
-  // Walks flat positions [begin, end) of dimensions [d0, d1). Returns the carried values.
+  // Walks flat positions [begin, end) of dimensions [d0, d1). Returns the carried values. A
+  // one-dimensional, non-scalar walk is a plain counted loop and never reads dims_ (callers use
+  // walk(0, 1, ...) for loops over blocks and accumulator rows).
   Values walk(uint32_t d0, uint32_t d1, Value* begin, Value* end, bool scalar, Values carried,
               const RowFn& at_row, const ElementFn& at_element) {
     BasicBlock* guard = b_.GetInsertBlock();
@@ -547,6 +549,14 @@ class KernelBuilder {
     return n;
   }
 
+  // Float32 sums accumulate in float64, but adding each element in float64 halves the vector
+  // width. So they add in float32 within blocks of this many positions (exact for blocks of
+  // small integers) and fold each block's sum into the float64 total. 8192 costs no measurable
+  // speed against 65536 and is ten times more accurate on adversarial input (0.1f repeated 3e7
+  // times: 2.9 off, where numpy's pairwise sum is 107.7 off).
+  static constexpr int64_t kSumBlock = 8192;
+  static bool blocked(const Reduction& r) { return r.op == Op::Sum && r.operand == DType::float32; }
+
   // ReduceInner main: for each output (a scalar walk over the kept dimensions), accumulate in
   // registers over reduced positions [extra[0], extra[1]), then write the accumulator row.
   Value* build_inner_main() {
@@ -570,29 +580,20 @@ class KernelBuilder {
             if (r.with_index()) carried.push_back(index_identity());
           }
           carried.push_back(c[0]);
-          const Values acc = walk(
-              k, ir_.rank, r_begin, r_end, false, carried,
-              [&](const Values& idx) {
-                bases_r = advance(bases_o, k, last, idx);
-                emit_level(2, bases_r);
-              },
-              [&](Value* j, Value* r_flat, const Values& cur) -> Values {
-                Value* fails = body_.emit(element_level_, env_at([&](uint32_t a) {
-                                            return inner_index(a, bases_r[a], j, last);
-                                          }));
-                Values next;
-                size_t at = 0;
-                for (const Reduction& r : reds) {
-                  const size_t width = r.with_index() ? 2 : 1;
-                  const Values updated =
-                      accumulate(r, {cur.begin() + at, cur.begin() + at + width},
-                                 body_.value(ir_.instrs[r.instr].args[0]), r_flat);
-                  next.insert(next.end(), updated.begin(), updated.end());
-                  at += width;
-                }
-                next.push_back(or_errors(cur.back(), fails));
-                return next;
-              });
+          bool any_blocked = false;
+          for (const Reduction& r : reds) any_blocked |= blocked(r);
+          const Values acc =
+              any_blocked
+                  ? blocked_walk(reds, r_begin, r_end, carried, bases_o, bases_r)
+                  : walk(
+                        k, ir_.rank, r_begin, r_end, false, carried,
+                        [&](const Values& idx) {
+                          bases_r = advance(bases_o, k, last, idx);
+                          emit_level(2, bases_r);
+                        },
+                        [&](Value* j, Value* r_flat, const Values& cur) -> Values {
+                          return accumulate_element(reds, j, r_flat, cur, bases_r, last, false);
+                        });
           Value* position = b_.CreateAdd(row_offset, o_flat);
           size_t at = 0;
           for (const Reduction& r : reds) {
@@ -605,6 +606,72 @@ class KernelBuilder {
           return {acc.back()};
         });
     return out[0];
+  }
+
+  // The reduced walk of build_inner_main in blocks of kSumBlock positions: blocked sums restart
+  // at float32 zero in each block and are folded into their float64 totals after it.
+  Values blocked_walk(const std::vector<Reduction>& reds, Value* r_begin, Value* r_end,
+                      const Values& carried, const Values& bases_o, Values& bases_r) {
+    const uint32_t k = ir_.kept_rank, last = ir_.rank - 1;
+    return walk(
+        0, 1, b_.getInt64(0), block_count(r_begin, r_end), false, carried, [](const Values&) {},
+        [&](Value*, Value* block, const Values& outer) -> Values {
+          Value* from = b_.CreateAdd(r_begin, b_.CreateMul(block, b_.getInt64(kSumBlock)));
+          Value* to = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, r_end,
+                                               b_.CreateAdd(from, b_.getInt64(kSumBlock)));
+          Values inner_start = outer;
+          size_t at = 0;
+          for (const Reduction& r : reds) {
+            if (blocked(r)) inner_start[at] = llvm::ConstantFP::get(b_.getFloatTy(), 0.0);
+            at += r.with_index() ? 2 : 1;
+          }
+          Values inner = walk(
+              k, ir_.rank, from, to, false, inner_start,
+              [&](const Values& idx) {
+                bases_r = advance(bases_o, k, last, idx);
+                emit_level(2, bases_r);
+              },
+              [&](Value* j, Value* r_flat, const Values& cur) {
+                return accumulate_element(reds, j, r_flat, cur, bases_r, last, true);
+              });
+          at = 0;
+          for (const Reduction& r : reds) {
+            if (blocked(r))
+              inner[at] = combine(r, outer[at], b_.CreateFPExt(inner[at], b_.getDoubleTy()));
+            at += r.with_index() ? 2 : 1;
+          }
+          return inner;
+        });
+  }
+
+  Value* block_count(Value* r_begin, Value* r_end) {
+    Value* span = b_.CreateSub(r_end, r_begin);
+    return b_.CreateSDiv(b_.CreateAdd(span, b_.getInt64(kSumBlock - 1)), b_.getInt64(kSumBlock));
+  }
+
+  // One element of the reduced walk: the body, then every reduction folds its operand in.
+  // `float32_blocks`: blocked sums add in float32 (their carried value is a float32 partial).
+  Values accumulate_element(const std::vector<Reduction>& reds, Value* j, Value* r_flat,
+                            const Values& cur, const Values& bases, uint32_t last,
+                            bool float32_blocks) {
+    Value* fails = body_.emit(
+        element_level_, env_at([&](uint32_t a) { return inner_index(a, bases[a], j, last); }));
+    Values next;
+    size_t at = 0;
+    for (const Reduction& r : reds) {
+      const size_t width = r.with_index() ? 2 : 1;
+      Value* v = body_.value(ir_.instrs[r.instr].args[0]);
+      if (float32_blocks && blocked(r)) {
+        next.push_back(combine(r, cur[at], v));
+      } else {
+        const Values updated =
+            accumulate(r, {cur.begin() + at, cur.begin() + at + width}, v, r_flat);
+        next.insert(next.end(), updated.begin(), updated.end());
+      }
+      at += width;
+    }
+    next.push_back(or_errors(cur.back(), fails));
+    return next;
   }
 
   // ReduceOuter main: initialise the accumulator row for outputs [begin, end), then for each
@@ -678,7 +745,7 @@ class KernelBuilder {
     Value* splits = extra(0);
     Value* row_size = kept_size();
     walk(
-        0, 1, b_.getInt64(1), splits, true, {}, [](const Values&) {},
+        0, 1, b_.getInt64(1), splits, false, {}, [](const Values&) {},
         [&](Value*, Value* split, const Values&) -> Values {
           Value* row = b_.CreateMul(split, row_size);
           walk(

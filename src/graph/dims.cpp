@@ -16,7 +16,7 @@ std::string to_string(const Dims& d) {
   return shape_string(d.span());
 }
 
-Dims contiguous_strides(const Dims& d) noexcept {
+Dims contiguous_strides(const Dims& d) {
   Dims s;
   s.resize(d.rank());
   int64_t stride = 1;

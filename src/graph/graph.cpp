@@ -8,8 +8,10 @@
 
 namespace kiln::graph {
 
-Graph capture(Tracer& tracer, std::span<Node* const> targets) {
-  Graph g;
+void walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
+                  std::vector<int32_t>& outputs) {
+  order.clear();
+  outputs.clear();
   const uint32_t epoch = tracer.next_epoch();
   struct Frame {
     Node* node;
@@ -34,27 +36,45 @@ Graph capture(Tracer& tracer, std::span<Node* const> targets) {
         }
         continue;
       }
-      GNode gn;
-      gn.dtype = n->dtype;
-      gn.shape = n->shape;
-      gn.loc = n->loc;
-      if (n->evaluated()) {
-        gn.op = Op::Data;
-        gn.buffer = n->buffer;
-      } else {
-        gn.op = n->op;
-        gn.nargs = n->nargs;
-        gn.payload = n->payload;
-        gn.strides = n->strides;
-        for (int i = 0; i < n->nargs; ++i) gn.args[i] = n->args[i]->visit_index;
-      }
-      n->visit_index = g.add(std::move(gn));
+      n->visit_index = static_cast<int32_t>(order.size());
+      order.push_back(n);
       stack.pop_back();
     }
     return root->visit_index;
   };
-  for (Node* t : targets) g.outputs.push_back(visit(t));
+  for (Node* t : targets) outputs.push_back(visit(t));
+}
+
+Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs) {
+  Graph g;
+  g.nodes.reserve(order.size());
+  for (Node* n : order) {
+    GNode gn;
+    gn.dtype = n->dtype;
+    gn.shape = n->shape;
+    gn.loc = n->loc;
+    gn.source = static_cast<int32_t>(g.nodes.size());
+    if (n->evaluated()) {
+      gn.op = Op::Data;
+      gn.buffer = n->buffer;
+    } else {
+      gn.op = n->op;
+      gn.nargs = n->nargs;
+      gn.payload = n->payload;
+      gn.strides = n->strides;
+      for (int i = 0; i < n->nargs; ++i) gn.args[i] = n->args[i]->visit_index;
+    }
+    g.nodes.push_back(std::move(gn));
+  }
+  g.outputs = outputs;
   return g;
+}
+
+Graph capture(Tracer& tracer, std::span<Node* const> targets) {
+  std::vector<Node*> order;
+  std::vector<int32_t> outputs;
+  walk_pending(tracer, targets, order, outputs);
+  return build_graph(order, outputs);
 }
 
 namespace {

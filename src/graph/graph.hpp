@@ -24,6 +24,8 @@ struct GNode {
   Payload payload;                 ///< op-specific values
   SourceLoc loc;                   ///< call site
   std::shared_ptr<Buffer> buffer;  ///< data of a Data node
+  int32_t source = -1;             ///< index in the captured graph (kept by passes for Data
+                                   ///< nodes: plans refer to their inputs by it)
 };
 
 /// A pending computation: nodes in topological order and the indices of the wanted results.
@@ -38,9 +40,17 @@ struct Graph {
   }
 };
 
-/// Flattens the pending graph behind `targets` (each must be live). Evaluated nodes become Data
-/// leaves. The order is a depth-first post-order from the targets in the order given, so the
-/// same program always gives the same graph. Requires the tracer's lock.
+/// The pending nodes behind `targets` in depth-first post-order from the targets in the order
+/// given (so the same program always gives the same order), and the position of each target.
+/// Evaluated nodes end the walk. Sets each node's visit_index to its position. Requires the
+/// tracer's lock.
+void walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
+                  std::vector<int32_t>& outputs);
+
+/// The Graph of a walk_pending() result: evaluated nodes become Data leaves.
+Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs);
+
+/// walk_pending() then build_graph(). Requires the tracer's lock.
 Graph capture(Tracer& tracer, std::span<Node* const> targets);
 
 /// A readable listing, one node per line ("%3 = add f32 (4,5) %1 %2").

@@ -35,11 +35,11 @@ struct Buffer {
   bool external = false;  ///< the user's memory (wrap): never written by kiln
 };
 
-/// One traced operation. Nodes are owned by a Tracer and reference-counted: Array handles and
-/// consumer nodes hold references; the node is freed when the last one goes.
+/// One traced operation. Nodes are owned by a Tracer and reference-counted: Array handles (and
+/// syncs in flight) hold handles, consumer nodes hold uses; the node is freed when both are 0.
 struct Node {
-  std::atomic<uint32_t> refs{0};     ///< all references: handles + consumers + in-flight syncs
-  std::atomic<uint32_t> handles{0};  ///< Array handles only (sync() evaluates these)
+  std::atomic<uint32_t> handles{0};  ///< Array handles and held references (any thread)
+  uint32_t uses = 0;                 ///< consumer nodes (changed only under the tracer lock)
   Op op = Op::Data;                  ///< what it computes
   DType dtype = DType::float32;      ///< element type of the result
   uint8_t nargs = 0;                 ///< operand count (0 once evaluated)

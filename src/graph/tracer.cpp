@@ -10,12 +10,16 @@ namespace kiln::graph {
 namespace {
 constexpr size_t kSlabNodes = 256;
 
+// One multiply per word: cheap, and good enough for an open-addressing table.
 inline uint64_t mix(uint64_t h, uint64_t v) noexcept {
-  // splitmix64-style combine: good enough for a hash table, no dependency on xxHash here.
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  h ^= h >> 31;
-  h *= 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 29);
+  return (h ^ v) * 0x9e3779b97f4a7c15ull;
+}
+
+bool same(const NodeDesc& d, const Node* n) noexcept {
+  if (n->op != d.op || n->dtype != d.dtype || n->nargs != d.nargs) return false;
+  for (int i = 0; i < d.nargs; ++i)
+    if (n->args[i] != d.args[i]) return false;
+  return n->payload == d.payload && n->shape == d.shape && n->strides == d.strides;
 }
 
 // A freed node's memory doubles as a free-list link.
@@ -26,24 +30,58 @@ static_assert(sizeof(Node) >= sizeof(FreeSlot));
 }  // namespace
 
 uint64_t hash_desc(const NodeDesc& d) noexcept {
-  uint64_t h = mix(static_cast<uint64_t>(d.op), static_cast<uint64_t>(d.dtype) << 8 | d.nargs);
+  uint64_t h = static_cast<uint64_t>(d.op) | static_cast<uint64_t>(d.dtype) << 8 |
+               static_cast<uint64_t>(d.nargs) << 16 | static_cast<uint64_t>(d.shape.rank()) << 24 |
+               static_cast<uint64_t>(d.strides.rank()) << 32;
+  h = mix(h, 0x2545f4914f6cdd1dull);
   for (int i = 0; i < d.nargs; ++i) h = mix(h, reinterpret_cast<uintptr_t>(d.args[i]));
   for (uint64_t v : d.payload.v) h = mix(h, v);
-  h = mix(h, static_cast<uint64_t>(d.shape.rank()));
   for (int64_t e : d.shape) h = mix(h, static_cast<uint64_t>(e));
   for (int64_t e : d.strides) h = mix(h, static_cast<uint64_t>(e));
-  return h;
+  return h ^ (h >> 29);
 }
 
-size_t Tracer::ConsHash::operator()(const NodeDesc& d) const noexcept {
-  return hash_desc(d);
+Node* Tracer::ConsTable::find(const NodeDesc& d, uint64_t hash) const noexcept {
+  if (slots_.empty()) return nullptr;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Node* n = slots_[i];
+    if (!n) return nullptr;
+    if (n != tombstone() && n->hash == hash && same(d, n)) return n;
+  }
 }
 
-bool Tracer::ConsEq::operator()(const NodeDesc& d, const Node* n) const noexcept {
-  if (n->op != d.op || n->dtype != d.dtype || n->nargs != d.nargs) return false;
-  for (int i = 0; i < d.nargs; ++i)
-    if (n->args[i] != d.args[i]) return false;
-  return n->payload == d.payload && n->shape == d.shape && n->strides == d.strides;
+void Tracer::ConsTable::insert(Node* n) {
+  if ((used_ + 1) * 4 > slots_.size() * 3) grow();
+  const size_t mask = slots_.size() - 1;
+  size_t i = n->hash & mask;
+  while (slots_[i] && slots_[i] != tombstone()) i = (i + 1) & mask;
+  if (!slots_[i]) ++used_;
+  slots_[i] = n;
+  ++live_;
+}
+
+void Tracer::ConsTable::erase(Node* n) noexcept {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = n->hash & mask; slots_[i]; i = (i + 1) & mask) {
+    if (slots_[i] == n) {
+      slots_[i] = tombstone();
+      --live_;
+      return;
+    }
+  }
+}
+
+void Tracer::ConsTable::grow() {
+  std::vector<Node*> old = std::move(slots_);
+  // Double only when the table is really full of live nodes; otherwise rebuilding drops the
+  // tombstones.
+  size_t capacity = std::max<size_t>(64, old.size());
+  while (live_ * 2 >= capacity) capacity *= 2;
+  slots_.assign(capacity, nullptr);
+  used_ = live_ = 0;
+  for (Node* n : old)
+    if (n && n != tombstone()) insert(n);
 }
 
 Tracer::Tracer() {
@@ -71,7 +109,7 @@ Node* Tracer::allocate() {
   }
   void* mem = free_list_;
   free_list_ = reinterpret_cast<Node*>(reinterpret_cast<FreeSlot*>(mem)->next);
-  Node* n = new (mem) Node();
+  Node* n = new (mem) Node;  // default-init: members set their own values, no zero fill
   n->tracer = this;
   return n;
 }
@@ -94,17 +132,10 @@ Node* Tracer::record(const NodeDesc& d) {
   const uint64_t h = hash_desc(d);
   std::lock_guard lock(mutex_);
   ++trace_ops;
-  if (auto it = cons_.find(d); it != cons_.end()) {
-    Node* hit = *it;
-    if (hit->refs.load(std::memory_order_acquire) != 0) {
-      ++cse_hits;
-      add_handle(hit);
-      return hit;
-    }
-    // Its last reference is gone and its owner waits for the lock to free it: never revive a
-    // dying node; take it out of the table and record afresh.
-    hit->consed = false;
-    cons_.erase(it);
+  if (Node* hit = cons_.find(d, h)) {  // nodes in the table are alive (freeing erases them)
+    ++cse_hits;
+    add_handle(hit);
+    return hit;
   }
   Node* n = allocate();
   n->op = d.op;
@@ -112,14 +143,13 @@ Node* Tracer::record(const NodeDesc& d) {
   n->nargs = d.nargs;
   for (int i = 0; i < d.nargs; ++i) {
     n->args[i] = d.args[i];
-    add_ref(d.args[i]);
+    ++d.args[i]->uses;
   }
   n->shape = d.shape;
   n->strides = d.strides;
   n->payload = d.payload;
   n->loc = d.loc;
   n->hash = h;
-  n->refs.store(1, std::memory_order_relaxed);
   n->handles.store(1, std::memory_order_relaxed);
   n->consed = true;
   cons_.insert(n);
@@ -137,35 +167,34 @@ Node* Tracer::record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dim
   n->shape = shape;
   n->loc = loc;
   n->buffer = std::move(buffer);
-  n->refs.store(1, std::memory_order_relaxed);
   n->handles.store(1, std::memory_order_relaxed);
   link(n);
   return n;
 }
 
 void Tracer::drop_handle(Node* n) noexcept {
-  n->handles.fetch_sub(1, std::memory_order_relaxed);
-  drop_ref(n);
-}
-
-void Tracer::drop_ref(Node* n) noexcept {
-  if (n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Fast path: not the last handle, so nothing can become free.
+  for (uint32_t h = n->handles.load(std::memory_order_relaxed); h > 1;)
+    if (n->handles.compare_exchange_weak(h, h - 1, std::memory_order_acq_rel)) return;
   std::lock_guard lock(mutex_);
-  free_chain(n);
+  if (n->handles.fetch_sub(1, std::memory_order_acq_rel) == 1 && n->uses == 0) free_chain(n);
 }
 
 void Tracer::free_chain(Node* first) noexcept {
   // Iterative: a chain of a million recorded ops must not overflow the stack.
-  std::vector<Node*> stack{first};
-  while (!stack.empty()) {
+  std::vector<Node*>& stack = free_stack_;
+  const size_t bottom = stack.size();  // attach_buffer may call this while nothing else runs
+  stack.push_back(first);
+  while (stack.size() > bottom) {
     Node* n = stack.back();
     stack.pop_back();
-    assert(n->refs.load() == 0);
+    assert(n->handles.load() == 0 && n->uses == 0);
     if (n->consed) cons_.erase(n);
     unlink(n);
-    for (int i = 0; i < n->nargs; ++i)
-      if (n->args[i]->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
-        stack.push_back(n->args[i]);
+    for (int i = 0; i < n->nargs; ++i) {
+      Node* a = n->args[i];
+      if (--a->uses == 0 && a->handles.load(std::memory_order_acquire) == 0) stack.push_back(a);
+    }
     n->~Node();
     auto* slot = reinterpret_cast<FreeSlot*>(n);
     slot->next = reinterpret_cast<FreeSlot*>(free_list_);
@@ -184,7 +213,8 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
   n->nargs = 0;
   for (int i = 0; i < 3; ++i) n->args[i] = nullptr;
   for (int i = 0; i < nargs; ++i)
-    if (args[i]->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) free_chain(args[i]);
+    if (--args[i]->uses == 0 && args[i]->handles.load(std::memory_order_acquire) == 0)
+      free_chain(args[i]);
 }
 
 std::vector<Node*> Tracer::pending_handles() {

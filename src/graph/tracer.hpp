@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <unordered_set>
 #include <vector>
 
 #include "graph/node.hpp"
+#include "graph/spin_lock.hpp"
 
 namespace kiln::graph {
 
@@ -29,18 +29,15 @@ class Tracer {
   /// Records evaluated data (never merged with other nodes). Returns one handle reference.
   Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape, SourceLoc loc);
 
-  /// Adds a handle reference (Array copy).
-  static void add_handle(Node* n) noexcept {
-    n->refs.fetch_add(1, std::memory_order_relaxed);
-    n->handles.fetch_add(1, std::memory_order_relaxed);
-  }
-  /// Drops a handle reference (Array destruction).
+  /// Adds a handle reference (Array copy, or a sync holding the node).
+  static void add_handle(Node* n) noexcept { n->handles.fetch_add(1, std::memory_order_relaxed); }
+  /// Drops a handle reference. The last one is dropped under the lock, so that freeing is decided
+  /// exactly once, by whoever leaves the node without handles and uses.
   void drop_handle(Node* n) noexcept;
 
-  /// Adds a plain reference (keeps a node alive during a sync).
-  static void add_ref(Node* n) noexcept { n->refs.fetch_add(1, std::memory_order_relaxed); }
-  /// Drops a plain reference.
-  void drop_ref(Node* n) noexcept;
+  /// Synonyms used by syncs that hold nodes while they run.
+  static void add_ref(Node* n) noexcept { add_handle(n); }
+  void drop_ref(Node* n) noexcept { drop_handle(n); }
 
   /// Makes `n` an evaluated leaf holding `buffer`: it leaves the CSE table and lets go of its
   /// operands. Requires the lock.
@@ -53,8 +50,8 @@ class Tracer {
   /// A new epoch for Node::visit_epoch marks. Requires the lock.
   uint32_t next_epoch() noexcept { return ++epoch_; }
 
-  /// The mutex guarding recording, freeing and walks.
-  std::mutex& mutex() noexcept { return mutex_; }
+  /// The lock guarding recording, freeing and walks.
+  SpinLock& mutex() noexcept { return mutex_; }
 
   /// Number of live nodes (for tests).
   size_t live_nodes() const noexcept { return live_count_; }
@@ -64,16 +61,18 @@ class Tracer {
   uint64_t cse_hits = 0;
 
  private:
-  struct ConsHash {
-    using is_transparent = void;
-    size_t operator()(const Node* n) const noexcept { return n->hash; }
-    size_t operator()(const NodeDesc& d) const noexcept;
-  };
-  struct ConsEq {
-    using is_transparent = void;
-    bool operator()(const Node* a, const Node* b) const noexcept { return a == b; }
-    bool operator()(const NodeDesc& d, const Node* n) const noexcept;
-    bool operator()(const Node* n, const NodeDesc& d) const noexcept { return (*this)(d, n); }
+  // The CSE table: open addressing over node pointers (no allocation per record).
+  class ConsTable {
+   public:
+    Node* find(const NodeDesc& d, uint64_t hash) const noexcept;
+    void insert(Node* n);
+    void erase(Node* n) noexcept;
+
+   private:
+    static Node* tombstone() noexcept { return reinterpret_cast<Node*>(uintptr_t{1}); }
+    void grow();
+    std::vector<Node*> slots_;
+    size_t live_ = 0, used_ = 0;  // live entries; live + tombstones
   };
 
   Node* allocate();
@@ -81,8 +80,9 @@ class Tracer {
   void link(Node* n) noexcept;        // lock held
   void unlink(Node* n) noexcept;      // lock held
 
-  std::mutex mutex_;
-  std::unordered_set<Node*, ConsHash, ConsEq> cons_;
+  SpinLock mutex_;
+  ConsTable cons_;
+  std::vector<Node*> free_stack_;  // scratch for free_chain
   std::vector<std::unique_ptr<unsigned char[]>> slabs_;
   Node* free_list_ = nullptr;
   Node live_head_;  // sentinel of the live list

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cache/memory_cache.hpp"
@@ -62,10 +63,22 @@ class Context {
   struct LoadedKernel {
     jit::KernelEntry entry;
   };
+  // A sync's plan, reused by later syncs of the same captured graph (up to buffers).
+  struct CachedPlan {
+    std::vector<uint8_t> signature;         // the captured graph, without buffers
+    schedule::Plan plan;                    // its kernels and outputs
+    std::vector<jit::KernelEntry> entries;  // each kernel, once loaded
+    size_t produced_size = 0;               // nodes of the graph the plan was made from
+    uint64_t last_use = 0;
+  };
   void evaluate_locked(std::span<graph::Node* const> targets);
+  CachedPlan& plan_for(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs);
   jit::Backend& cpu();
   jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
-  void run(const schedule::KernelLaunch& k, std::vector<std::shared_ptr<graph::Buffer>>& produced);
+  void note_hit(const schedule::KernelLaunch& k);
+  void run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
+           const std::vector<std::shared_ptr<graph::Buffer>>& data,
+           std::vector<std::shared_ptr<graph::Buffer>>& produced);
 
   Options options_;
   graph::Tracer tracer_;
@@ -73,8 +86,15 @@ class Context {
   ThreadPool threads_;
   std::unique_ptr<jit::Backend> cpu_;  // opened at the first compile
   cache::MemoryCache<LoadedKernel> kernels_;
+  std::unordered_map<uint64_t, CachedPlan> plans_;
+  uint64_t plan_clock_ = 0;
   Stats stats_;
-  std::vector<uint8_t> ir_bytes_;  // scratch for the cache key
+  std::vector<uint8_t> ir_bytes_;   // scratch for the cache key
+  std::vector<uint8_t> signature_;  // scratch for the plan cache
+  // Scratch of evaluate_locked, kept to avoid allocating on every sync.
+  std::vector<graph::Node*> targets_, order_;
+  std::vector<int32_t> outputs_;
+  std::vector<std::shared_ptr<graph::Buffer>> data_, produced_;
 };
 
 }  // namespace kiln::runtime

@@ -1,4 +1,8 @@
 // The sync driver: pending graph -> passes -> schedule -> key -> cache -> compile -> launch.
+//
+// A plan cache sits in front: a sync whose captured graph has exactly the structure and values
+// of an earlier one (only the data buffers differ) reuses that sync's plan and loaded kernels,
+// skipping passes, scheduling, lowering and key hashing.
 #include <algorithm>
 #include <bit>
 #include <chrono>
@@ -43,6 +47,32 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
   return std::shared_ptr<graph::Buffer>(holder, &holder->view);
 }
 
+// Everything about the pending graph except its buffers, from a walk_pending() result: two
+// graphs with equal signatures get the same plan.
+void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs,
+               std::vector<uint8_t>& out) {
+  out.clear();
+  auto put = [&out](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n);
+  };
+  for (const graph::Node* n : order) {
+    const bool data = n->evaluated();
+    const uint8_t head[4] = {
+        static_cast<uint8_t>(data ? graph::Op::Data : n->op), static_cast<uint8_t>(n->dtype),
+        static_cast<uint8_t>(data ? 0 : n->nargs), static_cast<uint8_t>(n->shape.rank())};
+    put(head, sizeof head);
+    put(n->shape.begin(), static_cast<size_t>(n->shape.rank()) * sizeof(int64_t));
+    if (data) continue;
+    for (int i = 0; i < n->nargs; ++i) put(&n->args[i]->visit_index, sizeof(int32_t));
+    const uint8_t srank = static_cast<uint8_t>(n->strides.rank());
+    put(&srank, 1);
+    put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
+    put(n->payload.v.data(), sizeof n->payload.v);
+  }
+  put(outputs.data(), outputs.size() * sizeof(int32_t));
+}
+
 // References held for the duration of a sync, dropped after the tracer's lock is released.
 struct HeldRefs {
   graph::Tracer& tracer;
@@ -51,6 +81,8 @@ struct HeldRefs {
     for (graph::Node* n : nodes) tracer.drop_ref(n);
   }
 };
+
+constexpr size_t kMaxPlans = 1024;
 
 }  // namespace
 
@@ -66,31 +98,84 @@ void Context::evaluate_all() {
   evaluate_locked(held.nodes);
 }
 
+Context::CachedPlan& Context::plan_for(const std::vector<graph::Node*>& order,
+                                       const std::vector<int32_t>& outputs) {
+  signature(order, outputs, signature_);
+  const uint64_t h = cache::hash64(signature_);
+  if (auto it = plans_.find(h); it != plans_.end() && it->second.signature == signature_) {
+    it->second.last_use = ++plan_clock_;
+    return it->second;
+  }
+  if (plans_.size() >= kMaxPlans) {  // forget the least recently used half
+    std::vector<std::pair<uint64_t, uint64_t>> uses;
+    for (const auto& [key, p] : plans_) uses.push_back({p.last_use, key});
+    std::sort(uses.begin(), uses.end());
+    for (size_t i = 0; i < uses.size() / 2; ++i) plans_.erase(uses[i].second);
+  }
+  CachedPlan fresh;
+  fresh.signature = signature_;
+  fresh.last_use = ++plan_clock_;
+  graph::Graph g = graph::build_graph(order, outputs);
+  passes::run_pipeline(g, options_.dump_passes);
+  fresh.plan = schedule::make_plan(g);
+  fresh.entries.resize(fresh.plan.kernels.size());
+  fresh.produced_size = g.nodes.size();
+  return plans_.insert_or_assign(h, std::move(fresh)).first->second;
+}
+
 void Context::evaluate_locked(std::span<graph::Node* const> requested) {
-  std::vector<graph::Node*> targets;
-  targets.reserve(requested.size());
+  std::vector<graph::Node*>& targets = targets_;
+  targets.clear();
   for (graph::Node* n : requested)
     if (!n->evaluated() && std::find(targets.begin(), targets.end(), n) == targets.end())
       targets.push_back(n);
   if (targets.empty()) return;
   ++stats_.syncs;
 
-  graph::Graph g = graph::capture(tracer_, targets);
-  passes::run_pipeline(g, options_.dump_passes);
-  const schedule::Plan plan = schedule::make_plan(g);
-  std::vector<std::shared_ptr<graph::Buffer>> produced(g.nodes.size());
-  for (const schedule::KernelLaunch& k : plan.kernels) run(k, produced);
+  graph::walk_pending(tracer_, targets, order_, outputs_);
+  CachedPlan& cached = plan_for(order_, outputs_);
+  // The data, by position in the walk: the plan refers to its inputs that way.
+  data_.assign(order_.size(), nullptr);
+  for (size_t i = 0; i < order_.size(); ++i)
+    if (order_[i]->evaluated()) data_[i] = order_[i]->buffer;
+  produced_.assign(cached.produced_size, nullptr);
+  for (size_t k = 0; k < cached.plan.kernels.size(); ++k) {
+    const schedule::KernelLaunch& launch = cached.plan.kernels[k];
+    if (!cached.entries[k].main)
+      cached.entries[k] = kernel_for(launch);
+    else
+      note_hit(launch);
+    run(launch, cached.entries[k], data_, produced_);
+  }
 
   for (size_t t = 0; t < targets.size(); ++t) {
-    const graph::GNode& out = g.nodes[g.outputs[t]];
-    std::shared_ptr<graph::Buffer> buffer =
-        out.op == graph::Op::Data ? out.buffer : produced[g.outputs[t]];
-    if (!buffer && schedule::is_contiguous_view(out) && g.nodes[out.args[0]].op == graph::Op::Data)
-      buffer =
-          alias(g.nodes[out.args[0]].buffer, static_cast<int64_t>(out.payload.v[0]), out.dtype);
-    if (!buffer) buffer = pool_.allocate(0);  // an empty array
+    const schedule::OutputRef& out = cached.plan.outputs[t];
+    std::shared_ptr<graph::Buffer> buffer;
+    switch (out.kind) {
+      case schedule::OutputRef::Kind::produced:
+        buffer = produced_[out.node];
+        break;
+      case schedule::OutputRef::Kind::data:
+        buffer = data_[out.node];
+        break;
+      case schedule::OutputRef::Kind::alias:
+        buffer = alias(data_[out.node], out.offset, out.dtype);
+        break;
+      case schedule::OutputRef::Kind::empty:
+        buffer = pool_.allocate(0);
+        break;
+    }
     tracer_.attach_buffer(targets[t], std::move(buffer));
   }
+  data_.clear();
+  produced_.clear();
+}
+
+void Context::note_hit(const schedule::KernelLaunch& k) {
+  ++stats_.memory_cache_hits;
+  if (options_.log)
+    std::fprintf(stderr, "kiln: hit     (plan) cpu memory, %zu instrs (at %s:%u)\n",
+                 k.ir.instrs.size(), k.loc.file, k.loc.line);
 }
 
 jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
@@ -104,6 +189,8 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
                    std::string(backend.name()).c_str(), k.ir.instrs.size(), k.loc.file, k.loc.line);
     return hit->entry;
   }
+  const std::string problem = ir::validate(k.ir);
+  KILN_CHECK(problem.empty(), "invalid kernel IR: " + problem + "\n" + ir::to_text(k.ir));
   const auto start = std::chrono::steady_clock::now();
   const jit::Binary binary = backend.compile(k.ir, "kiln_" + key.hex());
   const jit::KernelEntry entry = backend.load(binary, k.ir);
@@ -119,9 +206,9 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
   return entry;
 }
 
-void Context::run(const schedule::KernelLaunch& k,
+void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
+                  const std::vector<std::shared_ptr<graph::Buffer>>& data,
                   std::vector<std::shared_ptr<graph::Buffer>>& produced) {
-  const jit::KernelEntry entry = kernel_for(k);
   jit::LaunchArgs args;
   args.size = k.size;
   args.reduce_size = k.reduce_size;
@@ -129,29 +216,44 @@ void Context::run(const schedule::KernelLaunch& k,
   if (k.ir.is_reduction())
     args.splits = reduction_splits(k.size, k.reduce_size, args.grain, threads_.threads());
 
-  std::vector<std::shared_ptr<graph::Buffer>> buffers;  // outputs, then accumulators
-  std::vector<void*> pointers;
-  auto allocate = [&](size_t bytes) {
-    buffers.push_back(pool_.allocate(bytes));
+  std::shared_ptr<graph::Buffer> scratch[16];  // outputs, then accumulators (more: heap)
+  std::vector<std::shared_ptr<graph::Buffer>> more;
+  size_t owned = 0;
+  auto allocate = [&](size_t bytes) -> void* {
+    std::shared_ptr<graph::Buffer> b = pool_.allocate(bytes);
     stats_.bytes_allocated += bytes;
-    return buffers.back()->data;
+    void* p = b->data;
+    if (owned < std::size(scratch))
+      scratch[owned] = std::move(b);
+    else
+      more.push_back(std::move(b));
+    ++owned;
+    return p;
   };
+  void* inline_pointers[32];
+  std::vector<void*> heap_pointers;
+  const size_t count = k.ir.outputs.size() + k.inputs.size() + k.ir.num_accumulators();
+  void** pointers = inline_pointers;
+  if (count > std::size(inline_pointers)) {
+    heap_pointers.resize(count);
+    pointers = heap_pointers.data();
+  }
+  size_t at = 0;
   for (const ir::Output& o : k.ir.outputs)
-    pointers.push_back(allocate(static_cast<size_t>(k.size) * itemsize(o.dtype)));
+    pointers[at++] = allocate(static_cast<size_t>(k.size) * itemsize(o.dtype));
   for (const schedule::InputRef& in : k.inputs) {
-    const graph::Buffer* b = in.buffer ? in.buffer.get() : produced[in.produced_by].get();
+    const graph::Buffer* b = in.data >= 0 ? data[in.data].get() : produced[in.produced_by].get();
     KILN_CHECK(b != nullptr, "kernel input was not produced by an earlier kernel");
-    pointers.push_back(b->data);
+    pointers[at++] = b->data;
   }
   for (const ir::Instr& i : k.ir.instrs) {
     if (i.kind != ir::InstrKind::Reduce) continue;
     const DType acc = ir::accumulator_dtype(i.op, k.ir.instrs[i.args[0]].dtype);
     const size_t rows = static_cast<size_t>(args.splits * k.size);
-    pointers.push_back(allocate(rows * itemsize(acc)));
-    if (i.op == graph::Op::ArgMax || i.op == graph::Op::ArgMin)
-      pointers.push_back(allocate(rows * 8));
+    pointers[at++] = allocate(rows * itemsize(acc));
+    if (i.op == graph::Op::ArgMax || i.op == graph::Op::ArgMin) pointers[at++] = allocate(rows * 8);
   }
-  args.buffers = pointers.data();
+  args.buffers = pointers;
   args.params = k.params.data();
   const uint64_t status = cpu().launch(entry, args, threads_);
   ++stats_.kernels_launched;
@@ -159,7 +261,9 @@ void Context::run(const schedule::KernelLaunch& k,
     const schedule::ErrorSource& e = k.error_sources[std::countr_zero(status)];
     graph::throw_error(e.op, e.message, e.loc);
   }
-  for (size_t o = 0; o < k.ir.outputs.size(); ++o) produced[k.stores[o]] = std::move(buffers[o]);
+  for (size_t o = 0; o < k.ir.outputs.size(); ++o)
+    produced[k.stores[o]] =
+        o < std::size(scratch) ? std::move(scratch[o]) : std::move(more[o - std::size(scratch)]);
 }
 
 }  // namespace kiln::runtime

@@ -87,7 +87,8 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, void (*body)(void*, int6
   const int64_t chunks =
       pieces >= threads ? threads * std::min<int64_t>(4, pieces / threads) : pieces;
   int64_t chunk = (n + chunks - 1) / chunks;
-  chunk = (chunk + 63) & ~int64_t{63};  // whole cache lines per chunk
+  // Long element ranges are split at cache-line multiples; short task lists stay as they are.
+  if (chunk >= 1024) chunk = (chunk + 63) & ~int64_t{63};
 
   std::lock_guard lock(submit_);
   const uint64_t e = epoch_.load() + 1;

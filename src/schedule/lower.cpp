@@ -170,8 +170,8 @@ class Lowering {
     for (size_t a = 0; a < raw_.size(); ++a) {
       const RawAccess& r = raw_[a];
       if (r.is_buffer == is_buffer && r.strides == strides && r.offset == layout.offset &&
-          (!is_buffer || (r.dtype == t && r.source.buffer == src.buffer &&
-                          r.source.produced_by == src.produced_by)))
+          (!is_buffer ||
+           (r.dtype == t && r.source.data == src.data && r.source.produced_by == src.produced_by)))
         return static_cast<uint32_t>(a);
     }
     raw_.push_back({strides, layout.offset, is_buffer, t, std::move(src)});
@@ -241,8 +241,11 @@ class Lowering {
   // A leaf, a stored result or a view of one, read with `layout` over its flat index.
   uint32_t read(int32_t idx, const Dims& shape, const Layout& layout, Space space) {
     const GNode& n = g_.nodes[idx];
-    if (n.op == Op::Data) return load(n.dtype, {n.buffer, -1}, shape, layout, space);
-    if (stored_earlier_[idx]) return load(n.dtype, {nullptr, idx}, shape, layout, space);
+    if (n.op == Op::Data) {
+      KILN_CHECK(n.source >= 0, "a data node without its captured index");
+      return load(n.dtype, {n.source, -1}, shape, layout, space);
+    }
+    if (stored_earlier_[idx]) return load(n.dtype, {-1, idx}, shape, layout, space);
     KILN_CHECK(graph::is_leaf(n.op), "a view's operand was neither stored nor a leaf");
     return lower_leaf(n, shape, layout, space);
   }

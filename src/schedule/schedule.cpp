@@ -209,6 +209,23 @@ class Planner {
     std::stable_sort(groups.begin(), groups.end(),
                      [](const Group& a, const Group& b) { return a.stage < b.stage; });
     Plan plan;
+    for (int32_t o : g_.outputs) {
+      const GNode& n = g_.nodes[o];
+      OutputRef r;
+      r.dtype = n.dtype;
+      if (stored_[o]) {
+        r.kind = OutputRef::Kind::produced;
+        r.node = o;
+      } else if (n.op == Op::Data) {
+        r.kind = OutputRef::Kind::data;
+        r.node = n.source;
+      } else if (data_view(o) && is_contiguous_view(n)) {
+        r.kind = OutputRef::Kind::alias;
+        r.node = g_.nodes[n.args[0]].source;
+        r.offset = static_cast<int64_t>(n.payload.v[0]);
+      }
+      plan.outputs.push_back(r);
+    }
     std::vector<char> stored_earlier(n_, 0);
     for (const Group& gr : groups) {
       plan.kernels.push_back(

@@ -15,10 +15,20 @@
 
 namespace kiln::schedule {
 
-/// Where one of a kernel's input buffers comes from.
+/// Where one of a kernel's input buffers comes from: evaluated data (by its index in the
+/// captured graph, so that a plan can be reused with other data of the same structure), or a
+/// result an earlier kernel of the plan stores.
 struct InputRef {
-  std::shared_ptr<graph::Buffer> buffer;  ///< existing data, or null when produced_by is set
-  int32_t produced_by = -1;               ///< graph node stored by an earlier kernel of the plan
+  int32_t data = -1;         ///< captured-graph index of a Data node, or -1
+  int32_t produced_by = -1;  ///< graph node stored by an earlier kernel, or -1
+};
+
+/// Where one of the sync's results comes from.
+struct OutputRef {
+  enum class Kind : uint8_t { produced, data, alias, empty } kind = Kind::empty;
+  int32_t node = -1;   ///< produced: graph node; data, alias: captured-graph index of the data
+  int64_t offset = 0;  ///< alias: first element
+  DType dtype = DType::float32;
 };
 
 /// What an error bit of a kernel means.
@@ -40,9 +50,11 @@ struct KernelLaunch {
   graph::SourceLoc loc;                    ///< call site of the first stored node (for logs)
 };
 
-/// The kernels of one sync, in an order that respects their data dependencies.
+/// The kernels of one sync, in an order that respects their data dependencies, and where each
+/// of the graph's outputs comes from.
 struct Plan {
   std::vector<KernelLaunch> kernels;
+  std::vector<OutputRef> outputs;
 };
 
 /// True when view node `v` reads data in order from `offset` on, so the view can share its
@@ -50,7 +62,7 @@ struct Plan {
 bool is_contiguous_view(const graph::GNode& v);
 
 /// Builds the plan for `g`. Outputs that are evaluated data, contiguous views of data, or empty
-/// need no kernel and are left to the caller.
+/// need no kernel; `outputs` says how to find each.
 Plan make_plan(const graph::Graph& g);
 
 }  // namespace kiln::schedule

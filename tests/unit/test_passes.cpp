@@ -28,6 +28,7 @@ struct Builder {
     n.dtype = t;
     n.shape = shape;
     n.buffer = std::make_shared<Buffer>();
+    n.source = static_cast<int32_t>(g.nodes.size());
     return g.add(n);
   }
   int32_t op(Op o, DType t, std::initializer_list<int32_t> args) {

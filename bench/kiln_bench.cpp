@@ -1,0 +1,124 @@
+// kiln on the benchmark cases (evaluated, kernel cache warm), and kiln's fixed costs.
+#include <kiln/kiln.hpp>
+
+#include "bench_common.hpp"
+
+using kiln::Array;
+
+namespace {
+
+Array input(int64_t n, float (*f)(int64_t)) {
+  const auto v = bench::host(n, f);
+  return kiln::array(v);
+}
+
+void kiln_axpb(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  const Array x = input(n, bench::x_value), a = input(n, bench::a_value),
+              b = input(n, bench::b_value);
+  for (auto _ : st) {
+    Array y = a * x + b;
+    benchmark::DoNotOptimize(y.eval().data<float>());
+  }
+  bench::throughput(st, n, 16);
+}
+BENCHMARK(kiln_axpb)->Apply(bench::vector_sizes);
+
+void kiln_long(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  const Array x = input(n, bench::x_value), a = input(n, bench::a_value),
+              b = input(n, bench::b_value);
+  for (auto _ : st) {
+    Array y = kiln::sqrt(x * x + a * a) * kiln::exp(-b * x) + kiln::sin(x);
+    benchmark::DoNotOptimize(y.eval().data<float>());
+  }
+  bench::throughput(st, n, 16);
+}
+BENCHMARK(kiln_long)->Apply(bench::vector_sizes);
+
+void kiln_sum(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  const Array x = input(n, bench::x_value);
+  for (auto _ : st) benchmark::DoNotOptimize(kiln::sum(x * x + 1.f).item<float>());
+  bench::throughput(st, n, 4);
+}
+BENCHMARK(kiln_sum)->Apply(bench::vector_sizes);
+
+void kiln_sum_axis(benchmark::State& st) {
+  const int64_t n = bench::kMatrix;
+  const Array m = input(n * n, bench::x_value).reshape({n, n});
+  const int axis = static_cast<int>(st.range(0));
+  for (auto _ : st) {
+    Array s = kiln::sum(m, axis);
+    benchmark::DoNotOptimize(s.eval().data<float>());
+  }
+  bench::throughput(st, n * n, 4);
+}
+BENCHMARK(kiln_sum_axis)->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Fixed cost: recording one operation (no evaluation).
+void kiln_trace_op(benchmark::State& st) {
+  const Array x = kiln::array(std::vector<float>(16, 1.f));
+  for (auto _ : st) {
+    Array y = x;
+    for (int i = 0; i < 100; ++i) y = y + x;
+    benchmark::DoNotOptimize(y.node());
+  }
+  st.SetItemsProcessed(st.iterations() * 100);
+}
+BENCHMARK(kiln_trace_op)->Unit(benchmark::kMicrosecond);
+
+// A 20-op expression of two arrays and scalars.
+Array expr20(const Array& x, const Array& y) {
+  Array r = x;
+  for (int i = 0; i < 5; ++i) r = kiln::exp(r * 0.5f + y) - r * y;
+  return r;
+}
+
+// Fixed cost: trace + cache lookup + launch + read of a 20-op expression at n = 16.
+void kiln_hit20(benchmark::State& st) {
+  const Array x = kiln::array(std::vector<float>(16, 0.5f)),
+              y = kiln::array(std::vector<float>(16, 0.25f));
+  expr20(x, y).eval();  // compile once
+  for (auto _ : st) benchmark::DoNotOptimize(expr20(x, y).item<float>(3));
+}
+BENCHMARK(kiln_hit20)->Unit(benchmark::kMicrosecond);
+
+// A 20-op chain whose structure is variant number `v` (each op one of four, by v's digits).
+Array chain20(const Array& x, const Array& y, int v) {
+  Array r = x;
+  for (int i = 0; i < 20; ++i, v /= 4) {
+    switch (v % 4) {
+      case 0:
+        r = r + y;
+        break;
+      case 1:
+        r = r * y;
+        break;
+      case 2:
+        r = kiln::maximum(r, y);
+        break;
+      default:
+        r = r - y;
+        break;
+    }
+  }
+  return r;
+}
+
+// Compile cost of new 20-op kernels in a warm process (each iteration a structure never seen).
+void kiln_compile20(benchmark::State& st) {
+  const Array x = kiln::array(std::vector<float>(16, 0.5f)),
+              y = kiln::array(std::vector<float>(16, 0.25f));
+  int variant = 1 << 12;
+  for (auto _ : st) {
+    const kiln::Stats before = kiln::stats();
+    benchmark::DoNotOptimize(chain20(x, y, variant++).item<float>(0));
+    st.counters["compile_ms"] = (kiln::stats().compile_seconds - before.compile_seconds) * 1e3;
+  }
+}
+BENCHMARK(kiln_compile20)->Iterations(30)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Prints kiln's benchmark report: times per case and implementation, ratios, fixed costs."""
+import json
+import os
+import statistics
+import sys
+
+IMPLS = ["kiln", "hand", "eigen", "numpy"]
+CASES = [("axpb", "y = a*x + b"), ("long", "sqrt(x*x+a*a)*exp(-b*x)+sin(x)"),
+         ("sum", "sum(x*x + 1)"), ("sum_axis", "sum(m, axis) 4096x4096")]
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    out = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "us")]
+        out[b["name"].split("/real_time")[0]] = (b["real_time"] * unit, b)
+    return out
+
+
+def main(folder):
+    times = {}
+    raw = {}
+    for impl in IMPLS:
+        path = os.path.join(folder, impl + ".json")
+        if os.path.exists(path):
+            for name, (t, b) in load(path).items():
+                times[name] = t
+                raw[name] = b
+
+    def t(impl, case, arg):
+        return times.get(f"{impl}_{case}/{arg}")
+
+    print()
+    print(f"{'case':34} {'n':>9} | {'kiln us':>10} {'hand us':>10} {'eigen us':>10} {'numpy us':>10}"
+          f" | {'kiln/hand':>9} {'numpy/kiln':>10} {'eigen/kiln':>10}")
+    print("-" * 125)
+    for case, title in CASES:
+        args = ["0", "1"] if case == "sum_axis" else ["1000", "100000", "1000000", "10000000", "100000000"]
+        for arg in args:
+            vals = {impl: t(impl, case, arg) for impl in IMPLS}
+            if vals["kiln"] is None:
+                continue
+            label = f"{title} axis={arg}" if case == "sum_axis" else title
+            n = "16.8M" if case == "sum_axis" else f"{int(arg):.0e}".replace("+0", "")
+            cells = " ".join(f"{vals[i]:10.1f}" if vals[i] else f"{'-':>10}" for i in IMPLS)
+            def ratio(a, b):
+                return f"{a / b:9.2f}" if a and b else f"{'-':>9}"
+            print(f"{label:34} {n:>9} | {cells} | {ratio(vals['kiln'], vals['hand'])} "
+                  f"{ratio(vals['numpy'], vals['kiln']):>10} {ratio(vals['eigen'], vals['kiln']):>10}")
+    print()
+    print("Fixed costs")
+    trace = raw.get("kiln_trace_op")
+    if trace:
+        per_op_ns = trace["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6}[trace["time_unit"]] / 100
+        print(f"  trace cost per op                               {per_op_ns:8.1f} ns")
+    hit = times.get("kiln_hit20")
+    if hit:
+        print(f"  memory-cache hit, 20-op expression, n=16        {hit:8.2f} us   (target <= 2 us)")
+    later = raw.get("kiln_compile20")
+    if later:
+        print(f"  compile of a new 20-op kernel, warm process     {later.get('compile_ms', 0):8.2f} ms   (target <= 2.5 ms)")
+    cold_path = os.path.join(folder, "cold.jsonl")
+    if os.path.exists(cold_path):
+        runs = [json.loads(line) for line in open(cold_path) if line.strip()]
+        compile_ms = statistics.median(r["compile_ms"] for r in runs)
+        first_ms = statistics.median(r["first_kernel_ms"] for r in runs)
+        print(f"  cold compile, 20-op kernel, first in process    {compile_ms:8.2f} ms   (target <= 5 ms; median of {len(runs)} processes)")
+        print(f"  first result of that process (trace+compile+run){first_ms:8.2f} ms")
+    print()
+    print("Targets")
+    checks = [
+        ("a*x+b at n=1e7: kiln/hand <= 1.10", t("kiln", "axpb", "10000000"), t("hand", "axpb", "10000000"), 1.10, False),
+        ("long expression at n=1e7: kiln/hand <= 1.0", t("kiln", "long", "10000000"), t("hand", "long", "10000000"), 1.0, False),
+        ("long expression at n=1e7: numpy/kiln >= 15", t("numpy", "long", "10000000"), t("kiln", "long", "10000000"), 15, True),
+        ("sum(x*x+1) at n=1e7: kiln/hand <= 1.2", t("kiln", "sum", "10000000"), t("hand", "sum", "10000000"), 1.2, False),
+    ]
+    for text, a, b, limit, at_least in checks:
+        if a and b:
+            r = a / b
+            ok = r >= limit if at_least else r <= limit
+            print(f"  {text:48} {r:6.2f}  {'met' if ok else 'NOT met'}")
+    small = [(c, t("kiln", c, "1000"), t("hand", c, "1000")) for c in ("axpb", "long", "sum")]
+    for c, k, h in small:
+        if k and h:
+            print(f"  n=1e3 {c:6}: kiln - hand = {k - h:6.2f} us (the launch cost; no threads at this size)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make bench: runs every implementation of every case in one go on this machine, then prints
+# the report (times, kiln/hand and numpy/kiln ratios, fixed costs, targets).
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+min_time=${KILN_BENCH_MIN_TIME:-0.3}
+run() {
+  local name=$1
+  echo "running $name ..." >&2
+  "$build/bench/${name}_bench" --benchmark_min_time="$min_time" --benchmark_out="$out/$name.json" \
+    --benchmark_out_format=json >/dev/null
+}
+run hand
+run kiln
+run eigen
+echo "running numpy ..." >&2
+/usr/bin/python3 "$here/numpy_bench.py" >"$out/numpy.json" 2>/dev/null
+echo "running cold starts ..." >&2
+for _ in 1 2 3 4 5; do "$build/bench/kiln_cold_start" >>"$out/cold.jsonl"; done
+/usr/bin/python3 "$here/report.py" "$out"
