@@ -18,7 +18,7 @@ void eigen_axpb(benchmark::State& st) {
   const int64_t n = st.range(0);
   const Vec x = input(n, bench::x_value), a = input(n, bench::a_value),
             b = input(n, bench::b_value);
-  Vec y(n);
+  Vec y = Vec::Zero(n);  // touched before timing
   for (auto _ : st) {
     y = a * x + b;
     benchmark::DoNotOptimize(y.data());
@@ -31,7 +31,7 @@ void eigen_long(benchmark::State& st) {
   const int64_t n = st.range(0);
   const Vec x = input(n, bench::x_value), a = input(n, bench::a_value),
             b = input(n, bench::b_value);
-  Vec y(n);
+  Vec y = Vec::Zero(n);
   for (auto _ : st) {
     y = (x * x + a * a).sqrt() * (-b * x).exp() + x.sin();
     benchmark::DoNotOptimize(y.data());
@@ -52,7 +52,7 @@ void eigen_sum_axis(benchmark::State& st) {
   const int64_t n = bench::kMatrix;
   RowMajor m(n, n);
   for (int64_t i = 0; i < n * n; ++i) m.data()[i] = bench::x_value(i);
-  Eigen::ArrayXf out(n);
+  Eigen::ArrayXf out = Eigen::ArrayXf::Zero(n);
   for (auto _ : st) {
     if (st.range(0) == 0)
       out = m.colwise().sum().transpose();

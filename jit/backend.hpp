@@ -45,6 +45,7 @@ struct LaunchArgs {
   int64_t reduce_size = 0;           ///< reductions: reduced elements per output
   int64_t splits = 1;                ///< reductions: accumulator rows (the reduced range split)
   int64_t grain = 0;                 ///< fewest iteration positions worth a thread of their own
+  bool stream = false;               ///< maps: outputs dwarf the caches, store past them
 };
 
 /// Options every backend understands.

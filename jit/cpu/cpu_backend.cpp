@@ -15,6 +15,7 @@
 
 #include "jit/cpu/cpu_codegen.hpp"
 #include "jit/cpu/cpu_jit.hpp"
+#include "jit/cpu/cpu_loops.hpp"
 #include "kiln/error.hpp"
 
 namespace kiln::jit {
@@ -71,6 +72,7 @@ class CpuBackend final : public Backend {
     auto m = build_cpu_module(ir, symbol, context, *tm_, isa_);
     const auto t1 = clock::now();
     optimize_cpu_module(*m, *tm_);
+    mark_streaming_stores(*m);
     const auto t2 = clock::now();
     Binary out;
     out.symbol = symbol;
@@ -106,6 +108,7 @@ class CpuBackend final : public Backend {
   uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor& exec) override {
     Call call{as_fn(entry.main), as_fn(entry.finish), &args, {0, args.reduce_size, 0}, 0, 0};
     if (!entry.finish) {
+      call.extra[0] = args.stream;
       exec.parallel_for(args.size, args.grain, run_outputs, &call);
       return call.status;
     }

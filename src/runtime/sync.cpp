@@ -83,6 +83,7 @@ struct HeldRefs {
 };
 
 constexpr size_t kMaxPlans = 1024;
+constexpr size_t kStreamBytes = size_t{64} << 20;  // twice this machine's 32 MiB L3
 
 }  // namespace
 
@@ -213,8 +214,16 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   args.size = k.size;
   args.reduce_size = k.reduce_size;
   args.grain = grain_for(k.ir);
-  if (k.ir.is_reduction())
+  if (k.ir.is_reduction()) {
     args.splits = reduction_splits(k.size, k.reduce_size, args.grain, threads_.threads());
+  } else {
+    // Outputs much larger than the last-level cache are written past it (the thread pool
+    // starts such chunks at cache-line multiples).
+    size_t bytes = 0;
+    for (const ir::Output& o : k.ir.outputs)
+      bytes += static_cast<size_t>(k.size) * itemsize(o.dtype);
+    args.stream = bytes >= kStreamBytes && k.size >= 64 * threads_.threads();
+  }
 
   std::shared_ptr<graph::Buffer> scratch[16];  // outputs, then accumulators (more: heap)
   std::vector<std::shared_ptr<graph::Buffer>> more;
