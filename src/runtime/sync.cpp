@@ -17,6 +17,10 @@ namespace kiln::runtime {
 
 namespace {
 
+// Outer reductions split their reduced range only while one accumulator row per split (8 bytes
+// an output at most) stays within this machine's 2 MiB L2.
+constexpr int64_t kOuterSplitMaxOutputs = 1 << 17;
+
 // Elements a thread must get before splitting a launch pays: a 2-thread fork-join costs about
 // a microsecond, which a cheap kernel (cost ~5) spends on ~30k elements.
 int64_t grain_for(const ir::KernelIR& ir) {
@@ -25,10 +29,19 @@ int64_t grain_for(const ir::KernelIR& ir) {
   return std::max<int64_t>(2048, kWorkPerChunk / cost);
 }
 
-// How many rows of partial results a reduction accumulates: one when there are enough outputs
-// to share among the threads, else the reduced range split a few ways per thread.
-int64_t reduction_splits(int64_t outputs, int64_t reduced, int64_t grain, int threads) {
-  if (threads <= 1 || outputs * reduced <= grain || outputs >= 4 * threads) return 1;
+// How many rows of partial results a reduction accumulates. An inner reduction (the reduced
+// axes are the fastest) shares whole outputs among the threads when there are enough of them,
+// else splits the reduced range a few ways per thread. An outer reduction (the kept axes are the
+// fastest) reads its input row by row, so it splits the reduced range whenever the accumulator
+// row stays cache-resident: each thread then streams a contiguous block of rows, where sharing
+// out the columns would make every thread jump a row stride per row.
+int64_t reduction_splits(ir::KernelKind kind, int64_t outputs, int64_t reduced, int64_t grain,
+                         int threads) {
+  if (threads <= 1 || outputs * reduced <= grain) return 1;
+  if (kind == ir::KernelKind::ReduceOuter && outputs <= kOuterSplitMaxOutputs &&
+      reduced >= 16 * threads)
+    return std::min<int64_t>(2 * threads, reduced / 8);
+  if (outputs >= 4 * threads) return 1;
   const int64_t by_size = reduced / 4096;
   return std::clamp<int64_t>(std::min<int64_t>(4 * threads, by_size), 1, 256);
 }
@@ -215,7 +228,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   args.reduce_size = k.reduce_size;
   args.grain = grain_for(k.ir);
   if (k.ir.is_reduction()) {
-    args.splits = reduction_splits(k.size, k.reduce_size, args.grain, threads_.threads());
+    args.splits = reduction_splits(k.ir.kind, k.size, k.reduce_size, args.grain, threads_.threads());
   } else {
     // Outputs much larger than the last-level cache are written past it (the thread pool
     // starts such chunks at cache-line multiples).

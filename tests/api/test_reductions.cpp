@@ -111,6 +111,30 @@ TEST(Reductions, InnerAndOuterAxesOfABigMatrix) {
   EXPECT_EQ(argmax_cols.back(), n - 1);
 }
 
+// Outer reductions over many rows split the rows among the threads; the combine must keep
+// numpy's answers: the first index on ties, even when the tied values sit in different splits.
+TEST(Reductions, OuterReductionSplitsKeepFirstIndexAndExactSums) {
+  const int64_t rows = 100'000, cols = 5;  // enough work to split
+  std::vector<float> v(static_cast<size_t>(rows * cols), 1.f);
+  for (int64_t c = 0; c < cols; ++c) {
+    v[static_cast<size_t>((10 + c) * cols + c)] = 7.f;    // the first maximum
+    v[static_cast<size_t>((90'000 - c) * cols + c)] = 7.f;  // a tie in a later split
+    v[static_cast<size_t>((50'000 + c) * cols + c)] = -3.f;
+  }
+  const Array m = kiln::array(v).reshape({rows, cols});
+  const auto first = argmax(m, 0).to_vector<int64_t>();
+  const auto low = argmin(m, 0).to_vector<int64_t>();
+  const auto all_equal = argmax(ones({rows, cols}), 0).to_vector<int64_t>();
+  for (int64_t c = 0; c < cols; ++c) {
+    EXPECT_EQ(first[c], 10 + c);
+    EXPECT_EQ(low[c], 50'000 + c);
+    EXPECT_EQ(all_equal[c], 0);
+  }
+  const auto sums = sum(ones({20'000'000, 2}, float32), 0).to_vector<float>();
+  EXPECT_EQ(sums[0], 2e7f);
+  EXPECT_EQ(sums[1], 2e7f);
+}
+
 TEST(Reductions, VarAndStdAsNumpy) {
   const Array x = array({2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0});
   EXPECT_DOUBLE_EQ(var(x).item<double>(), 4.0);
