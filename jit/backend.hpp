@@ -51,6 +51,7 @@ struct LaunchArgs {
 /// Options every backend understands.
 struct BackendOptions {
   std::string dump_dir;  ///< when set, write each kernel's LLVM IR and assembly there
+  std::string cpu;       ///< CPU: compile for this LLVM CPU model instead of the host
 };
 
 /// One target: compiles kernel IR, loads the result, launches it.

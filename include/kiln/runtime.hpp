@@ -40,6 +40,14 @@ Stats stats();
 /// Sets every counter to zero.
 void reset_stats();
 
+/// Uses the kernel cache directory `path` from now on, overriding KILN_CACHE_DIR and the
+/// defaults ($XDG_CACHE_HOME/kiln, ~/.cache/kiln); an empty path turns the disk cache off.
+/// Kernels already loaded stay usable.
+void set_cache_dir(const std::string& path);
+
+/// The kernel cache directory in use; empty when the disk cache is off or unusable.
+std::string cache_dir();
+
 /// Writes the pending graph behind `a` in Graphviz dot format to `path`.
 void dump(const Array& a, const std::string& path,
           std::source_location loc = std::source_location::current());

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,8 +11,11 @@
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
 
 #include "jit/cpu/cpu_codegen.hpp"
 #include "jit/cpu/cpu_jit.hpp"
@@ -24,6 +28,42 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what, llvm::Error err) {
   throw Error("[cpu backend] " + what + ": " + llvm::toString(std::move(err)));
+}
+
+// Subtarget information of `cpu` with `features` on the host's triple.
+std::unique_ptr<llvm::MCSubtargetInfo> subtarget(const std::string& cpu,
+                                                 const std::string& features) {
+  const std::string triple = llvm::sys::getProcessTriple();
+  std::string error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) throw Error("[cpu backend] no LLVM target for " + triple + ": " + error);
+  return std::unique_ptr<llvm::MCSubtargetInfo>(
+      target->createMCSubtargetInfo(triple, cpu, features));
+}
+
+bool cpu_exists(const std::string& cpu) {
+  return subtarget("", "")->isCPUStringValid(cpu);
+}
+
+bool cpu_default_has(const std::string& cpu, const char* feature) {
+  return subtarget(cpu, "")->checkFeatures(std::string("+") + feature);
+}
+
+// The features of `host_features` that differ from `cpu`'s defaults, sorted: "" when the host
+// is exactly the model it reports.
+std::string feature_differences(const std::string& cpu, const std::string& host_features) {
+  const auto defaults = subtarget(cpu, "");
+  const auto host = subtarget(cpu, host_features);
+  std::vector<std::string> diff;
+  for (const llvm::SubtargetFeatureKV& f : host->getAllProcessorFeatures()) {
+    const bool in_host = host->getFeatureBits().test(f.Value);
+    if (in_host != defaults->getFeatureBits().test(f.Value))
+      diff.push_back((in_host ? "+" : "-") + std::string(f.Key));
+  }
+  std::sort(diff.begin(), diff.end());
+  std::string out;
+  for (const std::string& d : diff) out += (out.empty() ? "" : ",") + d;
+  return out;
 }
 
 // The signature every CPU kernel has (see build_cpu_module).
@@ -41,22 +81,31 @@ class CpuBackend final : public Backend {
     });
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) fail("cannot describe the host CPU", jtmb.takeError());
-    jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
-    auto tm = jtmb->createTargetMachine();
-    if (!tm) fail("cannot create a target machine", tm.takeError());
-    tm_ = std::move(*tm);
-    const std::string features = jtmb->getFeatures().getString();
+    jtmb_ = std::move(*jtmb);
+    jtmb_.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
+    std::string features_id;
+    if (options_.cpu.empty()) {
+      features_id = feature_differences(jtmb_.getCPU(), jtmb_.getFeatures().getString());
+    } else {
+      // Another CPU model, with its own default features (kiln-warmup --target cpu:NAME).
+      if (!cpu_exists(options_.cpu))
+        throw Error("[cpu backend] LLVM " LLVM_VERSION_STRING " does not know the CPU \"" +
+                    options_.cpu + "\" (examples: x86-64-v3, skylake-avx512, znver4)");
+      jtmb_.setCPU(options_.cpu);
+      jtmb_.getFeatures() = llvm::SubtargetFeatures();
+    }
+    const std::string features = jtmb_.getFeatures().getString();
     auto has = [&](const char* f) {
+      if (features.empty()) return cpu_default_has(jtmb_.getCPU(), f);
       return (features + ",").find(std::string("+") + f + ",") != std::string::npos;
     };
     isa_.avx2 = has("avx2");
     isa_.avx512 = has("avx512f");
-    target_id_ = tm_->getTargetTriple().str() + ";" + tm_->getTargetCPU().str() + ";" + features +
+    // The key names the CPU and only the features that differ from its defaults, so that a
+    // cache filled for `--target cpu:NAME` serves every machine of that model.
+    target_id_ = jtmb_.getTargetTriple().str() + ";" + jtmb_.getCPU() + ";" + features_id +
                  ";llvm " LLVM_VERSION_STRING ";abi " + std::to_string(ir::kKernelAbiVersion) +
                  ";opt O2";
-    auto jit = CpuJit::create();
-    if (!jit) fail("cannot start the JIT", jit.takeError());
-    jit_ = std::move(*jit);
   }
 
   std::string_view name() const override { return "cpu"; }
@@ -68,15 +117,16 @@ class CpuBackend final : public Backend {
     struct rusage ru0;
     getrusage(RUSAGE_SELF, &ru0);
     const auto t0 = clock::now();
+    llvm::TargetMachine& tm = target_machine();
     llvm::LLVMContext context;
-    auto m = build_cpu_module(ir, symbol, context, *tm_, isa_);
+    auto m = build_cpu_module(ir, symbol, context, tm, isa_);
     const auto t1 = clock::now();
-    optimize_cpu_module(*m, *tm_);
+    optimize_cpu_module(*m, tm);
     mark_streaming_stores(*m);
     const auto t2 = clock::now();
     Binary out;
     out.symbol = symbol;
-    out.code = emit_machine_code(*m, *tm_, /*assembly=*/false);
+    out.code = emit_machine_code(*m, tm, /*assembly=*/false);
     const auto t3 = clock::now();
     if (std::getenv("KILN_PROFILE_COMPILE")) {
       auto ms = [](auto a, auto b) {
@@ -97,6 +147,7 @@ class CpuBackend final : public Backend {
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
         llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
         binary.symbol);
+    start_jit();
     if (auto err = jit_->add_object(std::move(buffer)))
       fail("cannot link kernel " + binary.symbol, std::move(err));
     KernelEntry entry;
@@ -165,13 +216,33 @@ class CpuBackend final : public Backend {
     llvm::raw_string_ostream os(text);
     m.print(os, nullptr);
     std::ofstream(base + ".ll") << text;
-    const auto assembly = emit_machine_code(m, *tm_, /*assembly=*/true);
+    const auto assembly = emit_machine_code(m, target_machine(), /*assembly=*/true);
     std::ofstream(base + ".s")
         .write(reinterpret_cast<const char*>(assembly.data()),
                static_cast<std::streamsize>(assembly.size()));
   }
 
+  // The JIT session, started by the first load. Needs load_mutex_.
+  void start_jit() {
+    if (jit_) return;
+    auto jit = CpuJit::create();
+    if (!jit) fail("cannot start the JIT", jit.takeError());
+    jit_ = std::move(*jit);
+  }
+
+  // The target machine, made at the first compile: a process whose kernels all come from the
+  // disk cache never pays for it.
+  llvm::TargetMachine& target_machine() {
+    if (!tm_) {
+      auto tm = jtmb_.createTargetMachine();
+      if (!tm) fail("cannot create a target machine", tm.takeError());
+      tm_ = std::move(*tm);
+    }
+    return *tm_;
+  }
+
   BackendOptions options_;
+  llvm::orc::JITTargetMachineBuilder jtmb_{llvm::Triple()};
   std::unique_ptr<llvm::TargetMachine> tm_;
   VectorIsa isa_;
   std::string target_id_;

@@ -41,6 +41,14 @@ void reset_stats() {
   context().reset_stats();
 }
 
+void set_cache_dir(const std::string& path) {
+  context().set_cache_dir(path);
+}
+
+std::string cache_dir() {
+  return context().cache_dir();
+}
+
 void dump(const Array& a, const std::string& path, std::source_location loc) {
   graph::Node* n = detail::node_of(a, "dump", to_loc(loc));
   std::string dot;

@@ -20,6 +20,9 @@ Options Options::from_environment() {
   o.dump_passes = env_flag("KILN_DUMP_PASSES");
   if (const char* d = std::getenv("KILN_DUMP_DIR")) o.dump_dir = d;
   o.threads = default_thread_count();
+  o.cache_dir = cache::directory_from_environment();
+  o.cache_max_bytes = cache::max_bytes_from_environment();
+  if (const char* r = std::getenv("KILN_RECORD")) o.record_path = r;
   // Keep up to an eighth of physical memory (at most 4 GiB) of freed buffers for reuse.
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const size_t physical =
@@ -38,8 +41,15 @@ Context::Context(Options options)
 
 Context::~Context() = default;
 
+// Opened at the first kernel lookup. (Opening it on a background thread when the context is
+// created was tried: on this machine the two threads' page faults serialise and the program's
+// first result came later, not sooner.)
 jit::Backend& Context::cpu() {
-  if (!cpu_) cpu_ = jit::make_backend(Device::cpu(), {options_.dump_dir});
+  if (!cpu_) {
+    jit::BackendOptions o;
+    o.dump_dir = options_.dump_dir;
+    cpu_ = jit::make_backend(Device::cpu(), o);
+  }
   return *cpu_;
 }
 

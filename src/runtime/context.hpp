@@ -7,8 +7,10 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "cache/disk_cache.hpp"
 #include "cache/memory_cache.hpp"
 #include "graph/tracer.hpp"
 #include "jit/backend.hpp"
@@ -26,6 +28,9 @@ struct Options {
   std::string dump_dir;      ///< KILN_DUMP_DIR: write kernels' IR and assembly there
   int threads = 1;           ///< KILN_NUM_THREADS, else the CPUs available
   size_t pool_bytes = 0;     ///< freed host memory kept for reuse
+  std::string cache_dir;     ///< the disk cache (see cache::directory_from_environment); empty: off
+  uint64_t cache_max_bytes = 0;  ///< KILN_CACHE_MAX_SIZE
+  std::string record_path;       ///< KILN_RECORD: append every kernel used to this manifest
 
   /// Reads the KILN_* variables.
   static Options from_environment();
@@ -59,6 +64,11 @@ class Context {
   /// Zeroes the counters.
   void reset_stats();
 
+  /// Uses the disk cache at `dir` from now on (empty: none); kernels already loaded stay.
+  void set_cache_dir(const std::string& dir);
+  /// The disk cache directory in use, empty when there is none (off, or unusable).
+  std::string cache_dir();
+
  private:
   struct LoadedKernel {
     jit::KernelEntry entry;
@@ -75,6 +85,8 @@ class Context {
   CachedPlan& plan_for(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs);
   jit::Backend& cpu();
   jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
+  cache::DiskCache* disk_cache();
+  void record(const cache::Key& key, std::string_view backend);
   void note_hit(const schedule::KernelLaunch& k);
   void run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
            const std::vector<std::shared_ptr<graph::Buffer>>& data,
@@ -84,8 +96,11 @@ class Context {
   graph::Tracer tracer_;
   HostPool pool_;
   ThreadPool threads_;
-  std::unique_ptr<jit::Backend> cpu_;  // opened at the first compile
+  std::unique_ptr<jit::Backend> cpu_;  // opened at the first kernel lookup
   cache::MemoryCache<LoadedKernel> kernels_;
+  std::unique_ptr<cache::DiskCache> disk_;  // opened at the first kernel lookup
+  bool disk_opened_ = false;
+  std::unordered_set<cache::Key, cache::KeyHash> recorded_;  // kernels already in the manifest
   std::unordered_map<uint64_t, CachedPlan> plans_;
   uint64_t plan_clock_ = 0;
   Stats stats_;

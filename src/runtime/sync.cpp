@@ -185,41 +185,6 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
   produced_.clear();
 }
 
-void Context::note_hit(const schedule::KernelLaunch& k) {
-  ++stats_.memory_cache_hits;
-  if (options_.log)
-    std::fprintf(stderr, "kiln: hit     (plan) cpu memory, %zu instrs (at %s:%u)\n",
-                 k.ir.instrs.size(), k.loc.file, k.loc.line);
-}
-
-jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
-  jit::Backend& backend = cpu();
-  ir::serialize(k.ir, ir_bytes_);
-  const cache::Key key = cache::make_key(ir_bytes_, backend.target_id());
-  if (LoadedKernel* hit = kernels_.find(key)) {
-    ++stats_.memory_cache_hits;
-    if (options_.log)
-      std::fprintf(stderr, "kiln: hit     %s %s memory, %zu instrs (at %s:%u)\n", key.hex().c_str(),
-                   std::string(backend.name()).c_str(), k.ir.instrs.size(), k.loc.file, k.loc.line);
-    return hit->entry;
-  }
-  const std::string problem = ir::validate(k.ir);
-  KILN_CHECK(problem.empty(), "invalid kernel IR: " + problem + "\n" + ir::to_text(k.ir));
-  const auto start = std::chrono::steady_clock::now();
-  const jit::Binary binary = backend.compile(k.ir, "kiln_" + key.hex());
-  const jit::KernelEntry entry = backend.load(binary, k.ir);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ++stats_.kernels_compiled;
-  stats_.compile_seconds += seconds;
-  if (options_.log)
-    std::fprintf(stderr, "kiln: compile %s %s %.2f ms, %zu instrs, %zu bytes (at %s:%u)\n",
-                 key.hex().c_str(), std::string(backend.name()).c_str(), seconds * 1e3,
-                 k.ir.instrs.size(), binary.code.size(), k.loc.file, k.loc.line);
-  kernels_.insert(key, {entry});
-  return entry;
-}
-
 void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
                   const std::vector<std::shared_ptr<graph::Buffer>>& data,
                   std::vector<std::shared_ptr<graph::Buffer>>& produced) {
@@ -228,7 +193,8 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   args.reduce_size = k.reduce_size;
   args.grain = grain_for(k.ir);
   if (k.ir.is_reduction()) {
-    args.splits = reduction_splits(k.ir.kind, k.size, k.reduce_size, args.grain, threads_.threads());
+    args.splits =
+        reduction_splits(k.ir.kind, k.size, k.reduce_size, args.grain, threads_.threads());
   } else {
     // Outputs much larger than the last-level cache are written past it (the thread pool
     // starts such chunks at cache-line multiples).

@@ -29,9 +29,7 @@ int default_thread_count() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_main(); });
-}
+ThreadPool::ThreadPool(int threads) : threads_(std::max(1, threads)) {}
 
 ThreadPool::~ThreadPool() {
   stop_.store(true);
@@ -91,6 +89,10 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, void (*body)(void*, int6
   if (chunk >= 1024) chunk = (chunk + 63) & ~int64_t{63};
 
   std::lock_guard lock(submit_);
+  // Workers start with the first job worth splitting: starting a thread costs about a
+  // millisecond here, which a program of small arrays should never pay.
+  if (workers_.empty())
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_main(); });
   const uint64_t e = epoch_.load() + 1;
   Slot& s = slots_[e & 1];
   while (s.readers.load(std::memory_order_acquire) != 0) cpu_relax();  // stragglers of job e-2

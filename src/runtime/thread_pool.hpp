@@ -12,7 +12,8 @@
 
 namespace kiln::runtime {
 
-/// A fixed set of worker threads; the calling thread takes part in every job.
+/// A fixed set of worker threads, started on first need; the calling thread takes part in
+/// every job.
 class ThreadPool final : public jit::Executor {
  public:
   /// `threads`: total threads per job, the caller included (1 = no workers).
@@ -22,7 +23,7 @@ class ThreadPool final : public jit::Executor {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   /// Threads per job, the caller included.
-  int threads() const noexcept { return static_cast<int>(workers_.size()) + 1; }
+  int threads() const noexcept { return threads_; }
 
   void parallel_for(int64_t n, int64_t grain, void (*body)(void*, int64_t, int64_t),
                     void* ctx) override;
@@ -47,8 +48,9 @@ class ThreadPool final : public jit::Executor {
   void worker_main();
   static void run_chunks(Slot& s);
 
-  std::vector<std::thread> workers_;
-  std::mutex submit_;  // one job at a time
+  int threads_;
+  std::vector<std::thread> workers_;  // started by the first job that is split
+  std::mutex submit_;                 // one job at a time
   Slot slots_[2];
   alignas(64) std::atomic<uint64_t> epoch_{0};
   std::atomic<int> sleepers_{0};

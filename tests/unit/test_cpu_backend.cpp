@@ -135,7 +135,9 @@ TEST(CpuBackend, LongExpressionIsVectorizedWithLibmvec) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("kiln_dump_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  auto backend = jit::make_backend(Device::cpu(), {dir.string()});
+  jit::BackendOptions options;
+  options.dump_dir = dir.string();
+  auto backend = jit::make_backend(Device::cpu(), options);
   const std::string symbol = symbol_for(k, *backend);
   backend->compile(k, symbol);
   std::ifstream in(dir / (symbol.substr(5) + ".s"));
