@@ -71,6 +71,23 @@ def main(folder):
         first_ms = statistics.median(r["first_kernel_ms"] for r in runs)
         print(f"  cold compile, 20-op kernel, first in process    {compile_ms:8.2f} ms   (target <= 5 ms; median of {len(runs)} processes)")
         print(f"  first result of that process (trace+compile+run){first_ms:8.2f} ms")
+    cache_path = os.path.join(folder, "cache.jsonl")
+    if os.path.exists(cache_path):
+        rows = [json.loads(line) for line in open(cache_path) if line.strip()]
+        print()
+        print("Kernel cache (fresh processes, medians of 5; after kiln's start-up = after a first kernel)")
+        print(f"  {'ops':>6} {'compile ms':>12} {'disk hit ms':>12} {'memory hit ms':>14} {'compile/disk':>13} {'disk hit, first kernel ms':>26}")
+        for r in rows:
+            if "ops" in r:
+                print(f"  {r['ops']:>6} {r['compile_ms']:12.3f} {r['disk_ms']:12.3f} {r['memory_ms']:14.4f} "
+                      f"{r['compile_ms'] / r['disk_ms']:12.0f}x {r['first_kernel_disk_ms']:26.2f}")
+        for r in rows:
+            if "steady_disk_ms" in r:
+                print(f"  100 distinct 20-op kernels in one process: {r['steady_compile_ms']:.3f} ms each compiled, "
+                      f"{r['steady_disk_ms']:.3f} ms each from disk (target <= 0.2 ms)")
+            if "demo_first_result_warm_ms" in r:
+                print(f"  demo, process start to first result: empty cache {r['demo_first_result_cold_ms']:.1f} ms, "
+                      f"warm cache {r['demo_first_result_warm_ms']:.1f} ms")
     print()
     print("Targets")
     checks = [
