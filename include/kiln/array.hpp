@@ -10,6 +10,7 @@
 
 #include "kiln/device.hpp"
 #include "kiln/dtype.hpp"
+#include "kiln/index.hpp"
 
 namespace kiln {
 
@@ -61,6 +62,11 @@ class Array {
                 std::source_location loc = std::source_location::current()) const;
   /// kiln::transpose(*this): the axes reversed (a view).
   Array T(std::source_location loc = std::source_location::current()) const;
+  /// Basic indexing, numpy's a[1:, ::-2, 3, None, ...]: `a[{kiln::slice(1, kiln::none),
+  /// kiln::slice(kiln::none, kiln::none, -2), 3, kiln::newaxis, kiln::ellipsis}]`. Integers
+  /// drop their axis; slices clip as numpy's do. A view (no copy). Out-of-range integers and
+  /// zero steps throw kiln::Error.
+  Array operator[](const Indices& index) const;
   /// kiln::flatten(*this): the elements as a 1-d array (a view where possible).
   Array flatten(std::source_location loc = std::source_location::current()) const;
 

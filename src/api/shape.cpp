@@ -227,4 +227,105 @@ Array Array::flatten(std::source_location loc) const {
   return kiln::flatten(*this, loc);
 }
 
+// ---- basic indexing -----------------------------------------------------------------------
+
+namespace {
+
+// numpy's (CPython's) slice adjustment: the first index and the length of start:stop:step over
+// an axis of extent n.
+void adjust_slice(const Slice& s, int64_t n, int64_t& start, int64_t& step, int64_t& length) {
+  step = s.step.open() ? 1 : s.step.value();
+  auto clamp_end = [&](SliceBound b, int64_t open_value) {
+    if (b.open()) return open_value;
+    int64_t v = b.value();
+    if (v < 0) {
+      v += n;
+      if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= n) {
+      v = step < 0 ? n - 1 : n;
+    }
+    return v;
+  };
+  start = clamp_end(s.start, step < 0 ? n - 1 : 0);
+  const int64_t stop = clamp_end(s.stop, step < 0 ? -1 : n);
+  if (step < 0)
+    length = stop < start ? (start - stop - 1) / (-step) + 1 : 0;
+  else
+    length = start < stop ? (stop - start - 1) / step + 1 : 0;
+}
+
+}  // namespace
+
+Array Array::operator[](const Indices& index) const {
+  const SourceLoc loc = to_loc(index.loc());
+  const Node* n = detail::node_of(*this, "index", loc);
+  const Dims& shape = n->shape;
+  const Dims strides = graph::contiguous_strides(shape);
+  const std::vector<Index>& entries = index.entries();
+  int consuming = 0, ellipses = 0;
+  for (const Index& e : entries) {
+    consuming += e.kind() == Index::Kind::integer || e.kind() == Index::Kind::slice;
+    ellipses += e.kind() == Index::Kind::ellipsis;
+  }
+  if (ellipses > 1) graph::throw_error("index", "an index can only have a single ellipsis", loc);
+  if (consuming > shape.rank())
+    graph::throw_error("index",
+                       "too many indices for array: array of shape " + graph::to_string(shape) +
+                           " is " + std::to_string(shape.rank()) + "-dimensional, but " +
+                           std::to_string(consuming) + " were indexed",
+                       loc);
+  Dims out_shape;
+  Layout layout;
+  int axis = 0;
+  auto keep_axis = [&](int a) {
+    out_shape.push_back(shape[a]);
+    layout.strides.push_back(strides[a]);
+  };
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const Index& e = entries[k];
+    switch (e.kind()) {
+      case Index::Kind::ellipsis:
+        for (int left = shape.rank() - consuming; left > 0; --left) keep_axis(axis++);
+        break;
+      case Index::Kind::newaxis:
+        out_shape.push_back(1);
+        layout.strides.push_back(0);
+        break;
+      case Index::Kind::integer: {
+        const int64_t extent = shape[axis];
+        int64_t i = e.integer();
+        if (i < -extent || i >= extent)
+          graph::throw_error("index",
+                             "index " + std::to_string(i) + " is out of bounds for axis " +
+                                 std::to_string(axis) + " with size " + std::to_string(extent) +
+                                 " (array of shape " + graph::to_string(shape) + ")",
+                             loc);
+        if (i < 0) i += extent;
+        layout.offset += i * strides[axis];
+        ++axis;
+        break;
+      }
+      case Index::Kind::slice: {
+        if (!e.slice().step.open() && e.slice().step.value() == 0)
+          graph::throw_error("index", "slice step cannot be zero", loc);
+        int64_t start, step, length;
+        adjust_slice(e.slice(), shape[axis], start, step, length);
+        out_shape.push_back(length);
+        layout.strides.push_back(step * strides[axis]);
+        if (length > 0) layout.offset += start * strides[axis];
+        ++axis;
+        break;
+      }
+    }
+  }
+  while (axis < shape.rank()) keep_axis(axis++);
+  if (out_shape.rank() > graph::kMaxDims)
+    graph::throw_error("index",
+                       "the result would have " + std::to_string(out_shape.rank()) +
+                           " dimensions; kiln supports at most " + std::to_string(graph::kMaxDims),
+                       loc);
+  if (out_shape.size() == 0) layout.offset = 0;  // an empty view reads nothing
+  return detail::make_view(*this, out_shape, layout, loc);
+}
+
 }  // namespace kiln

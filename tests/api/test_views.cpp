@@ -104,3 +104,26 @@ TEST(Views, EmptyAndSizeOneShapes) {
   EXPECT_EQ(array({5.f}).reshape({}).ndim(), 0);
   EXPECT_EQ(array({5.f}, Shape{}).reshape({1, 1, 1}).item<float>(), 5.f);
 }
+
+TEST(Views, SlicesOfDataAreViewsAndCompileOncePerPattern) {
+  const Array m = arange(60, float32).reshape({6, 10}).eval();
+  kiln::reset_stats();
+  const Array rows = m[{slice(2, 4)}];  // contiguous rows: shares m's buffer
+  EXPECT_EQ(rows.to_vector<float>()[0], 20.f);
+  EXPECT_EQ(rows.data<float>(), m.data<float>() + 20);
+  EXPECT_EQ(kiln::stats().kernels_launched, 0u);
+  // Strided and reversed slices are read through strides by the kernel that uses them; their
+  // offsets and steps are parameters, so new offsets reuse the kernel.
+  auto reversed_sum = [&](int64_t start) {
+    return kiln::sum(m[{slice(start, none, -2), slice(none, none, -3)}] * 2.f).item<float>();
+  };
+  const float first = reversed_sum(5);
+  kiln::reset_stats();
+  EXPECT_EQ(reversed_sum(4), 2.f * (40 + 43 + 46 + 49 + 20 + 23 + 26 + 29 + 0 + 3 + 6 + 9));
+  EXPECT_EQ(reversed_sum(5), first);
+  EXPECT_EQ(kiln::stats().kernels_compiled, 0u);
+  EXPECT_EQ(kiln::stats().disk_cache_hits, 0u);
+  // A view of a view composes into one strided access.
+  EXPECT_EQ((m[{slice(1, none)}][{slice(none, none, 2), 3}]).to_vector<float>(),
+            (std::vector<float>{13, 33, 53}));
+}

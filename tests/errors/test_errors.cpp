@@ -137,3 +137,19 @@ TEST(Errors, Reductions) {
   expect_error([&] { auto c = sum(empty); }, {"[sum]", "empty Array"});
   expect_error([&] { auto c = var(empty, 0); }, {"[var]", "empty Array"});
 }
+
+TEST(Errors, BasicIndexing) {
+  const auto a = zeros({2, 3, 4});
+  expect_error([&] { auto c = a[{2}]; },
+               {"[index]", "index 2 is out of bounds for axis 0 with size 2", "(2,3,4)"});
+  expect_error([&] { auto c = a[{0, -4}]; }, {"[index]", "index -4", "axis 1 with size 3"});
+  expect_error(
+      [&] {
+        auto c = a[{0, 0, 0, 0}];
+      },
+      {"[index]", "too many indices", "3-dimensional, but 4 were indexed"});
+  expect_error([&] { auto c = a[{slice(0, 2, 0)}]; }, {"[index]", "slice step cannot be zero"});
+  expect_error([&] { auto c = a[{ellipsis, 0, ellipsis}]; }, {"[index]", "single ellipsis"});
+  const Array empty;
+  expect_error([&] { auto c = empty[{0}]; }, {"[index]", "empty Array handle"});
+}

@@ -22,14 +22,15 @@ namespace oracle {
 
 /// One argument of a case: an array, a weak C++ scalar, a dtype, axes or a shape.
 struct Arg {
-  enum class Kind { array, scalar, dtype, axes, axis, shape } kind = Kind::array;
+  enum class Kind { array, scalar, dtype, axes, axis, shape, index } kind = Kind::array;
   kiln::Array array;
   kiln::Scalar scalar;
   kiln::DType dtype = kiln::float32;
-  std::vector<int> axes;  // axes (empty with all_axes: None) or a single axis
-  bool all_axes = false;  // axes: None
-  kiln::Shape shape;      // shape
-  std::string encoded;    // the oracle's text form
+  std::vector<int> axes;           // axes (empty with all_axes: None) or a single axis
+  bool all_axes = false;           // axes: None
+  kiln::Shape shape;               // shape
+  std::vector<kiln::Index> index;  // a basic index
+  std::string encoded;             // the oracle's text form
 };
 
 /// A function call to evaluate in both kiln and numpy.
@@ -116,6 +117,38 @@ inline Arg shape_arg(const kiln::Shape& shape) {
   a.kind = Arg::Kind::shape;
   a.shape = shape;
   a.encoded = "H:" + join(shape);
+  return a;
+}
+
+/// A basic index, encoded K:<entry>;<entry>... with entries i<n>, s<start>,<stop>,<step> (n for
+/// an open bound), N (newaxis) and E (ellipsis).
+inline Arg index_arg(const std::vector<kiln::Index>& entries) {
+  Arg a;
+  a.kind = Arg::Kind::index;
+  a.index = entries;
+  a.encoded = "K:";
+  auto bound = [](kiln::SliceBound b) {
+    return b.open() ? std::string("n") : std::to_string(b.value());
+  };
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const kiln::Index& e = entries[k];
+    if (k) a.encoded += ";";
+    switch (e.kind()) {
+      case kiln::Index::Kind::integer:
+        a.encoded += "i" + std::to_string(e.integer());
+        break;
+      case kiln::Index::Kind::slice:
+        a.encoded += "s" + bound(e.slice().start) + "," + bound(e.slice().stop) + "," +
+                     bound(e.slice().step);
+        break;
+      case kiln::Index::Kind::newaxis:
+        a.encoded += "N";
+        break;
+      case kiln::Index::Kind::ellipsis:
+        a.encoded += "E";
+        break;
+    }
+  }
   return a;
 }
 
@@ -258,6 +291,8 @@ inline kiln::Array evaluate(const Case& c) {
     r = kiln::expand_dims(c.args[0].array, c.args[1].axes);
   } else if (c.fn == "broadcast_to") {
     r = kiln::broadcast_to(c.args[0].array, c.args[1].shape);
+  } else if (c.fn == "index") {
+    r = c.args[0].array[kiln::Indices(c.args[1].index)];
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {

@@ -12,6 +12,8 @@ Reads cases (one per line) from argv[1] and writes numpy's results to argv[2]:
            X:<i,j,...|none>              an axes tuple, or None
            I:<i>                         a single axis
            H:<i,j,...>                   a shape
+           K:<entry>;<entry>...          a basic index: i<n>, s<start>,<stop>,<step> (n: open),
+                                         N (newaxis), E (ellipsis)
   result:  <id>|ok|<dtype>|<shape>|<v,v,...>   or   <id>|err|<exception text>
 
 numpy runs with the NEP 50 ("weak") promotion state that kiln follows. Where numpy computes bools
@@ -65,7 +67,20 @@ def parse_arg(text):
         return {"int": int, "float": float.fromhex, "bool": lambda x: x == "1"}[k](v)
     if kind == "D":
         return np.dtype(rest)
+    if kind == "K":
+        return tuple(parse_index_entry(e) for e in rest.split(";") if e)
     raise ValueError("bad argument " + text)
+
+
+def parse_index_entry(e):
+    if e == "N":
+        return None
+    if e == "E":
+        return Ellipsis
+    if e[0] == "i":
+        return int(e[1:])
+    start, stop, step = (None if x == "n" else int(x) for x in e[1:].split(","))
+    return slice(start, stop, step)
 
 
 def float_result_dtype(x):
@@ -90,6 +105,8 @@ def call(fn, args):
         return np.expand_dims(args[0], args[1])
     if fn == "broadcast_to":
         return np.broadcast_to(args[0], args[1])
+    if fn == "index":
+        return args[0][args[1]]
     if fn == "flatten":
         return args[0].flatten()
     if fn in ("erf", "erfc"):

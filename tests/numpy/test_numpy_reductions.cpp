@@ -151,6 +151,41 @@ class Cases {
     return c;
   }
 
+  // A basic index over a random operand: integers (sometimes out of range), slices with random
+  // or open bounds and steps (now and then 0), newaxis and an ellipsis; sometimes one entry too
+  // many or two ellipses, which numpy and kiln must both refuse.
+  Case index() {
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    Case c{"index", {operand(s, kAll[pick(5)])}};
+    std::vector<Index> entries;
+    const int consuming = std::min(rank + (pick(12) == 0 ? 1 : 0), pick(rank + 2));
+    const int ellipsis_at = pick(3) == 0 ? pick(consuming + 1) : -1;
+    auto bound = [&]() -> SliceBound {
+      if (pick(3) == 0) return none;
+      return static_cast<int64_t>(pick(17) - 8);
+    };
+    for (int k = 0; k < consuming; ++k) {
+      if (k == ellipsis_at) entries.push_back(ellipsis);
+      if (pick(5) == 0) entries.push_back(newaxis);
+      const int64_t extent = k < rank ? s[static_cast<size_t>(k)] : 2;
+      if (pick(3) == 0) {
+        entries.push_back(
+            static_cast<int64_t>(pick(static_cast<int>(2 * extent + 3)) - extent - 1));
+      } else {
+        static constexpr int64_t steps[] = {1, 1, 2, 3, -1, -1, -2, -3, 0};
+        SliceBound step =
+            pick(3) == 0 ? SliceBound(none) : SliceBound(steps[pick(pick(20) ? 8 : 9)]);
+        entries.push_back(slice(bound(), bound(), step));
+      }
+    }
+    if (ellipsis_at == consuming) entries.push_back(ellipsis);
+    if (pick(30) == 0) entries.push_back(ellipsis);  // a second one: an error if there was one
+    if (pick(6) == 0) entries.push_back(newaxis);
+    c.args.push_back(oracle::index_arg(entries));
+    return c;
+  }
+
  private:
   const std::vector<int>* new_vector(std::vector<int> v) {
     keep_.push_back(std::make_unique<std::vector<int>>(std::move(v)));
@@ -233,6 +268,13 @@ TEST(NumpyOracle, ReductionsOnRandomShapes) {
   Cases gen(424242);
   std::vector<Case> cases;
   for (int i = 0; i < 1500; ++i) cases.push_back(gen.reduction());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, BasicIndexingOnRandomShapes) {
+  Cases gen(31337);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1500; ++i) cases.push_back(gen.index());
   run(std::move(cases));
 }
 

@@ -1,0 +1,113 @@
+// Basic indexing: a[{kiln::slice(1, kiln::none, 2), 3, kiln::newaxis, kiln::ellipsis}], with
+// numpy's rules for negative indices, negative steps and clipping. The result is a view.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <initializer_list>
+#include <source_location>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+/// An open slice end: `kiln::slice(2, kiln::none)` is numpy's `2:`.
+struct None {};
+/// See None.
+inline constexpr None none{};
+
+/// A new axis of extent 1 (numpy's `np.newaxis` / `None` in an index).
+struct NewAxis {};
+/// See NewAxis.
+inline constexpr NewAxis newaxis{};
+
+/// All the axes not named by the other indices (numpy's `...`); at most one per index.
+struct Ellipsis {};
+/// See Ellipsis.
+inline constexpr Ellipsis ellipsis{};
+
+/// One end or the step of a slice: an integer, or kiln::none (open).
+class SliceBound {
+ public:
+  /// Open (numpy's omitted bound).
+  constexpr SliceBound(None) noexcept {}
+  /// An integer bound; negative counts from the end, as in numpy.
+  template <std::integral T>
+  constexpr SliceBound(T v) noexcept : value_(static_cast<int64_t>(v)), open_(false) {}
+  /// Whether the bound was omitted.
+  constexpr bool open() const noexcept { return open_; }
+  /// The bound (meaningless when open()).
+  constexpr int64_t value() const noexcept { return value_; }
+
+ private:
+  int64_t value_ = 0;
+  bool open_ = true;
+};
+
+/// numpy's start:stop:step.
+struct Slice {
+  SliceBound start = none, stop = none, step = none;
+};
+
+/// numpy's `:` (every element).
+constexpr Slice slice() noexcept {
+  return {};
+}
+/// numpy's start:stop (kiln::none for an open end).
+constexpr Slice slice(SliceBound start, SliceBound stop) noexcept {
+  return {start, stop, none};
+}
+/// numpy's start:stop:step (kiln::none for an open end or the default step 1).
+constexpr Slice slice(SliceBound start, SliceBound stop, SliceBound step) noexcept {
+  return {start, stop, step};
+}
+
+/// One entry of an index: an integer (drops its axis), a Slice, newaxis or ellipsis.
+class Index {
+ public:
+  /// What the entry is.
+  enum class Kind { integer, slice, newaxis, ellipsis };
+  /// An integer index; negative counts from the end.
+  template <std::integral T>
+  constexpr Index(T i) noexcept : kind_(Kind::integer), integer_(static_cast<int64_t>(i)) {}
+  /// A slice.
+  constexpr Index(Slice s) noexcept : kind_(Kind::slice), slice_(s) {}
+  /// A new axis.
+  constexpr Index(NewAxis) noexcept : kind_(Kind::newaxis) {}
+  /// The remaining axes.
+  constexpr Index(Ellipsis) noexcept : kind_(Kind::ellipsis) {}
+
+  /// What the entry is.
+  constexpr Kind kind() const noexcept { return kind_; }
+  /// The integer (kind() == integer).
+  constexpr int64_t integer() const noexcept { return integer_; }
+  /// The slice (kind() == slice).
+  constexpr const Slice& slice() const noexcept { return slice_; }
+
+ private:
+  Kind kind_;
+  int64_t integer_ = 0;
+  Slice slice_;
+};
+
+/// The entries of `a[{...}]`, with the call site for error messages.
+class Indices {
+ public:
+  /// The braced list of an index expression.
+  Indices(std::initializer_list<Index> entries,
+          std::source_location loc = std::source_location::current())
+      : entries_(entries), loc_(loc) {}
+  /// An index built at run time.
+  Indices(std::vector<Index> entries, std::source_location loc = std::source_location::current())
+      : entries_(std::move(entries)), loc_(loc) {}
+  /// The entries, in order.
+  const std::vector<Index>& entries() const noexcept { return entries_; }
+  /// Where the index was written.
+  const std::source_location& loc() const noexcept { return loc_; }
+
+ private:
+  std::vector<Index> entries_;
+  std::source_location loc_;
+};
+
+}  // namespace kiln
