@@ -36,6 +36,18 @@ DType accumulator_dtype(graph::Op op, DType operand) noexcept {
   return graph::reduce_types(op, operand).accumulator;
 }
 
+uint32_t op_table_fingerprint() noexcept {
+  uint32_t h = 2166136261u;  // FNV-1a
+  auto mix = [&h](uint8_t b) { h = (h ^ b) * 16777619u; };
+  for (int op = 0; op < graph::kNumOps; ++op) {
+    const graph::OpInfo& info = graph::op_info(static_cast<graph::Op>(op));
+    for (char c : info.name) mix(static_cast<uint8_t>(c));
+    mix(static_cast<uint8_t>(info.arity));
+    mix(static_cast<uint8_t>(info.rule));
+  }
+  return h;
+}
+
 uint32_t KernelIR::cost_per_element() const noexcept {
   uint32_t c = 0;
   for (const Instr& i : instrs) {

@@ -125,6 +125,10 @@ struct KernelIR {
 /// The dtype a Reduce instruction accumulates in, given its operand's dtype.
 DType accumulator_dtype(graph::Op op, DType operand) noexcept;
 
+/// A hash of the op table (names, arities, rules, in order). Kernel IR names ops by number, so
+/// cache keys include it: a kiln whose op table differs never reads another's entries.
+uint32_t op_table_fingerprint() noexcept;
+
 /// Canonical byte serialisation (little-endian, fixed widths, versioned). Equal IR gives equal
 /// bytes in every process; this is what the cache key hashes and what disk entries store.
 void serialize(const KernelIR& k, std::vector<uint8_t>& out);

@@ -6,6 +6,8 @@
 
 #include <llvm/IR/Intrinsics.h>
 
+#include "graph/philox.hpp"
+
 #include "graph/errors.hpp"
 
 namespace kiln::jit {
@@ -136,6 +138,8 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
       return emit_cast(x, arg_t, in.dtype);
     case TypeRule::Where:
       return b_.CreateSelect(x, values_[in.args[1]], values_[in.args[2]]);
+    case TypeRule::Random:
+      return emit_philox(x, values_[in.args[1]], values_[in.args[2]]);
     case TypeRule::Compare:
       return emit_compare(in.op, arg_t, x, values_[in.args[1]]);
     case TypeRule::Predicate: {
@@ -352,6 +356,27 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
   graph::internal_error(__FILE__, __LINE__,
                         "no lowering for binary op " + std::string(graph::op_info(op).name) +
                             " on " + std::string(dtype_name(t)));
+}
+
+// graph::philox_bits as IR: ten Philox rounds on 32-bit lanes (the 32x32->64 multiplies
+// vectorize to vpmuludq), words 0 and 1 of the result as one int64.
+Value* BodyEmitter::emit_philox(Value* index, Value* seed, Value* stream) {
+  llvm::Type* i32 = b_.getInt32Ty();
+  llvm::Type* i64 = b_.getInt64Ty();
+  auto lo = [&](Value* v) { return b_.CreateTrunc(v, i32); };
+  auto hi = [&](Value* v) { return b_.CreateTrunc(b_.CreateLShr(v, 32), i32); };
+  Value* c[4] = {lo(index), hi(index), lo(stream), hi(stream)};
+  Value* k[2] = {lo(seed), hi(seed)};
+  for (int r = 0; r < graph::kPhiloxRounds; ++r) {
+    Value* p0 = b_.CreateMul(b_.getInt64(graph::kPhiloxM0), b_.CreateZExt(c[0], i64));
+    Value* p1 = b_.CreateMul(b_.getInt64(graph::kPhiloxM1), b_.CreateZExt(c[2], i64));
+    Value* next[4] = {b_.CreateXor(b_.CreateXor(hi(p1), c[1]), k[0]), lo(p1),
+                      b_.CreateXor(b_.CreateXor(hi(p0), c[3]), k[1]), lo(p0)};
+    std::copy(next, next + 4, c);
+    k[0] = b_.CreateAdd(k[0], b_.getInt32(graph::kPhiloxW0));
+    k[1] = b_.CreateAdd(k[1], b_.getInt32(graph::kPhiloxW1));
+  }
+  return b_.CreateOr(b_.CreateZExt(c[0], i64), b_.CreateShl(b_.CreateZExt(c[1], i64), 32));
 }
 
 // numpy's integer floor_divide and remainder, branch-free so that the loop vectorizes:

@@ -23,6 +23,7 @@ enum class TypeRule : uint8_t {
   Where,        ///< bool condition, then two values with a common dtype
   View,         ///< same dtype; shape and strides given (reshape, transpose, broadcast_to)
   Reduce,       ///< a reduction; result dtype per op (sum of int32 is int64, ...)
+  Random,       ///< int64 operands (index, seed, stream) give int64 random bits
 };
 
 /// Op flags (the `flags` column of ops.def).

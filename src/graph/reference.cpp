@@ -1,3 +1,4 @@
+#include "graph/philox.hpp"
 #include "graph/reference.hpp"
 
 #include <cstring>
@@ -61,6 +62,7 @@ uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* a, 
     });
   }
   if (op == Op::Where) return from_bits<bool>(a[0]) ? a[1] : a[2];
+  if (op == Op::Philox) return philox_bits(a[0], a[1], a[2]);
   return visit_dtype(arg_dtype, [&]<class T>() -> uint64_t {
     const T x = from_bits<T>(a[0]);
     if (rule == TypeRule::Predicate) return to_bits<bool>(ref::predicate(op, x));

@@ -126,6 +126,13 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
     case TypeRule::Where:
       out = {common, common};
       return true;
+    case TypeRule::Random:
+      if (common != DType::int64) {
+        why = "needs int64 operands";
+        return false;
+      }
+      out = {DType::int64, DType::int64};
+      return true;
     case TypeRule::View:
     case TypeRule::Reduce:
       break;  // not elementwise: see reduce_types and view.hpp

@@ -53,6 +53,17 @@ jit::Backend& Context::cpu() {
   return *cpu_;
 }
 
+void Context::seed_random(uint64_t seed) {
+  std::lock_guard lock(tracer_.mutex());
+  random_seed_ = seed;
+  random_stream_ = 0;
+}
+
+std::pair<uint64_t, uint64_t> Context::next_random_stream() {
+  std::lock_guard lock(tracer_.mutex());
+  return {random_seed_, random_stream_++};
+}
+
 Stats Context::stats() {
   std::lock_guard lock(tracer_.mutex());
   Stats s = stats_;

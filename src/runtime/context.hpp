@@ -66,6 +66,11 @@ class Context {
 
   /// Uses the disk cache at `dir` from now on (empty: none); kernels already loaded stay.
   void set_cache_dir(const std::string& dir);
+  /// Restarts the random streams under `seed` (kiln::random::seed).
+  void seed_random(uint64_t seed);
+  /// The seed and a fresh stream number for one random array.
+  std::pair<uint64_t, uint64_t> next_random_stream();
+
   /// The disk cache directory in use, empty when there is none (off, or unusable).
   std::string cache_dir();
 
@@ -103,6 +108,7 @@ class Context {
   std::unordered_set<cache::Key, cache::KeyHash> recorded_;  // kernels already in the manifest
   std::unordered_map<uint64_t, CachedPlan> plans_;
   uint64_t plan_clock_ = 0;
+  uint64_t random_seed_ = 0, random_stream_ = 0;
   Stats stats_;
   std::vector<uint8_t> ir_bytes_;   // scratch for the cache key
   std::vector<uint8_t> signature_;  // scratch for the plan cache

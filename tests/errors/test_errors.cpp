@@ -153,3 +153,16 @@ TEST(Errors, BasicIndexing) {
   const Array empty;
   expect_error([&] { auto c = empty[{0}]; }, {"[index]", "empty Array handle"});
 }
+
+TEST(Errors, RandomArguments) {
+  expect_error([&] { auto c = random::uniform({3}, 0, 1, int32); },
+               {"[uniform]", "float32 or float64", "int32"});
+  expect_error([&] { auto c = random::uniform({3}, 2.0, 1.0); }, {"[uniform]", "low <= high"});
+  expect_error([&] { auto c = random::normal({3}, 0.0, -1.0); }, {"[normal]", "stddev >= 0"});
+  expect_error([&] { auto c = random::randint(5, 5, {3}); }, {"[randint]", "low >= high"});
+  expect_error([&] { auto c = random::randint(0, 1LL << 40, {3}, int32); },
+               {"[randint]", "does not fit int32"});
+  expect_error([&] { auto c = random::randint(0, 10, {3}, float32); },
+               {"[randint]", "int32 or int64"});
+  expect_error([&] { auto c = random::uniform({-1}); }, {"[uniform]", "negative dimension"});
+}
