@@ -11,7 +11,8 @@ CMAKE_ARGS ?=
 # Debian packages the build, the tests and the benchmarks need. Only the missing ones are
 # installed (apt-get update first, since a fresh machine has no package lists).
 DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev \
-                libbenchmark-dev libeigen3-dev python3-numpy libcli11-dev
+                libbenchmark-dev libeigen3-dev python3-numpy libcli11-dev \
+                libopenblas-dev
 
 .PHONY: all deps configure build demo test bench install clean
 

@@ -71,6 +71,17 @@ def main(folder):
         first_ms = statistics.median(r["first_kernel_ms"] for r in runs)
         print(f"  cold compile, 20-op kernel, first in process    {compile_ms:8.2f} ms   (target <= 5 ms; median of {len(runs)} processes)")
         print(f"  first result of that process (trace+compile+run){first_ms:8.2f} ms")
+    blas_path = os.path.join(folder, "blas.json")
+    if os.path.exists(blas_path):
+        runs = json.load(open(blas_path))["benchmarks"]
+        def best(name):
+            times = [r["real_time"] for r in runs if r["name"].startswith(name + "/")]
+            return min(times) if times else None
+        direct, kiln, trans = best("openblas_sgemm"), best("kiln_matmul"), best("kiln_matmul_transposed")
+        if direct and kiln:
+            print()
+            print(f"matmul 2048^3 float32: OpenBLAS direct {direct:.1f} ms, kiln {kiln:.1f} ms "
+                  f"(kiln/direct {kiln / direct:.3f}, target <= 1.10), a.T @ b {trans:.1f} ms")
     cache_path = os.path.join(folder, "cache.jsonl")
     if os.path.exists(cache_path):
         rows = [json.loads(line) for line in open(cache_path) if line.strip()]

@@ -24,6 +24,7 @@ enum class TypeRule : uint8_t {
   View,         ///< same dtype; shape and strides given (reshape, transpose, broadcast_to)
   Reduce,       ///< a reduction; result dtype per op (sum of int32 is int64, ...)
   Random,       ///< int64 operands (index, seed, stream) give int64 random bits
+  Library,      ///< computed by a library call at the sync (matmul), not in kernels
 };
 
 /// Op flags (the `flags` column of ops.def).
@@ -75,7 +76,12 @@ inline bool is_reduction(Op op) noexcept {
 /// position.
 inline bool is_elementwise(Op op) noexcept {
   const TypeRule r = op_info(op).rule;
-  return r != TypeRule::Leaf && r != TypeRule::View && r != TypeRule::Reduce;
+  return r != TypeRule::Leaf && r != TypeRule::View && r != TypeRule::Reduce &&
+         r != TypeRule::Library;
+}
+/// Run by a library at the sync rather than in a generated kernel.
+inline bool is_library(Op op) noexcept {
+  return op_info(op).rule == TypeRule::Library;
 }
 
 }  // namespace kiln::graph

@@ -135,6 +135,7 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       return true;
     case TypeRule::View:
     case TypeRule::Reduce:
+    case TypeRule::Library:
       break;  // not elementwise: see reduce_types and view.hpp
   }
   return false;

@@ -90,6 +90,7 @@ class Context {
   CachedPlan& plan_for(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs);
   jit::Backend& cpu();
   jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
+  bool run_library_ops(const std::vector<graph::Node*>& order);
   cache::DiskCache* disk_cache();
   void record(const cache::Key& key, std::string_view backend);
   void note_hit(const schedule::KernelLaunch& k);

@@ -147,6 +147,16 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
   ++stats_.syncs;
 
   graph::walk_pending(tracer_, targets, order_, outputs_);
+  if (std::any_of(order_.begin(), order_.end(), [](const graph::Node* n) {
+        return graph::is_library(n->op) && !n->evaluated();
+      })) {
+    // Library ops (matmul) run first, with nested evaluations of their operands that reuse
+    // this function's scratch vectors; then the rest is planned without them.
+    const graph::Tracer::LockedHandles held(tracer_, {targets.begin(), targets.end()});
+    run_library_ops(std::vector<graph::Node*>(order_));
+    evaluate_locked(held.nodes());
+    return;
+  }
   CachedPlan& cached = plan_for(order_, outputs_);
   // The data, by position in the walk: the plan refers to its inputs that way.
   data_.assign(order_.size(), nullptr);

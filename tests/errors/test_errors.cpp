@@ -166,3 +166,23 @@ TEST(Errors, RandomArguments) {
                {"[randint]", "int32 or int64"});
   expect_error([&] { auto c = random::uniform({-1}); }, {"[uniform]", "negative dimension"});
 }
+
+TEST(Errors, MatmulShapes) {
+  expect_error(
+      [&] {
+        auto c = matmul(zeros({2, 3}), zeros({4, 2}));
+      },
+      {"[matmul]", "(2,3) and (4,2) do not align", "3", "4"});
+  expect_error([&] { auto c = matmul(zeros({}), zeros({2})); },
+               {"[matmul]", "at least one dimension"});
+  expect_error(
+      [&] {
+        auto c = matmul(zeros({2, 2, 3}), zeros({3, 3, 1}));
+      },
+      {"[matmul]", "batch dimensions", "(2,2,3) and (3,3,1)"});
+  expect_error(
+      [&] {
+        auto c = dot(zeros({2, 3}), zeros({2, 4, 5}));
+      },
+      {"[dot]", "not aligned", "(2,3) and (2,4,5)"});
+}

@@ -291,6 +291,12 @@ inline kiln::Array evaluate(const Case& c) {
     r = kiln::expand_dims(c.args[0].array, c.args[1].axes);
   } else if (c.fn == "broadcast_to") {
     r = kiln::broadcast_to(c.args[0].array, c.args[1].shape);
+  } else if (c.fn == "matmul") {
+    r = kiln::matmul(c.args[0].array, c.args[1].array);
+  } else if (c.fn == "dot") {
+    r = kiln::dot(c.args[0].array, c.args[1].array);
+  } else if (c.fn == "outer") {
+    r = kiln::outer(c.args[0].array, c.args[1].array);
   } else if (c.fn == "index") {
     r = c.args[0].array[kiln::Indices(c.args[1].index)];
   } else if (c.fn == "flatten") {

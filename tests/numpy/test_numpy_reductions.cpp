@@ -186,6 +186,38 @@ class Cases {
     return c;
   }
 
+  // matmul, dot and outer on random shapes: batch dimensions that broadcast (or not), 1-d
+  // operands, empty dimensions, mismatched inner sizes (an error in both), all dtype pairs,
+  // and operands that are transposed views (BLAS transposes) or lazy expressions.
+  Case linalg() {
+    static constexpr int64_t sizes[] = {1, 2, 3, 5, 0};
+    auto size = [&] { return sizes[pick(pick(8) == 0 ? 5 : 4)]; };
+    const int64_t m = size(), k = size(), n = size();
+    Shape batch;
+    for (int d = pick(3); d > 0; --d) batch.push_back(size());
+    auto batch_of = [&]() {
+      Shape b;
+      const int drop = pick(static_cast<int>(batch.size()) + 1);
+      for (size_t d = static_cast<size_t>(drop); d < batch.size(); ++d)
+        b.push_back(pick(3) == 0 ? 1 : batch[d]);
+      return b;
+    };
+    Shape sa = batch_of(), sb = batch_of();
+    const int64_t kb = pick(15) == 0 ? k + 1 : k;
+    if (pick(5) == 0)
+      sa.clear(), sa.push_back(k);
+    else
+      sa.push_back(m), sa.push_back(k);
+    if (pick(5) == 0)
+      sb.clear(), sb.push_back(kb);
+    else
+      sb.push_back(kb), sb.push_back(n);
+    const int which = pick(6);
+    const std::string fn = which < 4 ? "matmul" : which == 4 ? "dot" : "outer";
+    if (fn == "dot" && sb.size() > 2 && pick(2)) sa.resize(2), sa[1] = kb;  // N-d dot
+    return {fn, {operand(sa, kAll[pick(5)]), operand(sb, kAll[pick(5)])}};
+  }
+
  private:
   const std::vector<int>* new_vector(std::vector<int> v) {
     keep_.push_back(std::make_unique<std::vector<int>>(std::move(v)));
@@ -275,6 +307,13 @@ TEST(NumpyOracle, BasicIndexingOnRandomShapes) {
   Cases gen(31337);
   std::vector<Case> cases;
   for (int i = 0; i < 1500; ++i) cases.push_back(gen.index());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, MatmulDotOuterOnRandomShapes) {
+  Cases gen(2048);
+  std::vector<Case> cases;
+  for (int i = 0; i < 800; ++i) cases.push_back(gen.linalg());
   run(std::move(cases));
 }
 

@@ -1,0 +1,209 @@
+// Library operations at the sync: matmul through the CPU's BLAS (OpenBLAS), before the rest of
+// the graph is planned. Their operands are evaluated first (a nested evaluation), except views
+// of evaluated data that BLAS can read as they are (transposes and row-strided slices): those
+// are passed with a transpose flag and a leading dimension instead of being copied.
+#include <cblas.h>
+
+#include <cstring>
+
+#include "graph/errors.hpp"
+#include "graph/graph.hpp"
+#include "graph/payload.hpp"
+#include "runtime/context.hpp"
+
+namespace kiln::runtime {
+
+namespace {
+
+using graph::Dims;
+using graph::Node;
+
+// An operand as stored: element (i_0, ..., i_r-1) at base + offset + sum i_d * strides[d].
+struct Strided {
+  const char* base = nullptr;
+  int64_t offset = 0;
+  Dims shape, strides;
+};
+
+// The operand's storage when it is evaluated data or a view of it; false otherwise.
+bool strided_of(const Node* x, Strided& out) {
+  if (x->evaluated()) {
+    out = {static_cast<const char*>(x->buffer->data), 0, x->shape,
+           graph::contiguous_strides(x->shape)};
+    return true;
+  }
+  if (x->op == graph::Op::View && x->args[0]->evaluated()) {
+    out = {static_cast<const char*>(x->args[0]->buffer->data),
+           static_cast<int64_t>(x->payload.v[0]), x->shape, x->strides};
+    return true;
+  }
+  return false;
+}
+
+// How BLAS reads a rows x cols matrix with element strides (sr, sc): row-major with leading
+// dimension ld, transposed or not. False when it cannot (negative or overlapping strides).
+bool blas_layout(int64_t rows, int64_t cols, int64_t sr, int64_t sc, bool& trans, int64_t& ld) {
+  if ((cols == 1 || sc == 1) && (rows == 1 || sr >= std::max<int64_t>(1, cols))) {
+    trans = false;
+    ld = rows == 1 || cols == 0 ? std::max<int64_t>(1, cols) : std::max<int64_t>(sr, cols);
+    return true;
+  }
+  if ((rows == 1 || sr == 1) && (cols == 1 || sc >= std::max<int64_t>(1, rows))) {
+    trans = true;
+    ld = cols == 1 || rows == 0 ? std::max<int64_t>(1, rows) : std::max<int64_t>(sc, rows);
+    return true;
+  }
+  return false;
+}
+
+// Operand `x` seen as a stack of matrices: its own shape with a 1-d vector made 2-d.
+struct MatrixView {
+  Strided s;
+  int64_t rows = 0, cols = 0, row_stride = 0, col_stride = 0;
+  Dims batch, batch_strides;  // the leading dimensions
+};
+
+MatrixView matrix_view(const Strided& s, bool vector, bool left) {
+  MatrixView v;
+  v.s = s;
+  const int r = s.shape.rank();
+  if (vector) {  // a row (left operand) or a column (right operand)
+    v.rows = left ? 1 : s.shape[0];
+    v.cols = left ? s.shape[0] : 1;
+    v.row_stride = left ? 0 : s.strides[0];
+    v.col_stride = left ? s.strides[0] : 0;
+    return v;
+  }
+  v.rows = s.shape[r - 2];
+  v.cols = s.shape[r - 1];
+  v.row_stride = s.strides[r - 2];
+  v.col_stride = s.strides[r - 1];
+  for (int d = 0; d + 2 < r; ++d) {
+    v.batch.push_back(s.shape[d]);
+    v.batch_strides.push_back(s.shape[d] == 1 ? 0 : s.strides[d]);
+  }
+  return v;
+}
+
+// The element offset of batch `index` (over `batch`, the result's batch shape) in `v`.
+int64_t batch_offset(const MatrixView& v, const Dims& batch, const Dims& index) {
+  int64_t off = v.s.offset;
+  const int skip = batch.rank() - v.batch.rank();
+  for (int d = 0; d < v.batch.rank(); ++d) off += index[skip + d] * v.batch_strides[d];
+  return off;
+}
+
+template <class T>
+void gemm_exact(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo, T* c, int64_t m,
+                int64_t n, int64_t k) {
+  const T* pa = reinterpret_cast<const T*>(a.s.base);
+  const T* pb = reinterpret_cast<const T*>(b.s.base);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      if constexpr (std::is_same_v<T, bool>) {
+        bool acc = false;
+        for (int64_t q = 0; q < k && !acc; ++q)
+          acc = pa[ao + i * a.row_stride + q * a.col_stride] &&
+                pb[bo + q * b.row_stride + j * b.col_stride];
+        c[i * n + j] = acc;
+      } else {
+        using U = std::make_unsigned_t<T>;  // numpy's integer matmul wraps around
+        U acc = 0;
+        for (int64_t q = 0; q < k; ++q)
+          acc += static_cast<U>(pa[ao + i * a.row_stride + q * a.col_stride]) *
+                 static_cast<U>(pb[bo + q * b.row_stride + j * b.col_stride]);
+        c[i * n + j] = static_cast<T>(acc);
+      }
+    }
+}
+
+template <class T>
+void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo, T* c, int64_t m,
+               int64_t n, int64_t k) {
+  bool ta = false, tb = false;
+  int64_t lda = 0, ldb = 0;
+  blas_layout(a.rows, a.cols, a.row_stride, a.col_stride, ta, lda);
+  blas_layout(b.rows, b.cols, b.row_stride, b.col_stride, tb, ldb);
+  const T* pa = reinterpret_cast<const T*>(a.s.base) + ao;
+  const T* pb = reinterpret_cast<const T*>(b.s.base) + bo;
+  const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
+  const auto im = static_cast<blasint>(m), in = static_cast<blasint>(n),
+             ik = static_cast<blasint>(k);
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, op_a, op_b, im, in, ik, 1.0f, pa, static_cast<blasint>(lda), pb,
+                static_cast<blasint>(ldb), 0.0f, c, in);
+  else
+    cblas_dgemm(CblasRowMajor, op_a, op_b, im, in, ik, 1.0, pa, static_cast<blasint>(lda), pb,
+                static_cast<blasint>(ldb), 0.0, c, in);
+}
+
+}  // namespace
+
+bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
+  std::vector<Node*> pending;
+  for (Node* n : order)
+    if (!n->evaluated() && graph::is_library(n->op)) pending.push_back(n);
+  if (pending.empty()) return false;
+  const graph::Tracer::LockedHandles library(tracer_, std::move(pending));
+
+  for (Node* n : library.nodes()) {
+    if (n->evaluated()) continue;
+    const bool vec_a = n->payload.v[0] & 1, vec_b = n->payload.v[0] & 2;
+    const bool blas = n->dtype == DType::float32 || n->dtype == DType::float64;
+    Strided sa, sb;
+    // Operands BLAS (or the exact loop) cannot read in place are evaluated into buffers.
+    for (int i = 0; i < 2; ++i) {
+      Node* x = n->args[i];
+      Strided s;
+      bool ready = strided_of(x, s);
+      if (ready && blas) {
+        const MatrixView v = matrix_view(s, i == 0 ? vec_a : vec_b, i == 0);
+        bool t;
+        int64_t ld;
+        ready = blas_layout(v.rows, v.cols, v.row_stride, v.col_stride, t, ld);
+      }
+      if (!ready) {
+        const graph::Tracer::LockedHandles target(tracer_, {x});
+        evaluate_locked(target.nodes());
+        KILN_CHECK(x->evaluated(), "a matmul operand was left unevaluated");
+        strided_of(x, s);
+      }
+      (i == 0 ? sa : sb) = s;
+    }
+    const MatrixView a = matrix_view(sa, vec_a, true), b = matrix_view(sb, vec_b, false);
+    const int64_t m = a.rows, k = a.cols, nn = b.cols;
+    const int batch_rank = n->shape.rank() - (vec_a ? 0 : 1) - (vec_b ? 0 : 1);
+    Dims batch;
+    for (int d = 0; d < batch_rank; ++d) batch.push_back(n->shape[d]);
+    const size_t item = itemsize(n->dtype);
+    std::shared_ptr<graph::Buffer> out =
+        pool_.allocate(static_cast<size_t>(n->shape.size()) * item);
+    stats_.bytes_allocated += out->bytes;
+    const int64_t batches = batch.size();
+    Dims index;
+    index.resize(batch.rank(), 0);
+    for (int64_t bi = 0; bi < batches; ++bi) {
+      char* c = static_cast<char*>(out->data) + static_cast<size_t>(bi * m * nn) * item;
+      const int64_t ao = batch_offset(a, batch, index), bo = batch_offset(b, batch, index);
+      if (k == 0 || m == 0 || nn == 0) {
+        std::memset(c, 0, static_cast<size_t>(m * nn) * item);
+      } else {
+        graph::visit_dtype(n->dtype, [&]<class T>() {
+          if constexpr (std::is_floating_point_v<T>)
+            gemm_blas<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);
+          else
+            gemm_exact<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);
+        });
+      }
+      for (int d = batch.rank() - 1; d >= 0; --d) {  // next batch index
+        if (++index[d] < batch[d]) break;
+        index[d] = 0;
+      }
+    }
+    ++stats_.kernels_launched;
+    tracer_.attach_buffer(n, std::move(out));
+  }
+  return true;
+}
+
+}  // namespace kiln::runtime
