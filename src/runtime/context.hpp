@@ -91,6 +91,7 @@ class Context {
   jit::Backend& cpu();
   jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
   bool run_library_ops(const std::vector<graph::Node*>& order);
+  void run_host_op_node(graph::Node* n);
   cache::DiskCache* disk_cache();
   void record(const cache::Key& key, std::string_view backend);
   void note_hit(const schedule::KernelLaunch& k);

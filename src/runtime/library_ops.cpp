@@ -1,5 +1,7 @@
-// Library operations at the sync: matmul through the CPU's BLAS (OpenBLAS), before the rest of
-// the graph is planned. Their operands are evaluated first (a nested evaluation), except views
+// Library operations at the sync, before the rest of the graph is planned: gathers, scatters,
+// concatenation and scans on the host (host_ops.cpp), and matmul through the CPU's BLAS
+// (OpenBLAS). For matmul,
+// operands are evaluated first (a nested evaluation), except views
 // of evaluated data that BLAS can read as they are (transposes and row-strided slices): those
 // are passed with a transpose flag and a leading dimension instead of being copied.
 #include <cblas.h>
@@ -10,6 +12,7 @@
 #include "graph/graph.hpp"
 #include "graph/payload.hpp"
 #include "runtime/context.hpp"
+#include "runtime/host_ops.hpp"
 
 namespace kiln::runtime {
 
@@ -139,6 +142,26 @@ void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo,
 
 }  // namespace
 
+void Context::run_host_op_node(graph::Node* n) {
+  // The host ops read their operands contiguously: anything else is evaluated into a buffer.
+  std::vector<const void*> inputs;
+  for (int i = 0; i < n->nargs; ++i) {
+    Node* x = n->args[i];
+    if (!x->evaluated()) {
+      const graph::Tracer::LockedHandles target(tracer_, {x});
+      evaluate_locked(target.nodes());
+      KILN_CHECK(x->evaluated(), "an operand of a library op was left unevaluated");
+    }
+    inputs.push_back(x->buffer->data);
+  }
+  std::shared_ptr<graph::Buffer> out =
+      pool_.allocate(static_cast<size_t>(n->shape.size()) * itemsize(n->dtype));
+  stats_.bytes_allocated += out->bytes;
+  run_host_op(*n, inputs, out->data);
+  ++stats_.kernels_launched;
+  tracer_.attach_buffer(n, std::move(out));
+}
+
 bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
   std::vector<Node*> pending;
   for (Node* n : order)
@@ -148,6 +171,10 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
 
   for (Node* n : library.nodes()) {
     if (n->evaluated()) continue;
+    if (n->op != graph::Op::MatMul) {
+      run_host_op_node(n);
+      continue;
+    }
     const bool vec_a = n->payload.v[0] & 1, vec_b = n->payload.v[0] & 2;
     const bool blas = n->dtype == DType::float32 || n->dtype == DType::float64;
     Strided sa, sb;

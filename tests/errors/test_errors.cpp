@@ -186,3 +186,64 @@ TEST(Errors, MatmulShapes) {
       },
       {"[dot]", "not aligned", "(2,3) and (2,4,5)"});
 }
+
+TEST(Errors, GatherScatterJoinScanArguments) {
+  const auto a = zeros({2, 3});
+  const auto i = array(std::vector<int64_t>{0, 1});
+  expect_error([&] { auto c = take(a, array({0.5f})); }, {"[take]", "int32 or int64", "float32"});
+  expect_error([&] { auto c = take(a, i, 2); },
+               {"[take]", "axis 2 is out of bounds", "2 dimensions"});
+  expect_error([&] { auto c = take_along_axis(a, i, 0); },
+               {"[take_along_axis]", "(2,)", "(2,3)", "as many dimensions"});
+  expect_error(
+      [&] {
+        auto c = take_along_axis(a, zeros({3, 2}, int64), 1);
+      },
+      {"[take_along_axis]", "(2,3) and (3,2)", "outside axis 1"});
+  expect_error(
+      [&] {
+        auto c = scatter(a, i, zeros({3, 3}), 0);
+      },
+      {"[scatter]", "(3,3)", "do not broadcast", "(2,3)"});
+  expect_error([&] { auto c = scatter(zeros({}), i, 1.0); }, {"[scatter]", "0-dimensional"});
+  expect_error([&] { auto c = scatter_add(zeros({3}, int32), i, 0.5); },
+               {"[scatter_add]", "float64", "int32"});
+  expect_error([&] { auto c = concatenate({}); }, {"[concatenate]", "at least one"});
+  expect_error(
+      [&] {
+        auto c = concatenate({a, zeros({2, 4})}, 0);
+      },
+      {"[concatenate]", "array 1 has shape (2,4)", "(2,3)", "outside axis 0"});
+  expect_error(
+      [&] {
+        auto c = concatenate({zeros({}), zeros({})});
+      },
+      {"[concatenate]", "zero-dimensional"});
+  expect_error(
+      [&] {
+        auto c = stack({a, zeros({3, 2})}, 0);
+      },
+      {"[stack]", "same shape", "(2,3)", "(3,2)"});
+  expect_error([&] { auto c = stack({a, a}, 3); }, {"[stack]", "axis 3", "3 dimensions"});
+  expect_error([&] { auto c = cumsum(a, -3); }, {"[cumsum]", "axis -3"});
+}
+
+// An index out of range is only seen when the indices are computed: the sync throws, naming the
+// op and the line that recorded it, and reads nothing outside the buffer.
+TEST(Errors, GatherIndexOutOfRangeAtTheSync) {
+  const auto a = arange(0, 6, 1, int64).reshape({2, 3});
+  const auto i = array(std::vector<int64_t>{0, 3}) - 0;  // lazy: checked only at the sync
+  const int line = __LINE__ + 1;
+  auto g = take(a, i, 1) * 2;
+  expect_error([&] { g.eval(); }, {"[take]", "index 3 is out of bounds for axis 1 with size 3"},
+               line);
+  const int line2 = __LINE__ + 1;
+  auto s = scatter_add(zeros({4}, int64), array(std::vector<int32_t>{1, -5}), 1);
+  expect_error([&] { s.eval(); }, {"[scatter_add]", "index -5", "size 4"}, line2);
+  const int line3 = __LINE__ + 1;
+  auto t = take_along_axis(a, array(std::vector<int64_t>{0, 2, 9}, {1, 3}), 1);
+  expect_error([&] { t.to_vector<int64_t>(); }, {"[take_along_axis]", "index 9"}, line3);
+  // The failed sync leaves the context usable and the inputs intact.
+  EXPECT_EQ(take(a, array(std::vector<int64_t>{-1}), 1).to_vector<int64_t>(),
+            (std::vector<int64_t>{2, 5}));
+}

@@ -297,6 +297,29 @@ inline kiln::Array evaluate(const Case& c) {
     r = kiln::dot(c.args[0].array, c.args[1].array);
   } else if (c.fn == "outer") {
     r = kiln::outer(c.args[0].array, c.args[1].array);
+  } else if (c.fn == "take") {
+    r = c.args[2].kind == Arg::Kind::axes
+            ? kiln::take(c.args[0].array, c.args[1].array)
+            : kiln::take(c.args[0].array, c.args[1].array, c.args[2].axes[0]);
+  } else if (c.fn == "take_along_axis") {
+    r = kiln::take_along_axis(c.args[0].array, c.args[1].array, c.args[2].axes[0]);
+  } else if (c.fn == "scatter" || c.fn == "scatter_add") {
+    const kiln::Operand values = operand(c.args[2]);
+    r = c.fn == "scatter"
+            ? kiln::scatter(c.args[0].array, c.args[1].array, values, c.args[3].axes[0])
+            : kiln::scatter_add(c.args[0].array, c.args[1].array, values, c.args[3].axes[0]);
+  } else if (c.fn == "concatenate" || c.fn == "stack") {
+    std::vector<kiln::Array> arrays;
+    for (size_t i = 0; i + 1 < c.args.size(); ++i) arrays.push_back(c.args[i].array);
+    const int axis = c.args.back().axes[0];
+    r = c.fn == "stack" ? kiln::stack(arrays, axis) : kiln::concatenate(arrays, axis);
+  } else if (c.fn == "cumsum" || c.fn == "cumprod") {
+    const bool sum = c.fn == "cumsum";
+    if (c.args[1].kind == Arg::Kind::axes)
+      r = sum ? kiln::cumsum(c.args[0].array) : kiln::cumprod(c.args[0].array);
+    else
+      r = sum ? kiln::cumsum(c.args[0].array, c.args[1].axes[0])
+              : kiln::cumprod(c.args[0].array, c.args[1].axes[0]);
   } else if (c.fn == "index") {
     r = c.args[0].array[kiln::Indices(c.args[1].index)];
   } else if (c.fn == "flatten") {

@@ -105,6 +105,25 @@ def call(fn, args):
         return np.expand_dims(args[0], args[1])
     if fn == "broadcast_to":
         return np.broadcast_to(args[0], args[1])
+    if fn in ("scatter", "scatter_add"):
+        a, idx, values, axis = args
+        if not -a.ndim <= axis < a.ndim:
+            raise np.AxisError(axis, a.ndim)
+        r = a.copy()
+        key = (slice(None),) * (axis % a.ndim) + (idx,)
+        if fn == "scatter":
+            r[key] = values
+        else:
+            # numpy 1.24's add.at casts each sum back unsafely (adding 0.75 into an int array
+            # silently does nothing); numpy 2 refuses casts that are not same_kind, as kiln does.
+            if not np.can_cast(np.result_type(r, values), r.dtype, "same_kind"):
+                raise TypeError("add.at cannot cast the sum to the array's dtype")
+            np.add.at(r, key, values)
+        return r
+    if fn in ("concatenate", "stack"):
+        return getattr(np, fn)(args[:-1], axis=args[-1])
+    if fn in ("take", "cumsum", "cumprod"):
+        return getattr(np, fn)(*args[:-1], axis=args[-1])
     if fn == "index":
         return args[0][args[1]]
     if fn == "flatten":

@@ -218,6 +218,88 @@ class Cases {
     return {fn, {operand(sa, kAll[pick(5)]), operand(sb, kAll[pick(5)])}};
   }
 
+  // An int32 or int64 index array of shape `s` for an axis of `extent`: in range (negative
+  // counting from the end), repeated, and now and then out of range (an error in both).
+  Arg indices(const Shape& s, int64_t extent) {
+    int64_t n = 1;
+    for (int64_t e : s) n *= e;
+    std::vector<int64_t> v(static_cast<size_t>(n));
+    for (auto& x : v) {
+      x = extent == 0 ? 0 : pick(static_cast<int>(2 * extent)) - extent;
+      if (pick(60) == 0) x = pick(2) ? extent : -extent - 1;
+    }
+    if (pick(2)) return oracle::array_arg(v, s);
+    return oracle::array_arg(std::vector<int32_t>(v.begin(), v.end()), s);
+  }
+
+  // take (flat and along an axis), take_along_axis, scatter, scatter_add, concatenate, stack,
+  // cumsum and cumprod on random shapes and dtypes, with negative axes and indices, repeated
+  // indices, broadcast or scalar values, and errors numpy raises too.
+  Case gather() {
+    Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    const DType t = kAll[pick(5)];
+    const int axis = rank == 0 ? 0 : pick(rank);
+    const int signed_axis = pick(2) ? axis : axis - rank;
+    const int64_t extent = rank == 0 ? 1 : s[static_cast<size_t>(axis)];
+    Shape idx_shape;
+    for (int k = pick(3); k > 0; --k) idx_shape.push_back(pick(4));
+    switch (pick(8)) {
+      case 0: {
+        int64_t size = 1;
+        for (int64_t e : s) size *= e;
+        return {"take", {operand(s, t), indices(idx_shape, size), oracle::axes_arg(nullptr)}};
+      }
+      case 1:
+        return {"take", {operand(s, t), indices(idx_shape, extent), oracle::axis_arg(signed_axis)}};
+      case 2: {
+        Shape is = s;
+        if (rank > 0) {
+          is[static_cast<size_t>(axis)] = pick(4);
+          for (int d = 0; d < rank; ++d)
+            if (d != axis && pick(4) == 0) is[static_cast<size_t>(d)] = 1;
+        }
+        return {"take_along_axis",
+                {operand(s, t), indices(is, extent), oracle::axis_arg(signed_axis)}};
+      }
+      case 3:
+      case 4: {
+        Shape target;
+        for (int d = 0; d < axis; ++d) target.push_back(s[static_cast<size_t>(d)]);
+        for (int64_t e : idx_shape) target.push_back(e);
+        for (int d = axis + 1; d < rank; ++d) target.push_back(s[static_cast<size_t>(d)]);
+        Shape vs(target.begin() + pick(static_cast<int>(target.size()) + 1), target.end());
+        for (auto& e : vs)
+          if (pick(4) == 0) e = 1;
+        const int which = pick(6);
+        Arg values = which == 0   ? oracle::int_arg(pick(7) - 3)
+                     : which == 1 ? oracle::float_arg((pick(9) - 4) / 4.0)
+                                  : operand(vs, which == 2 ? kAll[pick(5)] : t);
+        return {pick(2) ? "scatter" : "scatter_add",
+                {operand(s, t), indices(idx_shape, extent), values, oracle::axis_arg(signed_axis)}};
+      }
+      case 5:
+      case 6: {
+        const bool stacking = pick(2) == 0;
+        Case c{stacking ? "stack" : "concatenate", {}};
+        for (int k = 1 + pick(4); k > 0; --k) {
+          Shape p = s;
+          if (!stacking && rank > 0) p[static_cast<size_t>(axis)] = pick(4);
+          if (pick(25) == 0 && !p.empty()) p.back() += 1;  // mismatched: an error in both
+          c.args.push_back(operand(p, pick(3) ? t : kAll[pick(5)]));
+        }
+        c.args.push_back(
+            oracle::axis_arg(stacking ? (pick(2) ? pick(rank + 1) : -1) : signed_axis));
+        return c;
+      }
+      default: {
+        Case c{pick(2) ? "cumsum" : "cumprod", {operand(s, t)}};
+        c.args.push_back(pick(3) == 0 ? oracle::axes_arg(nullptr) : oracle::axis_arg(signed_axis));
+        return c;
+      }
+    }
+  }
+
  private:
   const std::vector<int>* new_vector(std::vector<int> v) {
     keep_.push_back(std::make_unique<std::vector<int>>(std::move(v)));
@@ -252,7 +334,7 @@ std::string check(const Case& c, const oracle::Result& want) {
   if (got.shape() != want.shape)
     return "shape: kiln " + graph::shape_string(got.shape()) + ", numpy " +
            graph::shape_string(want.shape);
-  const bool rounding = c.fn == "prod" || c.fn == "var" || c.fn == "std";
+  const bool rounding = c.fn == "prod" || c.fn == "var" || c.fn == "std" || c.fn == "cumprod";
   return graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
     const auto v = got.to_vector<T>();
     for (size_t i = 0; i < v.size(); ++i) {
@@ -321,5 +403,12 @@ TEST(NumpyOracle, ViewsOnRandomShapes) {
   Cases gen(777);
   std::vector<Case> cases;
   for (int i = 0; i < 800; ++i) cases.push_back(gen.view());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, GatherScatterJoinScanOnRandomShapes) {
+  Cases gen(9001);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1500; ++i) cases.push_back(gen.gather());
   run(std::move(cases));
 }

@@ -1,0 +1,248 @@
+// take, take_along_axis, scatter, scatter_add, concatenate, stack, cumsum, cumprod: shape and
+// dtype checks at the call, then one library node each (run by runtime/host_ops.cpp).
+#include "kiln/gather.hpp"
+
+#include "api/apply.hpp"
+#include "graph/errors.hpp"
+#include "graph/types.hpp"
+#include "kiln/creation.hpp"
+#include "kiln/shape.hpp"
+
+namespace kiln {
+
+using detail::to_loc;
+using graph::Dims;
+using graph::Node;
+using graph::Op;
+using graph::SourceLoc;
+
+namespace {
+
+int normalize_axis(std::string_view fn, int axis, int rank, SourceLoc loc) {
+  if (axis < -rank || axis >= rank)
+    graph::throw_error(fn,
+                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
+                           std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s"),
+                       loc);
+  return axis < 0 ? axis + rank : axis;
+}
+
+void check_indices(std::string_view fn, const Node* idx, SourceLoc loc) {
+  if (idx->dtype != DType::int32 && idx->dtype != DType::int64)
+    graph::throw_error(
+        fn, "indices must be int32 or int64, not " + std::string(dtype_name(idx->dtype)), loc);
+}
+
+Array record(Op op, DType dtype, const Dims& shape, std::initializer_list<const Array*> args,
+             int axis, SourceLoc loc) {
+  graph::NodeDesc d;
+  d.op = op;
+  d.dtype = dtype;
+  d.shape = shape;
+  for (const Array* a : args) d.args[d.nargs++] = a->node();
+  d.payload.v[0] = static_cast<uint64_t>(axis);
+  d.loc = loc;
+  return Array(detail::context().tracer().record(d));
+}
+
+// a.shape[:axis] + inner + a.shape[axis+1:].
+Dims splice(const Dims& a, int axis, const Dims& inner) {
+  Dims out;
+  for (int d = 0; d < axis; ++d) out.push_back(a[d]);
+  for (int d = 0; d < inner.rank(); ++d) out.push_back(inner[d]);
+  for (int d = axis + 1; d < a.rank(); ++d) out.push_back(a[d]);
+  return out;
+}
+
+Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& values, int axis) {
+  const std::string_view fn = graph::op_info(op).fn;
+  const SourceLoc loc = to_loc(values.loc());
+  const Node* na = detail::node_of(a, fn, loc);
+  const Node* ni = detail::node_of(indices, fn, loc);
+  check_indices(fn, ni, loc);
+  if (na->shape.rank() == 0)
+    graph::throw_error(fn, "cannot scatter into a 0-dimensional array", loc);
+  axis = normalize_axis(fn, axis, na->shape.rank(), loc);
+  const Dims target = splice(na->shape, axis, ni->shape);
+  // values: an array or a weak C++ scalar, as the right-hand side of an assignment (scatter)
+  // or of numpy's add.at (scatter_add, which refuses to add floats into integers).
+  graph::OperandType types[2] = {{na->dtype, false}, {na->dtype, false}};
+  if (values.is_array()) {
+    types[1].dtype = detail::node_of(values.array(), fn, loc)->dtype;
+  } else {
+    const Scalar::Kind k = values.scalar().kind;
+    types[1] = {graph::default_dtype(k == Scalar::Kind::float_ ? graph::Kind::floating
+                                     : k == Scalar::Kind::int_ ? graph::Kind::integer
+                                                               : graph::Kind::bool_),
+                true};
+  }
+  const DType promoted = graph::result_type(types);
+  if (op == Op::ScatterAdd && graph::kind_of(promoted) > graph::kind_of(na->dtype))
+    graph::throw_error(fn,
+                       "cannot add " + std::string(dtype_name(types[1].dtype)) + " values into a " +
+                           std::string(dtype_name(na->dtype)) +
+                           " array (numpy's add.at refuses the cast too)",
+                       loc);
+  Array v;
+  if (values.is_array()) {
+    v = values.array().astype(na->dtype, values.loc());
+  } else {
+    graph::Payload p;
+    p.v[0] = detail::scalar_bits(values.scalar(), na->dtype, fn, loc);
+    v = detail::record_leaf(Op::Full, na->dtype, Dims{}, p, loc);
+  }
+  const Dims& vs = v.node()->shape;
+  bool fits = vs.rank() <= target.rank();
+  for (int d = 1; fits && d <= vs.rank(); ++d) {
+    const int64_t e = vs[vs.rank() - d];
+    fits = e == 1 || e == target[target.rank() - d];
+  }
+  if (!fits)
+    graph::throw_error(fn,
+                       "values of shape " + graph::to_string(vs) +
+                           " do not broadcast to the scattered shape " + graph::to_string(target),
+                       loc);
+  const Shape target_shape(target.begin(), target.end());
+  const Array bv = broadcast_to(v, target_shape, values.loc());
+  return record(op, na->dtype, na->shape, {&a, &indices, &bv}, axis, loc);
+}
+
+}  // namespace
+
+Array take(const Array& a, const Array& indices, std::source_location l) {
+  return take(flatten(a, l), indices, 0, l);
+}
+
+Array take(const Array& a, const Array& indices, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* na = detail::node_of(a, "take", loc);
+  const Node* ni = detail::node_of(indices, "take", loc);
+  check_indices("take", ni, loc);
+  if (na->shape.rank() == 0) return take(flatten(a, l), indices, 0, l);
+  axis = normalize_axis("take", axis, na->shape.rank(), loc);
+  return record(Op::Take, na->dtype, splice(na->shape, axis, ni->shape), {&a, &indices}, axis, loc);
+}
+
+Array take_along_axis(const Array& a, const Array& indices, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* na = detail::node_of(a, "take_along_axis", loc);
+  const Node* ni = detail::node_of(indices, "take_along_axis", loc);
+  check_indices("take_along_axis", ni, loc);
+  if (na->shape.rank() != ni->shape.rank())
+    graph::throw_error("take_along_axis",
+                       "indices (shape " + graph::to_string(ni->shape) +
+                           ") must have as many dimensions as the array (shape " +
+                           graph::to_string(na->shape) + ")",
+                       loc);
+  axis = normalize_axis("take_along_axis", axis, na->shape.rank(), loc);
+  Dims out;
+  for (int d = 0; d < na->shape.rank(); ++d) {
+    const int64_t ea = na->shape[d], ei = ni->shape[d];
+    if (d == axis) {
+      out.push_back(ei);
+    } else if (ea == ei || ea == 1 || ei == 1) {
+      out.push_back(ea == 1 ? ei : ea);
+    } else {
+      graph::throw_error("take_along_axis",
+                         "shapes " + graph::to_string(na->shape) + " and " +
+                             graph::to_string(ni->shape) + " do not broadcast outside axis " +
+                             std::to_string(axis),
+                         loc);
+    }
+  }
+  if (na->shape[axis] == 0 && out.size() > 0)
+    graph::throw_error("take_along_axis", "cannot take from an empty axis", loc);
+  return record(Op::TakeAlong, na->dtype, out, {&a, &indices}, axis, loc);
+}
+
+Array scatter(const Array& a, const Array& indices, const Operand& values, int axis) {
+  return scatter_impl(Op::Scatter, a, indices, values, axis);
+}
+
+Array scatter_add(const Array& a, const Array& indices, const Operand& values, int axis) {
+  return scatter_impl(Op::ScatterAdd, a, indices, values, axis);
+}
+
+Array concatenate(const std::vector<Array>& arrays, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (arrays.empty()) graph::throw_error("concatenate", "needs at least one array", loc);
+  const Node* first = detail::node_of(arrays[0], "concatenate", loc);
+  if (first->shape.rank() == 0)
+    graph::throw_error("concatenate", "zero-dimensional arrays cannot be concatenated", loc);
+  axis = normalize_axis("concatenate", axis, first->shape.rank(), loc);
+  DType t = first->dtype;
+  for (size_t i = 1; i < arrays.size(); ++i) {
+    const Node* n = detail::node_of(arrays[i], "concatenate", loc);
+    bool ok = n->shape.rank() == first->shape.rank();
+    for (int d = 0; ok && d < first->shape.rank(); ++d)
+      ok = d == axis || n->shape[d] == first->shape[d];
+    if (!ok)
+      graph::throw_error("concatenate",
+                         "array " + std::to_string(i) + " has shape " + graph::to_string(n->shape) +
+                             ", which does not match " + graph::to_string(first->shape) +
+                             " outside axis " + std::to_string(axis),
+                         loc);
+    t = promote_types(t, n->dtype);
+  }
+  // Pairwise in a balanced tree, so joining k arrays copies each element log2(k) times, not k.
+  std::vector<Array> level;
+  for (const Array& a : arrays) level.push_back(a.astype(t, l));
+  while (level.size() > 1) {
+    std::vector<Array> next;
+    for (size_t i = 0; i + 1 < level.size(); i += 2) {
+      Dims shape = level[i].node()->shape;
+      shape[axis] += level[i + 1].node()->shape[axis];
+      next.push_back(record(Op::Concatenate, t, shape, {&level[i], &level[i + 1]}, axis, loc));
+    }
+    if (level.size() % 2) next.push_back(level.back());
+    level = std::move(next);
+  }
+  return level[0];
+}
+
+Array stack(const std::vector<Array>& arrays, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (arrays.empty()) graph::throw_error("stack", "needs at least one array", loc);
+  const Dims& shape = detail::node_of(arrays[0], "stack", loc)->shape;
+  for (size_t i = 1; i < arrays.size(); ++i)
+    if (!(detail::node_of(arrays[i], "stack", loc)->shape == shape))
+      graph::throw_error("stack",
+                         "all input arrays must have the same shape: array 0 has " +
+                             graph::to_string(shape) + ", array " + std::to_string(i) + " has " +
+                             graph::to_string(arrays[i].node()->shape),
+                         loc);
+  axis = normalize_axis("stack", axis, shape.rank() + 1, loc);
+  std::vector<Array> expanded;
+  for (const Array& a : arrays) expanded.push_back(expand_dims(a, axis, l));
+  return concatenate(expanded, axis, l);
+}
+
+namespace {
+Array scan(Op op, const Array& a, int axis, SourceLoc loc) {
+  const std::string_view fn = graph::op_info(op).fn;
+  const Node* n = detail::node_of(a, fn, loc);
+  if (n->shape.rank() == 0) {  // numpy scans a 0-d array as its 1-element flattening
+    const Array flat = reshape(a, Shape{1}, std::source_location::current());
+    return scan(op, flat, axis, loc);
+  }
+  axis = normalize_axis(fn, axis, n->shape.rank(), loc);
+  const DType t = graph::kind_of(n->dtype) == graph::Kind::floating ? n->dtype : DType::int64;
+  const Array operand = detail::cast(a, t, loc);
+  return record(op, t, n->shape, {&operand}, axis, loc);
+}
+}  // namespace
+
+Array cumsum(const Array& a, std::source_location l) {
+  return scan(Op::CumSum, flatten(a, l), 0, to_loc(l));
+}
+Array cumsum(const Array& a, int axis, std::source_location l) {
+  return scan(Op::CumSum, a, axis, to_loc(l));
+}
+Array cumprod(const Array& a, std::source_location l) {
+  return scan(Op::CumProd, flatten(a, l), 0, to_loc(l));
+}
+Array cumprod(const Array& a, int axis, std::source_location l) {
+  return scan(Op::CumProd, a, axis, to_loc(l));
+}
+
+}  // namespace kiln

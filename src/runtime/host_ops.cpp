@@ -1,0 +1,186 @@
+#include "runtime/host_ops.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "graph/errors.hpp"
+#include "graph/payload.hpp"
+
+namespace kiln::runtime {
+
+namespace {
+
+using graph::Dims;
+using graph::Node;
+using graph::Op;
+
+int64_t prod(const Dims& d, int from, int to) {
+  int64_t p = 1;
+  for (int k = from; k < to; ++k) p *= d[k];
+  return p;
+}
+
+// Index `j` of an int32 or int64 index array.
+int64_t index_at(const void* data, DType t, int64_t j) {
+  return t == DType::int32 ? static_cast<const int32_t*>(data)[j]
+                           : static_cast<const int64_t*>(data)[j];
+}
+
+// numpy's mode='raise' check: -extent <= i < extent, negatives counting from the end.
+int64_t checked(const Node& n, int64_t i, int64_t extent, int axis) {
+  if (i < -extent || i >= extent)
+    graph::throw_error(graph::op_info(n.op).fn,
+                       "index " + std::to_string(i) + " is out of bounds for axis " +
+                           std::to_string(axis) + " with size " + std::to_string(extent),
+                       n.loc);
+  return i < 0 ? i + extent : i;
+}
+
+// out[o, j, i] = a[o, idx[j], i] for a of shape (outer, extent, inner).
+void take(const Node& n, const std::vector<const void*>& in, void* out) {
+  const Node& a = *n.args[0];
+  const Node& idx = *n.args[1];
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const int64_t outer = prod(a.shape, 0, axis), extent = a.shape[axis];
+  const int64_t inner = prod(a.shape, axis + 1, a.shape.rank()), m = idx.shape.size();
+  const size_t item = itemsize(a.dtype), row = static_cast<size_t>(inner) * item;
+  const auto* src = static_cast<const char*>(in[0]);
+  auto* dst = static_cast<char*>(out);
+  std::vector<int64_t> rows(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) rows[j] = checked(n, index_at(in[1], idx.dtype, j), extent, axis);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < m; ++j)
+      std::memcpy(dst + static_cast<size_t>(o * m + j) * row,
+                  src + static_cast<size_t>(o * extent + rows[j]) * row, row);
+}
+
+// numpy's take_along_axis: out[..., j, ...] = a[..., idx[..., j, ...], ...] with the
+// non-axis dimensions of a and idx broadcast against each other (out has n's shape).
+void take_along(const Node& n, const std::vector<const void*>& in, void* out) {
+  const Node& a = *n.args[0];
+  const Node& idx = *n.args[1];
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const int r = n.shape.rank();
+  const Dims sa = graph::contiguous_strides(a.shape), si = graph::contiguous_strides(idx.shape);
+  const size_t item = itemsize(a.dtype);
+  Dims pos;
+  pos.resize(r, 0);
+  const int64_t total = n.shape.size();
+  for (int64_t flat = 0; flat < total; ++flat) {
+    int64_t ia = 0, ii = 0;
+    for (int d = 0; d < r; ++d) {
+      if (d != axis && a.shape[d] != 1) ia += pos[d] * sa[d];
+      if (idx.shape[d] != 1) ii += pos[d] * si[d];
+    }
+    ia += checked(n, index_at(in[1], idx.dtype, ii), a.shape[axis], axis) * sa[axis];
+    std::memcpy(static_cast<char*>(out) + static_cast<size_t>(flat) * item,
+                static_cast<const char*>(in[0]) + static_cast<size_t>(ia) * item, item);
+    for (int d = r - 1; d >= 0; --d) {
+      if (++pos[d] < n.shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+// out = a; then out[o, idx[j], i] = values[o, j, i] (Scatter: in index order, the last write
+// wins) or += (ScatterAdd: every contribution counts, as numpy's add.at).
+void scatter(const Node& n, const std::vector<const void*>& in, void* out) {
+  const Node& a = *n.args[0];
+  const Node& idx = *n.args[1];
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const int64_t outer = prod(a.shape, 0, axis), extent = a.shape[axis];
+  const int64_t inner = prod(a.shape, axis + 1, a.shape.rank()), m = idx.shape.size();
+  std::memcpy(out, in[0], static_cast<size_t>(a.shape.size()) * itemsize(a.dtype));
+  std::vector<int64_t> rows(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) rows[j] = checked(n, index_at(in[1], idx.dtype, j), extent, axis);
+  graph::visit_dtype(a.dtype, [&]<class T>() {
+    T* dst = static_cast<T*>(out);
+    const T* values = static_cast<const T*>(in[2]);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < m; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          T& d = dst[(o * extent + rows[j]) * inner + i];
+          const T v = values[(o * m + j) * inner + i];
+          if (n.op == Op::Scatter) {
+            d = v;
+          } else if constexpr (std::is_same_v<T, bool>) {
+            d = d || v;
+          } else if constexpr (std::is_integral_v<T>) {
+            using U = std::make_unsigned_t<T>;  // wraps as numpy's
+            d = static_cast<T>(static_cast<U>(d) + static_cast<U>(v));
+          } else {
+            d += v;
+          }
+        }
+  });
+}
+
+void concatenate(const Node& n, const std::vector<const void*>& in, void* out) {
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const Node& a = *n.args[0];
+  const Node& b = *n.args[1];
+  const int64_t outer = prod(n.shape, 0, axis);
+  const size_t item = itemsize(n.dtype);
+  const size_t ra = static_cast<size_t>(prod(a.shape, axis, a.shape.rank())) * item;
+  const size_t rb = static_cast<size_t>(prod(b.shape, axis, b.shape.rank())) * item;
+  auto* dst = static_cast<char*>(out);
+  for (int64_t o = 0; o < outer; ++o) {
+    std::memcpy(dst, static_cast<const char*>(in[0]) + o * ra, ra);
+    std::memcpy(dst + ra, static_cast<const char*>(in[1]) + o * rb, rb);
+    dst += ra + rb;
+  }
+}
+
+// Running sums or products along the axis, sequentially in the result dtype (numpy's
+// add.accumulate / multiply.accumulate; the operand already has that dtype).
+void scan(const Node& n, const std::vector<const void*>& in, void* out) {
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const int64_t outer = prod(n.shape, 0, axis), extent = n.shape[axis];
+  const int64_t inner = prod(n.shape, axis + 1, n.shape.rank());
+  const bool sum = n.op == Op::CumSum;
+  graph::visit_dtype(n.dtype, [&]<class T>() {
+    const T* src = static_cast<const T*>(in[0]);
+    T* dst = static_cast<T*>(out);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        T acc = sum ? T(0) : T(1);
+        for (int64_t j = 0; j < extent; ++j) {
+          const int64_t at = (o * extent + j) * inner + i;
+          if constexpr (std::is_same_v<T, bool>) {
+            acc = sum ? (acc || src[at]) : (acc && src[at]);
+          } else if constexpr (std::is_integral_v<T>) {
+            using U = std::make_unsigned_t<T>;
+            acc = static_cast<T>(sum ? static_cast<U>(acc) + static_cast<U>(src[at])
+                                     : static_cast<U>(acc) * static_cast<U>(src[at]));
+          } else {
+            acc = sum ? acc + src[at] : acc * src[at];
+          }
+          dst[at] = acc;
+        }
+      }
+  });
+}
+
+}  // namespace
+
+void run_host_op(const Node& n, const std::vector<const void*>& inputs, void* out) {
+  switch (n.op) {
+    case Op::Take:
+      return take(n, inputs, out);
+    case Op::TakeAlong:
+      return take_along(n, inputs, out);
+    case Op::Scatter:
+    case Op::ScatterAdd:
+      return scatter(n, inputs, out);
+    case Op::Concatenate:
+      return concatenate(n, inputs, out);
+    case Op::CumSum:
+    case Op::CumProd:
+      return scan(n, inputs, out);
+    default:
+      graph::internal_error(__FILE__, __LINE__,
+                            "no host implementation of " + std::string(graph::op_info(n.op).name));
+  }
+}
+
+}  // namespace kiln::runtime
