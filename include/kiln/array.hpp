@@ -106,7 +106,9 @@ class Array {
   /// array lives. A sync point.
   template <class T>
   const T* data(std::source_location loc = std::source_location::current()) const {
-    static_assert(is_storable_v<T>, "data<T>: T must be bool, int32_t, int64_t, float or double");
+    static_assert(
+        is_storable_v<T>,
+        "data<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
     return static_cast<const T*>(raw_data(dtype_of<T>(), loc));
   }
 
@@ -119,7 +121,9 @@ class Array {
   static constexpr int64_t kNoIndex = INT64_MIN;  // item() without an index
   template <class T>
   T item_impl(int64_t flat_index, const std::source_location& loc) const {
-    static_assert(is_storable_v<T>, "item<T>: T must be bool, int32_t, int64_t, float or double");
+    static_assert(
+        is_storable_v<T>,
+        "item<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
     const int64_t i = checked_item_index(flat_index, loc);
     if constexpr (std::is_same_v<T, bool>) {
       unsigned char b = 0;
@@ -143,14 +147,26 @@ class Array {
 /// A C++ number with its kind remembered: numpy's weakly typed Python scalars (NEP 50).
 struct Scalar {
   /// Which kind of C++ number it was.
-  enum class Kind : unsigned char { bool_, int_, float_ };
+  enum class Kind : unsigned char { bool_, int_, float_, complex_ };
   Kind kind = Kind::int_;
   /// True for an unsigned integer above INT64_MAX, which no kiln dtype holds.
   bool unsigned_overflow = false;
   /// The value of a bool (0 or 1) or integer.
   int64_t i = 0;
-  /// The value of a floating-point number.
+  /// The value of a floating-point number (a complex number's real part).
   double f = 0.0;
+  /// A complex number's imaginary part.
+  double imag = 0.0;
+
+  /// Captures a std::complex (weakly typed: complex64 with float32 or complex64 arrays).
+  template <class T>
+  static constexpr Scalar of(std::complex<T> value) noexcept {
+    Scalar s;
+    s.kind = Kind::complex_;
+    s.f = static_cast<double>(value.real());
+    s.imag = static_cast<double>(value.imag());
+    return s;
+  }
 
   /// Captures any C++ arithmetic value.
   template <class T>
@@ -188,6 +204,12 @@ class Operand {
   template <class T>
   requires std::is_arithmetic_v<T> Operand(
       T value, std::source_location loc = std::source_location::current())
+  noexcept : scalar_(Scalar::of(value)), loc_(loc) {}
+
+  /// A std::complex scalar operand (weakly typed, as numpy's Python complex).
+  template <class T>
+  requires std::is_floating_point_v<T> Operand(
+      std::complex<T> value, std::source_location loc = std::source_location::current())
   noexcept : scalar_(Scalar::of(value)), loc_(loc) {}
 
   /// True when an Array was given.

@@ -27,7 +27,9 @@ Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType 
 template <class T>
 Array array_from_vector(const std::vector<T>& values, const Shape& shape,
                         const std::source_location& loc) {
-  static_assert(is_storable_v<T>, "kiln::array: T must be bool, int32_t, int64_t, float or double");
+  static_assert(
+      is_storable_v<T>,
+      "kiln::array: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
   const auto n = static_cast<int64_t>(values.size());
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<unsigned char> bytes(values.begin(), values.end());
@@ -97,6 +99,14 @@ Array ones(const Shape& shape, DType dtype = float32,
 template <class T>
 requires std::is_arithmetic_v<T> Array
 full(const Shape& shape, T value, DType dtype = float32,
+     std::source_location loc = std::source_location::current()) {
+  return detail::full_impl(shape, Scalar::of(value), dtype, loc);
+}
+
+/// An array filled with the complex number `value` (complex64 unless told otherwise).
+template <class T>
+requires std::is_floating_point_v<T> Array
+full(const Shape& shape, std::complex<T> value, DType dtype = complex64,
      std::source_location loc = std::source_location::current()) {
   return detail::full_impl(shape, Scalar::of(value), dtype, loc);
 }

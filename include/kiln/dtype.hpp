@@ -1,6 +1,7 @@
 // Element types and shapes of kiln arrays.
 #pragma once
 
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -10,7 +11,7 @@
 namespace kiln {
 
 /// Element type of an Array. The order is the promotion lattice's order within a kind.
-enum class DType : uint8_t { bool_, int32, int64, float32, float64 };
+enum class DType : uint8_t { bool_, int32, int64, float32, float64, complex64 };
 
 /// numpy's `bool`.
 inline constexpr DType bool_ = DType::bool_;
@@ -22,9 +23,11 @@ inline constexpr DType int64 = DType::int64;
 inline constexpr DType float32 = DType::float32;
 /// IEEE-754 binary64 (numpy's default float).
 inline constexpr DType float64 = DType::float64;
+/// Two float32s, real then imaginary (std::complex<float>, numpy's complex64).
+inline constexpr DType complex64 = DType::complex64;
 
 /// Number of dtypes; DType values are 0..kNumDTypes-1.
-inline constexpr int kNumDTypes = 5;
+inline constexpr int kNumDTypes = 6;
 
 /// A shape: extents, outermost first. A 0-d array has shape {}.
 using Shape = std::vector<int64_t>;
@@ -34,13 +37,18 @@ std::string_view dtype_name(DType t) noexcept;
 
 /// Bytes per element.
 constexpr size_t itemsize(DType t) noexcept {
-  constexpr size_t sizes[] = {1, 4, 8, 4, 8};
+  constexpr size_t sizes[] = {1, 4, 8, 4, 8, 8};
   return sizes[static_cast<int>(t)];
 }
 
 /// True for float32 and float64.
 constexpr bool is_floating(DType t) noexcept {
   return t == float32 || t == float64;
+}
+
+/// True for complex64.
+constexpr bool is_complex(DType t) noexcept {
+  return t == complex64;
 }
 
 /// True for int32 and int64 (bool is not an integer here, as in numpy's kinds).
@@ -51,8 +59,8 @@ constexpr bool is_integer(DType t) noexcept {
 /// numpy's `promote_types(a, b)` for two strongly typed operands (arrays, including 0-d ones).
 DType promote_types(DType a, DType b) noexcept;
 
-/// The dtype that stores the C++ type T (bool, int32_t, int64_t, float, double, and the other
-/// standard integer types of the same widths).
+/// The dtype that stores the C++ type T (bool, int32_t, int64_t, float, double,
+/// std::complex<float>, and the other standard integer types of the same widths).
 template <class T>
 constexpr DType dtype_of() noexcept {
   using U = std::remove_cv_t<T>;
@@ -62,12 +70,15 @@ constexpr DType dtype_of() noexcept {
     return float32;
   else if constexpr (std::is_same_v<U, double>)
     return float64;
+  else if constexpr (std::is_same_v<U, std::complex<float>>)
+    return complex64;
   else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 4)
     return int32;
   else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 8)
     return int64;
   else
-    static_assert(sizeof(U) == 0, "kiln stores bool, int32_t, int64_t, float and double only");
+    static_assert(sizeof(U) == 0,
+                  "kiln stores bool, int32_t, int64_t, float, double and std::complex<float> only");
 }
 
 /// True when T is a C++ type that dtype_of<T>() accepts.
@@ -75,6 +86,7 @@ template <class T>
 inline constexpr bool is_storable_v = std::is_same_v<std::remove_cv_t<T>, bool> ||
                                       std::is_same_v<std::remove_cv_t<T>, float> ||
                                       std::is_same_v<std::remove_cv_t<T>, double> ||
+                                      std::is_same_v<std::remove_cv_t<T>, std::complex<float>> ||
                                       (std::is_integral_v<T> && std::is_signed_v<T> &&
                                        (sizeof(T) == 4 || sizeof(T) == 8));
 

@@ -43,6 +43,20 @@ Array square(const Operand& a);
 /// 1 / a (integer reciprocal as numpy computes it).
 Array reciprocal(const Operand& a);
 
+// ---- Complex numbers (complex64) ------------------------------------------------------------
+
+/// The real part: float32 for complex64; a real array itself.
+Array real(const Operand& a);
+/// The imaginary part: float32 for complex64; zeros of a real array's dtype.
+Array imag(const Operand& a);
+/// The complex conjugate (a real array itself).
+Array conj(const Operand& a);
+/// The argument arctan2(imag, real), in radians: float32 for complex64, float64 for integers.
+Array angle(const Operand& a);
+/// The complex64 number re + im*i from float32 (or bool) parts; float64 or integer parts are an
+/// error, since numpy would make complex128, which kiln lacks.
+Array complex(const Operand& re, const Operand& im);
+
 // ---- Floating-point functions (integers give float64) -------------------------------------
 
 /// Square root.

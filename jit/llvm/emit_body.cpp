@@ -29,6 +29,10 @@ llvm::Type* value_type(llvm::LLVMContext& c, DType t) {
       return llvm::Type::getFloatTy(c);
     case DType::float64:
       return llvm::Type::getDoubleTy(c);
+    case DType::complex64: {
+      llvm::Type* f = llvm::Type::getFloatTy(c);
+      return llvm::StructType::get(c, {f, f});
+    }
   }
   return nullptr;
 }
@@ -59,6 +63,8 @@ Value* BodyEmitter::constant(DType t, uint64_t bits) {
       return llvm::ConstantFP::get(ty, std::bit_cast<float>(static_cast<uint32_t>(bits)));
     case DType::float64:
       return llvm::ConstantFP::get(ty, std::bit_cast<double>(bits));
+    case DType::complex64:
+      return complex_constant(bits);
     default:
       return llvm::ConstantInt::get(ty, bits, /*isSigned=*/true);
   }
@@ -76,6 +82,8 @@ Value* BodyEmitter::from_param(Value* raw, DType t) {
       return b_.CreateBitCast(b_.CreateTrunc(raw, b_.getInt32Ty()), b_.getFloatTy());
     case DType::float64:
       return b_.CreateBitCast(raw, b_.getDoubleTy());
+    case DType::complex64:
+      return complex_from_param(raw);
   }
   return raw;
 }
@@ -133,6 +141,9 @@ Value* BodyEmitter::emit(Level l, const BodyEnv& env) {
 Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
   Value* x = values_[in.args[0]];
   const DType arg_t = ir_.instrs[in.args[0]].dtype;
+  const DType value_t = in.op == graph::Op::Where ? ir_.instrs[in.args[1]].dtype : arg_t;
+  if (in.op != graph::Op::Cast && (value_t == DType::complex64 || in.op == graph::Op::MakeComplex))
+    return emit_complex(in);
   switch (graph::op_info(in.op).rule) {
     case TypeRule::Cast:
       return emit_cast(x, arg_t, in.dtype);
@@ -158,6 +169,7 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
 
 Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
   if (from == to) return v;
+  if (from == DType::complex64 || to == DType::complex64) return emit_complex_cast(v, from, to);
   llvm::Type* ty = value_type(b_.getContext(), to);
   if (to == DType::bool_) {
     return is_float(from) ? b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0))
@@ -179,8 +191,20 @@ Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
 
 Value* BodyEmitter::emit_unary(Op op, DType t, Value* x) {
   llvm::Type* ty = x->getType();
-  if (t == DType::bool_) {  // abs is the identity; the nots flip
+  if (t == DType::bool_) {  // abs, real and conj are the identity; the nots flip
+    if (op == Op::Imag) return b_.getInt1(false);
     return (op == Op::LogicalNot || op == Op::Invert) ? b_.CreateNot(x) : x;
+  }
+  switch (op) {  // the parts of a real number
+    case Op::Real:
+    case Op::Conj:
+      return x;
+    case Op::Imag:
+      return llvm::Constant::getNullValue(ty);
+    case Op::Angle:  // numpy: arctan2(0, x), which is pi for negative x and -0.0
+      return math_.call(b_, Op::Arctan2, t, {llvm::ConstantFP::get(ty, 0.0), x});
+    default:
+      break;
   }
   if (is_int(t)) {
     switch (op) {

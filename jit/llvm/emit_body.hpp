@@ -12,7 +12,7 @@
 
 namespace kiln::jit {
 
-/// LLVM type of a dtype in registers (bool is i1).
+/// LLVM type of a dtype in registers (bool is i1, complex64 the struct {float, float}).
 llvm::Type* value_type(llvm::LLVMContext& c, DType t);
 /// LLVM type of a dtype in memory (bool is i8).
 llvm::Type* memory_type(llvm::LLVMContext& c, DType t);
@@ -86,6 +86,12 @@ class BodyEmitter {
   llvm::Value* emit_int_power(DType t, llvm::Value* a, llvm::Value* b, llvm::Value*& fail);
   llvm::Value* emit_philox(llvm::Value* index, llvm::Value* seed, llvm::Value* stream);
   llvm::Value* from_param(llvm::Value* raw, DType t);
+  // complex64 (emit_complex.cpp).
+  llvm::Value* emit_complex(const ir::Instr& in);
+  llvm::Value* emit_complex_cast(llvm::Value* v, DType from, DType to);
+  llvm::Value* make_complex(llvm::Value* re, llvm::Value* im);
+  llvm::Value* complex_constant(uint64_t bits);
+  llvm::Value* complex_from_param(llvm::Value* raw);
 
   const ir::KernelIR& ir_;
   llvm::IRBuilder<>& b_;

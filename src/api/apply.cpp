@@ -24,6 +24,8 @@ graph::Kind scalar_kind(const Scalar& s) {
       return graph::Kind::integer;
     case Scalar::Kind::float_:
       return graph::Kind::floating;
+    case Scalar::Kind::complex_:
+      return graph::Kind::complex;
   }
   return graph::Kind::floating;
 }
@@ -41,9 +43,10 @@ std::string dtype_list(std::initializer_list<const Operand*> ops, bool skip_firs
     if (o->is_array())
       s += dtype_name(o->array().dtype());
     else
-      s += o->scalar().kind == Scalar::Kind::float_ ? "a C++ float"
-           : o->scalar().kind == Scalar::Kind::int_ ? "a C++ integer"
-                                                    : "a C++ bool";
+      s += o->scalar().kind == Scalar::Kind::complex_ ? "a C++ complex"
+           : o->scalar().kind == Scalar::Kind::float_ ? "a C++ float"
+           : o->scalar().kind == Scalar::Kind::int_   ? "a C++ integer"
+                                                      : "a C++ bool";
   }
   return s;
 }
@@ -88,6 +91,23 @@ struct Temporaries {
 
 }  // namespace
 
+void check_complex_precision(std::string_view fn, std::span<const graph::OperandType> types,
+                             SourceLoc loc) {
+  if (!graph::needs_complex128(types)) return;
+  std::string list;
+  for (const graph::OperandType& t : types)
+    list +=
+        (list.empty() ? "" : " and ") +
+        (t.weak ? "a C++ " + std::string(graph::kind_of(t.dtype) == graph::Kind::complex ? "complex"
+                                                                                         : "number")
+                : std::string(dtype_name(t.dtype)));
+  graph::throw_error(fn,
+                     "operands " + list +
+                         ": numpy computes this in complex128, which kiln lacks; convert the "
+                         "real operand to float32 first (astype(kiln::float32))",
+                     loc);
+}
+
 Node* node_of(const Array& a, std::string_view fn, SourceLoc loc) {
   if (!a.valid())
     graph::throw_error(fn, "got an empty Array handle (default-constructed or moved from)", loc);
@@ -119,6 +139,12 @@ uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLo
   if (s.unsigned_overflow)
     graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
                        loc);
+  if (s.kind == Scalar::Kind::complex_) {
+    if (dtype != DType::complex64)
+      graph::throw_error(
+          fn, "a complex number cannot be converted to " + std::string(dtype_name(dtype)), loc);
+    return to_bits(std::complex<float>(static_cast<float>(s.f), static_cast<float>(s.imag)));
+  }
   if (s.kind == Scalar::Kind::float_) {
     return graph::visit_dtype(dtype,
                               [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(s.f)); });
@@ -194,6 +220,7 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
           (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
     }
   }
+  check_complex_precision(fn, {types, static_cast<size_t>(ntypes)}, loc);
   DType common = graph::result_type({types, static_cast<size_t>(ntypes)});
   // A comparison with a C++ integer beyond int32 is exact in int64 (as NumPy 2 does).
   if (info.rule == graph::TypeRule::Compare && common == DType::int32 && wide_int_scalar)

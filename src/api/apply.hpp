@@ -4,10 +4,12 @@
 
 #include <initializer_list>
 #include <source_location>
+#include <span>
 #include <string_view>
 
 #include "graph/errors.hpp"
 #include "graph/node.hpp"
+#include "graph/types.hpp"
 #include "kiln/array.hpp"
 #include "runtime/context.hpp"
 
@@ -28,6 +30,10 @@ graph::Node* node_of(const Array& a, std::string_view fn, graph::SourceLoc loc);
 
 /// A public Shape checked for use as an array shape (rank, negative extents, size overflow).
 graph::Dims checked_shape(const Shape& shape, std::string_view fn, graph::SourceLoc loc);
+
+/// Throws when numpy's result dtype of these operand types is complex128, which kiln lacks.
+void check_complex_precision(std::string_view fn, std::span<const graph::OperandType> types,
+                             graph::SourceLoc loc);
 
 /// Records `op` on `operands` (arrays or weak scalars) with numpy's NEP 50 promotion and
 /// broadcasting. The call site is the first operand's.

@@ -80,7 +80,8 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
   const bool any_float = start.kind == Scalar::Kind::float_ || stop.kind == Scalar::Kind::float_ ||
                          step.kind == Scalar::Kind::float_;
   const DType t = dtype.value_or(any_float ? float64 : int64);
-  if (t == bool_) graph::throw_error("arange", "dtype bool is not supported", loc);
+  if (t == bool_ || t == complex64)
+    graph::throw_error("arange", "dtype " + std::string(dtype_name(t)) + " is not supported", loc);
   auto as_double = [](const Scalar& s) {
     return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
   };
@@ -131,6 +132,9 @@ Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType 
   const SourceLoc loc = to_loc(l);
   if (num < 0)
     graph::throw_error("linspace", "num must be non-negative, got " + std::to_string(num), loc);
+  if (dtype == complex64)
+    graph::throw_error("linspace", "dtype complex64 is not supported (build it with complex())",
+                       loc);
   auto as_double = [](const Scalar& s) {
     return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
   };

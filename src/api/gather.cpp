@@ -76,6 +76,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
                                                                : graph::Kind::bool_),
                 true};
   }
+  detail::check_complex_precision(fn, types, loc);
   const DType promoted = graph::result_type(types);
   if (op == Op::ScatterAdd && graph::kind_of(promoted) > graph::kind_of(na->dtype))
     graph::throw_error(fn,
@@ -182,6 +183,8 @@ Array concatenate(const std::vector<Array>& arrays, int axis, std::source_locati
                              ", which does not match " + graph::to_string(first->shape) +
                              " outside axis " + std::to_string(axis),
                          loc);
+    const graph::OperandType pair[2] = {{t, false}, {n->dtype, false}};
+    detail::check_complex_precision("concatenate", pair, loc);
     t = promote_types(t, n->dtype);
   }
   // Pairwise in a balanced tree, so joining k arrays copies each element log2(k) times, not k.
@@ -226,7 +229,7 @@ Array scan(Op op, const Array& a, int axis, SourceLoc loc) {
     return scan(op, flat, axis, loc);
   }
   axis = normalize_axis(fn, axis, n->shape.rank(), loc);
-  const DType t = graph::kind_of(n->dtype) == graph::Kind::floating ? n->dtype : DType::int64;
+  const DType t = graph::kind_of(n->dtype) >= graph::Kind::floating ? n->dtype : DType::int64;
   const Array operand = detail::cast(a, t, loc);
   return record(op, t, n->shape, {&operand}, axis, loc);
 }

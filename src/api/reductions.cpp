@@ -47,6 +47,21 @@ int64_t reduced_count(const Dims& shape, uint64_t mask) {
 Array reduce(Op op, const Array& a, uint64_t mask, bool keepdims, SourceLoc loc) {
   const std::string_view fn = graph::op_info(op).fn;
   const Node* n = detail::node_of(a, fn, loc);
+  if (n->dtype == complex64 && op != Op::Any && op != Op::All) {
+    // Kernels reduce real numbers only: a complex sum is the sums of its parts (each float32
+    // part accumulating in float64, so more accurate than numpy's complex64 sum).
+    if (op != Op::Sum)
+      graph::throw_error(
+          fn,
+          "is not supported for complex64 in kiln (complex numbers have no order; "
+          "reduce abs() or real() instead)" +
+              std::string(op == Op::Prod ? ", and complex products are left out" : ""),
+          loc);
+    const std::source_location here = std::source_location::current();
+    const Array re = reduce(Op::Sum, real(Operand(a, here)), mask, keepdims, loc);
+    const Array im = reduce(Op::Sum, imag(Operand(a, here)), mask, keepdims, loc);
+    return complex(Operand(re, here), Operand(im, here));
+  }
   const graph::ReduceTypes types = graph::reduce_types(op, n->dtype);
   Dims shape;
   for (int d = 0; d < n->shape.rank(); ++d) {
@@ -79,7 +94,8 @@ Array reduce(Op op, const Array& a, uint64_t mask, bool keepdims, SourceLoc loc)
 Array mean_impl(const Array& a, uint64_t mask, bool keepdims, const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
   const Node* n = detail::node_of(a, "mean", loc);
-  const Array x = is_floating(n->dtype) ? a : detail::cast(a, float64, loc);
+  const bool keep = is_floating(n->dtype) || is_complex(n->dtype);
+  const Array x = keep ? a : detail::cast(a, float64, loc);
   const Array s = reduce(Op::Sum, x, mask, keepdims, loc);
   return divide(Operand(s, l), Operand(reduced_count(n->shape, mask), l));
 }
@@ -89,6 +105,11 @@ Array var_impl(const Array& a, uint64_t mask, bool keepdims, int ddof,
                const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
   const Node* n = detail::node_of(a, "var", loc);
+  if (is_complex(n->dtype)) {  // numpy: mean(abs(x - mean(x))**2), the parts' variances summed
+    const Array vr = var_impl(real(Operand(a, l)), mask, keepdims, ddof, l);
+    const Array vi = var_impl(imag(Operand(a, l)), mask, keepdims, ddof, l);
+    return add(Operand(vr, l), Operand(vi, l));
+  }
   const Array x = is_floating(n->dtype) ? a : detail::cast(a, float64, loc);
   const int64_t count = reduced_count(n->shape, mask);
   const Array mean_kept =

@@ -84,7 +84,9 @@ std::string payload_text(const GNode& n) {
     case Op::Full:
       return visit_dtype(n.dtype, [&]<class T>() {
         const T v = from_bits<T>(n.payload.v[0]);
-        if constexpr (std::is_floating_point_v<T>)
+        if constexpr (std::is_same_v<T, std::complex<float>>)
+          std::snprintf(buf, sizeof buf, " value=%.9g%+.9gj", double(v.real()), double(v.imag()));
+        else if constexpr (std::is_floating_point_v<T>)
           std::snprintf(buf, sizeof buf, " value=%.17g", double(v));
         else
           std::snprintf(buf, sizeof buf, " value=%lld", static_cast<long long>(v));
@@ -92,9 +94,13 @@ std::string payload_text(const GNode& n) {
       });
     case Op::Arange:
       return visit_dtype(n.dtype, [&]<class T>() {
-        std::snprintf(buf, sizeof buf, " start=%.17g delta=%.17g",
-                      double(from_bits<T>(n.payload.v[0])), double(from_bits<T>(n.payload.v[1])));
-        return std::string(buf);
+        if constexpr (std::is_same_v<T, std::complex<float>>) {
+          return std::string(" complex");  // the API makes no complex aranges
+        } else {
+          std::snprintf(buf, sizeof buf, " start=%.17g delta=%.17g",
+                        double(from_bits<T>(n.payload.v[0])), double(from_bits<T>(n.payload.v[1])));
+          return std::string(buf);
+        }
       });
     case Op::Linspace: {
       const auto tail = LinspaceTail::unpack(n.payload.v[3]);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <bit>
+#include <complex>
 #include <cstdint>
 
 #include "graph/node.hpp"
@@ -10,7 +11,8 @@
 namespace kiln::graph {
 
 /// The 64-bit pattern that stores a value of T in a payload or a kernel parameter slot:
-/// bool as 0/1, integers sign-extended, float32 in the low 32 bits, float64 as is.
+/// bool as 0/1, integers sign-extended, float32 in the low 32 bits, float64 as is, complex64's
+/// real part in the low 32 bits and its imaginary part in the high ones (its memory layout).
 template <class T>
 constexpr uint64_t to_bits(T v) noexcept {
   if constexpr (std::is_same_v<T, bool>)
@@ -19,6 +21,9 @@ constexpr uint64_t to_bits(T v) noexcept {
     return std::bit_cast<uint32_t>(v);
   else if constexpr (std::is_same_v<T, double>)
     return std::bit_cast<uint64_t>(v);
+  else if constexpr (std::is_same_v<T, std::complex<float>>)
+    return std::bit_cast<uint32_t>(v.real()) |
+           static_cast<uint64_t>(std::bit_cast<uint32_t>(v.imag())) << 32;
   else
     return static_cast<uint64_t>(static_cast<int64_t>(v));
 }
@@ -32,6 +37,9 @@ constexpr T from_bits(uint64_t b) noexcept {
     return std::bit_cast<float>(static_cast<uint32_t>(b));
   else if constexpr (std::is_same_v<T, double>)
     return std::bit_cast<double>(b);
+  else if constexpr (std::is_same_v<T, std::complex<float>>)
+    return T(std::bit_cast<float>(static_cast<uint32_t>(b)),
+             std::bit_cast<float>(static_cast<uint32_t>(b >> 32)));
   else
     return static_cast<T>(static_cast<int64_t>(b));
 }
@@ -49,9 +57,11 @@ decltype(auto) visit_dtype(DType t, F&& f) {
     case DType::float32:
       return f.template operator()<float>();
     case DType::float64:
+      return f.template operator()<double>();
+    case DType::complex64:
       break;
   }
-  return f.template operator()<double>();
+  return f.template operator()<std::complex<float>>();
 }
 
 // Leaf payload layouts.

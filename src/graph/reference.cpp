@@ -1,5 +1,5 @@
-#include "graph/philox.hpp"
 #include "graph/reference.hpp"
+#include "graph/philox.hpp"
 
 #include <cstring>
 #include <string>
@@ -19,6 +19,7 @@ template int32_t HostArray::at<int32_t>(int64_t) const;
 template int64_t HostArray::at<int64_t>(int64_t) const;
 template float HostArray::at<float>(int64_t) const;
 template double HostArray::at<double>(int64_t) const;
+template std::complex<float> HostArray::at<std::complex<float>>(int64_t) const;
 
 uint64_t leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
   return visit_dtype(dtype, [&]<class T>() -> uint64_t {
@@ -63,6 +64,10 @@ uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* a, 
   }
   if (op == Op::Where) return from_bits<bool>(a[0]) ? a[1] : a[2];
   if (op == Op::Philox) return philox_bits(a[0], a[1], a[2]);
+  if (op == Op::MakeComplex)
+    return to_bits(ref::c64(from_bits<float>(a[0]), from_bits<float>(a[1])));
+  if (arg_dtype == DType::complex64 && result == DType::float32)  // abs, real, imag, angle
+    return to_bits(ref::complex_part(op, from_bits<ref::c64>(a[0])));
   return visit_dtype(arg_dtype, [&]<class T>() -> uint64_t {
     const T x = from_bits<T>(a[0]);
     if (rule == TypeRule::Predicate) return to_bits<bool>(ref::predicate(op, x));
@@ -75,68 +80,73 @@ uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* a, 
 
 uint64_t reduce_bits(Op op, DType in, DType out, const std::vector<uint64_t>& xs) {
   return visit_dtype(in, [&]<class T>() -> uint64_t {
-    switch (op) {
-      case Op::Sum:
-      case Op::Prod: {
-        if constexpr (std::is_floating_point_v<T>) {
-          // float32 sums accumulate in float64 (as kiln's kernels do); products in the dtype.
-          if (op == Op::Sum) {
-            double acc = 0;
-            for (uint64_t b : xs) acc += static_cast<double>(from_bits<T>(b));
-            return to_bits<T>(static_cast<T>(acc));
-          }
-          T acc = 1;
-          for (uint64_t b : xs) acc *= from_bits<T>(b);
-          return to_bits<T>(acc);
-        } else {
-          int64_t acc = op == Op::Sum ? 0 : 1;
-          for (uint64_t b : xs) {
-            const auto v = static_cast<int64_t>(from_bits<T>(b));
-            acc = op == Op::Sum ? ref::wrap_add(acc, v) : ref::wrap_mul(acc, v);
-          }
-          return to_bits<int64_t>(acc);
-        }
-      }
-      case Op::Max:
-      case Op::Min: {
-        T acc = from_bits<T>(xs.front());
-        for (uint64_t b : xs) {
-          const T v = from_bits<T>(b);
-          if constexpr (std::is_floating_point_v<T>)
-            acc = op == Op::Max ? ref::fmaximum(acc, v) : ref::fminimum(acc, v);
-          else
-            acc = op == Op::Max ? std::max(acc, v) : std::min(acc, v);
-        }
-        return to_bits<T>(acc);
-      }
-      case Op::ArgMax:
-      case Op::ArgMin: {
-        int64_t best = 0;
-        T bv = from_bits<T>(xs.front());
-        for (size_t i = 1; i < xs.size(); ++i) {
-          const T v = from_bits<T>(xs[i]);
-          bool better = op == Op::ArgMax ? v > bv : v < bv;
+    if constexpr (ref::is_complex_v<T>) {
+      // The API builds complex reductions from reductions of the parts.
+      internal_error(__FILE__, __LINE__, "no complex64 reduction in the reference interpreter");
+    } else {
+      switch (op) {
+        case Op::Sum:
+        case Op::Prod: {
           if constexpr (std::is_floating_point_v<T>) {
-            if (std::isnan(bv))
-              better = false;
-            else if (std::isnan(v))
-              better = true;
-          }
-          if (better) {
-            best = static_cast<int64_t>(i);
-            bv = v;
+            // float32 sums accumulate in float64 (as kiln's kernels do); products in the dtype.
+            if (op == Op::Sum) {
+              double acc = 0;
+              for (uint64_t b : xs) acc += static_cast<double>(from_bits<T>(b));
+              return to_bits<T>(static_cast<T>(acc));
+            }
+            T acc = 1;
+            for (uint64_t b : xs) acc *= from_bits<T>(b);
+            return to_bits<T>(acc);
+          } else {
+            int64_t acc = op == Op::Sum ? 0 : 1;
+            for (uint64_t b : xs) {
+              const auto v = static_cast<int64_t>(from_bits<T>(b));
+              acc = op == Op::Sum ? ref::wrap_add(acc, v) : ref::wrap_mul(acc, v);
+            }
+            return to_bits<int64_t>(acc);
           }
         }
-        return to_bits<int64_t>(best);
+        case Op::Max:
+        case Op::Min: {
+          T acc = from_bits<T>(xs.front());
+          for (uint64_t b : xs) {
+            const T v = from_bits<T>(b);
+            if constexpr (std::is_floating_point_v<T>)
+              acc = op == Op::Max ? ref::fmaximum(acc, v) : ref::fminimum(acc, v);
+            else
+              acc = op == Op::Max ? std::max(acc, v) : std::min(acc, v);
+          }
+          return to_bits<T>(acc);
+        }
+        case Op::ArgMax:
+        case Op::ArgMin: {
+          int64_t best = 0;
+          T bv = from_bits<T>(xs.front());
+          for (size_t i = 1; i < xs.size(); ++i) {
+            const T v = from_bits<T>(xs[i]);
+            bool better = op == Op::ArgMax ? v > bv : v < bv;
+            if constexpr (std::is_floating_point_v<T>) {
+              if (std::isnan(bv))
+                better = false;
+              else if (std::isnan(v))
+                better = true;
+            }
+            if (better) {
+              best = static_cast<int64_t>(i);
+              bv = v;
+            }
+          }
+          return to_bits<int64_t>(best);
+        }
+        case Op::Any:
+        case Op::All: {
+          bool acc = op == Op::All;
+          for (uint64_t b : xs) acc = op == Op::Any ? (acc || b != 0) : (acc && b != 0);
+          return to_bits<bool>(acc);
+        }
+        default:
+          break;
       }
-      case Op::Any:
-      case Op::All: {
-        bool acc = op == Op::All;
-        for (uint64_t b : xs) acc = op == Op::Any ? (acc || b != 0) : (acc && b != 0);
-        return to_bits<bool>(acc);
-      }
-      default:
-        break;
     }
     (void)out;
     return 0;

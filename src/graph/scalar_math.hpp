@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <complex>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -14,6 +15,49 @@ namespace kiln::graph::ref {
 
 template <class T>
 inline constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+/// complex64's C++ type.
+using c64 = std::complex<float>;
+template <class T>
+inline constexpr bool is_complex_v = std::is_same_v<T, c64>;
+
+// numpy's complex64 loops, written out: std::complex's operators follow C's Annex G (other
+// results for infinities and nans, and other formulas under some flags).
+
+/// numpy's complex multiply.
+inline c64 cmul(c64 a, c64 b) {
+  return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
+}
+/// numpy's complex divide (Smith's method; 0/0 gives nan, x/0 infinities).
+inline c64 cdiv(c64 a, c64 b) {
+  const float br = b.real(), bi = b.imag();
+  if (std::fabs(br) >= std::fabs(bi)) {
+    if (br == 0 && bi == 0) return {a.real() / std::fabs(br), a.imag() / std::fabs(br)};
+    const float rat = bi / br, scl = 1.0f / (br + bi * rat);
+    return {(a.real() + a.imag() * rat) * scl, (a.imag() - a.real() * rat) * scl};
+  }
+  const float rat = br / bi, scl = 1.0f / (bi + br * rat);
+  return {(a.real() * rat + a.imag()) * scl, (a.imag() * rat - a.real()) * scl};
+}
+/// numpy's complex reciprocal.
+inline c64 creciprocal(c64 a) {
+  const float r = a.real(), i = a.imag();
+  if (std::fabs(i) <= std::fabs(r)) {
+    const float q = i / r, d = r + i * q;
+    return {1.0f / d, -q / d};
+  }
+  const float q = r / i, d = r * q + i;
+  return {q / d, -1.0f / d};
+}
+/// exp(a) as kiln's kernels compute it: exp of the real part in float64 (so that e^89 * cos(1.5)
+/// does not overflow early), times cos and sin of the imaginary part; an imaginary part of
+/// exactly zero is kept (exp(inf + 0j) is inf + 0j, as numpy's).
+inline c64 cexp(c64 a) {
+  const double e = std::exp(static_cast<double>(a.real()));
+  if (a.imag() == 0) return {static_cast<float>(e), a.imag()};
+  return {static_cast<float>(e * static_cast<double>(std::cos(a.imag()))),
+          static_cast<float>(e * static_cast<double>(std::sin(a.imag())))};
+}
 
 /// Wrapping integer arithmetic (two's complement, as numpy and LLVM without nsw).
 template <class T>
@@ -39,6 +83,13 @@ template <class To, class From>
 To cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
+  } else if constexpr (is_complex_v<From>) {  // numpy drops the imaginary part (a warning)
+    if constexpr (std::is_same_v<To, bool>)
+      return v.real() != 0 || v.imag() != 0;
+    else
+      return cast<To>(v.real());
+  } else if constexpr (is_complex_v<To>) {
+    return To(cast<float>(v), 0.0f);
   } else if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
   } else if constexpr (std::is_same_v<From, bool>) {
@@ -142,6 +193,23 @@ T unary(Op op, T a) {
       case Op::LogicalNot:
       case Op::Invert:
         return !a;
+      case Op::Imag:
+        return false;
+      default:
+        return a;
+    }
+  } else if constexpr (is_complex_v<T>) {
+    switch (op) {
+      case Op::Negative:
+        return -a;
+      case Op::Square:
+        return cmul(a, a);
+      case Op::Reciprocal:
+        return creciprocal(a);
+      case Op::Exp:
+        return cexp(a);
+      case Op::Conj:
+        return std::conj(a);
       default:
         return a;
     }
@@ -159,6 +227,8 @@ T unary(Op op, T a) {
         return cast<T>(1.0 / static_cast<double>(a));
       case Op::Invert:
         return static_cast<T>(~a);
+      case Op::Imag:
+        return 0;
       default:
         return a;
     }
@@ -220,6 +290,10 @@ T unary(Op op, T a) {
         return std::nearbyint(a);
       case Op::Trunc:
         return std::trunc(a);
+      case Op::Imag:
+        return T(0);
+      case Op::Angle:
+        return std::atan2(T(0), a);
       default:
         return a;
     }
@@ -229,7 +303,18 @@ T unary(Op op, T a) {
 /// Unary predicates (bool result).
 template <class T>
 bool predicate(Op op, T a) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (is_complex_v<T>) {
+    switch (op) {
+      case Op::IsNan:
+        return std::isnan(a.real()) || std::isnan(a.imag());
+      case Op::IsInf:
+        return std::isinf(a.real()) || std::isinf(a.imag());
+      case Op::IsFinite:
+        return std::isfinite(a.real()) && std::isfinite(a.imag());
+      default:
+        return false;
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
       case Op::IsNan:
         return std::isnan(a);
@@ -248,7 +333,20 @@ bool predicate(Op op, T a) {
 /// Binary ops whose result has the operands' dtype. Sets `fail` where numpy raises.
 template <class T>
 T binary(Op op, T a, T b, bool& fail) {
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (is_complex_v<T>) {
+    switch (op) {
+      case Op::Add:
+        return a + b;
+      case Op::Subtract:
+        return a - b;
+      case Op::Multiply:
+        return cmul(a, b);
+      case Op::Divide:
+        return cdiv(a, b);
+      default:
+        return a;
+    }
+  } else if constexpr (std::is_same_v<T, bool>) {
     switch (op) {
       case Op::Add:
       case Op::BitwiseOr:
@@ -336,22 +434,41 @@ T binary(Op op, T a, T b, bool& fail) {
 /// Comparisons (bool result).
 template <class T>
 bool compare(Op op, T a, T b) {
-  switch (op) {
-    case Op::Equal:
-      return a == b;
-    case Op::NotEqual:
-      return a != b;
-    case Op::Less:
-      return a < b;
-    case Op::LessEqual:
-      return a <= b;
-    case Op::Greater:
-      return a > b;
-    case Op::GreaterEqual:
-      return a >= b;
-    default:
-      return false;
-  }
+  if constexpr (is_complex_v<T>)
+    return (a == b) == (op == Op::Equal);  // only == and !=
+  else
+    switch (op) {
+      case Op::Equal:
+        return a == b;
+      case Op::NotEqual:
+        return a != b;
+      case Op::Less:
+        return a < b;
+      case Op::LessEqual:
+        return a <= b;
+      case Op::Greater:
+        return a > b;
+      case Op::GreaterEqual:
+        return a >= b;
+      default:
+        return false;
+    }
 }
 
+}  // namespace kiln::graph::ref
+
+namespace kiln::graph::ref {
+/// abs, real, imag and angle of a complex64: the float32 result.
+inline float complex_part(Op op, c64 a) {
+  switch (op) {
+    case Op::Abs:
+      return std::hypot(a.real(), a.imag());
+    case Op::Real:
+      return a.real();
+    case Op::Imag:
+      return a.imag();
+    default:
+      return std::atan2(a.imag(), a.real());
+  }
+}
 }  // namespace kiln::graph::ref

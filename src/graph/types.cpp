@@ -3,7 +3,8 @@
 namespace kiln {
 
 std::string_view dtype_name(DType t) noexcept {
-  constexpr std::string_view names[] = {"bool", "int32", "int64", "float32", "float64"};
+  constexpr std::string_view names[] = {"bool",    "int32",   "int64",
+                                        "float32", "float64", "complex64"};
   return names[static_cast<int>(t)];
 }
 
@@ -16,6 +17,9 @@ DType promote_types(DType a, DType b) noexcept {
   if (ka == kb) return static_cast<int>(a) > static_cast<int>(b) ? a : b;
   if (ka == Kind::bool_) return b;
   if (kb == Kind::bool_) return a;
+  // numpy gives complex128 for complex64 with int32, int64 or float64: kiln has none, and its
+  // callers refuse those pairs (needs_complex128) before using this answer.
+  if (ka == Kind::complex || kb == Kind::complex) return complex64;
   return float64;  // integer with floating: int32/int64 + float32 -> float64; + float64 -> float64
 }
 
@@ -33,6 +37,8 @@ Kind kind_of(DType t) noexcept {
     case DType::float32:
     case DType::float64:
       return Kind::floating;
+    case DType::complex64:
+      return Kind::complex;
   }
   return Kind::floating;
 }
@@ -45,6 +51,8 @@ DType default_dtype(Kind k) noexcept {
       return DType::int64;
     case Kind::floating:
       return DType::float64;
+    case Kind::complex:
+      return DType::complex64;
   }
   return DType::float64;
 }
@@ -69,8 +77,84 @@ DType result_type(std::span<const OperandType> operands) noexcept {
   return promote_types(strong, default_dtype(weak_kind));
 }
 
+bool needs_complex128(std::span<const OperandType> operands) noexcept {
+  bool complex = false, weak_complex = false, narrow = false, wide = false;
+  for (const OperandType& o : operands) {
+    const Kind k = kind_of(o.dtype);
+    complex |= k == Kind::complex;
+    if (o.weak) {
+      weak_complex |= k == Kind::complex;
+    } else {
+      narrow |= o.dtype == DType::float32 || o.dtype == DType::complex64;
+      wide |= o.dtype == DType::int32 || o.dtype == DType::int64 || o.dtype == DType::float64;
+    }
+  }
+  return complex && (wide || (weak_complex && !narrow));
+}
+
+namespace {
+// The complex64 loops kiln has (numpy has more: sqrt, log, trigonometry, power, and the
+// lexicographic orderings). The others are refused with `why`.
+bool complex_op_types(Op op, OpTypes& out, std::string_view& why) noexcept {
+  constexpr DType c = DType::complex64;
+  switch (op) {
+    case Op::Cast:
+    case Op::Negative:
+    case Op::Square:
+    case Op::Reciprocal:
+    case Op::Exp:
+    case Op::Add:
+    case Op::Subtract:
+    case Op::Multiply:
+    case Op::Divide:
+    case Op::Conj:
+    case Op::Where:
+      out = {c, c};
+      return true;
+    case Op::Abs:
+    case Op::Real:
+    case Op::Imag:
+    case Op::Angle:
+      out = {c, DType::float32};
+      return true;
+    case Op::Equal:
+    case Op::NotEqual:
+    case Op::IsNan:
+    case Op::IsInf:
+    case Op::IsFinite:
+      out = {c, DType::bool_};
+      return true;
+    case Op::LogicalNot:
+    case Op::LogicalAnd:
+    case Op::LogicalOr:
+    case Op::LogicalXor:
+      out = {DType::bool_, DType::bool_};
+      return true;
+    case Op::Less:
+    case Op::LessEqual:
+    case Op::Greater:
+    case Op::GreaterEqual:
+    case Op::Maximum:
+    case Op::Minimum:
+      why =
+          "is not supported for complex64: complex numbers have no order (compare abs or real "
+          "parts instead)";
+      return false;
+    case Op::MakeComplex:
+      why = "takes real parts, not complex64 ones";
+      return false;
+    default:
+      why =
+          "is not supported for complex64 in kiln (its complex loops are arithmetic, exp, abs, "
+          "real, imag, conj, angle and comparisons for equality)";
+      return false;
+  }
+}
+}  // namespace
+
 bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept {
   const Kind k = kind_of(common);
+  if (k == Kind::complex) return complex_op_types(op, out, why);
   switch (op_info(op).rule) {
     case TypeRule::Leaf:
     case TypeRule::Cast:
@@ -133,6 +217,19 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       }
       out = {DType::int64, DType::int64};
       return true;
+    case TypeRule::Part:
+      out = op == Op::Angle && k != Kind::floating ? OpTypes{DType::float64, DType::float64}
+                                                   : OpTypes{common, common};
+      return true;
+    case TypeRule::MakeComplex:
+      if (common == DType::float64 || k == Kind::integer) {
+        why =
+            "needs float32 parts: numpy would build complex128 from these, which kiln lacks "
+            "(astype(kiln::float32) first)";
+        return false;
+      }
+      out = {DType::float32, DType::complex64};
+      return true;
     case TypeRule::View:
     case TypeRule::Reduce:
     case TypeRule::Library:
@@ -168,7 +265,7 @@ bool is_exact_cast(DType from, DType to) noexcept {
     case DType::int32:
       return to == DType::int64 || to == DType::float64;
     case DType::float32:
-      return to == DType::float64;
+      return to == DType::float64 || to == DType::complex64;
     default:
       return false;
   }

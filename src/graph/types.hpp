@@ -9,13 +9,14 @@
 
 namespace kiln::graph {
 
-/// The kind of a dtype in numpy's order: bool < integer < floating.
-enum class Kind : uint8_t { bool_, integer, floating };
+/// The kind of a dtype in numpy's order: bool < integer < floating < complex.
+enum class Kind : uint8_t { bool_, integer, floating, complex };
 
 /// Kind of a dtype.
 Kind kind_of(DType t) noexcept;
 
-/// The default dtype of a kind (bool, int64, float64): what a weak C++ scalar becomes on its own.
+/// The default dtype of a kind (bool, int64, float64, complex64 since kiln has no complex128):
+/// what a weak C++ scalar becomes on its own.
 DType default_dtype(Kind k) noexcept;
 
 /// An operand's type for promotion: a dtype, and whether it is a weak C++ scalar (NEP 50).
@@ -27,6 +28,11 @@ struct OperandType {
 /// numpy's result_type under NEP 50: strong dtypes promote with each other; a weak scalar only
 /// raises the result to its kind's default dtype when its kind is above the strong result's.
 DType result_type(std::span<const OperandType> operands) noexcept;
+
+/// True when numpy's result_type of these operands is complex128, which kiln lacks: a complex
+/// operand with an int32, int64 or float64 one, or a weak complex scalar with no float32 or
+/// complex64 array. kiln refuses those rather than compute in less precision than numpy.
+bool needs_complex128(std::span<const OperandType> operands) noexcept;
 
 /// What an op computes in and produces.
 struct OpTypes {

@@ -5,6 +5,7 @@
 
 #include "graph/errors.hpp"
 #include "graph/payload.hpp"
+#include "graph/scalar_math.hpp"
 
 namespace kiln::runtime {
 
@@ -152,6 +153,8 @@ void scan(const Node& n, const std::vector<const void*>& in, void* out) {
             using U = std::make_unsigned_t<T>;
             acc = static_cast<T>(sum ? static_cast<U>(acc) + static_cast<U>(src[at])
                                      : static_cast<U>(acc) * static_cast<U>(src[at]));
+          } else if constexpr (graph::ref::is_complex_v<T>) {
+            acc = sum ? acc + src[at] : graph::ref::cmul(acc, src[at]);
           } else {
             acc = sum ? acc + src[at] : acc * src[at];
           }

@@ -103,7 +103,9 @@ void gemm_exact(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo
   const T* pb = reinterpret_cast<const T*>(b.s.base);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      if constexpr (std::is_same_v<T, bool>) {
+      if constexpr (std::is_same_v<T, std::complex<float>>) {
+        (void)pa, (void)pb;  // complex products go to cgemm
+      } else if constexpr (std::is_same_v<T, bool>) {
         bool acc = false;
         for (int64_t q = 0; q < k && !acc; ++q)
           acc = pa[ao + i * a.row_stride + q * a.col_stride] &&
@@ -132,7 +134,11 @@ void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo,
   const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
   const auto im = static_cast<blasint>(m), in = static_cast<blasint>(n),
              ik = static_cast<blasint>(k);
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, std::complex<float>>) {
+    const T one(1.0f, 0.0f), zero(0.0f, 0.0f);
+    cblas_cgemm(CblasRowMajor, op_a, op_b, im, in, ik, &one, pa, static_cast<blasint>(lda), pb,
+                static_cast<blasint>(ldb), &zero, c, in);
+  } else if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, op_a, op_b, im, in, ik, 1.0f, pa, static_cast<blasint>(lda), pb,
                 static_cast<blasint>(ldb), 0.0f, c, in);
   else
@@ -216,7 +222,7 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
         std::memset(c, 0, static_cast<size_t>(m * nn) * item);
       } else {
         graph::visit_dtype(n->dtype, [&]<class T>() {
-          if constexpr (std::is_floating_point_v<T>)
+          if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, std::complex<float>>)
             gemm_blas<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);
           else
             gemm_exact<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);

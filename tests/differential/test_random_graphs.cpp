@@ -30,7 +30,7 @@ graph::Graph pending_graph(const std::vector<Array>& outs) {
   return graph::capture(t, nodes);
 }
 
-constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64};
+constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64, complex64};
 
 class Generator {
  public:
@@ -82,13 +82,15 @@ class Generator {
   }
 
   DType dtype() {
-    if (!exact_) return pick(2) ? float32 : float64;
-    return kDtypes[pick(5)];
+    if (!exact_) return pick(5) == 0 ? complex64 : pick(2) ? float32 : float64;
+    return kDtypes[pick(6)];
   }
 
   template <class T>
   T value() {
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (std::is_same_v<T, std::complex<float>>) {
+      return {value<float>(), value<float>()};
+    } else if constexpr (std::is_same_v<T, bool>) {
       return pick(2) == 0;
     } else if constexpr (std::is_integral_v<T>) {
       static constexpr T specials[] = {
@@ -132,14 +134,15 @@ class Generator {
       case 0:
         return full(s, exact_ ? std::round(uniform(-8, 8)) : uniform(-2, 2), t);
       case 1:
-        if (t != bool_ && !s.empty() && s.back() > 0) {
+        if (t != bool_ && t != complex64 && !s.empty() && s.back() > 0) {
           const Shape last{s.back()};
           return exact_ ? arange(pick(7) - 3, pick(7) - 3 + s.back() * 2, 2, t)
                         : arange(0.0, 0.25 * static_cast<double>(s.back()), 0.25, t);
         }
         break;
       case 2:
-        if (!s.empty()) return linspace(uniform(-3, 3), uniform(-3, 3), s.back(), t, pick(4) != 0);
+        if (!s.empty() && t != complex64)
+          return linspace(uniform(-3, 3), uniform(-3, 3), s.back(), t, pick(4) != 0);
         break;
       case 3:
         if (s.size() >= 2 && s[s.size() - 1] == s[s.size() - 2]) return eye(s.back(), t);
@@ -241,19 +244,26 @@ class Generator {
         graph::Op::Sqrt,         graph::Op::Floor,       graph::Op::Ceil,
         graph::Op::Rint,         graph::Op::Trunc,       graph::Op::IsNan,
         graph::Op::IsInf,        graph::Op::IsFinite,    graph::Op::LogicalNot,
-        graph::Op::Invert,       graph::Op::Where,       graph::Op::Cast};
+        graph::Op::Invert,       graph::Op::Where,       graph::Op::Cast,
+        graph::Op::Real,         graph::Op::Imag,        graph::Op::Conj,
+        graph::Op::MakeComplex};
     static constexpr graph::Op approx_ops[] = {
-        graph::Op::Add,     graph::Op::Subtract, graph::Op::Multiply, graph::Op::Divide,
-        graph::Op::Maximum, graph::Op::Exp,      graph::Op::Log,      graph::Op::Sin,
-        graph::Op::Cos,     graph::Op::Tanh,     graph::Op::Arctan,   graph::Op::Sqrt,
-        graph::Op::Log1p,   graph::Op::Expm1,    graph::Op::Erf,      graph::Op::Erfc,
-        graph::Op::Sinh,    graph::Op::Exp2,     graph::Op::Log2,     graph::Op::Log10,
-        graph::Op::Arcsin,  graph::Op::Arccos,   graph::Op::Cosh,     graph::Op::Arctan2,
-        graph::Op::Hypot,   graph::Op::Power,    graph::Op::Square,   graph::Op::Abs};
+        graph::Op::Add,       graph::Op::Subtract, graph::Op::Multiply, graph::Op::Divide,
+        graph::Op::Maximum,   graph::Op::Exp,      graph::Op::Log,      graph::Op::Sin,
+        graph::Op::Cos,       graph::Op::Tanh,     graph::Op::Arctan,   graph::Op::Sqrt,
+        graph::Op::Log1p,     graph::Op::Expm1,    graph::Op::Erf,      graph::Op::Erfc,
+        graph::Op::Sinh,      graph::Op::Exp2,     graph::Op::Log2,     graph::Op::Log10,
+        graph::Op::Arcsin,    graph::Op::Arccos,   graph::Op::Cosh,     graph::Op::Arctan2,
+        graph::Op::Hypot,     graph::Op::Power,    graph::Op::Square,   graph::Op::Abs,
+        graph::Op::Angle,     graph::Op::Real,     graph::Op::Imag,     graph::Op::Conj,
+        graph::Op::Reciprocal};
     const graph::Op o =
         exact_ ? exact_ops[pick(std::size(exact_ops))] : approx_ops[pick(std::size(approx_ops))];
     if (o == graph::Op::Cast) {
-      const DType t = exact_ ? kDtypes[pick(5)] : (pick(2) ? float32 : float64);
+      const DType t = exact_ ? kDtypes[pick(6)]
+                             : (pick(3)   ? float32
+                                : pick(2) ? float64
+                                          : complex64);
       return operand().astype(t);
     }
     // Mostly arrays; sometimes a weak C++ scalar on either side.
@@ -264,7 +274,10 @@ class Generator {
     switch (graph::op_info(o).arity) {
       case 1: {
         const Operand x(a);
-        return detail::apply(o, {&x});  // what every public elementwise function calls
+        // what every public elementwise function calls
+        if (exact_ && a.dtype() == complex64 && o == graph::Op::Abs)
+          throw Error("complex abs calls the math library (hypot): not bit-exact");
+        return detail::apply(o, {&x});
       }
       case 2: {
         const bool scalar_first = pick(6) == 0;
@@ -280,7 +293,6 @@ class Generator {
         return where(operand() > 0, a, arg());
     }
   }
-
   std::mt19937_64 rng_;
   bool exact_;
   Shape out_shape_;
@@ -292,13 +304,25 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
                     bool zero_sign_free) {
   if (got.dtype() != want.dtype) return "dtype " + std::string(dtype_name(got.dtype()));
   if (got.shape() != want.shape.to_shape()) return "shape";
+  if (want.dtype == complex64) {  // the parts, as float32 arrays
+    graph::HostArray re = want, im = want;
+    re.dtype = im.dtype = float32;
+    for (size_t i = 0; i < want.bits.size(); ++i) {
+      re.bits[i] = want.bits[i] & 0xffffffffu;
+      im.bits[i] = want.bits[i] >> 32;
+    }
+    const std::string r = compare(re, real(got), exact, rtol, zero_sign_free);
+    return r.empty() ? compare(im, imag(got), exact, rtol, zero_sign_free) : r;
+  }
   return graph::visit_dtype(want.dtype, [&]<class T>() -> std::string {
     const auto v = got.to_vector<T>();
     for (size_t i = 0; i < v.size(); ++i) {
       const T w = want.at<T>(static_cast<int64_t>(i));
       const T g = v[i];
       bool ok = kiln_test::same_bits(g, w);
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (std::is_same_v<T, std::complex<float>>) {
+        return "complex values are compared by parts";
+      } else if constexpr (std::is_floating_point_v<T>) {
         if (!ok && !exact) {
           ok = (std::isnan(g) && std::isnan(w)) ||
                (std::isfinite(g) && std::isfinite(w) &&
@@ -308,9 +332,11 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
         if (exact && std::isnan(g) && std::isnan(w)) ok = true;
         if (zero_sign_free && g == w) ok = true;  // max/min of 0.0 and -0.0 may pick either
       }
-      if (!ok) {
-        return "element " + std::to_string(i) + ": compiled " + std::to_string(double(g)) +
-               ", reference " + std::to_string(double(w));
+      if constexpr (!std::is_same_v<T, std::complex<float>>) {
+        if (!ok) {
+          return "element " + std::to_string(i) + ": compiled " + std::to_string(double(g)) +
+                 ", reference " + std::to_string(double(w));
+        }
       }
     }
     return "";
@@ -347,7 +373,7 @@ void run_random_graphs(uint64_t seed, int count, bool exact) {
     // upstream bounds the accuracy of everything after it.
     bool any_float32 = false, float_sum = false, extreme = false;
     for (const graph::GNode& n : g.nodes) {
-      any_float32 |= n.dtype == float32;
+      any_float32 |= n.dtype == float32 || n.dtype == complex64;
       extreme |= n.op == graph::Op::Max || n.op == graph::Op::Min;
       // Sums add in another order than the interpreter's left-to-right loop.
       float_sum |= n.op == graph::Op::Sum && (n.dtype == float32 || n.dtype == float64);

@@ -247,3 +247,34 @@ TEST(Errors, GatherIndexOutOfRangeAtTheSync) {
   EXPECT_EQ(take(a, array(std::vector<int64_t>{-1}), 1).to_vector<int64_t>(),
             (std::vector<int64_t>{2, 5}));
 }
+
+TEST(Errors, Complex64) {
+  const auto z = zeros({2}, complex64);
+  expect_error([&] { auto c = z + zeros({2}, float64); },
+               {"[add]", "complex64 and float64", "complex128", "float32"});
+  expect_error([&] { auto c = arange(3) * std::complex<float>(0, 1); },
+               {"[multiply]", "int64 and a C++ complex", "complex128"});
+  expect_error([&] { auto c = z < z; }, {"[less]", "complex numbers have no order"});
+  expect_error([&] { auto c = maximum(z, z); }, {"[maximum]", "no order"});
+  expect_error([&] { auto c = sqrt(z); }, {"[sqrt]", "not supported for complex64"});
+  expect_error([&] { auto c = z & z; }, {"[bitwise_and]", "complex64"});
+  expect_error([&] { auto c = max(z); }, {"[max]", "complex64"});
+  expect_error([&] { auto c = prod(z); }, {"[prod]", "complex products"});
+  expect_error([&] { auto c = argmax(z); }, {"[argmax]", "complex64"});
+  expect_error([&] { auto c = complex(zeros({2}, float64), 1.f); }, {"[complex]", "float32"});
+  expect_error([&] { auto c = complex(z, z); }, {"[complex]", "not complex64"});
+  expect_error([&] { auto c = full({2}, std::complex<float>(1, 1), float32); },
+               {"[full]", "complex number cannot be converted to float32"});
+  expect_error([&] { auto c = arange(0, 3, 1, complex64); }, {"[arange]", "complex64"});
+  expect_error(
+      [&] {
+        auto c = concatenate({z, zeros({2}, int64)});
+      },
+      {"[concatenate]", "complex128"});
+  expect_error(
+      [&] {
+        auto c = matmul(zeros({2, 2}, complex64), zeros({2, 2}, float64));
+      },
+      {"[matmul]", "complex128"});
+  expect_error([&] { z.data<float>(); }, {"[data]", "complex64, not float32"});
+}

@@ -55,7 +55,9 @@ inline std::string hex(double v) {
 
 template <class T>
 std::string encode_value(T v) {
-  if constexpr (std::is_floating_point_v<T>)
+  if constexpr (std::is_same_v<T, std::complex<float>>)
+    return hex(static_cast<double>(v.real())) + "_" + hex(static_cast<double>(v.imag()));
+  else if constexpr (std::is_floating_point_v<T>)
     return hex(static_cast<double>(v));
   else if constexpr (std::is_same_v<T, bool>)
     return v ? "1" : "0";
@@ -82,9 +84,11 @@ inline Arg transposed(Arg a) {
   a.encoded = "AT" + a.encoded.substr(1);
   return a;
 }
-/// The array as a lazy expression in kiln (maximum(a, a)), the same array for numpy.
+/// The array as a lazy expression in kiln (maximum(a, a), or conj(conj(a)) for complex), the
+/// same array for numpy.
 inline Arg lazy(Arg a) {
-  a.array = kiln::maximum(a.array, a.array);
+  a.array = a.array.dtype() == kiln::complex64 ? kiln::conj(kiln::conj(a.array))
+                                               : kiln::maximum(a.array, a.array);
   a.encoded = "AL" + a.encoded.substr(1);
   return a;
 }
@@ -166,6 +170,14 @@ inline Arg float_arg(double v) {
   a.encoded = "S:float:" + hex(v);
   return a;
 }
+/// A C++ std::complex<double> (numpy: a Python complex).
+inline Arg complex_arg(double re, double im) {
+  Arg a;
+  a.kind = Arg::Kind::scalar;
+  a.scalar = kiln::Scalar::of(std::complex<double>(re, im));
+  a.encoded = "S:complex:" + hex(re) + "_" + hex(im);
+  return a;
+}
 inline Arg bool_arg(bool v) {
   Arg a;
   a.kind = Arg::Kind::scalar;
@@ -239,6 +251,8 @@ inline kiln::Array evaluate(const Case& c) {
         return kiln::Operand(a.scalar.i != 0);
       case kiln::Scalar::Kind::int_:
         return kiln::Operand(a.scalar.i);
+      case kiln::Scalar::Kind::complex_:
+        return kiln::Operand(std::complex<double>(a.scalar.f, a.scalar.imag));
       default:
         return kiln::Operand(a.scalar.f);
     }

@@ -4,10 +4,11 @@
 Reads cases (one per line) from argv[1] and writes numpy's results to argv[2]:
 
   case:    <id>|<function>|<arg>|<arg>...
-  arg:     A:<dtype>:<shape>:<v,v,...>   an array (floats in C99 hex, e.g. 0x1.8p+1, inf, nan);
+  arg:     A:<dtype>:<shape>:<v,v,...>   an array (floats in C99 hex, e.g. 0x1.8p+1, inf, nan;
+                                         complex numbers as <re>_<im>);
                                          AT: the same array transposed, AL: the same array as
                                          a lazy expression (kiln; numpy sees the array)
-           S:<int|float|bool>:<value>    a Python scalar (weak, as in NEP 50)
+           S:<int|float|bool|complex>:<value>  a Python scalar (weak, as in NEP 50)
            D:<dtype>                     a dtype argument (astype, arange, linspace)
            X:<i,j,...|none>              an axes tuple, or None
            I:<i>                         a single axis
@@ -45,6 +46,11 @@ def parse_tuple(rest):
     return tuple(int(x) for x in rest.split(",") if x)
 
 
+def parse_complex(text):
+    re, im = text.split("_")
+    return complex(float.fromhex(re), float.fromhex(im))
+
+
 def parse_arg(text):
     kind, rest = text.split(":", 1)
     if kind in ("AT", "AL"):
@@ -59,12 +65,12 @@ def parse_arg(text):
     if kind == "A":
         dtype, shape, values = rest.split(":")
         shape = tuple(int(x) for x in shape.split(",") if x)
-        conv = float.fromhex if dtype.startswith("float") else int
+        conv = float.fromhex if dtype.startswith("float") else parse_complex if dtype.startswith("complex") else int
         vals = [conv(x) for x in values.split(",") if x]
         return np.array(vals, dtype=np.dtype(dtype)).reshape(shape)
     if kind == "S":
         k, v = rest.split(":")
-        return {"int": int, "float": float.fromhex, "bool": lambda x: x == "1"}[k](v)
+        return {"int": int, "float": float.fromhex, "bool": lambda x: x == "1", "complex": parse_complex}[k](v)
     if kind == "D":
         return np.dtype(rest)
     if kind == "K":
@@ -89,6 +95,19 @@ def float_result_dtype(x):
     if dtype.kind == "f":
         return dtype
     return np.dtype(np.float32) if dtype == np.bool_ else np.dtype(np.float64)
+
+
+def make_complex(re, im):
+    """kiln's complex(re, im): numpy's re + 1j*im for float32 (or bool) parts, element by element
+    (without 1j*inf's nan real part); numpy would make complex128 from other parts, which kiln
+    refuses."""
+    t = np.result_type(re, im)
+    if t.kind in "iuc" or t == np.float64:
+        raise TypeError("complex() needs float32 parts")
+    re, im = np.broadcast_arrays(np.asarray(re, np.float32), np.asarray(im, np.float32))
+    r = np.empty(re.shape, np.complex64)
+    r.real, r.imag = re, im
+    return r
 
 
 def call(fn, args):
@@ -139,6 +158,8 @@ def call(fn, args):
         return np.arange(args[0], args[1], args[2], dtype=args[3])
     if fn == "linspace":
         return np.linspace(args[0], args[1], args[2], endpoint=args[3], dtype=args[4])
+    if fn == "complex":
+        return make_complex(*args)
     return getattr(np, NUMPY_NAME.get(fn, fn))(*args)
 
 
@@ -146,6 +167,8 @@ def format_values(r):
     flat = r.reshape(-1)
     if r.dtype.kind == "f":
         return ",".join(float(v).hex() for v in flat)
+    if r.dtype.kind == "c":
+        return ",".join(float(v.real).hex() + "_" + float(v.imag).hex() for v in flat)
     if r.dtype.kind == "b":
         return ",".join("1" if v else "0" for v in flat)
     return ",".join(str(int(v)) for v in flat)

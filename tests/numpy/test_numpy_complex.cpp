@@ -1,0 +1,243 @@
+// numpy as the oracle for complex64: arithmetic with every dtype and weak scalar (int, float,
+// complex), the complex functions, casts, reductions, gathers, joins, scans and matmul, on
+// random shapes with broadcasting, infinities, nans and signed zeros. Promotions that numpy
+// sends to complex128 must be refused by kiln (it has no complex128).
+#include <random>
+
+#include "numpy/oracle.hpp"
+
+using namespace kiln;
+using oracle::Arg;
+using oracle::Case;
+using c64 = std::complex<float>;
+
+namespace {
+
+class ComplexCases {
+ public:
+  explicit ComplexCases(uint64_t seed) : rng_(seed) {}
+
+  int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
+
+  Shape shape() {
+    static constexpr int64_t extents[] = {1, 2, 3, 4, 0};
+    Shape s(static_cast<size_t>(pick(4)));
+    for (auto& e : s) e = extents[pick(pick(10) == 0 ? 5 : 4)];
+    return s;
+  }
+
+  float part() {
+    if (!finite_ && pick(30) == 0) {
+      static constexpr float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN};
+      return specials[pick(5)];
+    }
+    return static_cast<float>(pick(33) - 16) / 4;
+  }
+
+  Arg array(const Shape& s, DType t) {
+    int64_t n = 1;
+    for (int64_t e : s) n *= e;
+    Arg a;
+    if (t == complex64) {
+      std::vector<c64> v(static_cast<size_t>(n));
+      for (auto& x : v) x = {part(), part()};
+      a = oracle::array_arg(v, s);
+    } else if (t == float32) {
+      std::vector<float> v(static_cast<size_t>(n));
+      for (auto& x : v) x = part();
+      a = oracle::array_arg(v, s);
+    } else if (t == float64) {
+      std::vector<double> v(static_cast<size_t>(n));
+      for (auto& x : v) x = part();
+      a = oracle::array_arg(v, s);
+    } else if (t == bool_) {
+      std::vector<bool> v(static_cast<size_t>(n));
+      for (size_t i = 0; i < v.size(); ++i) v[i] = pick(2);
+      a = oracle::array_arg(v, s);
+    } else {
+      std::vector<int32_t> v(static_cast<size_t>(n));
+      for (auto& x : v) x = pick(9) - 4;
+      a = oracle::array_arg(v, s);
+    }
+    if (pick(4) == 0) return oracle::lazy(a);
+    return a;
+  }
+
+  // A suffix of `s` with some extents 1: broadcasts against it.
+  Shape sub(const Shape& s) {
+    Shape r(s.begin() + pick(static_cast<int>(s.size()) + 1), s.end());
+    for (auto& e : r)
+      if (pick(4) == 0) e = 1;
+    return r;
+  }
+
+  Arg other(const Shape& s) {
+    switch (pick(8)) {
+      case 0:
+        return oracle::int_arg(pick(7) - 3);
+      case 1:
+        return oracle::float_arg(part());
+      case 2:
+        return oracle::complex_arg(part(), part());
+      case 3:
+        return array(sub(s), float32);
+      case 4:
+        return array(sub(s), pick(2) ? bool_ : pick(2) ? int32 : float64);  // some: complex128
+      default:
+        return array(sub(s), complex64);
+    }
+  }
+
+  Case next() {
+    finite_ = false;
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    Arg z = array(s, complex64);
+    switch (pick(9)) {
+      case 0:
+      case 1: {
+        static const char* fns[] = {"add", "subtract", "multiply", "divide", "equal", "not_equal"};
+        Case c{fns[pick(6)], {z, other(s)}};
+        if (pick(3) == 0) std::swap(c.args[0], c.args[1]);
+        return c;
+      }
+      case 2:
+      case 3: {
+        static const char* fns[] = {"negative", "abs",        "real",       "imag",  "conj",
+                                    "angle",    "exp",        "square",     "isnan", "isinf",
+                                    "isfinite", "reciprocal", "logical_not"};
+        Case c{fns[pick(13)], {pick(8) ? z : array(s, pick(2) ? float32 : int32)}};
+        return c;
+      }
+      case 4: {
+        static const char* fns[] = {"sum", "mean", "var", "std", "any", "all"};
+        const std::string fn = fns[pick(6)];
+        Case c{fn, {z}};
+        if (rank == 0 || pick(3) == 0)
+          c.args.push_back(oracle::axes_arg(nullptr));
+        else
+          c.args.push_back(oracle::axes_arg(new_vector({pick(rank)})));
+        c.args.push_back(oracle::bool_arg(pick(2) == 0));
+        if (fn == "var" || fn == "std") c.args.push_back(oracle::int_arg(pick(2)));
+        return c;
+      }
+      case 5:
+        if (pick(2)) return {"astype", {z, oracle::dtype_arg(pick(2) ? float32 : bool_)}};
+        return {"astype", {array(s, pick(2) ? int32 : float64), oracle::dtype_arg(complex64)}};
+      case 6:
+        return {"where", {array(s, bool_), z, other(s)}};
+      case 7: {
+        if (rank == 0) return {"cumsum", {z, oracle::axes_arg(nullptr)}};
+        const int axis = pick(rank);
+        switch (pick(3)) {
+          case 0:
+            return {"cumsum", {z, oracle::axis_arg(axis)}};
+          case 1: {
+            Shape t = s;
+            t[static_cast<size_t>(axis)] = pick(3);
+            return {"concatenate",
+                    {z, array(t, pick(3) ? complex64 : float32), oracle::axis_arg(axis)}};
+          }
+          default: {
+            std::vector<int64_t> idx(static_cast<size_t>(pick(4)));
+            for (auto& i : idx)
+              i = s[static_cast<size_t>(axis)] ? pick(static_cast<int>(s[axis])) : 0;
+            return {"take",
+                    {z, oracle::array_arg(idx, {static_cast<int64_t>(idx.size())}),
+                     oracle::axis_arg(axis)}};
+          }
+        }
+      }
+      default: {  // finite values: BLAS kernels give nan where numpy's loop has inf
+        finite_ = true;
+        const int64_t m = 1 + pick(3), k = pick(4), n = 1 + pick(3);
+        return {"matmul", {array({m, k}, complex64), array({k, n}, pick(4) ? complex64 : float32)}};
+      }
+    }
+  }
+
+ private:
+  const std::vector<int>* new_vector(std::vector<int> v) {
+    keep_.push_back(std::make_unique<std::vector<int>>(std::move(v)));
+    return keep_.back().get();
+  }
+  std::mt19937_64 rng_;
+  bool finite_ = false;
+  std::vector<std::unique_ptr<std::vector<int>>> keep_;
+};
+
+c64 parse(const std::string& s) {
+  const size_t u = s.find('_');
+  return {static_cast<float>(std::strtod(s.substr(0, u).c_str(), nullptr)),
+          static_cast<float>(std::strtod(s.substr(u + 1).c_str(), nullptr))};
+}
+
+// Equal bits, both nan, or (where the formula or summation order may differ from numpy's:
+// products, quotients, exp, abs, angle, reductions) within a relative 2e-6 of the magnitude.
+bool close(float g, float w, float scale, bool tolerant) {
+  if (kiln_test::same_bits(g, w) || (std::isnan(g) && std::isnan(w)) || g == w) return true;
+  if (!tolerant || !std::isfinite(g) || !std::isfinite(w)) return false;
+  return std::fabs(g - w) <= 2e-6f * std::max(1.0f, scale);
+}
+
+std::string check(const Case& c, const oracle::Result& want) {
+  Array got;
+  std::string kiln_error;
+  try {
+    got = oracle::evaluate(c);
+  } catch (const Error& e) {
+    kiln_error = e.what();
+  }
+  const bool compares = c.fn == "equal" || c.fn == "not_equal";
+  if (!kiln_error.empty() && want.ok && (want.dtype == "complex128" || compares) &&
+      kiln_error.find("complex128") != std::string::npos)
+    return "";  // refused, as kiln has no complex128 (comparisons compute in it too)
+  if (!want.ok || !kiln_error.empty()) {
+    if (!want.ok && !kiln_error.empty()) return "";
+    return !want.ok ? "numpy raised (" + want.error + ") but kiln did not"
+                    : "kiln raised (" + kiln_error + ") but numpy did not";
+  }
+  if (dtype_name(got.dtype()) != want.dtype)
+    return "dtype: kiln " + std::string(dtype_name(got.dtype())) + ", numpy " + want.dtype;
+  if (got.shape() != want.shape) return "shape differs";
+  const bool tolerant = c.fn != "add" && c.fn != "subtract" && c.fn != "negative" &&
+                        c.fn != "conj" && c.fn != "real" && c.fn != "imag" && c.fn != "where" &&
+                        c.fn != "astype" && c.fn != "concatenate" && c.fn != "take";
+  const auto g = got.astype(complex64).to_vector<c64>();
+  for (size_t i = 0; i < g.size(); ++i) {
+    c64 w = want.dtype == "complex64"
+                ? parse(want.values[i])
+                : c64(static_cast<float>(std::strtod(want.values[i].c_str(), nullptr)), 0.0f);
+    if (want.dtype == "bool") w = c64(want.values[i] == "1" ? 1.0f : 0.0f, 0.0f);
+    const float scale = std::max(std::fabs(w.real()), std::fabs(w.imag()));
+    if (!close(g[i].real(), w.real(), scale, tolerant) ||
+        !close(g[i].imag(), w.imag(), scale, tolerant)) {
+      std::ostringstream os;
+      os.precision(9);
+      os << "element " << i << ": kiln " << g[i] << ", numpy " << w;
+      return os.str();
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(NumpyOracle, Complex64OnRandomShapes) {
+  ComplexCases gen(6464);
+  std::vector<Case> cases;
+  for (int i = 0; i < 2000; ++i) cases.push_back(gen.next());
+  const auto results = oracle::run_numpy(cases);
+  ASSERT_EQ(results.size(), cases.size());
+  int failures = 0, refused = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    refused += !results[i].ok;
+    const std::string diff = check(cases[i], results[i]);
+    if (diff.empty()) continue;
+    std::string args;
+    for (const Arg& a : cases[i].args) args += " " + a.encoded.substr(0, 120);
+    ADD_FAILURE() << cases[i].fn << args << "\n  " << diff;
+    if (++failures > 15) return;
+  }
+  EXPECT_LT(refused, 400) << "too few cases exercise a result";
+}
