@@ -12,7 +12,7 @@ CMAKE_ARGS ?=
 # installed (apt-get update first, since a fresh machine has no package lists).
 DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev \
                 libbenchmark-dev libeigen3-dev python3-numpy libcli11-dev \
-                libopenblas-dev
+                libopenblas-dev libfftw3-dev
 
 .PHONY: all deps configure build demo test bench install clean
 

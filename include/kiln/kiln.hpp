@@ -10,6 +10,7 @@
 #include "kiln/dtype.hpp"
 #include "kiln/elementwise.hpp"
 #include "kiln/error.hpp"
+#include "kiln/fft.hpp"
 #include "kiln/gather.hpp"
 #include "kiln/linalg.hpp"
 #include "kiln/random.hpp"

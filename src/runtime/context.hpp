@@ -15,6 +15,7 @@
 #include "graph/tracer.hpp"
 #include "jit/backend.hpp"
 #include "kiln/runtime.hpp"
+#include "runtime/fft_plans.hpp"
 #include "runtime/host_pool.hpp"
 #include "runtime/thread_pool.hpp"
 #include "schedule/schedule.hpp"
@@ -92,6 +93,9 @@ class Context {
   jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
   bool run_library_ops(const std::vector<graph::Node*>& order);
   void run_host_op_node(graph::Node* n);
+  void run_fft_node(graph::Node* n);
+  std::vector<void*> contiguous_inputs(graph::Node* n);
+  std::shared_ptr<graph::Buffer> new_output(graph::Node* n);
   cache::DiskCache* disk_cache();
   void record(const cache::Key& key, std::string_view backend);
   void note_hit(const schedule::KernelLaunch& k);
@@ -103,6 +107,8 @@ class Context {
   graph::Tracer tracer_;
   HostPool pool_;
   ThreadPool threads_;
+  FftPlans fft_plans_;
+  bool fft_wisdom_checked_ = false;
   std::unique_ptr<jit::Backend> cpu_;  // opened at the first kernel lookup
   cache::MemoryCache<LoadedKernel> kernels_;
   std::unique_ptr<cache::DiskCache> disk_;  // opened at the first kernel lookup

@@ -30,6 +30,7 @@ void Context::set_cache_dir(const std::string& dir) {
   options_.cache_dir = dir;
   disk_.reset();
   disk_opened_ = false;
+  fft_wisdom_checked_ = false;
 }
 
 std::string Context::cache_dir() {

@@ -1,6 +1,6 @@
 // Library operations at the sync, before the rest of the graph is planned: gathers, scatters,
-// concatenation and scans on the host (host_ops.cpp), and matmul through the CPU's BLAS
-// (OpenBLAS). For matmul,
+// concatenation and scans on the host (host_ops.cpp), FFTs through FFTW (fft_plans.cpp), and
+// matmul through the CPU's BLAS (OpenBLAS). For matmul,
 // operands are evaluated first (a nested evaluation), except views
 // of evaluated data that BLAS can read as they are (transposes and row-strided slices): those
 // are passed with a transpose flag and a leading dimension instead of being copied.
@@ -148,9 +148,9 @@ void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo,
 
 }  // namespace
 
-void Context::run_host_op_node(graph::Node* n) {
-  // The host ops read their operands contiguously: anything else is evaluated into a buffer.
-  std::vector<const void*> inputs;
+std::vector<void*> Context::contiguous_inputs(graph::Node* n) {
+  // Host ops and FFTs read their operands contiguously: anything else is evaluated first.
+  std::vector<void*> inputs;
   for (int i = 0; i < n->nargs; ++i) {
     Node* x = n->args[i];
     if (!x->evaluated()) {
@@ -160,10 +160,50 @@ void Context::run_host_op_node(graph::Node* n) {
     }
     inputs.push_back(x->buffer->data);
   }
+  return inputs;
+}
+
+std::shared_ptr<graph::Buffer> Context::new_output(graph::Node* n) {
   std::shared_ptr<graph::Buffer> out =
       pool_.allocate(static_cast<size_t>(n->shape.size()) * itemsize(n->dtype));
   stats_.bytes_allocated += out->bytes;
-  run_host_op(*n, inputs, out->data);
+  return out;
+}
+
+void Context::run_host_op_node(graph::Node* n) {
+  const std::vector<void*> in = contiguous_inputs(n);
+  std::shared_ptr<graph::Buffer> out = new_output(n);
+  run_host_op(*n, std::vector<const void*>(in.begin(), in.end()), out->data);
+  ++stats_.kernels_launched;
+  tracer_.attach_buffer(n, std::move(out));
+}
+
+void Context::run_fft_node(graph::Node* n) {
+  void* in = contiguous_inputs(n)[0];
+  const Node* x = n->args[0];
+  const int axis = static_cast<int>(n->payload.v[0]);
+  FftLayout l;
+  l.op = n->op;
+  l.inverse = n->op == graph::Op::Fft && n->payload.v[1] != 0;
+  l.n = n->op == graph::Op::Fft ? n->shape[axis] : static_cast<int64_t>(n->payload.v[1]);
+  for (int d = 0; d < axis; ++d) l.outer *= n->shape[d];
+  for (int d = axis + 1; d < n->shape.rank(); ++d) l.inner *= n->shape[d];
+  if (!fft_wisdom_checked_) {  // plans measured by kiln-warmup, if any
+    fft_wisdom_checked_ = true;
+    if (cache::DiskCache* disk = disk_cache())
+      fft_plans_.use_wisdom(wisdom_file(disk->directory()));
+  }
+  ir_bytes_ = encode_layout(l);  // kiln-warmup record: the layout, for measuring ahead of time
+  record(cache::make_key(ir_bytes_, "fftw"), "fftw");
+  std::shared_ptr<graph::Buffer> scratch;
+  if (n->op == graph::Op::Irfft) {  // FFTW's c2r overwrites its input: give it a copy
+    const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+    scratch = pool_.allocate(bytes);
+    if (bytes) std::memcpy(scratch->data, in, bytes);
+    in = scratch->data;
+  }
+  std::shared_ptr<graph::Buffer> out = new_output(n);
+  fft_plans_.execute(l, in, out->data);
   ++stats_.kernels_launched;
   tracer_.attach_buffer(n, std::move(out));
 }
@@ -177,12 +217,17 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
 
   for (Node* n : library.nodes()) {
     if (n->evaluated()) continue;
+    if (n->op == graph::Op::Fft || n->op == graph::Op::Rfft || n->op == graph::Op::Irfft) {
+      run_fft_node(n);
+      continue;
+    }
     if (n->op != graph::Op::MatMul) {
       run_host_op_node(n);
       continue;
     }
     const bool vec_a = n->payload.v[0] & 1, vec_b = n->payload.v[0] & 2;
-    const bool blas = n->dtype == DType::float32 || n->dtype == DType::float64;
+    const bool blas =
+        n->dtype == DType::float32 || n->dtype == DType::float64 || n->dtype == DType::complex64;
     Strided sa, sb;
     // Operands BLAS (or the exact loop) cannot read in place are evaluated into buffers.
     for (int i = 0; i < 2; ++i) {

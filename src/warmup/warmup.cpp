@@ -234,9 +234,10 @@ int main(int argc, char** argv) {
           compile_manifest(manifest, target, jobs, *cache, !quiet && ::isatty(2));
       for (const std::string& e : r.errors) std::fprintf(stderr, "kiln-warmup: %s\n", e.c_str());
       std::printf(
-          "%zu kernels for %s: %zu compiled, %zu already cached, %zu failed%s\n", r.kernels,
+          "%zu kernels for %s: %zu compiled, %zu already cached, %zu failed%s%s\n", r.kernels,
           target.c_str(), r.compiled, r.cached, r.failed,
-          r.skipped ? (", " + std::to_string(r.skipped) + " for other backends").c_str() : "");
+          r.skipped ? (", " + std::to_string(r.skipped) + " for other backends").c_str() : "",
+          r.fft_plans ? ("; " + std::to_string(r.fft_plans) + " FFT plans measured").c_str() : "");
       return r.failed ? kProblems : kOk;
     }
     if (*ls) return list_entries(*cache);

@@ -23,11 +23,12 @@ int main(int argc, char** argv);
 
 /// `compile`: the result of filling a cache from a manifest.
 struct CompileReport {
-  size_t kernels = 0;   ///< distinct kernels in the manifest for this target's backend
-  size_t compiled = 0;  ///< compiled and stored now
-  size_t cached = 0;    ///< already in the cache, left as they were
-  size_t failed = 0;    ///< invalid IR, compile errors, or entries that could not be written
-  size_t skipped = 0;   ///< kernels of another backend
+  size_t kernels = 0;    ///< distinct kernels in the manifest for this target's backend
+  size_t compiled = 0;   ///< compiled and stored now
+  size_t cached = 0;     ///< already in the cache, left as they were
+  size_t failed = 0;     ///< invalid IR, compile errors, or entries that could not be written
+  size_t skipped = 0;    ///< kernels of another backend
+  size_t fft_plans = 0;  ///< FFT layouts measured into the cache's FFTW wisdom
   std::vector<std::string> errors;
 };
 

@@ -10,6 +10,7 @@
 #include "jit/backend.hpp"
 #include "jit/ir/kernel_ir.hpp"
 #include "kiln/error.hpp"
+#include "runtime/fft_plans.hpp"
 #include "runtime/manifest.hpp"
 #include "warmup/warmup.hpp"
 
@@ -69,11 +70,29 @@ CompileReport compile_manifest(const std::string& manifest, const std::string& t
   const std::vector<runtime::ManifestEntry> all = runtime::read_manifest(manifest);
   CompileReport report;
   std::vector<const runtime::ManifestEntry*> work;
+  std::vector<const runtime::ManifestEntry*> ffts;
   for (const auto& e : all) {
     if (e.backend == "cpu")
       work.push_back(&e);
+    else if (e.backend == "fftw" && target.rfind("cpu", 0) == 0)
+      ffts.push_back(&e);
     else
       ++report.skipped;
+  }
+  // FFT layouts: measured plans into the cache directory's FFTW wisdom (one at a time: FFTW's
+  // planner is not thread-safe, and measuring uses the whole machine's memory bandwidth).
+  for (const runtime::ManifestEntry* e : ffts) {
+    runtime::FftLayout l;
+    std::string error;
+    if (!runtime::decode_layout(e->ir, l)) {
+      ++report.failed;
+      report.errors.push_back("FFT " + e->key_hex + ": invalid layout in the manifest");
+    } else if (runtime::measure_into_wisdom(l, runtime::wisdom_file(cache.directory()), error)) {
+      ++report.fft_plans;
+    } else {
+      ++report.failed;
+      report.errors.push_back("FFT " + e->key_hex + ": " + error);
+    }
   }
   report.kernels = work.size();
   jobs = std::clamp(jobs, 1, 256);

@@ -278,3 +278,21 @@ TEST(Errors, Complex64) {
       {"[matmul]", "complex128"});
   expect_error([&] { z.data<float>(); }, {"[data]", "complex64, not float32"});
 }
+
+TEST(Errors, FftArguments) {
+  const auto x = zeros({4, 6});
+  expect_error([&] { auto c = fft::fft(x, 0); }, {"[fft]", "invalid number of data points (0)"});
+  expect_error([&] { auto c = fft::irfft(zeros({1}, complex64)); },
+               {"[irfft]", "invalid number of data points (0)"});
+  expect_error([&] { auto c = fft::ifft(x, -1, 2); },
+               {"[ifft]", "axis 2 is out of bounds", "(4,6)"});
+  expect_error([&] { auto c = fft::fft(x, -1, -1, "sideways"); },
+               {"[fft]", "invalid norm \"sideways\"", "ortho"});
+  expect_error([&] { auto c = fft::fft(zeros({8}, float64)); },
+               {"[fft]", "float64", "complex128", "astype"});
+  expect_error([&] { auto c = fft::rfft(zeros({8}, complex64)); },
+               {"[rfft]", "real input", "complex64"});
+  expect_error([&] { auto c = fft::fft(zeros({})); }, {"[fft]", "0 dimensions"});
+  expect_error([&] { auto c = fft::fft2(x, {4}); }, {"[fft2]", "s has 1 entries but axes has 2"});
+  expect_error([&] { auto c = fft::ifft2(zeros({5})); }, {"[ifft2]", "axis -2"});
+}

@@ -334,6 +334,23 @@ inline kiln::Array evaluate(const Case& c) {
     else
       r = sum ? kiln::cumsum(c.args[0].array, c.args[1].axes[0])
               : kiln::cumprod(c.args[0].array, c.args[1].axes[0]);
+  } else if (c.fn.rfind("fft.", 0) == 0) {  // a, n (-1: None), axis, norm (0, 1, 2)
+    static const char* norms[] = {"backward", "ortho", "forward"};
+    const std::string f = c.fn.substr(4);
+    const kiln::Array& a = c.args[0].array;
+    const char* norm = norms[c.args[3].scalar.i];
+    if (f == "fft2" || f == "ifft2") {
+      const kiln::Shape s = c.args[1].kind == Arg::Kind::shape ? c.args[1].shape : kiln::Shape{};
+      r = f == "fft2" ? kiln::fft::fft2(a, s, c.args[2].axes, norm)
+                      : kiln::fft::ifft2(a, s, c.args[2].axes, norm);
+    } else {
+      const int64_t n = c.args[1].scalar.i;
+      const int axis = c.args[2].axes[0];
+      r = f == "fft"    ? kiln::fft::fft(a, n, axis, norm)
+          : f == "ifft" ? kiln::fft::ifft(a, n, axis, norm)
+          : f == "rfft" ? kiln::fft::rfft(a, n, axis, norm)
+                        : kiln::fft::irfft(a, n, axis, norm);
+    }
   } else if (c.fn == "index") {
     r = c.args[0].array[kiln::Indices(c.args[1].index)];
   } else if (c.fn == "flatten") {

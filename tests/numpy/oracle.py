@@ -110,6 +110,19 @@ def make_complex(re, im):
     return r
 
 
+def fft(fn, a, n, axis, norm):
+    """numpy.fft with NumPy 2's dtypes (1.24 always gives complex128): float32 and complex64
+    inputs transform in single precision, others in double (which kiln refuses)."""
+    norm = ("backward", "ortho", "forward")[norm]
+    if fn in ("fft2", "ifft2"):
+        r = getattr(np.fft, fn)(a, s=n, axes=axis, norm=norm)
+    else:
+        r = getattr(np.fft, fn)(a, n=None if n == -1 else n, axis=axis, norm=norm)
+    if a.dtype in (np.float32, np.complex64):
+        r = r.astype(np.float32 if fn == "irfft" else np.complex64)
+    return r
+
+
 def call(fn, args):
     if fn in REDUCTIONS:
         kwargs = {"axis": args[1], "keepdims": args[2]}
@@ -160,6 +173,8 @@ def call(fn, args):
         return np.linspace(args[0], args[1], args[2], endpoint=args[3], dtype=args[4])
     if fn == "complex":
         return make_complex(*args)
+    if fn.startswith("fft."):
+        return fft(fn[4:], *args)
     return getattr(np, NUMPY_NAME.get(fn, fn))(*args)
 
 

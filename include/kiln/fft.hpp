@@ -1,0 +1,42 @@
+// Discrete Fourier transforms with numpy.fft's names and arguments, computed by FFTW at the sync
+// (operands that are lazy expressions are evaluated first; the normalisation is a lazy multiply
+// that fuses with what uses the result). kiln has no complex128, so transforms take float32 or
+// complex64 and give complex64 (or float32 for irfft), as NumPy 2 does for those dtypes; float64
+// and integer inputs are refused with an error that says to convert them.
+#pragma once
+
+#include <source_location>
+#include <string_view>
+#include <vector>
+
+#include "kiln/array.hpp"
+
+namespace kiln::fft {
+
+/// numpy's fft(a, n=None, axis=-1, norm=None): the 1-d DFT along `axis`, the input cropped or
+/// zero-padded to `n` points (n = -1: the axis' length). `norm` is "backward" (the default:
+/// no scaling forward, 1/n inverse), "ortho" (1/sqrt(n) both ways) or "forward" (1/n forward).
+Array fft(const Array& a, int64_t n = -1, int axis = -1, std::string_view norm = "backward",
+          std::source_location loc = std::source_location::current());
+/// numpy's ifft: the inverse of fft.
+Array ifft(const Array& a, int64_t n = -1, int axis = -1, std::string_view norm = "backward",
+           std::source_location loc = std::source_location::current());
+/// numpy's rfft: the DFT of real (float32) input, the n/2 + 1 non-negative frequencies.
+Array rfft(const Array& a, int64_t n = -1, int axis = -1, std::string_view norm = "backward",
+           std::source_location loc = std::source_location::current());
+/// numpy's irfft: the inverse of rfft, a float32 signal of n points (n = -1: 2 * (m - 1) for
+/// m input points). The imaginary parts of the zero and (even n) Nyquist frequencies are
+/// ignored, as in numpy.
+Array irfft(const Array& a, int64_t n = -1, int axis = -1, std::string_view norm = "backward",
+            std::source_location loc = std::source_location::current());
+/// numpy's fft2(a, s=None, axes=(-2, -1), norm=None): fft over each of `axes` (`s`: the point
+/// counts along them, empty for the axes' lengths).
+Array fft2(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {-2, -1},
+           std::string_view norm = "backward",
+           std::source_location loc = std::source_location::current());
+/// numpy's ifft2: the inverse of fft2.
+Array ifft2(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {-2, -1},
+            std::string_view norm = "backward",
+            std::source_location loc = std::source_location::current());
+
+}  // namespace kiln::fft

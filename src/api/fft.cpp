@@ -1,0 +1,188 @@
+// numpy.fft on top of three library ops (Fft, Rfft, Irfft over one axis, unnormalised): the
+// cropping and zero-padding to n points are views and concatenations, the normalisation a lazy
+// multiply, and fft2/ifft2 one transform per axis, last axis first, as numpy's fftn.
+#include "kiln/fft.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "api/apply.hpp"
+#include "kiln/creation.hpp"
+#include "kiln/elementwise.hpp"
+#include "kiln/gather.hpp"
+#include "kiln/index.hpp"
+
+namespace kiln::fft {
+
+using detail::to_loc;
+using graph::Node;
+using graph::Op;
+using graph::SourceLoc;
+
+namespace {
+
+enum class Norm { backward, ortho, forward };
+
+Norm parse_norm(std::string_view fn, std::string_view norm, SourceLoc loc) {
+  if (norm == "backward" || norm.empty()) return Norm::backward;
+  if (norm == "ortho") return Norm::ortho;
+  if (norm == "forward") return Norm::forward;
+  graph::throw_error(
+      fn, "invalid norm \"" + std::string(norm) + "\": use \"backward\", \"ortho\" or \"forward\"",
+      loc);
+}
+
+// The scale a transform of n points gets under `norm` (numpy's _get_forward_norm and
+// _get_backward_norm).
+double scale_of(Norm norm, bool inverse, int64_t n) {
+  switch (norm) {
+    case Norm::ortho:
+      return 1.0 / std::sqrt(static_cast<double>(n));
+    case Norm::forward:
+      return inverse ? 1.0 : 1.0 / static_cast<double>(n);
+    default:
+      return inverse ? 1.0 / static_cast<double>(n) : 1.0;
+  }
+}
+
+int checked_axis(std::string_view fn, const Node* n, int axis, SourceLoc loc) {
+  const int rank = n->shape.rank();
+  if (axis < -rank || axis >= rank)
+    graph::throw_error(fn,
+                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
+                           std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") +
+                           " (shape " + graph::to_string(n->shape) + ")",
+                       loc);
+  return axis < 0 ? axis + rank : axis;
+}
+
+// `a` converted to `want` (float32 or complex64) where numpy 2 would compute in that precision;
+// float64 and integers would need complex128, which kiln lacks.
+Array converted(std::string_view fn, const Array& a, DType want, SourceLoc loc) {
+  const DType t = a.dtype();
+  if (fn == "rfft" && t == complex64)
+    graph::throw_error(fn, "needs real input, not complex64 (use fft)", loc);
+  if (t != float32 && t != complex64)
+    graph::throw_error(fn,
+                       "input of dtype " + std::string(dtype_name(t)) +
+                           ": numpy transforms it in float64/complex128, which kiln lacks; "
+                           "convert it with astype(kiln::float32) or astype(kiln::complex64)",
+                       loc);
+  return detail::cast(a, want, loc);
+}
+
+// `a` cropped or zero-padded along `axis` to `n` elements.
+Array resized(const Array& a, int axis, int64_t n, const std::source_location& l) {
+  const int64_t have = a.shape()[static_cast<size_t>(axis)];
+  if (have == n) return a;
+  if (have > n) {
+    std::vector<Index> idx(static_cast<size_t>(axis), slice());
+    idx.push_back(slice(0, n));
+    return a[Indices(idx, l)];
+  }
+  Shape pad = a.shape();
+  pad[static_cast<size_t>(axis)] = n - have;
+  return concatenate({a, zeros(pad, a.dtype(), l)}, axis, l);
+}
+
+Array record(Op op, DType dtype, const Array& x, int axis, int64_t n, uint64_t flag,
+             SourceLoc loc) {
+  graph::NodeDesc d;
+  d.op = op;
+  d.dtype = dtype;
+  d.nargs = 1;
+  d.args[0] = x.node();
+  d.shape = x.node()->shape;
+  d.shape[axis] = n;
+  d.payload.v[0] = static_cast<uint64_t>(axis);
+  d.payload.v[1] = flag;
+  d.loc = loc;
+  return Array(detail::context().tracer().record(d));
+}
+
+Array scaled(const Array& x, double scale, const std::source_location& l) {
+  if (scale == 1.0) return x;
+  return multiply(Operand(x, l), Operand(scale, l));
+}
+
+void check_points(std::string_view fn, int64_t n, SourceLoc loc) {
+  if (n < 1)
+    graph::throw_error(
+        fn, "invalid number of data points (" + std::to_string(n) + ") specified: needs at least 1",
+        loc);
+}
+
+Array complex_transform(std::string_view fn, const Array& a, int64_t n, int axis,
+                        std::string_view norm, bool inverse, const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* node = detail::node_of(a, fn, loc);
+  const Norm nm = parse_norm(fn, norm, loc);
+  axis = checked_axis(fn, node, axis, loc);
+  if (n == -1) n = node->shape[axis];
+  check_points(fn, n, loc);
+  const Array x = resized(converted(fn, a, complex64, loc), axis, n, l);
+  return scaled(record(Op::Fft, complex64, x, axis, n, inverse ? 1 : 0, loc),
+                scale_of(nm, inverse, n), l);
+}
+
+Array transform_2d(std::string_view fn, const Array& a, const Shape& s,
+                   const std::vector<int>& axes, std::string_view norm, bool inverse,
+                   const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  detail::node_of(a, fn, loc);
+  if (!s.empty() && s.size() != axes.size())
+    graph::throw_error(fn,
+                       "s has " + std::to_string(s.size()) + " entries but axes has " +
+                           std::to_string(axes.size()) + "; they must match",
+                       loc);
+  Array r = a;
+  for (size_t i = axes.size(); i-- > 0;)
+    r = complex_transform(fn, r, s.empty() ? -1 : s[i], axes[i], norm, inverse, l);
+  return r;
+}
+
+}  // namespace
+
+Array fft(const Array& a, int64_t n, int axis, std::string_view norm, std::source_location l) {
+  return complex_transform("fft", a, n, axis, norm, false, l);
+}
+
+Array ifft(const Array& a, int64_t n, int axis, std::string_view norm, std::source_location l) {
+  return complex_transform("ifft", a, n, axis, norm, true, l);
+}
+
+Array rfft(const Array& a, int64_t n, int axis, std::string_view norm, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* node = detail::node_of(a, "rfft", loc);
+  const Norm nm = parse_norm("rfft", norm, loc);
+  axis = checked_axis("rfft", node, axis, loc);
+  if (n == -1) n = node->shape[axis];
+  check_points("rfft", n, loc);
+  const Array x = resized(converted("rfft", a, float32, loc), axis, n, l);
+  return scaled(record(Op::Rfft, complex64, x, axis, n / 2 + 1, static_cast<uint64_t>(n), loc),
+                scale_of(nm, false, n), l);
+}
+
+Array irfft(const Array& a, int64_t n, int axis, std::string_view norm, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* node = detail::node_of(a, "irfft", loc);
+  const Norm nm = parse_norm("irfft", norm, loc);
+  axis = checked_axis("irfft", node, axis, loc);
+  if (n == -1) n = 2 * (node->shape[axis] - 1);
+  check_points("irfft", n, loc);
+  const Array x = resized(converted("irfft", a, complex64, loc), axis, n / 2 + 1, l);
+  Array r = record(Op::Irfft, float32, x, axis, n, static_cast<uint64_t>(n), loc);
+  return scaled(r, scale_of(nm, true, n), l);
+}
+
+Array fft2(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+           std::source_location l) {
+  return transform_2d("fft2", a, s, axes, norm, false, l);
+}
+
+Array ifft2(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+            std::source_location l) {
+  return transform_2d("ifft2", a, s, axes, norm, true, l);
+}
+
+}  // namespace kiln::fft
