@@ -267,12 +267,15 @@ class Generator {
   bool where_or_clip() {
     const int i = choose();
     const kiln::Array& a = val(i);
-    if (pick(2)) {
-      // No bool scalar bounds: numpy 1.24's clip promotes a Python bool bound strongly
-      // (float32 array -> float64, int32 -> int64), unlike its own maximum/minimum and NumPy 2.
+    if (pick(2) && a.dtype() != kiln::bool_) {
+      // No bool operands: numpy 1.24's clip promotes them unlike its NEP 50 result_type
+      // (float32 array, bool bound -> float64); fuzz_numpy.py stops at any that remain.
       auto bound = [&] {
         std::string b = other(a);
-        return b.starts_with("S:bool") ? "S:int:" + std::to_string(pick(5) - 2) : b;
+        const bool boolean = b.starts_with("S:bool") || b.starts_with("A:bool") ||
+                             b.starts_with("AT:bool") || b.starts_with("AL:bool") ||
+                             (b[0] == 'V' && val(std::stoi(b.substr(2))).dtype() == kiln::bool_);
+        return boolean ? "S:int:" + std::to_string(pick(5) - 2) : b;
       };
       std::string lo = bound(), hi = bound();
       return emit("clip", {ref(i), lo, hi});
