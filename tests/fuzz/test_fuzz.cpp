@@ -97,6 +97,7 @@ TEST(FuzzReplay, Program) {
       std::printf("numpy v%zu: %s %s\n", i, o.kind == fuzz::Outcome::Kind::err ? "raised" : "stop",
                   o.message.c_str());
   }
+  std::fflush(stdout);  // before kiln runs it: a crash must not lose the listing
   const std::string diff = fuzz::compare(p, numpy[0]);
   EXPECT_EQ(diff, "");
 }

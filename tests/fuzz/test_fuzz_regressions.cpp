@@ -50,7 +50,8 @@ TEST(FuzzRegression, MaxOverEmptyAxisWithElementsRaises) {
 
 // numpy: r = np.zeros((0, 0), np.int32).sum(axis=0)[None, :]; r.prod(axis=1) -> array([1]),
 // shape (1,). kiln aborts the process while scheduling when the view (r) and the reduction over
-// it are evaluated together:
+// it are evaluated together (also with an elementwise op before the view, e.g. -s, and with
+// all(axis=0) / flatten / var in place of sum / reshape / prod):
 //   kiln internal error at src/schedule/lower.cpp:249: a view's operand was neither stored nor
 //   a leaf
 TEST(FuzzRegression, ProductOverViewOfEmptySumEvaluatedTogether) {
