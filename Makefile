@@ -52,3 +52,13 @@ install: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# The numpy differential program fuzzer for a time budget: make fuzz SEED=123 SECONDS=300.
+# Each failing program is printed with its text and a command that replays it.
+SEED    ?= 1
+SECONDS ?= 300
+.PHONY: fuzz
+fuzz: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target test_fuzz
+	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_FUZZ_SEED=$(SEED) \
+	  KILN_FUZZ_SECONDS=$(SECONDS) ./$(BUILD_DIR)/tests/test_fuzz --gtest_filter='FuzzLong.*'

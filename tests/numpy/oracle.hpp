@@ -241,8 +241,9 @@ inline std::vector<Result> run_numpy(const std::vector<Case>& cases) {
   return results;
 }
 
-/// Evaluates a case with kiln (throws kiln::Error where kiln refuses).
-inline kiln::Array evaluate(const Case& c) {
+/// Records a case with kiln without evaluating it (throws kiln::Error where kiln refuses at the
+/// call); tests/fuzz chains these into programs.
+inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
   auto operand = [&](const Arg& a) -> kiln::Operand {
     if (a.kind == Arg::Kind::array) return kiln::Operand(a.array);
@@ -378,6 +379,12 @@ inline kiln::Array evaluate(const Case& c) {
     else
       r = kiln::detail::apply(Op(op), {&ops[0], &ops[1], &ops[2]});
   }
+  return r;
+}
+
+/// Evaluates a case with kiln (throws kiln::Error where kiln refuses).
+inline kiln::Array evaluate(const Case& c) {
+  kiln::Array r = build(c);
   r.eval();
   return r;
 }
