@@ -92,6 +92,16 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
     p.v[0] = detail::scalar_bits(values.scalar(), na->dtype, fn, loc);
     v = detail::record_leaf(Op::Full, na->dtype, Dims{}, p, loc);
   }
+  // numpy drops extra leading length-1 axes of the values: assignment always, add.at when the
+  // key has a slice before the indices (axis > 0).
+  if (op == Op::Scatter || axis > 0) {
+    Shape trimmed = v.shape();
+    size_t drop = 0;
+    while (trimmed.size() - drop > static_cast<size_t>(target.rank()) && trimmed[drop] == 1) ++drop;
+    if (drop)
+      v = reshape(v, Shape(trimmed.begin() + static_cast<std::ptrdiff_t>(drop), trimmed.end()),
+                  values.loc());
+  }
   const Dims& vs = v.node()->shape;
   bool fits = vs.rank() <= target.rank();
   for (int d = 1; fits && d <= vs.rank(); ++d) {

@@ -98,8 +98,13 @@ Array dot(const Array& a, const Array& b, std::source_location l) {
   std::vector<int> perm{rb - 2};
   for (int d = 0; d < rb; ++d)
     if (d != rb - 2) perm.push_back(d);
-  const Array a2 = a.reshape({-1, k}, l);
-  const Array b2 = transpose(b, perm, l).reshape({k, -1}, l);
+  // Explicit extents: -1 cannot be inferred when k is 0.
+  int64_t rows = 1, cols = 1;
+  for (size_t d = 0; d + 1 < sa.size(); ++d) rows *= sa[d];
+  for (int d = 0; d < rb; ++d)
+    if (d != rb - 2) cols *= sb[static_cast<size_t>(d)];
+  const Array a2 = a.reshape({rows, k}, l);
+  const Array b2 = transpose(b, perm, l).reshape({k, cols}, l);
   Shape result(sa.begin(), sa.end() - 1);
   for (int d = 0; d < rb; ++d)
     if (d != rb - 2) result.push_back(sb[static_cast<size_t>(d)]);

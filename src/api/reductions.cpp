@@ -71,7 +71,7 @@ Array reduce(Op op, const Array& a, uint64_t mask, bool keepdims, SourceLoc loc)
       shape.push_back(1);
   }
   const bool has_identity = op == Op::Sum || op == Op::Prod || op == Op::Any || op == Op::All;
-  if (!has_identity && reduced_count(n->shape, mask) == 0 && shape.size() > 0)
+  if (!has_identity && reduced_count(n->shape, mask) == 0)
     graph::throw_error(fn,
                        "the operand of shape " + graph::to_string(n->shape) +
                            " has nothing to reduce, and " + std::string(fn) +

@@ -152,6 +152,7 @@ Array squeeze(const Array& a, const std::vector<int>& axes, std::source_location
                          "cannot squeeze axis " + std::to_string(axis) + " of shape " +
                              graph::to_string(n->shape) + ": its extent is not 1",
                          loc);
+    if (drop[k]) graph::throw_error("squeeze", "repeated axis in " + axes_string(axes), loc);
     drop[k] = true;
   }
   Dims shape;

@@ -144,10 +144,11 @@ void scan(const Node& n, const std::vector<const void*>& in, void* out) {
     T* dst = static_cast<T*>(out);
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t i = 0; i < inner; ++i) {
-        T acc = sum ? T(0) : T(1);
-        for (int64_t j = 0; j < extent; ++j) {
+        T acc = extent ? src[o * extent * inner + i] : T();  // numpy starts from the first
+        for (int64_t j = 0; j < extent; ++j) {               // element (-0.0 stays -0.0)
           const int64_t at = (o * extent + j) * inner + i;
-          if constexpr (std::is_same_v<T, bool>) {
+          if (j == 0) {
+          } else if constexpr (std::is_same_v<T, bool>) {
             acc = sum ? (acc || src[at]) : (acc && src[at]);
           } else if constexpr (std::is_integral_v<T>) {
             using U = std::make_unsigned_t<T>;

@@ -246,12 +246,17 @@ class Lowering {
       return load(n.dtype, {n.source, -1}, shape, layout, space);
     }
     if (stored_earlier_[idx]) return load(n.dtype, {-1, idx}, shape, layout, space);
+    // An empty array is never stored; a kernel can only meet it inside a reduction over an
+    // empty axis, whose loop body never runs.
+    if (n.shape.size() == 0) return constant(n.dtype, 0);
     KILN_CHECK(graph::is_leaf(n.op), "a view's operand was neither stored nor a leaf");
     return lower_leaf(n, shape, layout, space);
   }
 
   uint32_t lower_node(int32_t idx, Space space, const std::vector<int32_t>& memo) {
     const GNode& n = g_.nodes[idx];
+    if (n.shape.size() == 0 && !stored_earlier_[idx] && n.op != Op::Data)
+      return constant(n.dtype, 0);  // never read: see read()
     if (n.op == Op::Data || stored_earlier_[idx] || graph::is_leaf(n.op))
       return read(idx, n.shape, graph::identity_layout(n.shape), space);
     if (n.op == Op::View)

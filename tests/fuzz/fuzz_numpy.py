@@ -35,8 +35,8 @@ unreliable (whether they raise would depend on rounding), clip with a bool opera
 (numpy 1.24 quirks, see check_undefined), and out-of-bound gather / scatter
 indices on an empty array (numpy 1.24 ignores them with a DeprecationWarning; kiln raises, as
 later numpy does), and scatter values that do not broadcast to an empty scattered part
-(numpy 1.24 skips the check). It also stops before open kiln bugs (check_known_bugs and
-run_program; each has a test in test_fuzz_regressions.cpp) unless KILN_FUZZ_KNOWN_BUGS=1.
+(numpy 1.24 skips the check). The kiln bugs it found are fixed and kept as tests in
+test_fuzz_regressions.cpp.
 """
 import math
 import os
@@ -157,42 +157,6 @@ def check_undefined(fn, args):
             raise Stop("integer reciprocal of 0")
 
 
-def check_known_bugs(fn, args):
-    """Raises Stop before kiln bugs already reported (tests/fuzz/test_fuzz_regressions.cpp keeps
-    each as a test), so that the fixed slice stays green while they are open; the environment
-    variable KILN_FUZZ_KNOWN_BUGS=1 compares them anyway."""
-    if os.environ.get("KILN_FUZZ_KNOWN_BUGS") == "1":
-        return
-    if fn in ("max", "min", "argmax", "argmin") and isinstance(args[0], np.ndarray):
-        # kiln bug: max/min/argmax/argmin over an axis of length 0 do not raise when another
-        # axis is empty too (the result is empty); numpy always raises.
-        a, axes = args[0], args[1]
-        axes = tuple(range(a.ndim)) if axes is None else (axes,) if isinstance(axes, int) else axes
-        if not all(-a.ndim <= ax < a.ndim for ax in axes):
-            return
-        kept = [a.shape[d] for d in range(a.ndim) if d not in {ax % a.ndim for ax in axes}]
-        if 0 in [a.shape[ax] for ax in axes] and 0 in kept:
-            raise Stop("known kiln bug: max/min/argmax/argmin over an empty axis, empty result")
-    if fn == "squeeze" and len(args) > 1 and isinstance(args[1], tuple) and np.ndim(args[0]):
-        # kiln bug: squeeze accepts repeated axes ((0, 0), (-1, 0) on 1-d); numpy raises.
-        if len({ax % np.ndim(args[0]) for ax in args[1]}) < len(args[1]):
-            raise Stop("known kiln bug: squeeze with a repeated axis")
-    a_shape = np.shape(args[0])
-    if fn == "dot" and np.ndim(args[1]) > 2 and a_shape and a_shape[-1] == 0:
-        # kiln bug: N-d dot with an empty contracted axis raises from an internal reshape.
-        raise Stop("known kiln bug: N-d dot over an empty axis")
-    scatter = fn in ("scatter", "scatter_add") and isinstance(args[3], int)
-    if scatter and -np.ndim(args[0]) <= args[3] < np.ndim(args[0]):
-        # kiln bug: scatter (and scatter_add on an axis > 0) refuse values with extra leading
-        # length-1 axes, which numpy's assignment (and np.add.at with a slice) accept.
-        a, axis = np.asarray(args[0]), args[3] % np.ndim(args[0])
-        target = a.shape[:axis] + np.shape(args[1]) + a.shape[axis + 1:]
-        extra = np.ndim(args[2]) - len(target)
-        leading_ones = extra > 0 and all(d == 1 for d in np.shape(args[2])[:extra])
-        if leading_ones and (fn == "scatter" or axis > 0):
-            raise Stop("known kiln bug: scatter values with extra leading length-1 axes")
-
-
 def error_bound(fn, args, errs, r):
     """The absolute error bound of result r (0: exact; UNRELIABLE) and its check letter."""
     fn = OPERATORS.get(fn, fn)
@@ -283,15 +247,8 @@ REDUCTIONS = {"sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "
 
 def run_program(pid, stmts, out):
     values, errs = {}, {}
-    # kiln bug (known): a reduction of anything computed (views, elementwise ops) from an empty
-    # reduction result aborts kiln ("a view's operand was neither stored nor a leaf").
-    empty_reduced, from_empty_reduced = set(), set()
     for idx, fn, texts in stmts:
-        refs = [int(t[2:]) for t in texts if t.startswith("V:")]
         try:
-            if (fn in REDUCTIONS and any(n in from_empty_reduced for n in refs)
-                    and os.environ.get("KILN_FUZZ_KNOWN_BUGS") != "1"):
-                raise Stop("known kiln bug: reduction of a value computed from an empty reduction")
             args, arg_errs = [], []
             for t in texts:
                 if t.startswith("V:"):
@@ -307,7 +264,6 @@ def run_program(pid, stmts, out):
             if fn == "power" and arg_errs[1] > 0 and not is_float(args[1]):
                 raise Stop("integer exponents computed from approximate floats")
             check_undefined(fn, args)
-            check_known_bugs(fn, args)
             with np.errstate(all="ignore"):
                 r = np.asarray(call(fn, args))
         except Stop as e:
@@ -329,10 +285,6 @@ def run_program(pid, stmts, out):
             err = max(err, math.ulp(0.0))
             letter = "a" + float(err).hex()
         values[idx], errs[idx] = r, err
-        if r.size == 0 and fn in REDUCTIONS:
-            empty_reduced.add(idx)
-        elif r.size == 0 and any(n in empty_reduced or n in from_empty_reduced for n in refs):
-            from_empty_reduced.add(idx)
         shape = ",".join(str(d) for d in r.shape)
         out.append(f"{pid}|{idx}|ok|{r.dtype.name}|{shape}|{letter}|{oracle.format_values(r)}")
 

@@ -1,8 +1,7 @@
-// What the program fuzzer found, kept as fixed tests. Each kiln bug is a small C++ reproducer
-// with numpy's answer written out (numpy 1.24, NEP 50 weak promotion); while the bug is open its
-// test is skipped with "kiln bug: ..." and fuzz_numpy.py's check_known_bugs keeps the fuzzer
-// away from it (KILN_FUZZ_KNOWN_BUGS=1 turns that off). Fuzzer programs that once disagreed for
-// reasons on the fuzzer's side (tolerances, numpy quirks) are replayed through both sides.
+// What the program fuzzer found, kept as regression tests. Each kiln bug (all fixed) is a small
+// C++ reproducer with numpy's answer written out (numpy 1.24, NEP 50 weak promotion). Fuzzer
+// programs that once disagreed for reasons on the fuzzer's side (tolerances, numpy quirks) are
+// replayed through both sides.
 #include <cmath>
 
 #include "fuzz/fuzz.hpp"
@@ -11,12 +10,6 @@
 using namespace kiln;
 
 namespace {
-
-// KILN_FUZZ_KNOWN_BUGS=1 runs the tests of open kiln bugs instead of skipping them.
-bool known_bugs() {
-  const char* v = std::getenv("KILN_FUZZ_KNOWN_BUGS");
-  return v && std::string(v) == "1";
-}
 
 // Runs a program (fuzz::Program::text() form) in kiln and numpy and expects them to agree.
 void expect_agree(const std::string& text) {
@@ -29,12 +22,9 @@ void expect_agree(const std::string& text) {
 
 // numpy: np.max(np.zeros((2, 0, 3)), axis=1) and np.max(np.zeros((2, 0, 0)), axis=1) both raise
 // "zero-size array to reduction operation maximum which has no identity"; np.argmax(np.zeros(
-// (0, 0)), axis=1) raises "attempt to get argmax of an empty sequence". kiln raises when the
-// result has elements, but returns an empty array when another axis is empty too.
+// (0, 0)), axis=1) raises "attempt to get argmax of an empty sequence". kiln raised when the
+// result had elements, but returned an empty array when another axis was empty too.
 TEST(FuzzRegression, MaxMinArgmaxOverEmptyAxisWithEmptyResultRaise) {
-  if (!known_bugs())
-    GTEST_SKIP() << "kiln bug: max/min/argmax/argmin over a length-0 axis return an empty array "
-                    "instead of raising when the result is empty";
   const Array a = zeros({2, 0, 0}, float32);
   EXPECT_THROW(max(a, 1).eval(), Error);
   EXPECT_THROW(min(a, std::vector<int>{1}, true).eval(), Error);
@@ -55,10 +45,7 @@ TEST(FuzzRegression, MaxOverEmptyAxisWithElementsRaises) {
 //   kiln internal error at src/schedule/lower.cpp:249: a view's operand was neither stored nor
 //   a leaf
 TEST(FuzzRegression, ProductOverViewOfEmptySumEvaluatedTogether) {
-  if (!known_bugs())
-    GTEST_SKIP() << "kiln bug: internal error (abort) in schedule/lower.cpp:249 for a reduction "
-                    "of a view of an empty reduction, evaluated with the view";
-  // In a child process: while the bug is open this aborts instead of failing.
+  // In a child process: the bug aborted the process.
   EXPECT_EXIT(
       {
         const Array s = sum(zeros({0, 0}, int32), 0);  // int64, shape (0,)
@@ -75,9 +62,6 @@ TEST(FuzzRegression, ProductOverViewOfEmptySumEvaluatedTogether) {
 // shape (1,) do not broadcast to the scattered shape ()". scatter_add (np.add.at) accepts them
 // too on an axis > 0.
 TEST(FuzzRegression, ScatterAcceptsValuesWithLeadingUnitAxes) {
-  if (!known_bugs())
-    GTEST_SKIP() << "kiln bug: scatter (scatter_add on an axis > 0) refuses values with extra "
-                    "leading length-1 axes, which numpy accepts";
   const Array r = scatter(zeros({2}), array(std::vector<int64_t>{1}, Shape{}),
                           array(std::vector<bool>{true}), 0);
   EXPECT_EQ(r.to_vector<float>(), (std::vector<float>{0, 1}));
@@ -99,15 +83,12 @@ TEST(FuzzRegression, ScatterAcceptsValuesWithLeadingUnitAxes) {
 // so this is checked here.
 TEST(FuzzRegression, CumsumKeepsNegativeZero) {
   const auto v = cumsum(array({-0.0f, -0.0f})).to_vector<float>();
-  if (!std::signbit(v[0]) && !known_bugs())
-    GTEST_SKIP() << "kiln bug: cumsum of [-0.0, -0.0] gives +0.0 first (numpy -0.0)";
   EXPECT_TRUE(std::signbit(v[0]) && std::signbit(v[1]));
 }
 
 // numpy: np.squeeze(np.zeros(1), (0, 0)) and np.squeeze(np.zeros(1), (-1, 0)) raise
 // "duplicate value in 'axis'"; kiln squeezes (a 0-d array).
 TEST(FuzzRegression, SqueezeRefusesRepeatedAxes) {
-  if (!known_bugs()) GTEST_SKIP() << "kiln bug: squeeze accepts a repeated axis";
   EXPECT_THROW(squeeze(zeros({1}), std::vector<int>{0, 0}), Error);
   EXPECT_THROW(squeeze(zeros({1}), std::vector<int>{-1, 0}), Error);
   EXPECT_THROW(squeeze(zeros({3, 1}), std::vector<int>{1, -1}), Error);
@@ -118,7 +99,6 @@ TEST(FuzzRegression, SqueezeRefusesRepeatedAxes) {
 // "[reshape] cannot reshape an array of size 0 into shape (-1,0)" (an internal reshape of
 // N-d dot when the contracted axis is empty).
 TEST(FuzzRegression, NdDotOverEmptyAxis) {
-  if (!known_bugs()) GTEST_SKIP() << "kiln bug: N-d dot over an empty contracted axis raises";
   const Array r = dot(zeros({2, 0}), zeros({2, 0, 3}));
   EXPECT_EQ(r.shape(), (Shape{2, 2, 3}));
   EXPECT_EQ(r.to_vector<float>(), std::vector<float>(12, 0.f));
