@@ -140,6 +140,7 @@ uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLo
     graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
                        loc);
   if (s.kind == Scalar::Kind::complex_) {
+    if (dtype == DType::bool_) return s.f != 0 || s.imag != 0;  // its truth, as numpy's bool()
     if (dtype != DType::complex64)
       graph::throw_error(
           fn, "a complex number cannot be converted to " + std::string(dtype_name(dtype)), loc);
@@ -220,7 +221,9 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
           (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
     }
   }
-  check_complex_precision(fn, {types, static_cast<size_t>(ntypes)}, loc);
+  // Logical ops test each operand for truth on its own: no common dtype is computed in.
+  if (info.rule != graph::TypeRule::Logical)
+    check_complex_precision(fn, {types, static_cast<size_t>(ntypes)}, loc);
   DType common = graph::result_type({types, static_cast<size_t>(ntypes)});
   // A comparison with a C++ integer beyond int32 is exact in int64 (as NumPy 2 does).
   if (info.rule == graph::TypeRule::Compare && common == DType::int32 && wide_int_scalar)

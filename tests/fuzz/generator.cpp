@@ -58,7 +58,7 @@ class Generator {
  private:
   int pick(int n) { return n <= 0 ? 0 : static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
   bool one_in(int n) { return pick(n) == 0; }
-  DType dtype() { return kDtypes[pick(5)]; }
+  DType dtype() { return one_in(8) ? kiln::complex64 : kDtypes[pick(5)]; }
   static bool is_float(DType t) { return t == kiln::float32 || t == kiln::float64; }
   static bool is_int(DType t) { return t == kiln::int32 || t == kiln::int64; }
 
@@ -125,6 +125,8 @@ class Generator {
         }
         return std::to_string(pick(19) - 9);
       }
+      case kiln::complex64:
+        return element(kiln::float32) + "_" + element(kiln::float32);
       default: {
         double x = (pick(65) - 32) / 8.0;
         if (one_in(30)) {
@@ -152,6 +154,9 @@ class Generator {
   }
 
   std::string scalar() {
+    if (one_in(10))
+      return "S:complex:" + oracle::hex((pick(9) - 4) * 0.5) + "_" +
+             oracle::hex((pick(5) - 2) * 0.25);
     switch (pick(3)) {
       case 0:
         return "S:int:" + std::to_string(pick(11) - 5);
@@ -198,7 +203,7 @@ class Generator {
             "linspace",
             {"S:float:" + oracle::hex((pick(9) - 4) * 0.75), "S:int:" + std::to_string(pick(9) - 2),
              "S:int:" + std::to_string(pick(9)), std::string("S:bool:") + (pick(2) ? "1" : "0"),
-             "D:" + std::string(kiln::dtype_name(dtype()))});
+             "D:" + std::string(kiln::dtype_name(kDtypes[pick(5)]))});
       case 2: {
         // No nan or inf fill for integer dtypes (an undefined cast).
         static const double fs[] = {0.5, -1.5, 2.0, 0.1, 3.0, -0.0};
@@ -230,7 +235,8 @@ class Generator {
     if (k < 82) return gather();
     if (k < 87) return join_arrays();
     if (k < 90) return cumulative();
-    if (k < 96) return linalg();
+    if (k < 94) return linalg();
+    if (k < 97) return fourier();
     return emit("eval", {ref(choose())});
   }
 
@@ -241,7 +247,8 @@ class Generator {
         "cos",      "tan",      "arcsin",   "arccos",      "arctan",     "sinh",    "cosh",
         "tanh",     "erf",      "erfc",     "floor",       "ceil",       "rint",    "trunc",
         "isnan",    "isinf",    "isfinite", "logical_not", "invert",     "__neg__", "__invert__",
-        "abs",      "negative", "square",   "floor"};
+        "abs",      "negative", "square",   "floor",       "real",       "imag",    "conj",
+        "angle",    "exp",      "abs"};
     return emit(fns[pick(std::size(fns))], {ref(choose())});
   }
 
@@ -254,7 +261,8 @@ class Generator {
         "logical_xor", "__add__",     "__sub__",    "__mul__",     "__truediv__",   "__mod__",
         "__eq__",      "__ne__",      "__lt__",     "__le__",      "__gt__",        "__ge__",
         "__and__",     "__or__",      "__xor__",    "__lshift__",  "__rshift__",    "add",
-        "multiply",    "__add__",     "__mul__",    "subtract",    "maximum"};
+        "multiply",    "__add__",     "__mul__",    "subtract",    "maximum",       "complex",
+        "divide",      "multiply"};
     const std::string fn = fns[pick(std::size(fns))];
     const int i = choose();
     // Integer powers: mostly non-negative exponents (negative ones raise in both).
@@ -487,6 +495,33 @@ class Generator {
     std::shuffle(args.begin(), args.end(), rng_);
     args.push_back("I:" + std::to_string(pick(2) ? axis : axis - rank - (stacking ? 1 : 0)));
     return emit(stacking ? "stack" : "concatenate", args);
+  }
+
+  // kiln::fft on a value (float32 and complex64 transform; other dtypes are refused, as numpy
+  // would use complex128): n cropping or padding, any axis, every norm.
+  bool fourier() {
+    static const char* fns[] = {"fft", "ifft", "rfft", "irfft", "fft2", "ifft2"};
+    const std::string fn = fns[pick(6)];
+    const int i = choose([](const kiln::Array& a) {
+      return a.ndim() >= 1 && a.size() <= 256 &&
+             (a.dtype() == kiln::float32 || a.dtype() == kiln::complex64);
+    });
+    if (i < 0)
+      return emit("fft.fft", {literal(shape(1), kiln::complex64), "S:int:-1", "I:-1", "S:int:0"});
+    const int rank = val(i).ndim();
+    const std::string norm = "S:int:" + std::to_string(pick(3));
+    if (fn == "fft2" || fn == "ifft2") {
+      const std::string axes =
+          rank >= 2 && pick(3) ? "X:-2,-1" : "X:" + std::to_string(pick(rank)) + ",";
+      const std::string s = one_in(3)
+                                ? "H:" + std::to_string(1 + pick(6)) +
+                                      (axes.size() > 4 ? "," + std::to_string(1 + pick(6)) : "")
+                                : "X:none";
+      return emit("fft." + fn, {ref(i), s, axes, norm});
+    }
+    const std::string n = "S:int:" + std::to_string(one_in(3) ? 1 + pick(10) : -1);
+    return emit("fft." + fn,
+                {ref(i), n, "I:" + std::to_string(pick(rank) - (pick(2) ? rank : 0)), norm});
   }
 
   bool cumulative() {

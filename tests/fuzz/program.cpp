@@ -18,8 +18,8 @@ namespace {
 
 using oracle::Arg;
 
-constexpr kiln::DType kDtypes[] = {kiln::bool_, kiln::int32, kiln::int64, kiln::float32,
-                                   kiln::float64};
+constexpr kiln::DType kDtypes[] = {kiln::bool_,   kiln::int32,   kiln::int64,
+                                   kiln::float32, kiln::float64, kiln::complex64};
 
 kiln::DType parse_dtype(const std::string& name) {
   for (kiln::DType t : kDtypes)
@@ -55,7 +55,9 @@ Arg parse_arg(const std::string& text, const std::vector<kiln::Array>& values) {
       std::vector<T> v;
       for (const auto& x : items) {
         if (x.empty()) continue;
-        if constexpr (std::is_floating_point_v<T>)
+        if constexpr (std::is_same_v<T, std::complex<float>>)
+          v.push_back(oracle::parse_complex(x));
+        else if constexpr (std::is_floating_point_v<T>)
           v.push_back(static_cast<T>(std::strtod(x.c_str(), nullptr)));
         else
           v.push_back(static_cast<T>(std::stoll(x)));
@@ -63,13 +65,18 @@ Arg parse_arg(const std::string& text, const std::vector<kiln::Array>& values) {
       return kiln::array(v, shape);
     });
     if (kind == "AT") a.array = a.array.T();
-    if (kind == "AL") a.array = kiln::maximum(a.array, a.array);
+    if (kind == "AL")
+      a.array = a.array.dtype() == kiln::complex64 ? kiln::conj(kiln::conj(a.array))
+                                                   : kiln::maximum(a.array, a.array);
   } else if (kind == "S") {
     a.kind = Arg::Kind::scalar;
     const auto f = oracle::split(rest, ':');
-    if (f.at(0) == "float")
+    if (f.at(0) == "float") {
       a.scalar = kiln::Scalar::of(std::strtod(f.at(1).c_str(), nullptr));
-    else if (f.at(0) == "bool")
+    } else if (f.at(0) == "complex") {
+      const std::complex<float> z = oracle::parse_complex(f.at(1));
+      a.scalar = kiln::Scalar::of(std::complex<double>(z.real(), z.imag()));
+    } else if (f.at(0) == "bool")
       a.scalar = kiln::Scalar::of(f.at(1) == "1");
     else
       a.scalar = kiln::Scalar::of(static_cast<int64_t>(std::stoll(f.at(1))));
@@ -116,6 +123,8 @@ kiln::Operand operand(const Arg& a) {
       return kiln::Operand(a.scalar.i != 0);
     case kiln::Scalar::Kind::int_:
       return kiln::Operand(a.scalar.i);
+    case kiln::Scalar::Kind::complex_:
+      return kiln::Operand(std::complex<double>(a.scalar.f, a.scalar.imag));
     default:
       return kiln::Operand(a.scalar.f);
   }
@@ -164,38 +173,65 @@ std::string compare_value(const kiln::Array& got, const Outcome& want) {
   if (got.shape() != want.shape)
     return "shape: kiln " + kiln::graph::shape_string(got.shape()) + ", numpy " +
            kiln::graph::shape_string(want.shape);
-  if (want.check == "n") return "";  // unreliable: dtype and shape only
-  return kiln::graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
-    const auto v = got.to_vector<T>();
+  if (want.check == "n") return "";      // unreliable: dtype and shape only
+  if (got.dtype() == kiln::complex64) {  // by parts: 'x' bits, 'a' err + tol * |numpy|
+    const auto v = got.to_vector<std::complex<float>>();
     if (v.size() != want.values.size()) return "element count differs";
     const double err = want.check[0] == 'a' ? std::strtod(want.check.c_str() + 1, nullptr) : 0;
+    auto same = [&](float g, float w) {
+      if (kiln_test::same_bits(g, w) || (std::isnan(g) && std::isnan(w))) return true;
+      return want.check[0] == 'a' &&
+             (g == w || (std::isfinite(g) && std::isfinite(w) &&
+                         std::fabs(double(g) - double(w)) <= err + 1e-5 * std::fabs(double(w))));
+    };
     for (size_t i = 0; i < v.size(); ++i) {
-      T w;
-      if constexpr (std::is_floating_point_v<T>)
-        w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
-      else
-        w = static_cast<T>(std::stoll(want.values[i]));
-      bool ok = kiln_test::same_bits(v[i], w);
-      if constexpr (std::is_floating_point_v<T>) {
-        // 'x': bits (nan matches nan). 'u': 4 ulp. 'a': err + tol * |numpy| (and signed
-        // zeros match, since summation order decides them).
-        if (!ok && want.check == "u" && std::isfinite(v[i]) && std::isfinite(w))
-          ok = oracle::ulp_distance(v[i], w) <= 4;
-        if (!ok && want.check[0] == 'a') {
-          ok = v[i] == w || (std::isfinite(v[i]) && std::isfinite(w) &&
-                             std::fabs(double(v[i]) - double(w)) <=
-                                 err + tolerance(got.dtype()) * std::fabs(double(w)));
-        }
-      }
-      if (!ok) {
+      const std::complex<float> w = oracle::parse_complex(want.values[i]);
+      if (!same(v[i].real(), w.real()) || !same(v[i].imag(), w.imag())) {
         std::ostringstream os;
-        os.precision(17);
-        os << "element " << i << ": kiln " << +v[i] << ", numpy " << +w << " (check " << want.check
+        os.precision(9);
+        os << "element " << i << ": kiln " << v[i] << ", numpy " << w << " (check " << want.check
            << ")";
         return os.str();
       }
     }
     return "";
+  }
+  return kiln::graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
+    if constexpr (std::is_same_v<T, std::complex<float>>) {
+      return "";  // compared above
+    } else {
+      const auto v = got.to_vector<T>();
+      if (v.size() != want.values.size()) return "element count differs";
+      const double err = want.check[0] == 'a' ? std::strtod(want.check.c_str() + 1, nullptr) : 0;
+      for (size_t i = 0; i < v.size(); ++i) {
+        T w;
+        if constexpr (std::is_floating_point_v<T>)
+          w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
+        else
+          w = static_cast<T>(std::stoll(want.values[i]));
+        bool ok = kiln_test::same_bits(v[i], w);
+        if constexpr (std::is_floating_point_v<T>) {
+          // 'x': bits (nan matches nan). 'u': 4 ulp. 'a': err + tol * |numpy| (and signed
+          // zeros match, since summation order decides them).
+          if (!ok && want.check == "z") ok = v[i] == w;  // bits, but 0.0 and -0.0 match
+          if (!ok && want.check == "u" && std::isfinite(v[i]) && std::isfinite(w))
+            ok = oracle::ulp_distance(v[i], w) <= 4;
+          if (!ok && want.check[0] == 'a') {
+            ok = v[i] == w || (std::isfinite(v[i]) && std::isfinite(w) &&
+                               std::fabs(double(v[i]) - double(w)) <=
+                                   err + tolerance(got.dtype()) * std::fabs(double(w)));
+          }
+        }
+        if (!ok) {
+          std::ostringstream os;
+          os.precision(17);
+          os << "element " << i << ": kiln " << +v[i] << ", numpy " << +w << " (check "
+             << want.check << ")";
+          return os.str();
+        }
+      }
+      return "";
+    }
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <complex>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -387,6 +388,35 @@ inline kiln::Array evaluate(const Case& c) {
   kiln::Array r = build(c);
   r.eval();
   return r;
+}
+
+/// A value of numpy's output as complex64: "<re>_<im>" for complex dtypes, else a real number
+/// (C99 hex float, or an integer / bool digit) with a zero imaginary part.
+inline std::complex<float> parse_complex(const std::string& s) {
+  const size_t u = s.find('_');
+  if (u == std::string::npos) return {static_cast<float>(std::strtod(s.c_str(), nullptr)), 0.0f};
+  return {static_cast<float>(std::strtod(s.substr(0, u).c_str(), nullptr)),
+          static_cast<float>(std::strtod(s.substr(u + 1).c_str(), nullptr))};
+}
+
+/// A case and numpy's result are checked together; `check` returns "" when kiln agrees, else
+/// what differs. Runs numpy once for all cases and reports at most 16 failures. Returns how
+/// many cases numpy refused.
+template <class Check>
+int run_and_check(const std::vector<Case>& cases, Check check) {
+  const auto results = run_numpy(cases);
+  EXPECT_EQ(results.size(), cases.size());
+  int failures = 0, refused = 0;
+  for (size_t i = 0; i < std::min(cases.size(), results.size()); ++i) {
+    refused += !results[i].ok;
+    const std::string diff = check(cases[i], results[i]);
+    if (diff.empty()) continue;
+    std::string args;
+    for (const Arg& a : cases[i].args) args += " " + a.encoded.substr(0, 120);
+    ADD_FAILURE() << cases[i].fn << args << "\n  " << diff;
+    if (++failures > 15) break;
+  }
+  return refused;
 }
 
 /// Distance in units in the last place between two finite floats of type T.
