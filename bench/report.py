@@ -82,6 +82,18 @@ def main(folder):
             print()
             print(f"matmul 2048^3 float32: OpenBLAS direct {direct:.1f} ms, kiln {kiln:.1f} ms "
                   f"(kiln/direct {kiln / direct:.3f}, target <= 1.10), a.T @ b {trans:.1f} ms")
+    fft_path = os.path.join(folder, "fft.json")
+    if os.path.exists(fft_path):
+        runs = json.load(open(fft_path))["benchmarks"]
+        def best_fft(name):
+            times = [r["real_time"] for r in runs if r["name"].startswith(name + "/")]
+            return min(times) if times else None
+        est, meas, kiln = best_fft("fftw_estimate"), best_fft("fftw_measure"), best_fft("kiln_fft")
+        if est and kiln:
+            print()
+            print(f"fft 2^20 complex64: FFTW direct (ESTIMATE plan) {est:.2f} ms, kiln {kiln:.2f} ms "
+                  f"(kiln/direct {kiln / est:.3f}, target <= 1.10); FFTW MEASURE plan {meas:.2f} ms "
+                  f"(kiln/that {kiln / meas:.3f}; kiln-warmup compile stores wisdom that closes it)")
     cache_path = os.path.join(folder, "cache.jsonl")
     if os.path.exists(cache_path):
         rows = [json.loads(line) for line in open(cache_path) if line.strip()]

@@ -26,6 +26,9 @@ for _ in 1 2 3 4 5; do "$build/bench/kiln_cold_start" >>"$out/cold.jsonl"; done
 echo "running matmul ..." >&2
 "$build/bench/blas_bench" --benchmark_min_time="$min_time" --benchmark_out="$out/blas.json" \
   --benchmark_out_format=json >/dev/null
+echo "running fft ..." >&2
+"$build/bench/fft_bench" --benchmark_min_time="$min_time" --benchmark_out="$out/fft.json" \
+  --benchmark_out_format=json >/dev/null
 echo "running cache costs ..." >&2
 "$build/bench/kiln_cache_bench" --json >"$out/cache.jsonl"
 /usr/bin/python3 "$here/report.py" "$out"
