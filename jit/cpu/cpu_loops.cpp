@@ -175,6 +175,9 @@ void KernelBuilder::assign_levels() {
         for (int a = 0; a < i.nargs; ++a) l = std::max(l, levels[i.args[a]]);
         if (i.imm) l = element_level_;  // errors accumulate in the inner loop
         break;
+      case ir::InstrKind::Gather:  // may fail: in the inner loop, like a failing Compute
+        l = element_level_;
+        break;
     }
     KILN_CHECK(l != kNotHere, "an instruction depends on a dimension its function lacks");
     levels[k] = l;

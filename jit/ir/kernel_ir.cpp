@@ -55,6 +55,8 @@ uint32_t KernelIR::cost_per_element() const noexcept {
       c += graph::op_info(i.op).cost;
     else if (i.kind == InstrKind::Load)
       c += 1;
+    else if (i.kind == InstrKind::Gather)
+      c += 4;
   }
   return c + static_cast<uint32_t>(outputs.size());
 }
@@ -198,6 +200,10 @@ std::string to_text(const KernelIR& k) {
       case InstrKind::Reduce:
         s += std::string(graph::op_info(i.op).fn) + " @acc" + std::to_string(i.imm);
         break;
+      case InstrKind::Gather:
+        s += "gather @" + std::to_string(i.imm & 0xffffffffu) + " !error" +
+             std::to_string((i.imm >> 32) - 1);
+        break;
     }
     s += " " + std::string(dtype_name(i.dtype));
     for (int a = 0; a < i.nargs; ++a) s += " %" + std::to_string(i.args[a]);
@@ -274,6 +280,15 @@ std::string validate(const KernelIR& k) {
             i.dtype != graph::reduce_types(i.op, k.instrs[i.args[0]].dtype).result)
           return "bad reduce at %" + std::to_string(n);
         break;
+      case InstrKind::Gather: {
+        const uint64_t a = i.imm & 0xffffffffu, bit = i.imm >> 32;
+        bool ok = a < k.accesses.size() && k.accesses[a].is_buffer &&
+                  k.accesses[a].dtype == i.dtype && i.nargs == 3 && bit >= 1 &&
+                  bit <= k.num_error_bits;
+        for (int j = 0; ok && j < 3; ++j) ok = k.instrs[i.args[j]].dtype == DType::int64;
+        if (!ok) return "bad gather at %" + std::to_string(n);
+        break;
+      }
       default:
         return "bad instruction kind";
     }

@@ -15,7 +15,7 @@ namespace kiln::ir {
 
 /// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
 /// cached binaries of an older kiln are never used.
-inline constexpr uint32_t kKernelAbiVersion = 2;
+inline constexpr uint32_t kKernelAbiVersion = 3;
 
 /// The kinds of instruction.
 enum class InstrKind : uint8_t {
@@ -26,6 +26,10 @@ enum class InstrKind : uint8_t {
   Const,    ///< structural constant: `imm` holds to_bits of the value in `dtype`
   Reduce,   ///< reduction `op` of operand args[0] over the reduced dimensions; `imm` is its
             ///< accumulator slot. Its value exists only after the reduction (at finish).
+  Gather,   ///< element of buffer access `imm & 0xffffffff` at the current position plus
+            ///< index * stride, where args are (index, extent, stride), all int64; a negative
+            ///< index counts from the end, one out of [-extent, extent) sets error bit
+            ///< `(imm >> 32) - 1` and reads nothing
 };
 
 /// What a kernel computes.

@@ -123,6 +123,13 @@ Value* BodyEmitter::emit(Level l, const BodyEnv& env) {
       }
       case ir::InstrKind::Reduce:
         break;
+      case ir::InstrKind::Gather: {
+        Value* fail = nullptr;
+        v = emit_gather(in, env, fail);
+        Value* bit = b_.CreateShl(b_.CreateZExt(fail, b_.getInt64Ty()), (in.imm >> 32) - 1);
+        fail_bits = fail_bits ? b_.CreateOr(fail_bits, bit) : bit;
+        break;
+      }
       case ir::InstrKind::Compute: {
         Value* fail = nullptr;
         v = emit_compute(in, fail);
@@ -380,6 +387,26 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
   graph::internal_error(__FILE__, __LINE__,
                         "no lowering for binary op " + std::string(graph::op_info(op).name) +
                             " on " + std::string(dtype_name(t)));
+}
+
+// A data-dependent load: the index wraps once from the end; out of range, it reads element 0 of
+// the access instead (always inside the buffer, which is not empty when the kernel runs) and
+// sets `fail`. Selects, not branches, so that the loop vectorizes (to masked gathers).
+Value* BodyEmitter::emit_gather(const ir::Instr& in, const BodyEnv& env, Value*& fail) {
+  const auto a = static_cast<uint32_t>(in.imm & 0xffffffffu);
+  Value* idx = values_[in.args[0]];
+  Value* extent = values_[in.args[1]];
+  Value* stride = values_[in.args[2]];
+  Value* zero = b_.getInt64(0);
+  Value* wrapped = b_.CreateSelect(b_.CreateICmpSLT(idx, zero), b_.CreateAdd(idx, extent), idx);
+  Value* ok = b_.CreateICmpULT(wrapped, extent);  // unsigned: negative is out of range too
+  fail = b_.CreateNot(ok);
+  Value* offset = b_.CreateMul(b_.CreateSelect(ok, wrapped, zero), stride);
+  llvm::Type* mt = memory_type(b_.getContext(), in.dtype);
+  Value* ptr = b_.CreateInBoundsGEP(mt, env.base(a), b_.CreateAdd(env.index(a), offset));
+  auto* load = b_.CreateLoad(mt, ptr);
+  if (env.load_noalias) load->setMetadata(llvm::LLVMContext::MD_noalias, env.load_noalias);
+  return from_memory(load, in.dtype);
 }
 
 // graph::philox_bits as IR: ten Philox rounds on 32-bit lanes (the 32x32->64 multiplies

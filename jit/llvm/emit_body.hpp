@@ -84,6 +84,7 @@ class BodyEmitter {
   llvm::Value* emit_int_divmod(graph::Op op, DType t, llvm::Value* a, llvm::Value* b);
   llvm::Value* emit_float_divmod(graph::Op op, DType t, llvm::Value* a, llvm::Value* b);
   llvm::Value* emit_int_power(DType t, llvm::Value* a, llvm::Value* b, llvm::Value*& fail);
+  llvm::Value* emit_gather(const ir::Instr& in, const BodyEnv& env, llvm::Value*& fail);
   llvm::Value* emit_philox(llvm::Value* index, llvm::Value* seed, llvm::Value* stream);
   llvm::Value* from_param(llvm::Value* raw, DType t);
   // complex64 (emit_complex.cpp).

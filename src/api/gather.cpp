@@ -1,5 +1,6 @@
 // take, take_along_axis, scatter, scatter_add, concatenate, stack, cumsum, cumprod: shape and
-// dtype checks at the call, then one library node each (run by runtime/host_ops.cpp).
+// dtype checks at the call, then one node each: the gathers are computed inside the kernels
+// that use them (schedule/lower.cpp), the others are library nodes (runtime/host_ops.cpp).
 #include "kiln/gather.hpp"
 
 #include "api/apply.hpp"
@@ -134,6 +135,11 @@ Array take(const Array& a, const Array& indices, int axis, std::source_location 
   check_indices("take", ni, loc);
   if (na->shape.rank() == 0) return take(flatten(a, l), indices, 0, l);
   axis = normalize_axis("take", axis, na->shape.rank(), loc);
+  if (na->shape[axis] == 0 && ni->shape.size() > 0)
+    graph::throw_error("take",
+                       "cannot take from an empty axis (axis " + std::to_string(axis) +
+                           " of shape " + graph::to_string(na->shape) + ")",
+                       loc);
   return record(Op::Take, na->dtype, splice(na->shape, axis, ni->shape), {&a, &indices}, axis, loc);
 }
 

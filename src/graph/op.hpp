@@ -28,6 +28,7 @@ enum class TypeRule : uint8_t {
   Part,         ///< real, imag, angle: complex64 gives float32; reals keep their dtype (angle
                 ///< of an integer or bool is float64)
   MakeComplex,  ///< complex(re, im): float32 parts (bool too) give complex64
+  Gather,       ///< take, take_along_axis: operand 0 read where operand 1's indices say
 };
 
 /// Op flags (the `flags` column of ops.def).
@@ -80,7 +81,11 @@ inline bool is_reduction(Op op) noexcept {
 inline bool is_elementwise(Op op) noexcept {
   const TypeRule r = op_info(op).rule;
   return r != TypeRule::Leaf && r != TypeRule::View && r != TypeRule::Reduce &&
-         r != TypeRule::Library;
+         r != TypeRule::Library && r != TypeRule::Gather;
+}
+/// A gather (take, take_along_axis), computed in kernels with a data-dependent load.
+inline bool is_gather(Op op) noexcept {
+  return op_info(op).rule == TypeRule::Gather;
 }
 /// Run by a library at the sync rather than in a generated kernel.
 inline bool is_library(Op op) noexcept {

@@ -177,6 +177,49 @@ uint64_t load_bits(const Buffer& b, DType t, int64_t i) {
 
 }  // namespace
 
+std::string gather_error(const GNode& n, const Dims& operand) {
+  const int axis = static_cast<int>(n.payload.v[0]);
+  return "an index is out of bounds for axis " + std::to_string(axis) + " with size " +
+         std::to_string(operand[axis]);
+}
+
+namespace {
+
+// take and take_along_axis: element k of the result reads the operand at its own position
+// with the axis coordinate replaced by an index (negative ones count from the end).
+void gather(const GNode& n, const HostArray& a, const HostArray& idx, HostArray& out) {
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const Dims ca = contiguous_strides(a.shape), ci = contiguous_strides(idx.shape);
+  const int64_t extent = a.shape[axis];
+  const int r = n.shape.rank();
+  const int idx_rank = idx.shape.rank();
+  Dims coord;
+  coord.resize(r, 0);
+  for (size_t k = 0; k < out.bits.size(); ++k) {
+    int64_t at_idx = 0, at_a = 0;
+    if (n.op == Op::Take) {  // result dims: a's before the axis, idx's, a's after the axis
+      for (int d = 0; d < idx_rank; ++d) at_idx += coord[axis + d] * ci[d];
+      for (int d = 0; d < axis; ++d) at_a += coord[d] * ca[d];
+      for (int d = axis + 1; d < a.shape.rank(); ++d) at_a += coord[d - 1 + idx_rank] * ca[d];
+    } else {  // same rank; extent-1 dims broadcast
+      for (int d = 0; d < r; ++d) {
+        if (idx.shape[d] != 1) at_idx += coord[d] * ci[d];
+        if (d != axis && a.shape[d] != 1) at_a += coord[d] * ca[d];
+      }
+    }
+    int64_t i = from_bits<int64_t>(idx.bits[static_cast<size_t>(at_idx)]);
+    if (i < 0) i += extent;
+    if (i < 0 || i >= extent) throw_error(op_info(n.op).fn, gather_error(n, a.shape), n.loc);
+    out.bits[k] = a.bits[static_cast<size_t>(at_a + i * ca[axis])];
+    for (int d = r - 1; d >= 0; --d) {
+      if (++coord[d] < n.shape[d]) break;
+      coord[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<HostArray> interpret(const Graph& g) {
   std::vector<HostArray> values(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -227,6 +270,10 @@ std::vector<HostArray> interpret(const Graph& g) {
           ko[d] = 0;
         }
       }
+      continue;
+    }
+    if (is_gather(n.op)) {
+      gather(n, values[n.args[0]], values[n.args[1]], out);
       continue;
     }
     if (n.op ==

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "graph/graph.hpp"
@@ -23,6 +24,10 @@ struct HostArray {
 /// Evaluates `g` and returns the values of g.outputs in order. Throws kiln::Error, naming the op
 /// and its call site, where numpy would raise (integer power with a negative exponent).
 std::vector<HostArray> interpret(const Graph& g);
+
+/// The message of an out-of-range gather index for node `n` over an operand of shape
+/// `operand` (the reference interpreter's and the kernels' alike).
+std::string gather_error(const GNode& n, const Dims& operand);
 
 /// Reduces `xs` (bits of dtype `in`, in row-major order of the reduced axes) with reduction `op`,
 /// as numpy does: sums of float32 accumulate in float64, max and min propagate nan, argmax and

@@ -233,6 +233,7 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
     case TypeRule::View:
     case TypeRule::Reduce:
     case TypeRule::Library:
+    case TypeRule::Gather:
       break;  // not elementwise: see reduce_types and view.hpp
   }
   return false;

@@ -38,51 +38,6 @@ int64_t checked(const Node& n, int64_t i, int64_t extent, int axis) {
 }
 
 // out[o, j, i] = a[o, idx[j], i] for a of shape (outer, extent, inner).
-void take(const Node& n, const std::vector<const void*>& in, void* out) {
-  const Node& a = *n.args[0];
-  const Node& idx = *n.args[1];
-  const int axis = static_cast<int>(n.payload.v[0]);
-  const int64_t outer = prod(a.shape, 0, axis), extent = a.shape[axis];
-  const int64_t inner = prod(a.shape, axis + 1, a.shape.rank()), m = idx.shape.size();
-  const size_t item = itemsize(a.dtype), row = static_cast<size_t>(inner) * item;
-  const auto* src = static_cast<const char*>(in[0]);
-  auto* dst = static_cast<char*>(out);
-  std::vector<int64_t> rows(static_cast<size_t>(m));
-  for (int64_t j = 0; j < m; ++j) rows[j] = checked(n, index_at(in[1], idx.dtype, j), extent, axis);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < m; ++j)
-      std::memcpy(dst + static_cast<size_t>(o * m + j) * row,
-                  src + static_cast<size_t>(o * extent + rows[j]) * row, row);
-}
-
-// numpy's take_along_axis: out[..., j, ...] = a[..., idx[..., j, ...], ...] with the
-// non-axis dimensions of a and idx broadcast against each other (out has n's shape).
-void take_along(const Node& n, const std::vector<const void*>& in, void* out) {
-  const Node& a = *n.args[0];
-  const Node& idx = *n.args[1];
-  const int axis = static_cast<int>(n.payload.v[0]);
-  const int r = n.shape.rank();
-  const Dims sa = graph::contiguous_strides(a.shape), si = graph::contiguous_strides(idx.shape);
-  const size_t item = itemsize(a.dtype);
-  Dims pos;
-  pos.resize(r, 0);
-  const int64_t total = n.shape.size();
-  for (int64_t flat = 0; flat < total; ++flat) {
-    int64_t ia = 0, ii = 0;
-    for (int d = 0; d < r; ++d) {
-      if (d != axis && a.shape[d] != 1) ia += pos[d] * sa[d];
-      if (idx.shape[d] != 1) ii += pos[d] * si[d];
-    }
-    ia += checked(n, index_at(in[1], idx.dtype, ii), a.shape[axis], axis) * sa[axis];
-    std::memcpy(static_cast<char*>(out) + static_cast<size_t>(flat) * item,
-                static_cast<const char*>(in[0]) + static_cast<size_t>(ia) * item, item);
-    for (int d = r - 1; d >= 0; --d) {
-      if (++pos[d] < n.shape[d]) break;
-      pos[d] = 0;
-    }
-  }
-}
-
 // out = a; then out[o, idx[j], i] = values[o, j, i] (Scatter: in index order, the last write
 // wins) or += (ScatterAdd: every contribution counts, as numpy's add.at).
 void scatter(const Node& n, const std::vector<const void*>& in, void* out) {
@@ -169,10 +124,6 @@ void scan(const Node& n, const std::vector<const void*>& in, void* out) {
 
 void run_host_op(const Node& n, const std::vector<const void*>& inputs, void* out) {
   switch (n.op) {
-    case Op::Take:
-      return take(n, inputs, out);
-    case Op::TakeAlong:
-      return take_along(n, inputs, out);
     case Op::Scatter:
     case Op::ScatterAdd:
       return scatter(n, inputs, out);

@@ -4,6 +4,7 @@
 
 #include "graph/errors.hpp"
 #include "graph/payload.hpp"
+#include "graph/reference.hpp"
 #include "graph/view.hpp"
 
 namespace kiln::schedule {
@@ -261,6 +262,7 @@ class Lowering {
       return read(idx, n.shape, graph::identity_layout(n.shape), space);
     if (n.op == Op::View)
       return read(n.args[0], n.shape, {static_cast<int64_t>(n.payload.v[0]), n.strides}, space);
+    if (graph::is_gather(n.op)) return lower_gather(n, space);
     if (graph::is_reduction(n.op)) {
       KILN_CHECK(space == Space::Finish, "a reduction reached inside a kernel's iteration space");
       const uint32_t operand = visit(n.args[0], Space::Main);
@@ -286,6 +288,44 @@ class Lowering {
           {graph::op_info(n.op).fn, "integers to negative integer powers are not allowed", n.loc});
       i.imm = out_.error_sources.size();  // error bit + 1
     }
+    return emit(i);
+  }
+
+  // take / take_along_axis: the indices read at this position (through a broadcast), then the
+  // operand (stored or data) at this position with the axis coordinate from the index.
+  uint32_t lower_gather(const GNode& n, Space space) {
+    const int axis = static_cast<int>(n.payload.v[0]);
+    const int32_t src = n.args[0], idx = n.args[1];
+    const GNode &a = g_.nodes[src], &in = g_.nodes[idx];
+    const Dims ca = graph::contiguous_strides(a.shape), ci = graph::contiguous_strides(in.shape);
+    const int r = n.shape.rank();
+    Dims sa, si;  // strides per result dimension
+    sa.resize(r, 0);
+    si.resize(r, 0);
+    if (n.op == Op::Take) {  // result dims: a's before the axis, the indices', a's after it
+      const int k = in.shape.rank();
+      for (int d = 0; d < axis; ++d) sa[d] = ca[d];
+      for (int d = 0; d < k; ++d) si[axis + d] = ci[d];
+      for (int d = axis + 1; d < a.shape.rank(); ++d) sa[d - 1 + k] = ca[d];
+    } else {  // same rank, extent-1 dimensions broadcast
+      for (int d = 0; d < r; ++d) {
+        if (d != axis && a.shape[d] != 1) sa[d] = ca[d];
+        if (in.shape[d] != 1) si[d] = ci[d];
+      }
+    }
+    const uint32_t index = cast_to(read(idx, n.shape, {0, si}, space), DType::int64);
+    const InputRef from = a.op == Op::Data ? InputRef{a.source, -1} : InputRef{-1, src};
+    KILN_CHECK(a.op == Op::Data || stored_earlier_[src], "a gather's operand is not in memory");
+    Instr i;
+    i.kind = InstrKind::Gather;
+    i.dtype = n.dtype;
+    i.nargs = 3;
+    i.args[0] = index;
+    i.args[1] = param(DType::int64, graph::to_bits(a.shape[axis]));
+    i.args[2] = param(DType::int64, graph::to_bits(ca[axis]));
+    out_.error_sources.push_back({graph::op_info(n.op).fn, graph::gather_error(n, a.shape), n.loc});
+    i.imm = access(true, n.dtype, from, n.shape, {0, sa}, space) |
+            static_cast<uint64_t>(out_.error_sources.size()) << 32;  // error bit + 1
     return emit(i);
   }
 

@@ -56,6 +56,13 @@ class Planner {
       const GNode& user = g_.nodes[i];
       for (int a = 0; a < user.nargs; ++a) {
         const int32_t arg = user.args[a];
+        // A gather reads its operand at data-dependent positions and its indices through a
+        // broadcast: both come from memory (a creation function too, unless it is the indices).
+        if (graph::is_gather(user.op) && g_.nodes[arg].op != Op::Data &&
+            g_.nodes[arg].shape.size() > 0 && (a == 0 || !leafish(arg))) {
+          stored_[arg] = 1;
+          continue;
+        }
         if (leafish(arg) || g_.nodes[arg].shape.size() == 0) continue;
         if (user.op == Op::View)
           stored_[arg] = 1;
@@ -156,7 +163,10 @@ class Planner {
       std::vector<char> seen(2 * n_, 0);
       auto push_args = [&](int32_t node, bool inside) {
         const GNode& n = g_.nodes[node];
-        for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside});
+        // A gather's operands are read at other positions than the one being computed: like
+        // a reduction's, they must be complete before its kernel starts.
+        const bool gather = graph::is_gather(n.op);
+        for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside || gather});
       };
       push_args(static_cast<int32_t>(i), reduction);
       while (!stack.empty()) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,9 +34,9 @@ struct OutputRef {
 
 /// What an error bit of a kernel means.
 struct ErrorSource {
-  std::string_view op;       ///< the op's public name
-  std::string_view message;  ///< what went wrong, for the error
-  graph::SourceLoc loc;      ///< its call site
+  std::string_view op;   ///< the op's public name
+  std::string message;   ///< what went wrong, for the error
+  graph::SourceLoc loc;  ///< its call site
 };
 
 /// One kernel launch: the IR (structure, hashed) and everything else (values, not hashed).

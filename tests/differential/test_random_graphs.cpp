@@ -229,8 +229,29 @@ class Generator {
     }
   }
 
+  // take or take_along_axis of a pool array along a random axis, the result keeping its shape;
+  // indices from the whole range (negative too), rarely one out of range (an error in both),
+  // sometimes computed lazily (fused into the gathering kernel).
+  Array gather() {
+    const Array& a = operand();
+    const int rank = a.ndim();
+    if (rank == 0 || a.size() == 0) throw Error("nothing to gather from");
+    const int axis = pick(rank);
+    const int64_t n = a.shape()[static_cast<size_t>(axis)];
+    auto indices = [&](int64_t count, const Shape& shape) {
+      std::vector<int64_t> v(static_cast<size_t>(count));
+      for (auto& x : v) x = pick(static_cast<int>(2 * n)) - n;
+      if (pick(60) == 0 && !v.empty()) v[0] = pick(2) ? n : -n - 1;
+      Array idx = array(v, shape);
+      return pick(3) == 0 ? idx + int64_t{0} : idx;
+    };
+    if (pick(2)) return take(a, indices(n, {n}), axis);
+    return take_along_axis(a, indices(a.size(), a.shape()), axis);
+  }
+
   Array op() {
     if (pick(10) == 0) return view();
+    if (exact_ && pick(12) == 0) return gather();
     if (pick(8) == 0) return reduction();
     static constexpr graph::Op exact_ops[] = {
         graph::Op::Add,          graph::Op::Subtract,    graph::Op::Multiply,

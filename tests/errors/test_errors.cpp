@@ -235,14 +235,15 @@ TEST(Errors, GatherIndexOutOfRangeAtTheSync) {
   const auto i = array(std::vector<int64_t>{0, 3}) - 0;  // lazy: checked only at the sync
   const int line = __LINE__ + 1;
   auto g = take(a, i, 1) * 2;
-  expect_error([&] { g.eval(); }, {"[take]", "index 3 is out of bounds for axis 1 with size 3"},
+  expect_error([&] { g.eval(); }, {"[take]", "an index is out of bounds for axis 1 with size 3"},
                line);
   const int line2 = __LINE__ + 1;
   auto s = scatter_add(zeros({4}, int64), array(std::vector<int32_t>{1, -5}), 1);
   expect_error([&] { s.eval(); }, {"[scatter_add]", "index -5", "size 4"}, line2);
   const int line3 = __LINE__ + 1;
   auto t = take_along_axis(a, array(std::vector<int64_t>{0, 2, 9}, {1, 3}), 1);
-  expect_error([&] { t.to_vector<int64_t>(); }, {"[take_along_axis]", "index 9"}, line3);
+  expect_error([&] { t.to_vector<int64_t>(); },
+               {"[take_along_axis]", "out of bounds for axis 1 with size 3"}, line3);
   // The failed sync leaves the context usable and the inputs intact.
   EXPECT_EQ(take(a, array(std::vector<int64_t>{-1}), 1).to_vector<int64_t>(),
             (std::vector<int64_t>{2, 5}));
