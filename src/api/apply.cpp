@@ -237,11 +237,6 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
     graph::throw_error(
         fn, "operands " + dtype_list(operands, is_where) + ": " + std::string(why) + hint, loc);
   }
-  if (op == Op::Power && is_integer(t.compute)) {
-    const Operand& e = **std::next(operands.begin());
-    if (!e.is_array() && e.scalar().kind != Scalar::Kind::float_ && e.scalar().i < 0)
-      graph::throw_error(fn, "integers to negative integer powers are not allowed", loc);
-  }
 
   // Shape: numpy broadcasting.
   Dims shape;
@@ -256,6 +251,13 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
       }
       graph::throw_error(fn, "shapes " + shapes + " cannot be broadcast together", loc);
     }
+  }
+
+  // numpy raises for a negative integer exponent only where there is an element to compute.
+  if (op == Op::Power && is_integer(t.compute) && shape.size() > 0) {
+    const Operand& e = **std::next(operands.begin());
+    if (!e.is_array() && e.scalar().kind != Scalar::Kind::float_ && e.scalar().i < 0)
+      graph::throw_error(fn, "integers to negative integer powers are not allowed", loc);
   }
 
   // Operands converted to the compute dtype (scalars become 0-d full nodes).

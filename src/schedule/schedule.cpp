@@ -163,10 +163,10 @@ class Planner {
       std::vector<char> seen(2 * n_, 0);
       auto push_args = [&](int32_t node, bool inside) {
         const GNode& n = g_.nodes[node];
-        // A gather's operands are read at other positions than the one being computed: like
-        // a reduction's, they must be complete before its kernel starts.
-        const bool gather = graph::is_gather(n.op);
-        for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside || gather});
+        // A gather's operands, and a view's, are read at other positions than the one being
+        // computed: like a reduction's, they must be complete before the kernel starts.
+        const bool elsewhere = graph::is_gather(n.op) || n.op == Op::View;
+        for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside || elsewhere});
       };
       push_args(static_cast<int32_t>(i), reduction);
       while (!stack.empty()) {

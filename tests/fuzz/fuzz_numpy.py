@@ -296,6 +296,10 @@ def error_bound(fn, args, errs, r):
         n = max(reduced_count(args[0], args[1]), 1)
         var_err = TOL[dt] * 4 * mag(args[0]) ** 2 * max(1, n / 50)
         return (var_err if fn == "var" else math.sqrt(var_err) + tol * m), "a"
+    if fn in ("matmul", "dot") and not all(np.all(np.isfinite(x)) for x in args[:2]
+                                            if np.asarray(x).dtype.kind == "f"):
+        # BLAS kernels differ on 0 * nan (reference BLAS skips zero entries, others multiply).
+        return UNRELIABLE, None
     if fn in ("matmul", "dot", "outer"):
         a, b = np.asarray(args[0]), np.asarray(args[1])
         k = 1 if fn == "outer" or a.ndim == 0 else a.shape[-1]
