@@ -1,5 +1,7 @@
-// Gathers, scatters, joins and scans with numpy's semantics. They run at the sync on evaluated
-// operands; an index out of range raises kiln::Error there, naming the op and the call site.
+// Gathers, scatters, joins and scans with numpy's semantics, all lazy. Gathers are computed
+// inside the kernel that uses their result; scatters, joins and scans run at the sync on
+// evaluated operands. An index out of range raises kiln::Error at the sync, naming the op and
+// the call site.
 #pragma once
 
 #include <source_location>
