@@ -77,7 +77,7 @@ class Array {
   template <class T>
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const {
     static_assert(is_storable_v<T>,
-                  "to_vector<T>: T must be bool, int32_t, int64_t, float or double");
+                  "to_vector<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
     const int64_t n = checked_size(loc);
     if constexpr (std::is_same_v<T, bool>) {
       std::vector<unsigned char> bytes(static_cast<size_t>(n));

@@ -49,7 +49,7 @@ Array reciprocal(const Operand& a);
 Array real(const Operand& a);
 /// The imaginary part: float32 for complex64; zeros of a real array's dtype.
 Array imag(const Operand& a);
-/// The complex conjugate (a real array itself).
+/// The complex conjugate (a real array's values; bool computes in int32, as numpy's int8).
 Array conj(const Operand& a);
 /// The argument arctan2(imag, real), in radians: float32 for complex64, float64 for integers.
 Array angle(const Operand& a);

@@ -237,7 +237,7 @@ std::string validate(const KernelIR& k) {
         if (static_cast<int>(i.op) >= graph::kNumOps || !graph::is_elementwise(i.op))
           return "bad op at %" + std::to_string(n);
         if (i.nargs != graph::op_info(i.op).arity) return "arity mismatch at %" + std::to_string(n);
-        if (i.imm > k.num_error_bits) return "error bit out of range";
+        if (i.imm > k.num_error_bits || i.imm > 64) return "error bit out of range";
         const auto rule = graph::op_info(i.op).rule;
         const DType first = k.instrs[i.args[0]].dtype;
         bool types_ok = true;
@@ -284,7 +284,7 @@ std::string validate(const KernelIR& k) {
         const uint64_t a = i.imm & 0xffffffffu, bit = i.imm >> 32;
         bool ok = a < k.accesses.size() && k.accesses[a].is_buffer &&
                   k.accesses[a].dtype == i.dtype && i.nargs == 3 && bit >= 1 &&
-                  bit <= k.num_error_bits;
+                  bit <= k.num_error_bits && bit <= 64;
         for (int j = 0; ok && j < 3; ++j) ok = k.instrs[i.args[j]].dtype == DType::int64;
         if (!ok) return "bad gather at %" + std::to_string(n);
         break;

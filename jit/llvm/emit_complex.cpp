@@ -107,8 +107,16 @@ Value* BodyEmitter::emit_complex(const ir::Instr& in) {
       Value* im_zero = b_.CreateFCmpOEQ(xi, zero);
       Value* r = b_.CreateFPTrunc(b_.CreateFMul(e, c), f32);
       Value* i = b_.CreateFPTrunc(b_.CreateFMul(e, s), f32);
-      return make_complex(b_.CreateSelect(im_zero, b_.CreateFPTrunc(e, f32), r),
-                          b_.CreateSelect(im_zero, xi, i));
+      r = b_.CreateSelect(im_zero, b_.CreateFPTrunc(e, f32), r);
+      i = b_.CreateSelect(im_zero, xi, i);
+      // Annex G: an infinite real part with a non-finite imaginary one.
+      Value* special = b_.CreateAnd(b_.CreateFCmpOEQ(fabs(xr), inf),
+                                    b_.CreateNot(b_.CreateFCmpOLT(fabs(xi), inf)));
+      Value* negative = b_.CreateFCmpOLT(xr, zero);
+      Value* nan = llvm::ConstantFP::getNaN(f32);
+      r = b_.CreateSelect(special, b_.CreateSelect(negative, zero, inf), r);
+      i = b_.CreateSelect(special, b_.CreateSelect(negative, zero, nan), i);
+      return make_complex(r, i);
     }
     default:
       break;

@@ -100,9 +100,14 @@ Array record(Op op, DType dtype, const Array& x, int axis, int64_t n, uint64_t f
   return Array(detail::context().tracer().record(d));
 }
 
+// The normalisation, applied to each part (a complex product with (s, 0) would turn an
+// infinite part's partner into nan: inf * 0).
 Array scaled(const Array& x, double scale, const std::source_location& l) {
   if (scale == 1.0) return x;
-  return multiply(Operand(x, l), Operand(scale, l));
+  if (x.dtype() != complex64) return multiply(Operand(x, l), Operand(scale, l));
+  const Array re = multiply(real(Operand(x, l)), Operand(scale, l));
+  const Array im = multiply(imag(Operand(x, l)), Operand(scale, l));
+  return complex(Operand(re, l), Operand(im, l));
 }
 
 void check_points(std::string_view fn, int64_t n, SourceLoc loc) {

@@ -47,7 +47,12 @@ Array record(Op op, DType dtype, const Dims& shape, std::initializer_list<const 
 }
 
 // a.shape[:axis] + inner + a.shape[axis+1:].
-Dims splice(const Dims& a, int axis, const Dims& inner) {
+Dims splice(std::string_view fn, const Dims& a, int axis, const Dims& inner, SourceLoc loc) {
+  if (a.rank() - 1 + inner.rank() > graph::kMaxDims)
+    graph::throw_error(fn,
+                       "the result would have " + std::to_string(a.rank() - 1 + inner.rank()) +
+                           " dimensions; kiln supports at most " + std::to_string(graph::kMaxDims),
+                       loc);
   Dims out;
   for (int d = 0; d < axis; ++d) out.push_back(a[d]);
   for (int d = 0; d < inner.rank(); ++d) out.push_back(inner[d]);
@@ -64,7 +69,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
   if (na->shape.rank() == 0)
     graph::throw_error(fn, "cannot scatter into a 0-dimensional array", loc);
   axis = normalize_axis(fn, axis, na->shape.rank(), loc);
-  const Dims target = splice(na->shape, axis, ni->shape);
+  const Dims target = splice(fn, na->shape, axis, ni->shape, loc);
   // values: an array or a weak C++ scalar, as the right-hand side of an assignment (scatter)
   // or of numpy's add.at (scatter_add, which refuses to add floats into integers).
   graph::OperandType types[2] = {{na->dtype, false}, {na->dtype, false}};
@@ -135,12 +140,13 @@ Array take(const Array& a, const Array& indices, int axis, std::source_location 
   check_indices("take", ni, loc);
   if (na->shape.rank() == 0) return take(flatten(a, l), indices, 0, l);
   axis = normalize_axis("take", axis, na->shape.rank(), loc);
-  if (na->shape[axis] == 0 && ni->shape.size() > 0)
+  const Dims shape = splice("take", na->shape, axis, ni->shape, loc);
+  if (na->shape[axis] == 0 && shape.size() > 0)
     graph::throw_error("take",
                        "cannot take from an empty axis (axis " + std::to_string(axis) +
                            " of shape " + graph::to_string(na->shape) + ")",
                        loc);
-  return record(Op::Take, na->dtype, splice(na->shape, axis, ni->shape), {&a, &indices}, axis, loc);
+  return record(Op::Take, na->dtype, shape, {&a, &indices}, axis, loc);
 }
 
 Array take_along_axis(const Array& a, const Array& indices, int axis, std::source_location l) {

@@ -51,8 +51,11 @@ inline c64 creciprocal(c64 a) {
 }
 /// exp(a) as kiln's kernels compute it: exp of the real part in float64 (so that e^89 * cos(1.5)
 /// does not overflow early), times cos and sin of the imaginary part; an imaginary part of
-/// exactly zero is kept (exp(inf + 0j) is inf + 0j, as numpy's).
+/// exactly zero is kept (exp(inf + 0j) is inf + 0j, as numpy's), and an infinite real part with
+/// a non-finite imaginary one gives 0 (-inf) or inf + nan j (+inf).
 inline c64 cexp(c64 a) {
+  if (std::isinf(a.real()) && !std::isfinite(a.imag()))  // C99 Annex G, as glibc and numpy
+    return a.real() < 0 ? c64(0.0f, 0.0f) : c64(INFINITY, NAN);
   const double e = std::exp(static_cast<double>(a.real()));
   if (a.imag() == 0) return {static_cast<float>(e), a.imag()};
   return {static_cast<float>(e * static_cast<double>(std::cos(a.imag()))),

@@ -98,6 +98,7 @@ bool measure_into_wisdom(const FftLayout& l, const std::string& path, std::strin
 
 void FftPlans::use_wisdom(const std::string& path) {
   std::lock_guard lock(mutex_);
+  if (path != wisdom_path_) wisdom_loaded_ = false;  // a new cache directory: import its wisdom
   wisdom_path_ = path;
 }
 

@@ -44,7 +44,9 @@ bool measure_into_wisdom(const FftLayout& l, const std::string& path, std::strin
 /// The wisdom file in a cache directory.
 std::string wisdom_file(const std::string& cache_dir);
 
-/// The plans of one Context. Thread-safe.
+/// The plans of one Context. Thread-safe among kiln's callers; FFTW's planner is process-wide,
+/// so an application that also plans with fftwf_ on other threads must not do so during a
+/// kiln sync (FFTW's rule for any two planners).
 class FftPlans {
  public:
   FftPlans() = default;

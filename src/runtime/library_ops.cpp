@@ -193,8 +193,10 @@ void Context::run_fft_node(graph::Node* n) {
     if (cache::DiskCache* disk = disk_cache())
       fft_plans_.use_wisdom(wisdom_file(disk->directory()));
   }
-  ir_bytes_ = encode_layout(l);  // kiln-warmup record: the layout, for measuring ahead of time
-  record(cache::make_key(ir_bytes_, "fftw"), "fftw");
+  if (n->shape.size() > 0 && x->shape.size() > 0) {  // kiln-warmup record, for measuring
+    ir_bytes_ = encode_layout(l);
+    record(cache::make_key(ir_bytes_, "fftw"), "fftw");
+  }
   std::shared_ptr<graph::Buffer> scratch;
   if (n->op == graph::Op::Irfft) {  // FFTW's c2r overwrites its input: give it a copy
     const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);

@@ -82,6 +82,11 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
     put(&srank, 1);
     put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
     put(n->payload.v.data(), sizeof n->payload.v);
+    // A plan's run-time errors name the recording call site: ops that can raise one keep it.
+    if (graph::has_flag(n->op, graph::kMayFail) || graph::is_gather(n->op)) {
+      put(&n->loc.file, sizeof n->loc.file);
+      put(&n->loc.line, sizeof n->loc.line);
+    }
   }
   put(outputs.data(), outputs.size() * sizeof(int32_t));
 }

@@ -117,6 +117,27 @@ class Lowering {
   }
 
  private:
+  // The status bit (plus one) for a run-time error: equal sources share one (a gather in a
+  // loop body), and past 63 distinct ones the last bit says which ops may have failed.
+  uint64_t error_bit(ErrorSource e) {
+    auto& sources = out_.error_sources;
+    for (size_t b = 0; b < sources.size(); ++b)
+      if (sources[b].op == e.op && sources[b].message == e.message &&
+          sources[b].loc.file == e.loc.file && sources[b].loc.line == e.loc.line)
+        return b + 1;
+    constexpr size_t kBits = 64;
+    if (sources.size() + 1 < kBits) {
+      sources.push_back(std::move(e));
+      return sources.size();
+    }
+    if (sources.size() + 1 == kBits)
+      sources.push_back({e.op,
+                         "an index is out of bounds, or an integer was raised to a negative "
+                         "power, in one of this kernel's later operations",
+                         e.loc});
+    return kBits;
+  }
+
   uint32_t emit(Instr i) {
     out_.ir.instrs.push_back(i);
     return static_cast<uint32_t>(out_.ir.instrs.size() - 1);
@@ -284,9 +305,8 @@ class Lowering {
     for (int a = 0; a < n.nargs; ++a) i.args[a] = static_cast<uint32_t>(memo[n.args[a]]);
     const DType arg_dtype = g_.nodes[n.args[0]].dtype;
     if (n.op == Op::Power && (arg_dtype == DType::int32 || arg_dtype == DType::int64)) {
-      out_.error_sources.push_back(
+      i.imm = error_bit(
           {graph::op_info(n.op).fn, "integers to negative integer powers are not allowed", n.loc});
-      i.imm = out_.error_sources.size();  // error bit + 1
     }
     return emit(i);
   }
@@ -323,9 +343,9 @@ class Lowering {
     i.args[0] = index;
     i.args[1] = param(DType::int64, graph::to_bits(a.shape[axis]));
     i.args[2] = param(DType::int64, graph::to_bits(ca[axis]));
-    out_.error_sources.push_back({graph::op_info(n.op).fn, graph::gather_error(n, a.shape), n.loc});
-    i.imm = access(true, n.dtype, from, n.shape, {0, sa}, space) |
-            static_cast<uint64_t>(out_.error_sources.size()) << 32;  // error bit + 1
+    const uint64_t bit =
+        error_bit({graph::op_info(n.op).fn, graph::gather_error(n, a.shape), n.loc});
+    i.imm = access(true, n.dtype, from, n.shape, {0, sa}, space) | bit << 32;
     return emit(i);
   }
 

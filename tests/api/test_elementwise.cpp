@@ -149,3 +149,14 @@ TEST(Elementwise, TranscendentalsOnIntegersGiveFloat64) {
   EXPECT_NEAR(hypot(array({3.f}), 4.f).item<float>(), 5.f, 1e-6f);
   EXPECT_NEAR(power(array({2.f}), 0.5f).item<float>(), std::sqrt(2.f), 1e-6f);
 }
+
+// Found in review: exp of an infinite real part with a non-finite imaginary part (C99 Annex G,
+// glibc, numpy): exp(-inf + inf j) = 0, exp(inf + nan j) = inf + nan j.
+TEST(Complex, ExpAtInfinities) {
+  const auto y = kiln::exp(kiln::array(std::vector<std::complex<float>>{
+                               {-INFINITY, INFINITY}, {INFINITY, NAN}, {-INFINITY, 1.f}}))
+                     .to_vector<std::complex<float>>();
+  EXPECT_EQ(y[0], std::complex<float>(0, 0));
+  EXPECT_TRUE(std::isinf(y[1].real()) && std::isnan(y[1].imag()));
+  EXPECT_EQ(y[2].real(), 0.f);
+}

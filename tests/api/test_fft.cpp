@@ -100,3 +100,12 @@ TEST(FftPlans, OnePlanPerLayoutAndWisdomRoundTrip) {
   EXPECT_NE(error.find("cannot write FFTW wisdom"), std::string::npos) << error;
   std::filesystem::remove_all(dir);
 }
+
+// Found in review: the normalisation scales each part, so an infinite input does not turn its
+// partner part into nan (numpy: ifft([inf, 0, 0, 0]) is [inf/4 + 0j, ...]).
+TEST(Fft, NormalisationKeepsInfinitiesApartFromNans) {
+  const Array x = array(std::vector<c64>{{INFINITY, 0}, {0, 0}, {0, 0}, {0, 0}});
+  const auto y = fft::ifft(x).to_vector<c64>();
+  EXPECT_TRUE(std::isinf(y[0].real()));
+  EXPECT_EQ(y[0].imag(), 0.0f);
+}

@@ -54,3 +54,24 @@ TEST(Gather, AnOutOfRangeIndexInsideAFusedKernelRaisesAndLeavesTheContextUsable)
   idx[777] = -8;
   EXPECT_EQ(sum(take_along_axis(a, array(idx, {1000, 1}), 1)).item<float>(), 1000.f);
 }
+
+// Found in review: the call site of a run-time error is the current one, not that of the first
+// sync with the same structure (plans are cached by structure); many gathers in one kernel
+// (a loop) share their error bit; results of more than 32 dimensions are refused; an empty
+// axis is fine when the result is empty.
+TEST(Gather, ErrorsNameTheCurrentCallSiteAndLoopsShareBits) {
+  const Array a = arange(0, 4, 1, float32);
+  const Array good = array(std::vector<int64_t>{1}), bad = array(std::vector<int64_t>{9});
+  take(a, good).eval();
+  const int line = __LINE__ + 1;
+  Array t = take(a, bad);
+  kiln_test::expect_error([&] { t.eval(); }, {"[take]", "out of bounds"}, line);
+
+  Array acc = zeros({1});
+  for (int k = 0; k < 80; ++k) acc = acc + take(a, array(std::vector<int64_t>{k % 4}));
+  EXPECT_EQ(acc.item<float>(), 120.f);  // 20 * (0 + 1 + 2 + 3)
+
+  EXPECT_THROW(take(zeros(Shape(17, 1)), zeros(Shape(17, 1), int64), 0), Error);
+  EXPECT_THROW(scatter(zeros(Shape(17, 1)), zeros(Shape(17, 1), int64), 1.f, 0), Error);
+  EXPECT_EQ(take(zeros({0, 0}), array(std::vector<int64_t>{0}), 1).shape(), (Shape{0, 1}));
+}

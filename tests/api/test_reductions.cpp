@@ -117,7 +117,7 @@ TEST(Reductions, OuterReductionSplitsKeepFirstIndexAndExactSums) {
   const int64_t rows = 100'000, cols = 5;  // enough work to split
   std::vector<float> v(static_cast<size_t>(rows * cols), 1.f);
   for (int64_t c = 0; c < cols; ++c) {
-    v[static_cast<size_t>((10 + c) * cols + c)] = 7.f;    // the first maximum
+    v[static_cast<size_t>((10 + c) * cols + c)] = 7.f;      // the first maximum
     v[static_cast<size_t>((90'000 - c) * cols + c)] = 7.f;  // a tie in a later split
     v[static_cast<size_t>((50'000 + c) * cols + c)] = -3.f;
   }

@@ -297,3 +297,8 @@ TEST(Errors, FftArguments) {
   expect_error([&] { auto c = fft::fft2(x, {4}); }, {"[fft2]", "s has 1 entries but axes has 2"});
   expect_error([&] { auto c = fft::ifft2(zeros({5})); }, {"[ifft2]", "axis -2"});
 }
+
+TEST(Errors, GatherResultRank) {
+  expect_error([&] { auto c = take(zeros(Shape(17, 1)), zeros(Shape(17, 1), int64), 0); },
+               {"[take]", "33 dimensions", "at most 32"});
+}
