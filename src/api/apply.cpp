@@ -108,6 +108,16 @@ void check_complex_precision(std::string_view fn, std::span<const graph::Operand
                      loc);
 }
 
+int normalize_axis(std::string_view fn, int axis, int rank, SourceLoc loc, const Dims* shape) {
+  if (axis < -rank || axis >= rank)
+    graph::throw_error(fn,
+                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
+                           std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") +
+                           (shape ? " (shape " + graph::to_string(*shape) + ")" : ""),
+                       loc);
+  return axis < 0 ? axis + rank : axis;
+}
+
 Node* node_of(const Array& a, std::string_view fn, SourceLoc loc) {
   if (!a.valid())
     graph::throw_error(fn, "got an empty Array handle (default-constructed or moved from)", loc);

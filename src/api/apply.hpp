@@ -35,6 +35,11 @@ graph::Dims checked_shape(const Shape& shape, std::string_view fn, graph::Source
 void check_complex_precision(std::string_view fn, std::span<const graph::OperandType> types,
                              graph::SourceLoc loc);
 
+/// `axis` of an array of `rank` dimensions made non-negative; out of range it is an error naming
+/// `fn` (and `shape`, when given).
+int normalize_axis(std::string_view fn, int axis, int rank, graph::SourceLoc loc,
+                   const graph::Dims* shape = nullptr);
+
 /// Records `op` on `operands` (arrays or weak scalars) with numpy's NEP 50 promotion and
 /// broadcasting. The call site is the first operand's.
 Array apply(graph::Op op, std::initializer_list<const Operand*> operands);

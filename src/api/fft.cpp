@@ -45,17 +45,6 @@ double scale_of(Norm norm, bool inverse, int64_t n) {
   }
 }
 
-int checked_axis(std::string_view fn, const Node* n, int axis, SourceLoc loc) {
-  const int rank = n->shape.rank();
-  if (axis < -rank || axis >= rank)
-    graph::throw_error(fn,
-                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
-                           std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") +
-                           " (shape " + graph::to_string(n->shape) + ")",
-                       loc);
-  return axis < 0 ? axis + rank : axis;
-}
-
 // `a` converted to `want` (float32 or complex64) where numpy 2 would compute in that precision;
 // float64 and integers would need complex128, which kiln lacks.
 Array converted(std::string_view fn, const Array& a, DType want, SourceLoc loc) {
@@ -122,7 +111,7 @@ Array complex_transform(std::string_view fn, const Array& a, int64_t n, int axis
   const SourceLoc loc = to_loc(l);
   const Node* node = detail::node_of(a, fn, loc);
   const Norm nm = parse_norm(fn, norm, loc);
-  axis = checked_axis(fn, node, axis, loc);
+  axis = detail::normalize_axis(fn, axis, node->shape.rank(), loc, &node->shape);
   if (n == -1) n = node->shape[axis];
   check_points(fn, n, loc);
   const Array x = resized(converted(fn, a, complex64, loc), axis, n, l);
@@ -160,7 +149,7 @@ Array rfft(const Array& a, int64_t n, int axis, std::string_view norm, std::sour
   const SourceLoc loc = to_loc(l);
   const Node* node = detail::node_of(a, "rfft", loc);
   const Norm nm = parse_norm("rfft", norm, loc);
-  axis = checked_axis("rfft", node, axis, loc);
+  axis = detail::normalize_axis("rfft", axis, node->shape.rank(), loc, &node->shape);
   if (n == -1) n = node->shape[axis];
   check_points("rfft", n, loc);
   const Array x = resized(converted("rfft", a, float32, loc), axis, n, l);
@@ -172,7 +161,7 @@ Array irfft(const Array& a, int64_t n, int axis, std::string_view norm, std::sou
   const SourceLoc loc = to_loc(l);
   const Node* node = detail::node_of(a, "irfft", loc);
   const Norm nm = parse_norm("irfft", norm, loc);
-  axis = checked_axis("irfft", node, axis, loc);
+  axis = detail::normalize_axis("irfft", axis, node->shape.rank(), loc, &node->shape);
   if (n == -1) n = 2 * (node->shape[axis] - 1);
   check_points("irfft", n, loc);
   const Array x = resized(converted("irfft", a, complex64, loc), axis, n / 2 + 1, l);

@@ -11,6 +11,7 @@
 
 namespace kiln {
 
+using detail::normalize_axis;
 using detail::to_loc;
 using graph::Dims;
 using graph::Node;
@@ -18,15 +19,6 @@ using graph::Op;
 using graph::SourceLoc;
 
 namespace {
-
-int normalize_axis(std::string_view fn, int axis, int rank, SourceLoc loc) {
-  if (axis < -rank || axis >= rank)
-    graph::throw_error(fn,
-                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
-                           std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s"),
-                       loc);
-  return axis < 0 ? axis + rank : axis;
-}
 
 void check_indices(std::string_view fn, const Node* idx, SourceLoc loc) {
   if (idx->dtype != DType::int32 && idx->dtype != DType::int64)

@@ -25,12 +25,7 @@ uint64_t axes_mask(int ndim, const std::vector<int>* axes, std::string_view fn, 
   if (!axes) return ndim == 64 ? ~0ull : (1ull << ndim) - 1;
   uint64_t mask = 0;
   for (int axis : *axes) {
-    if (axis < -ndim || axis >= ndim)
-      graph::throw_error(fn,
-                         "axis " + std::to_string(axis) + " is out of bounds for an array of " +
-                             std::to_string(ndim) + " dimensions",
-                         loc);
-    const int k = axis < 0 ? axis + ndim : axis;
+    const int k = detail::normalize_axis(fn, axis, ndim, loc);
     if (mask >> k & 1) graph::throw_error(fn, "axis " + std::to_string(axis) + " is repeated", loc);
     mask |= 1ull << k;
   }

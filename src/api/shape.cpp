@@ -52,15 +52,6 @@ Array make_view(const Array& a, const Dims& shape, const Layout& over_a, SourceL
 namespace {
 
 // Normalises an axis against `ndim` dimensions (negative counts from the end).
-int normalize_axis(int axis, int ndim, const char* fn, SourceLoc loc) {
-  if (axis < -ndim || axis >= ndim)
-    graph::throw_error(fn,
-                       "axis " + std::to_string(axis) + " is out of bounds for an array of " +
-                           std::to_string(ndim) + " dimensions",
-                       loc);
-  return axis < 0 ? axis + ndim : axis;
-}
-
 std::string axes_string(const std::vector<int>& axes) {
   std::string s = "(";
   for (size_t i = 0; i < axes.size(); ++i) s += (i ? "," : "") + std::to_string(axes[i]);
@@ -125,7 +116,7 @@ Array transpose(const Array& a, const std::vector<int>& axes, std::source_locati
   bool seen[graph::kMaxDims] = {};
   Dims shape;
   for (int d = 0; d < ndim; ++d) {
-    perm[d] = normalize_axis(axes[d], ndim, "transpose", loc);
+    perm[d] = detail::normalize_axis("transpose", axes[d], ndim, loc);
     if (seen[perm[d]])
       graph::throw_error("transpose", "repeated axis in " + axes_string(axes), loc);
     seen[perm[d]] = true;
@@ -146,7 +137,7 @@ Array squeeze(const Array& a, const std::vector<int>& axes, std::source_location
   const Node* n = detail::node_of(a, "squeeze", loc);
   bool drop[graph::kMaxDims] = {};
   for (int axis : axes) {
-    const int k = normalize_axis(axis, n->shape.rank(), "squeeze", loc);
+    const int k = detail::normalize_axis("squeeze", axis, n->shape.rank(), loc);
     if (n->shape[k] != 1)
       graph::throw_error("squeeze",
                          "cannot squeeze axis " + std::to_string(axis) + " of shape " +
@@ -183,7 +174,7 @@ Array expand_dims(const Array& a, const std::vector<int>& axes, std::source_loca
         "the result would have more than " + std::to_string(graph::kMaxDims) + " dimensions", loc);
   bool is_new[graph::kMaxDims] = {};
   for (int axis : axes) {
-    const int k = normalize_axis(axis, out_rank, "expand_dims", loc);
+    const int k = detail::normalize_axis("expand_dims", axis, out_rank, loc);
     if (is_new[k]) graph::throw_error("expand_dims", "repeated axis in " + axes_string(axes), loc);
     is_new[k] = true;
   }
