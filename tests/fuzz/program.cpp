@@ -53,15 +53,8 @@ Arg parse_arg(const std::string& text, const std::vector<kiln::Array>& values) {
     const auto items = oracle::split(f.at(2), ',');
     a.array = kiln::graph::visit_dtype(parse_dtype(f.at(0)), [&]<class T>() {
       std::vector<T> v;
-      for (const auto& x : items) {
-        if (x.empty()) continue;
-        if constexpr (std::is_same_v<T, std::complex<float>>)
-          v.push_back(oracle::parse_complex(x));
-        else if constexpr (std::is_floating_point_v<T>)
-          v.push_back(static_cast<T>(std::strtod(x.c_str(), nullptr)));
-        else
-          v.push_back(static_cast<T>(std::stoll(x)));
-      }
+      for (const auto& x : items)
+        if (!x.empty()) v.push_back(oracle::parse_value<T>(x));
       return kiln::array(v, shape);
     });
     if (kind == "AT") a.array = a.array.T();
@@ -116,26 +109,12 @@ Arg parse_arg(const std::string& text, const std::vector<kiln::Array>& values) {
   return a;
 }
 
-kiln::Operand operand(const Arg& a) {
-  if (a.kind == Arg::Kind::array) return kiln::Operand(a.array);
-  switch (a.scalar.kind) {
-    case kiln::Scalar::Kind::bool_:
-      return kiln::Operand(a.scalar.i != 0);
-    case kiln::Scalar::Kind::int_:
-      return kiln::Operand(a.scalar.i);
-    case kiln::Scalar::Kind::complex_:
-      return kiln::Operand(std::complex<double>(a.scalar.f, a.scalar.imag));
-    default:
-      return kiln::Operand(a.scalar.f);
-  }
-}
-
 // The C++ operators, so that they (not only the named functions) are what the programs use.
 kiln::Array apply_operator(const std::string& fn, const std::vector<Arg>& args) {
-  const kiln::Operand a = operand(args.at(0));
+  const kiln::Operand a = oracle::operand(args.at(0));
   if (fn == "__neg__") return -a;
   if (fn == "__invert__") return ~a;
-  const kiln::Operand b = operand(args.at(1));
+  const kiln::Operand b = oracle::operand(args.at(1));
   if (fn == "__add__") return a + b;
   if (fn == "__sub__") return a - b;
   if (fn == "__mul__") return a * b;
@@ -204,11 +183,7 @@ std::string compare_value(const kiln::Array& got, const Outcome& want) {
       if (v.size() != want.values.size()) return "element count differs";
       const double err = want.check[0] == 'a' ? std::strtod(want.check.c_str() + 1, nullptr) : 0;
       for (size_t i = 0; i < v.size(); ++i) {
-        T w;
-        if constexpr (std::is_floating_point_v<T>)
-          w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
-        else
-          w = static_cast<T>(std::stoll(want.values[i]));
+        const T w = oracle::parse_value<T>(want.values[i]);
         bool ok = kiln_test::same_bits(v[i], w);
         if constexpr (std::is_floating_point_v<T>) {
           // 'x': bits (nan matches nan). 'u': 4 ulp. 'a': err + tol * |numpy| (and signed

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -107,6 +108,10 @@ inline Arg axes_arg(const std::vector<int>* axes) {
   a.encoded = axes ? "X:" + join(std::vector<int64_t>(a.axes.begin(), a.axes.end())) : "X:none";
   if (axes && axes->size() == 1) a.encoded += ",";
   return a;
+}
+/// Reduction axes, given.
+inline Arg axes_arg(const std::vector<int>& axes) {
+  return axes_arg(&axes);
 }
 /// A single axis.
 inline Arg axis_arg(int axis) {
@@ -242,23 +247,25 @@ inline std::vector<Result> run_numpy(const std::vector<Case>& cases) {
   return results;
 }
 
+/// An argument as a kiln operand: the array, or the C++ scalar of its kind.
+inline kiln::Operand operand(const Arg& a) {
+  if (a.kind == Arg::Kind::array) return kiln::Operand(a.array);
+  switch (a.scalar.kind) {
+    case kiln::Scalar::Kind::bool_:
+      return kiln::Operand(a.scalar.i != 0);
+    case kiln::Scalar::Kind::int_:
+      return kiln::Operand(a.scalar.i);
+    case kiln::Scalar::Kind::complex_:
+      return kiln::Operand(std::complex<double>(a.scalar.f, a.scalar.imag));
+    default:
+      return kiln::Operand(a.scalar.f);
+  }
+}
+
 /// Records a case with kiln without evaluating it (throws kiln::Error where kiln refuses at the
 /// call); tests/fuzz chains these into programs.
 inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
-  auto operand = [&](const Arg& a) -> kiln::Operand {
-    if (a.kind == Arg::Kind::array) return kiln::Operand(a.array);
-    switch (a.scalar.kind) {
-      case kiln::Scalar::Kind::bool_:
-        return kiln::Operand(a.scalar.i != 0);
-      case kiln::Scalar::Kind::int_:
-        return kiln::Operand(a.scalar.i);
-      case kiln::Scalar::Kind::complex_:
-        return kiln::Operand(std::complex<double>(a.scalar.f, a.scalar.imag));
-      default:
-        return kiln::Operand(a.scalar.f);
-    }
-  };
   kiln::Array r;
   static const std::vector<std::string> reductions = {
       "sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin"};
@@ -397,6 +404,47 @@ inline std::complex<float> parse_complex(const std::string& s) {
   if (u == std::string::npos) return {static_cast<float>(std::strtod(s.c_str(), nullptr)), 0.0f};
   return {static_cast<float>(std::strtod(s.substr(0, u).c_str(), nullptr)),
           static_cast<float>(std::strtod(s.substr(u + 1).c_str(), nullptr))};
+}
+
+/// One of numpy's output values (oracle.py's text) as T.
+template <class T>
+T parse_value(const std::string& s) {
+  if constexpr (std::is_same_v<T, std::complex<float>>)
+    return parse_complex(s);
+  else if constexpr (std::is_floating_point_v<T>)
+    return static_cast<T>(std::strtod(s.c_str(), nullptr));
+  else
+    return static_cast<T>(std::stoll(s));
+}
+
+/// Evaluates `c` with kiln and checks what comes before the values: kiln refuses exactly where
+/// numpy does (or where `refused_by_design(kiln's message)` accepts kiln's refusal), and gives
+/// numpy's dtype and shape. Returns false, with `diff` set ("" where both refused), when there
+/// are no values to compare; true with `got` evaluated otherwise.
+inline bool evaluate_and_match(
+    const Case& c, const Result& want, kiln::Array& got, std::string& diff,
+    const std::function<bool(const std::string&)>& refused_by_design = nullptr) {
+  std::string kiln_error;
+  try {
+    got = evaluate(c);
+  } catch (const kiln::Error& e) {
+    kiln_error = e.what();
+  }
+  diff.clear();
+  if (!kiln_error.empty() && want.ok && refused_by_design && refused_by_design(kiln_error))
+    return false;
+  if (!want.ok || !kiln_error.empty()) {
+    if (want.ok || kiln_error.empty())
+      diff = !want.ok ? "numpy raised (" + want.error + ") but kiln did not"
+                      : "kiln raised (" + kiln_error + ") but numpy gives " + want.dtype;
+    return false;
+  }
+  if (kiln::dtype_name(got.dtype()) != want.dtype)
+    diff = "dtype: kiln " + std::string(kiln::dtype_name(got.dtype())) + ", numpy " + want.dtype;
+  else if (got.shape() != want.shape)
+    diff = "shape: kiln " + kiln::graph::shape_string(got.shape()) + ", numpy " +
+           kiln::graph::shape_string(want.shape);
+  return diff.empty();
 }
 
 /// A case and numpy's result are checked together; `check` returns "" when kiln agrees, else

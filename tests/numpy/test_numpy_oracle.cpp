@@ -96,20 +96,8 @@ bool approx_fn(const std::string& name) {
 // Compares kiln's evaluation of `c` with numpy's result; returns "" when they agree.
 std::string check(const Case& c, const oracle::Result& want, int max_ulp) {
   Array got;
-  std::string kiln_error;
-  try {
-    got = oracle::evaluate(c);
-  } catch (const Error& e) {
-    kiln_error = e.what();
-  }
-  if (!want.ok || !kiln_error.empty()) {
-    if (!want.ok && !kiln_error.empty()) return "";  // both refuse
-    return !want.ok ? "numpy raised (" + want.error + ") but kiln did not"
-                    : "kiln raised (" + kiln_error + ") but numpy gives " + want.dtype;
-  }
-  if (dtype_name(got.dtype()) != want.dtype)
-    return "dtype: kiln " + std::string(dtype_name(got.dtype())) + ", numpy " + want.dtype;
-  if (got.shape() != want.shape) return "shape differs";
+  std::string diff;
+  if (!oracle::evaluate_and_match(c, want, got, diff)) return diff;
   const bool approx = approx_fn(c.fn) && is_floating(got.dtype());
   if (got.dtype() == complex64) {  // bit-exact parts (only complex() makes them here)
     const auto v = got.to_vector<std::complex<float>>();
@@ -128,11 +116,7 @@ std::string check(const Case& c, const oracle::Result& want, int max_ulp) {
       const auto v = got.to_vector<T>();
       if (v.size() != want.values.size()) return "size differs";
       for (size_t i = 0; i < v.size(); ++i) {
-        T w;
-        if constexpr (std::is_floating_point_v<T>)
-          w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
-        else
-          w = static_cast<T>(std::stoll(want.values[i]));
+        const T w = oracle::parse_value<T>(want.values[i]);
         bool ok = kiln_test::same_bits(v[i], w);
         if constexpr (std::is_floating_point_v<T>) {
           if (approx && !ok && std::isfinite(v[i]) && std::isfinite(w))

@@ -82,12 +82,12 @@ class Cases {
       const int axis = pick(rank);
       c.args.push_back(arg_reduction
                            ? oracle::axis_arg(pick(2) ? axis : axis - rank)
-                           : oracle::axes_arg(new_vector({pick(2) ? axis : axis - rank})));
+                           : oracle::axes_arg(std::vector<int>{pick(2) ? axis : axis - rank}));
     } else {
       std::vector<int> axes;
       for (int d = 0; d < rank; ++d)
         if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
-      c.args.push_back(oracle::axes_arg(new_vector(axes)));
+      c.args.push_back(oracle::axes_arg(axes));
     }
     c.args.push_back(oracle::bool_arg(pick(2) == 0));
     if (fn == "var" || fn == "std") c.args.push_back(oracle::int_arg(pick(2)));
@@ -116,7 +116,7 @@ class Cases {
           std::vector<int> perm(static_cast<size_t>(rank));
           std::iota(perm.begin(), perm.end(), 0);
           std::shuffle(perm.begin(), perm.end(), rng_);
-          c.args.push_back(oracle::axes_arg(new_vector(perm)));
+          c.args.push_back(oracle::axes_arg(perm));
         }
         break;
       }
@@ -125,7 +125,7 @@ class Cases {
         std::vector<int> ones;
         for (int d = 0; d < rank; ++d)
           if (s[d] == 1 && pick(2)) ones.push_back(d);
-        if (!ones.empty()) c.args.push_back(oracle::axes_arg(new_vector(ones)));
+        if (!ones.empty()) c.args.push_back(oracle::axes_arg(ones));
         break;
       }
       case 3: {
@@ -133,7 +133,7 @@ class Cases {
         std::vector<int> axes{pick(rank + 1)};
         if (pick(2)) axes.push_back(-1);
         if (axes.size() == 2 && (axes[0] == rank + 1 || axes[0] == rank)) axes.pop_back();
-        c.args.push_back(oracle::axes_arg(new_vector(axes)));
+        c.args.push_back(oracle::axes_arg(axes));
         break;
       }
       case 4: {
@@ -301,12 +301,7 @@ class Cases {
   }
 
  private:
-  const std::vector<int>* new_vector(std::vector<int> v) {
-    keep_.push_back(std::make_unique<std::vector<int>>(std::move(v)));
-    return keep_.back().get();
-  }
   std::mt19937_64 rng_;
-  std::vector<std::unique_ptr<std::vector<int>>> keep_;
 };
 
 // Exact except where the order of floating-point operations differs from numpy's (products,
@@ -318,31 +313,13 @@ std::string check(const Case& c, const oracle::Result& want) {
     std::fprintf(stderr, "\n");
   }
   Array got;
-  std::string kiln_error;
-  try {
-    got = oracle::evaluate(c);
-  } catch (const Error& e) {
-    kiln_error = e.what();
-  }
-  if (!want.ok || !kiln_error.empty()) {
-    if (!want.ok && !kiln_error.empty()) return "";
-    return !want.ok ? "numpy raised (" + want.error + ") but kiln did not"
-                    : "kiln raised (" + kiln_error + ") but numpy did not";
-  }
-  if (dtype_name(got.dtype()) != want.dtype)
-    return "dtype: kiln " + std::string(dtype_name(got.dtype())) + ", numpy " + want.dtype;
-  if (got.shape() != want.shape)
-    return "shape: kiln " + graph::shape_string(got.shape()) + ", numpy " +
-           graph::shape_string(want.shape);
+  std::string diff;
+  if (!oracle::evaluate_and_match(c, want, got, diff)) return diff;
   const bool rounding = c.fn == "prod" || c.fn == "var" || c.fn == "std" || c.fn == "cumprod";
   return graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
     const auto v = got.to_vector<T>();
     for (size_t i = 0; i < v.size(); ++i) {
-      T w;
-      if constexpr (std::is_floating_point_v<T>)
-        w = static_cast<T>(std::strtod(want.values[i].c_str(), nullptr));
-      else
-        w = static_cast<T>(std::stoll(want.values[i]));
+      const T w = oracle::parse_value<T>(want.values[i]);
       bool ok = kiln_test::same_bits(v[i], w);
       if constexpr (std::is_floating_point_v<T>) {
         if (!ok && std::isnan(v[i]) && std::isnan(w)) ok = true;
