@@ -1,9 +1,8 @@
-// Library operations at the sync, before the rest of the graph is planned: gathers, scatters,
+// Library operations at the sync, before the rest of the graph is planned: scatters,
 // concatenation and scans on the host (host_ops.cpp), FFTs through FFTW (fft_plans.cpp), and
-// matmul through the CPU's BLAS (OpenBLAS). For matmul,
-// operands are evaluated first (a nested evaluation), except views
-// of evaluated data that BLAS can read as they are (transposes and row-strided slices): those
-// are passed with a transpose flag and a leading dimension instead of being copied.
+// matmul through the CPU's BLAS (OpenBLAS). Operands are evaluated first (a nested evaluation),
+// except matmul's views of evaluated data that BLAS can read as they are (transposes and
+// row-strided slices): those are passed with a transpose flag and a leading dimension.
 #include <cblas.h>
 
 #include <cstring>
@@ -193,7 +192,8 @@ void Context::run_fft_node(graph::Node* n) {
     if (cache::DiskCache* disk = disk_cache())
       fft_plans_.use_wisdom(wisdom_file(disk->directory()));
   }
-  if (n->shape.size() > 0 && x->shape.size() > 0) {  // kiln-warmup record, for measuring
+  // kiln-warmup record: the layout, for measuring its plan ahead of time.
+  if (!options_.record_path.empty() && n->shape.size() > 0 && x->shape.size() > 0) {
     ir_bytes_ = encode_layout(l);
     record(cache::make_key(ir_bytes_, "fftw"), "fftw");
   }
