@@ -52,6 +52,7 @@ struct LaunchArgs {
 struct BackendOptions {
   std::string dump_dir;  ///< when set, write each kernel's LLVM IR and assembly there
   std::string cpu;       ///< CPU: compile for this LLVM CPU model instead of the host
+  std::string cuda_sm;   ///< CUDA: compile for this SM ("sm_90") instead of the device's
 };
 
 /// One target: compiles kernel IR, loads the result, launches it.
@@ -75,5 +76,9 @@ class Backend {
 /// Opens the backend that runs kernels on `device`. Throws kiln::Error when that device has
 /// no backend here.
 std::unique_ptr<Backend> make_backend(const Device& device, const BackendOptions& options);
+
+/// Whether `device` exists here and can be used; when not, `why` says what is missing (for
+/// CUDA: no driver library, a driver that does not initialise, no such device).
+bool device_usable(const Device& device, std::string& why);
 
 }  // namespace kiln::jit

@@ -54,6 +54,9 @@ class Array {
   /// False for a default-constructed (empty) handle.
   bool valid() const noexcept { return node_ != nullptr; }
 
+  /// The array on `device`: itself when it is already there. Throws kiln::Error for a device
+  /// that is missing or that this kiln cannot run arrays on (see kiln::Device).
+  Array to(const Device& device, std::source_location loc = std::source_location::current()) const;
   /// A copy converted to `dtype` with numpy's casting rules (`astype`). Lazy.
   Array astype(DType dtype, std::source_location loc = std::source_location::current()) const;
 
@@ -76,8 +79,9 @@ class Array {
   /// All elements in row-major order, converted to T with numpy's casting rules. A sync point.
   template <class T>
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const {
-    static_assert(is_storable_v<T>,
-                  "to_vector<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
+    static_assert(
+        is_storable_v<T>,
+        "to_vector<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
     const int64_t n = checked_size(loc);
     if constexpr (std::is_same_v<T, bool>) {
       std::vector<unsigned char> bytes(static_cast<size_t>(n));

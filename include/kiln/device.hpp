@@ -1,18 +1,26 @@
 // Where an array's data lives and where its kernels run.
 #pragma once
 
+#include <source_location>
 #include <string>
 
 namespace kiln {
 
-/// A compute device. Today kiln runs on the host CPU; the CUDA backend joins later.
+/// A compute device: the host CPU, or a CUDA GPU.
+///
+/// This kiln evaluates arrays on the CPU only. For CUDA it generates PTX (kiln-warmup
+/// `--target cuda:sm_XX` fills the kernel cache with it, on any machine), but it has no GPU
+/// runtime yet: making a CUDA device the default or moving an array to one raises kiln::Error,
+/// naming what is missing.
 class Device {
  public:
   /// The kinds of device kiln knows.
-  enum class Kind : unsigned char { cpu };
+  enum class Kind : unsigned char { cpu, cuda };
 
   /// The host CPU (all cores).
   static Device cpu() noexcept { return Device(Kind::cpu, 0); }
+  /// CUDA device `index` in the driver's numbering (no check here: using it checks).
+  static Device cuda(int index = 0) noexcept { return Device(Kind::cuda, index); }
 
   /// Which kind of device this is.
   Kind kind() const noexcept { return kind_; }
@@ -31,5 +39,18 @@ class Device {
   Kind kind_;
   int index_;
 };
+
+/// True when a CUDA driver (libcuda.so.1, or the library KILN_LIBCUDA names) opens and
+/// initialises and sees at least one GPU. False, never a crash, without a driver or a GPU.
+/// Asked once per process.
+bool cuda_available() noexcept;
+
+/// The device new arrays are created on (the CPU unless changed).
+Device default_device();
+
+/// Makes `device` the device new arrays are created on. Throws kiln::Error for a device that is
+/// missing or that this kiln cannot run arrays on.
+void set_default_device(const Device& device,
+                        std::source_location loc = std::source_location::current());
 
 }  // namespace kiln

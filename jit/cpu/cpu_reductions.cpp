@@ -2,25 +2,12 @@
 #include "graph/errors.hpp"
 #include "graph/types.hpp"
 #include "jit/cpu/kernel_builder.hpp"
+#include "jit/llvm/reduce_ops.hpp"
 
 namespace kiln::jit::loops {
 
-namespace {
-bool is_float(DType t) {
-  return t == DType::float32 || t == DType::float64;
-}
-}  // namespace
-
-std::vector<KernelBuilder::Reduction> KernelBuilder::reductions() const {
-  std::vector<Reduction> out;
-  for (uint32_t k = 0; k < ir_.instrs.size(); ++k) {
-    const ir::Instr& i = ir_.instrs[k];
-    if (i.kind != ir::InstrKind::Reduce) continue;
-    const DType operand = ir_.instrs[i.args[0]].dtype;
-    out.push_back({k, i.op, operand, ir::accumulator_dtype(i.op, operand), i.dtype,
-                   static_cast<uint32_t>(i.imm)});
-  }
-  return out;
+std::vector<Reduction> KernelBuilder::reductions() const {
+  return reductions_of(ir_);
 }
 
 llvm::Type* KernelBuilder::acc_type(const Reduction& r) const {
@@ -32,83 +19,19 @@ size_t KernelBuilder::acc_written(uint32_t slot) const {
 }
 
 Value* KernelBuilder::identity(const Reduction& r) {
-  const DType t = r.acc;
-  llvm::Type* ty = value_type(c_, t);
-  switch (r.op) {
-    case Op::Sum:
-      return is_float(t) ? llvm::ConstantFP::get(ty, 0.0) : llvm::ConstantInt::get(ty, 0);
-    case Op::Prod:
-      return is_float(t) ? llvm::ConstantFP::get(ty, 1.0) : llvm::ConstantInt::get(ty, 1);
-    case Op::Any:
-      return b_.getFalse();
-    case Op::All:
-      return b_.getTrue();
-    case Op::Max:
-    case Op::ArgMax:
-      if (t == DType::bool_) return b_.getFalse();
-      return is_float(t) ? llvm::ConstantFP::getInfinity(ty, true)
-                         : llvm::ConstantInt::get(
-                               ty, llvm::APInt::getSignedMinValue(ty->getIntegerBitWidth()));
-    default:  // Min, ArgMin
-      if (t == DType::bool_) return b_.getTrue();
-      return is_float(t) ? llvm::ConstantFP::getInfinity(ty, false)
-                         : llvm::ConstantInt::get(
-                               ty, llvm::APInt::getSignedMaxValue(ty->getIntegerBitWidth()));
-  }
+  return reduction_identity(b_, r);
 }
 
 Value* KernelBuilder::index_identity() {
-  return b_.getInt64(INT64_MAX);
+  return reduction_index_identity(b_);
 }
 
-// acc (op) x, both of the accumulator dtype. Float sums and products may reassociate: that
-// is what lets the vectorizer keep several partial sums (blocked accumulation).
 Value* KernelBuilder::combine(const Reduction& r, Value* acc, Value* x) {
-  const bool f = is_float(r.acc);
-  llvm::IRBuilder<>::FastMathFlagGuard guard(b_);
-  llvm::FastMathFlags reassoc;
-  reassoc.setAllowReassoc();
-  b_.setFastMathFlags(reassoc);
-  switch (r.op) {
-    case Op::Sum:
-      return f ? b_.CreateFAdd(acc, x) : b_.CreateAdd(acc, x);
-    case Op::Prod:
-      return f ? b_.CreateFMul(acc, x) : b_.CreateMul(acc, x);
-    case Op::Any:
-      return b_.CreateOr(acc, x);
-    case Op::All:
-      return b_.CreateAnd(acc, x);
-    case Op::Max:
-      if (r.acc == DType::bool_) return b_.CreateOr(acc, x);
-      return b_.CreateBinaryIntrinsic(f ? llvm::Intrinsic::maximum : llvm::Intrinsic::smax, acc, x);
-    case Op::Min:
-      if (r.acc == DType::bool_) return b_.CreateAnd(acc, x);
-      return b_.CreateBinaryIntrinsic(f ? llvm::Intrinsic::minimum : llvm::Intrinsic::smin, acc, x);
-    default:
-      break;
-  }
-  graph::internal_error(__FILE__, __LINE__, "combine of an arg reduction");
+  return reduction_combine(b_, r, acc, x);
 }
 
-// Whether (x, xi) beats (acc, acci) for argmax/argmin: strictly more extreme, or a nan
-// against a number, or equal (both nan) with a smaller index: numpy's first extreme.
 Value* KernelBuilder::better(const Reduction& r, Value* acc, Value* acci, Value* x, Value* xi) {
-  Value* more;
-  Value* same;
-  if (is_float(r.acc)) {
-    more = r.op == Op::ArgMax ? b_.CreateFCmpOGT(x, acc) : b_.CreateFCmpOLT(x, acc);
-    Value* x_nan = b_.CreateFCmpUNO(x, x);
-    Value* acc_nan = b_.CreateFCmpUNO(acc, acc);
-    more = b_.CreateOr(more, b_.CreateAnd(x_nan, b_.CreateNot(acc_nan)));
-    same = b_.CreateOr(b_.CreateFCmpOEQ(x, acc), b_.CreateAnd(x_nan, acc_nan));
-  } else if (r.acc == DType::bool_) {
-    more = r.op == Op::ArgMax ? b_.CreateICmpUGT(x, acc) : b_.CreateICmpULT(x, acc);
-    same = b_.CreateICmpEQ(x, acc);
-  } else {
-    more = r.op == Op::ArgMax ? b_.CreateICmpSGT(x, acc) : b_.CreateICmpSLT(x, acc);
-    same = b_.CreateICmpEQ(x, acc);
-  }
-  return b_.CreateOr(more, b_.CreateAnd(same, b_.CreateICmpSLT(xi, acci)));
+  return reduction_better(b_, r, acc, acci, x, xi);
 }
 
 // Folds element value `v` at reduced position `r_flat` into accumulator values `acc`

@@ -8,6 +8,7 @@
 #include <llvm/IR/IRBuilder.h>
 
 #include "jit/cpu/cpu_loops.hpp"
+#include "jit/llvm/reduce_ops.hpp"
 
 namespace kiln::jit::loops {
 
@@ -61,14 +62,6 @@ class KernelBuilder {
   Value* no_errors();
   Value* build_map();
   Value* map_loop();
-
-  struct Reduction {
-    uint32_t instr;  // the Reduce instruction
-    Op op;
-    DType operand, acc, result;
-    uint32_t slot;  // accumulator buffer (argmax: value, then index at slot + 1)
-    bool with_index() const { return op == Op::ArgMax || op == Op::ArgMin; }
-  };
 
   // Float32 sums accumulate in float64, but adding each element in float64 halves the vector
   // width. So they add in float32 within blocks of this many positions (exact for blocks of

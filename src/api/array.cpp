@@ -134,7 +134,7 @@ const void* Array::raw_data(DType expected, const std::source_location& loc) con
 }
 
 std::string Device::name() const {
-  return "cpu";
+  return kind_ == Kind::cpu ? "cpu" : "cuda:" + std::to_string(index_);
 }
 
 }  // namespace kiln

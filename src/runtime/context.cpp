@@ -53,6 +53,21 @@ jit::Backend& Context::cpu() {
   return *cpu_;
 }
 
+bool Context::device_usable(const Device& device, std::string& why) {
+  std::lock_guard lock(tracer_.mutex());
+  for (const DeviceProbe& p : probed_) {
+    if (p.device == device) {
+      why = p.why;
+      return p.usable;
+    }
+  }
+  std::string reason;
+  const bool usable = jit::device_usable(device, reason);
+  probed_.push_back({device, usable, reason});
+  why = reason;
+  return usable;
+}
+
 void Context::seed_random(uint64_t seed) {
   std::lock_guard lock(tracer_.mutex());
   random_seed_ = seed;

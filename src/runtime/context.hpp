@@ -75,6 +75,10 @@ class Context {
   /// The disk cache directory in use, empty when there is none (off, or unusable).
   std::string cache_dir();
 
+  /// Whether `device` exists and can be used (asked once per device, then remembered); when
+  /// not, `why` says what is missing.
+  bool device_usable(const Device& device, std::string& why);
+
  private:
   struct LoadedKernel {
     jit::KernelEntry entry;
@@ -116,6 +120,12 @@ class Context {
   std::unordered_set<cache::Key, cache::KeyHash> recorded_;  // kernels already in the manifest
   std::unordered_map<uint64_t, CachedPlan> plans_;
   uint64_t plan_clock_ = 0;
+  struct DeviceProbe {
+    Device device;
+    bool usable;
+    std::string why;
+  };
+  std::vector<DeviceProbe> probed_;  // devices asked about, with the answers
   uint64_t random_seed_ = 0, random_stream_ = 0;
   Stats stats_;
   std::vector<uint8_t> ir_bytes_;   // scratch for the cache key

@@ -191,8 +191,9 @@ int main(int argc, char** argv) {
       "next run compiles nothing)");
   comp->add_option("manifest", manifest, "manifest written by 'record'")->required();
   comp->add_option("--target", target,
-                   "cpu (this machine) or cpu:NAME (an LLVM CPU model, e.g. cpu:znver4, for "
-                   "machines of that model)")
+                   "cpu (this machine), cpu:NAME (an LLVM CPU model, e.g. cpu:znver4, for "
+                   "machines of that model), cuda (this machine's GPU) or cuda:sm_XX (PTX for "
+                   "that SM, e.g. cuda:sm_90; needs no GPU)")
       ->capture_default_str();
   comp->add_option("--jobs,-j", jobs, "parallel compiles")
       ->capture_default_str()

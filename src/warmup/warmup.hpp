@@ -32,7 +32,8 @@ struct CompileReport {
   std::vector<std::string> errors;
 };
 
-/// Compiles every kernel of `manifest` for `target` ("cpu", "cpu:NAME") into `cache` with
+/// Compiles every kernel of `manifest` for `target` ("cpu", "cpu:NAME", "cuda", "cuda:sm_XX")
+/// into `cache` with
 /// `jobs` threads; `progress` prints a bar on stderr. Throws kiln::Error for a bad target or
 /// manifest.
 CompileReport compile_manifest(const std::string& manifest, const std::string& target, int jobs,

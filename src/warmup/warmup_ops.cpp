@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -40,18 +41,33 @@ class Progress {
   bool enabled_;
 };
 
-jit::BackendOptions backend_options(const std::string& target) {
-  jit::BackendOptions o;
-  if (target == "cpu") return o;
+// The device and options a --target names: cpu, cpu:NAME, cuda (the SM of this machine's GPU
+// 0) or cuda:sm_XX (no GPU needed).
+struct Target {
+  Device device = Device::cpu();
+  jit::BackendOptions options;
+};
+
+Target parse_target(const std::string& target) {
+  Target t;
+  if (const char* d = std::getenv("KILN_DUMP_DIR"); d && *d) t.options.dump_dir = d;
+  if (target == "cpu") return t;
   if (target.rfind("cpu:", 0) == 0 && target.size() > 4) {
-    o.cpu = target.substr(4);
-    return o;
+    t.options.cpu = target.substr(4);
+    return t;
   }
-  if (target.rfind("cuda", 0) == 0)
-    throw Error("[kiln-warmup] target '" + target +
-                "': this kiln has no CUDA backend yet; targets are cpu and cpu:NAME");
+  if (target == "cuda" || target.rfind("cuda:", 0) == 0) {
+    t.device = Device::cuda(0);
+    if (target.size() > 5) t.options.cuda_sm = target.substr(5);
+    if (target.size() > 5 && target.rfind("cuda:sm_", 0) != 0)
+      throw Error("[kiln-warmup] target '" + target +
+                  "': a CUDA target names an SM, e.g. cuda:sm_90 (or plain cuda for this "
+                  "machine's GPU)");
+    return t;
+  }
   throw Error("[kiln-warmup] unknown target '" + target +
-              "' (expected cpu or cpu:NAME, e.g. cpu:znver4)");
+              "' (expected cpu, cpu:NAME such as cpu:znver4, cuda, or cuda:sm_XX such as "
+              "cuda:sm_90)");
 }
 
 // Whether `cache` holds a sound entry for exactly this kernel (without counting a hit).
@@ -66,13 +82,13 @@ bool already_cached(const cache::DiskCache& cache, const cache::Key& key, const 
 
 CompileReport compile_manifest(const std::string& manifest, const std::string& target, int jobs,
                                cache::DiskCache& cache, bool progress) {
-  const jit::BackendOptions options = backend_options(target);
+  const Target t = parse_target(target);
   const std::vector<runtime::ManifestEntry> all = runtime::read_manifest(manifest);
   CompileReport report;
   std::vector<const runtime::ManifestEntry*> work;
   std::vector<const runtime::ManifestEntry*> ffts;
   for (const auto& e : all) {
-    if (e.backend == "cpu")
+    if (e.backend == "cpu" || e.backend == "cuda")  // kernel IR is the same for every target
       work.push_back(&e);
     else if (e.backend == "fftw" && target.rfind("cpu", 0) == 0)
       ffts.push_back(&e);
@@ -100,7 +116,7 @@ CompileReport compile_manifest(const std::string& manifest, const std::string& t
       std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(1, work.size())));
   // One backend per thread: each has its own target machine, so compiles run in parallel.
   std::vector<std::unique_ptr<jit::Backend>> backends;
-  for (int j = 0; j < jobs; ++j) backends.push_back(jit::make_backend(Device::cpu(), options));
+  for (int j = 0; j < jobs; ++j) backends.push_back(jit::make_backend(t.device, t.options));
   const std::string meta = backends[0]->target_id();
 
   Progress bar(work.size(), progress);

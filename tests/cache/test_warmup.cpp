@@ -82,9 +82,15 @@ TEST(Warmup, ExitCodesScriptsCanRelyOn) {
   EXPECT_NE(r.err.find("not a kiln manifest"), std::string::npos) << r.err;
   const std::string good = d.str("good");
   ASSERT_EQ(warmup(dir, "record -o " + good + " -- " + probe_path()).status, 0);
-  r = warmup(dir, "compile " + good + " --target cuda:sm_90");
+  r = warmup(dir, "compile " + good + " --target cuda:sm_1");
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("no CUDA backend"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot generate code for 'sm_1'"), std::string::npos) << r.err;
+  r = warmup(dir, "compile " + good + " --target cuda:ampere");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("a CUDA target names an SM"), std::string::npos) << r.err;
+  r = warmup(dir, "compile " + good + " --target gpu");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown target 'gpu'"), std::string::npos) << r.err;
   r = warmup(dir, "compile " + good + " --target cpu:no-such-cpu");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("does not know the CPU"), std::string::npos) << r.err;
@@ -97,6 +103,52 @@ TEST(Warmup, ExitCodesScriptsCanRelyOn) {
   r = warmup(dir, "compile " + d.str("bad_ir"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("invalid kernel IR"), std::string::npos) << r.err;
+}
+
+TEST(Warmup, CudaTargetsNeedNoGpuAndDumpReadableFiles) {
+  ScratchDir d("wu_cuda");
+  const std::string dir = d.str("c"), manifest = d.str("m"), dump = d.str("dump");
+  ASSERT_EQ(warmup(dir, "record -o " + manifest + " -- " + probe_path()).status, 0);
+  const size_t kernels = count_lines(slurp(manifest), "cpu ");
+  const size_t cpu_entries = entry_files(dir).size();
+  ASSERT_GT(kernels, 3u);
+  fs::create_directories(dump);
+  // KILN_LIBCUDA points nowhere: compiling for a named SM must not need a driver.
+  Ran r =
+      run_shell("KILN_LIBCUDA=/no/such/libcuda.so.1 KILN_DUMP_DIR=" + dump + " " + warmup_path() +
+                " --cache-dir " + dir + " compile " + manifest + " --target cuda:sm_90 -q");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(std::to_string(kernels) +
+                       " kernels for cuda:sm_90: " + std::to_string(kernels) + " compiled"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(entry_files(dir).size(), cpu_entries + kernels);
+  EXPECT_NE(warmup(dir, "ls").out.find("sm_90"), std::string::npos);
+  size_t ptx = 0, ll = 0;
+  for (const auto& f : fs::directory_iterator(dump)) {
+    const std::string ext = f.path().extension();
+    if (ext == ".ptx") {
+      ++ptx;
+      const std::string text = slurp(f.path());
+      EXPECT_NE(text.find(".target sm_90"), std::string::npos) << f.path();
+      EXPECT_NE(text.find(".entry kiln_"), std::string::npos) << f.path();
+    }
+    ll += ext == ".ll";
+  }
+  EXPECT_EQ(ptx, kernels);
+  EXPECT_EQ(ll, kernels);
+  // The entries are sound: verify keeps them, a second compile finds them all.
+  r = warmup(dir, "verify");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  r = warmup(dir, "compile " + manifest + " --target cuda:sm_90");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("0 compiled, " + std::to_string(kernels) + " already cached"),
+            std::string::npos)
+      << r.out;
+  // Another SM is another set of entries.
+  r = warmup(dir, "compile " + manifest + " --target cuda:sm_80 -q");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(entry_files(dir).size(), cpu_entries + 2 * kernels);
 }
 
 TEST(Warmup, VerifyRemovesDamagedEntriesAndDeepRecompiles) {

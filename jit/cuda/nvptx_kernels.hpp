@@ -1,0 +1,28 @@
+// The loops of CUDA kernels around the shared body emitter: a grid-stride loop for maps, and for
+// reductions a block per output (threads stride over the reduced positions, then warp shuffles
+// and shared memory combine them) or a thread per output. Private to jit/cuda.
+#pragma once
+
+#include <llvm/IR/Function.h>
+
+#include "jit/ir/kernel_ir.hpp"
+#include "jit/llvm/emit_body.hpp"
+
+namespace kiln::jit {
+
+/// Threads per block the launch must use for reduction kernels whose outputs each take a block
+/// (ReduceInner): the kernel's shared memory holds one partial per warp of this many threads.
+inline constexpr int kCudaBlockThreads = 256;
+
+/// The kernel parameters of a CUDA kernel, in order (the launch ABI of jit/cuda):
+/// one pointer per output, one per buffer access (ir.accesses order, buffers only), the
+/// status word (uint64_t*, ORed with error bits), the iteration size (i64: map positions, or
+/// outputs of a reduction), the reduced size (i64, reductions; 0 for maps), then the
+/// ir.num_param_slots() parameter slots as i64 each. Accumulator buffers are not passed: a
+/// reduction finishes in the same kernel.
+llvm::FunctionType* cuda_kernel_type(const ir::KernelIR& ir, llvm::LLVMContext& c);
+
+/// Builds `fn` (of cuda_kernel_type) as the whole kernel `ir`.
+void build_cuda_kernel(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math);
+
+}  // namespace kiln::jit
