@@ -79,9 +79,9 @@ class Array {
   /// All elements in row-major order, converted to T with numpy's casting rules. A sync point.
   template <class T>
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const {
-    static_assert(
-        is_storable_v<T>,
-        "to_vector<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
+    static_assert(is_storable_v<T>,
+                  "to_vector<T>: T must be bool, int32_t, int64_t, float, double or "
+                  "std::complex<float/double>");
     const int64_t n = checked_size(loc);
     if constexpr (std::is_same_v<T, bool>) {
       std::vector<unsigned char> bytes(static_cast<size_t>(n));
@@ -112,7 +112,7 @@ class Array {
   const T* data(std::source_location loc = std::source_location::current()) const {
     static_assert(
         is_storable_v<T>,
-        "data<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
+        "data<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float/double>");
     return static_cast<const T*>(raw_data(dtype_of<T>(), loc));
   }
 
@@ -127,7 +127,7 @@ class Array {
   T item_impl(int64_t flat_index, const std::source_location& loc) const {
     static_assert(
         is_storable_v<T>,
-        "item<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
+        "item<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float/double>");
     const int64_t i = checked_item_index(flat_index, loc);
     if constexpr (std::is_same_v<T, bool>) {
       unsigned char b = 0;
@@ -162,7 +162,8 @@ struct Scalar {
   /// A complex number's imaginary part.
   double imag = 0.0;
 
-  /// Captures a std::complex (weakly typed: complex64 with float32 or complex64 arrays).
+  /// Captures a std::complex (weakly typed: complex64 with float32 or complex64 arrays,
+  /// complex128 with the others, as numpy's Python complex).
   template <class T>
   static constexpr Scalar of(std::complex<T> value) noexcept {
     Scalar s;

@@ -29,7 +29,7 @@ Array array_from_vector(const std::vector<T>& values, const Shape& shape,
                         const std::source_location& loc) {
   static_assert(
       is_storable_v<T>,
-      "kiln::array: T must be bool, int32_t, int64_t, float, double or std::complex<float>");
+      "kiln::array: T must be bool, int32_t, int64_t, float, double or std::complex<float/double>");
   const auto n = static_cast<int64_t>(values.size());
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<unsigned char> bytes(values.begin(), values.end());

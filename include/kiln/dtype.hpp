@@ -11,7 +11,7 @@
 namespace kiln {
 
 /// Element type of an Array. The order is the promotion lattice's order within a kind.
-enum class DType : uint8_t { bool_, int32, int64, float32, float64, complex64 };
+enum class DType : uint8_t { bool_, int32, int64, float32, float64, complex64, complex128 };
 
 /// numpy's `bool`.
 inline constexpr DType bool_ = DType::bool_;
@@ -25,9 +25,11 @@ inline constexpr DType float32 = DType::float32;
 inline constexpr DType float64 = DType::float64;
 /// Two float32s, real then imaginary (std::complex<float>, numpy's complex64).
 inline constexpr DType complex64 = DType::complex64;
+/// Two float64s, real then imaginary (std::complex<double>, numpy's complex128).
+inline constexpr DType complex128 = DType::complex128;
 
 /// Number of dtypes; DType values are 0..kNumDTypes-1.
-inline constexpr int kNumDTypes = 6;
+inline constexpr int kNumDTypes = 7;
 
 /// A shape: extents, outermost first. A 0-d array has shape {}.
 using Shape = std::vector<int64_t>;
@@ -37,7 +39,7 @@ std::string_view dtype_name(DType t) noexcept;
 
 /// Bytes per element.
 constexpr size_t itemsize(DType t) noexcept {
-  constexpr size_t sizes[] = {1, 4, 8, 4, 8, 8};
+  constexpr size_t sizes[] = {1, 4, 8, 4, 8, 8, 16};
   return sizes[static_cast<int>(t)];
 }
 
@@ -46,9 +48,9 @@ constexpr bool is_floating(DType t) noexcept {
   return t == float32 || t == float64;
 }
 
-/// True for complex64.
+/// True for complex64 and complex128.
 constexpr bool is_complex(DType t) noexcept {
-  return t == complex64;
+  return t == complex64 || t == complex128;
 }
 
 /// True for int32 and int64 (bool is not an integer here, as in numpy's kinds).
@@ -60,7 +62,8 @@ constexpr bool is_integer(DType t) noexcept {
 DType promote_types(DType a, DType b) noexcept;
 
 /// The dtype that stores the C++ type T (bool, int32_t, int64_t, float, double,
-/// std::complex<float>, and the other standard integer types of the same widths).
+/// std::complex<float>, std::complex<double>, and the other standard integer types of the same
+/// widths).
 template <class T>
 constexpr DType dtype_of() noexcept {
   using U = std::remove_cv_t<T>;
@@ -72,13 +75,16 @@ constexpr DType dtype_of() noexcept {
     return float64;
   else if constexpr (std::is_same_v<U, std::complex<float>>)
     return complex64;
+  else if constexpr (std::is_same_v<U, std::complex<double>>)
+    return complex128;
   else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 4)
     return int32;
   else if constexpr (std::is_integral_v<U> && std::is_signed_v<U> && sizeof(U) == 8)
     return int64;
   else
     static_assert(sizeof(U) == 0,
-                  "kiln stores bool, int32_t, int64_t, float, double and std::complex<float> only");
+                  "kiln stores bool, int32_t, int64_t, float, double, std::complex<float> and "
+                  "std::complex<double> only");
 }
 
 /// True when T is a C++ type that dtype_of<T>() accepts.
@@ -87,6 +93,7 @@ inline constexpr bool is_storable_v = std::is_same_v<std::remove_cv_t<T>, bool> 
                                       std::is_same_v<std::remove_cv_t<T>, float> ||
                                       std::is_same_v<std::remove_cv_t<T>, double> ||
                                       std::is_same_v<std::remove_cv_t<T>, std::complex<float>> ||
+                                      std::is_same_v<std::remove_cv_t<T>, std::complex<double>> ||
                                       (std::is_integral_v<T> && std::is_signed_v<T> &&
                                        (sizeof(T) == 4 || sizeof(T) == 8));
 

@@ -43,18 +43,20 @@ Array square(const Operand& a);
 /// 1 / a (integer reciprocal as numpy computes it).
 Array reciprocal(const Operand& a);
 
-// ---- Complex numbers (complex64) ------------------------------------------------------------
+// ---- Complex numbers (complex64, complex128) ------------------------------------------------
 
-/// The real part: float32 for complex64; a real array itself.
+/// The real part: float32 for complex64, float64 for complex128; a real array itself.
 Array real(const Operand& a);
-/// The imaginary part: float32 for complex64; zeros of a real array's dtype.
+/// The imaginary part: float32 for complex64, float64 for complex128; zeros of a real array's
+/// dtype.
 Array imag(const Operand& a);
 /// The complex conjugate (a real array's values; bool computes in int32, as numpy's int8).
 Array conj(const Operand& a);
-/// The argument arctan2(imag, real), in radians: float32 for complex64, float64 for integers.
+/// The argument arctan2(imag, real), in radians: float32 for complex64, float64 for complex128
+/// and integers.
 Array angle(const Operand& a);
-/// The complex64 number re + im*i from float32 (or bool) parts; float64 or integer parts are an
-/// error, since numpy would make complex128, which kiln lacks.
+/// The complex number re + im*i (numpy's `re + 1j*im`): complex64 from float32 (or bool) parts,
+/// complex128 from float64 or integer parts.
 Array complex(const Operand& re, const Operand& im);
 
 // ---- Floating-point functions (integers give float64) -------------------------------------

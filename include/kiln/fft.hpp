@@ -1,8 +1,8 @@
 // Discrete Fourier transforms with numpy.fft's names and arguments, computed by FFTW at the sync
 // (operands that are lazy expressions are evaluated first; the normalisation is a lazy multiply
-// that fuses with what uses the result). kiln has no complex128, so transforms take float32 or
-// complex64 and give complex64 (or float32 for irfft), as NumPy 2 does for those dtypes; float64
-// and integer inputs are refused with an error that says to convert them.
+// that fuses with what uses the result). As in NumPy 2, float32 and complex64 inputs are
+// transformed in single precision (complex64 results, float32 for irfft) and everything else in
+// double precision (complex128, float64 for irfft; integers and bool count as float64).
 #pragma once
 
 #include <source_location>

@@ -249,11 +249,11 @@ std::string validate(const KernelIR& k) {
           const bool bool_result = rule == graph::TypeRule::Compare ||
                                    rule == graph::TypeRule::Predicate ||
                                    rule == graph::TypeRule::Logical;
-          // complex64 -> float32 (abs, real, imag, angle), and float32 parts -> complex64.
-          const bool to_part = first == DType::complex64 && i.dtype == DType::float32 &&
+          // complex -> its part type (abs, real, imag, angle), and parts -> complex.
+          const bool to_part = is_complex(first) && i.dtype == graph::part_of(first) &&
                                (i.op == graph::Op::Abs || rule == graph::TypeRule::Part);
-          const bool from_parts = rule == graph::TypeRule::MakeComplex && first == DType::float32 &&
-                                  i.dtype == DType::complex64;
+          const bool from_parts = rule == graph::TypeRule::MakeComplex && is_complex(i.dtype) &&
+                                  first == graph::part_of(i.dtype);
           types_ok =
               bool_result ? i.dtype == DType::bool_ : first == i.dtype || to_part || from_parts;
           for (int a = 1; a < i.nargs; ++a) types_ok &= k.instrs[i.args[a]].dtype == first;

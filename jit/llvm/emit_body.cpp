@@ -33,6 +33,10 @@ llvm::Type* value_type(llvm::LLVMContext& c, DType t) {
       llvm::Type* f = llvm::Type::getFloatTy(c);
       return llvm::StructType::get(c, {f, f});
     }
+    case DType::complex128: {
+      llvm::Type* f = llvm::Type::getDoubleTy(c);
+      return llvm::StructType::get(c, {f, f});
+    }
   }
   return nullptr;
 }
@@ -65,6 +69,8 @@ Value* BodyEmitter::constant(DType t, uint64_t bits) {
       return llvm::ConstantFP::get(ty, std::bit_cast<double>(bits));
     case DType::complex64:
       return complex_constant(bits);
+    case DType::complex128:
+      graph::no_complex128_bits();  // built as complex(re, im) of two float64 constants
     default:
       return llvm::ConstantInt::get(ty, bits, /*isSigned=*/true);
   }
@@ -84,6 +90,8 @@ Value* BodyEmitter::from_param(Value* raw, DType t) {
       return b_.CreateBitCast(raw, b_.getDoubleTy());
     case DType::complex64:
       return complex_from_param(raw);
+    case DType::complex128:
+      graph::no_complex128_bits();  // parameters are its two float64 parts
   }
   return raw;
 }
@@ -149,7 +157,7 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
   Value* x = values_[in.args[0]];
   const DType arg_t = ir_.instrs[in.args[0]].dtype;
   const DType value_t = in.op == graph::Op::Where ? ir_.instrs[in.args[1]].dtype : arg_t;
-  if (in.op != graph::Op::Cast && (value_t == DType::complex64 || in.op == graph::Op::MakeComplex))
+  if (in.op != graph::Op::Cast && (is_complex(value_t) || in.op == graph::Op::MakeComplex))
     return emit_complex(in);
   switch (graph::op_info(in.op).rule) {
     case TypeRule::Cast:
@@ -176,7 +184,7 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
 
 Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
   if (from == to) return v;
-  if (from == DType::complex64 || to == DType::complex64) return emit_complex_cast(v, from, to);
+  if (is_complex(from) || is_complex(to)) return emit_complex_cast(v, from, to);
   llvm::Type* ty = value_type(b_.getContext(), to);
   if (to == DType::bool_) {
     return is_float(from) ? b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0))

@@ -1,8 +1,11 @@
-// complex64 in LLVM IR: a value is the struct {float re, float im}. Loads and stores of the
+// complex64 and complex128 in LLVM IR: a value is the struct {float re, float im} (or of
+// doubles). Loads and stores of the
 // struct are split by InstCombine into float accesses with stride 2, which the loop vectorizer
 // handles as interleaved groups, so complex kernels vectorize like real ones. The formulas are
 // numpy's loops (graph/scalar_math.hpp has the same ones for the reference interpreter).
 #include "graph/errors.hpp"
+#include "graph/scalar_math.hpp"
+#include "graph/types.hpp"
 #include "jit/llvm/emit_body.hpp"
 
 namespace kiln::jit {
@@ -20,7 +23,9 @@ Value* im(llvm::IRBuilder<>& b, Value* z) {
 }  // namespace
 
 Value* BodyEmitter::make_complex(Value* r, Value* i) {
-  Value* z = llvm::PoisonValue::get(value_type(b_.getContext(), DType::complex64));
+  // The struct of the parts' type: {float, float} is complex64, {double, double} complex128.
+  Value* z =
+      llvm::PoisonValue::get(llvm::StructType::get(b_.getContext(), {r->getType(), r->getType()}));
   return b_.CreateInsertValue(b_.CreateInsertValue(z, r, 0), i, 1);
 }
 
@@ -40,19 +45,23 @@ Value* BodyEmitter::complex_from_param(Value* raw) {
 }
 
 Value* BodyEmitter::emit_complex_cast(Value* v, DType from, DType to) {
-  if (from == DType::complex64) {  // numpy keeps the real part (with a ComplexWarning)
+  if (is_complex(from) && is_complex(to)) {  // part by part
+    const DType pf = graph::part_of(from), pt = graph::part_of(to);
+    return make_complex(emit_cast(re(b_, v), pf, pt), emit_cast(im(b_, v), pf, pt));
+  }
+  if (is_complex(from)) {  // numpy keeps the real part (with a ComplexWarning)
     if (to == DType::bool_) {
-      Value* zero = llvm::ConstantFP::get(b_.getFloatTy(), 0.0);
+      Value* zero = llvm::ConstantFP::get(re(b_, v)->getType(), 0.0);
       return b_.CreateOr(b_.CreateFCmpUNE(re(b_, v), zero), b_.CreateFCmpUNE(im(b_, v), zero));
     }
-    return emit_cast(re(b_, v), DType::float32, to);
+    return emit_cast(re(b_, v), graph::part_of(from), to);
   }
-  return make_complex(emit_cast(v, from, DType::float32),
-                      llvm::ConstantFP::get(b_.getFloatTy(), 0.0));
+  const DType part = graph::part_of(to);
+  return make_complex(emit_cast(v, from, part),
+                      llvm::ConstantFP::get(value_type(b_.getContext(), part), 0.0));
 }
 
 Value* BodyEmitter::emit_complex(const ir::Instr& in) {
-  llvm::Type* f32 = b_.getFloatTy();
   Value* x = values_[in.args[0]];
   if (in.op == Op::MakeComplex) return make_complex(x, values_[in.args[1]]);
   if (in.op == Op::Where) {  // per part: selects of structs do not vectorize
@@ -63,10 +72,12 @@ Value* BodyEmitter::emit_complex(const ir::Instr& in) {
   }
   Value* xr = re(b_, x);
   Value* xi = im(b_, x);
-  Value* zero = llvm::ConstantFP::get(f32, 0.0);
-  Value* one = llvm::ConstantFP::get(f32, 1.0);
+  llvm::Type* f = xr->getType();  // float for complex64, double for complex128
+  const DType part = f->isFloatTy() ? DType::float32 : DType::float64;
+  Value* zero = llvm::ConstantFP::get(f, 0.0);
+  Value* one = llvm::ConstantFP::get(f, 1.0);
   auto fabs = [&](Value* v) { return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v); };
-  auto inf = llvm::ConstantFP::getInfinity(f32);
+  auto inf = llvm::ConstantFP::getInfinity(f);
   switch (in.op) {
     case Op::Negative:
       return make_complex(b_.CreateFNeg(xr), b_.CreateFNeg(xi));
@@ -77,9 +88,9 @@ Value* BodyEmitter::emit_complex(const ir::Instr& in) {
     case Op::Imag:
       return xi;
     case Op::Abs:
-      return math_.call(b_, Op::Hypot, DType::float32, {xr, xi});
+      return math_.call(b_, Op::Hypot, part, {xr, xi});
     case Op::Angle:
-      return math_.call(b_, Op::Arctan2, DType::float32, {xi, xr});
+      return math_.call(b_, Op::Arctan2, part, {xi, xr});
     case Op::IsNan:
       return b_.CreateOr(b_.CreateFCmpUNO(xr, xr), b_.CreateFCmpUNO(xi, xi));
     case Op::IsInf:
@@ -97,23 +108,31 @@ Value* BodyEmitter::emit_complex(const ir::Instr& in) {
       Value* d2 = b_.CreateFAdd(b_.CreateFMul(xr, q2), xi);
       return make_complex(b_.CreateSelect(small_im, b_.CreateFDiv(one, d1), b_.CreateFDiv(q2, d2)),
                           b_.CreateSelect(small_im, b_.CreateFDiv(b_.CreateFNeg(q1), d1),
-                                          b_.CreateFDiv(llvm::ConstantFP::get(f32, -1.0), d2)));
+                                          b_.CreateFDiv(llvm::ConstantFP::get(f, -1.0), d2)));
     }
     case Op::Exp: {  // e^re in float64 times cos/sin(im); im == 0 kept (no inf * 0)
       llvm::Type* f64 = b_.getDoubleTy();
-      Value* e = math_.call(b_, Op::Exp, DType::float64, {b_.CreateFPExt(xr, f64)});
-      Value* c = b_.CreateFPExt(math_.call(b_, Op::Cos, DType::float32, {xi}), f64);
-      Value* s = b_.CreateFPExt(math_.call(b_, Op::Sin, DType::float32, {xi}), f64);
+      Value* xr64 = b_.CreateFPCast(xr, f64);
+      // Above kComplexExpSplit, e^re as (e^(re/2))^2, multiplied in after cos and sin, so that
+      // a finite result does not overflow on the way (scalar_math.hpp's cexp).
+      Value* split =
+          b_.CreateFCmpOGT(xr64, llvm::ConstantFP::get(f64, graph::ref::kComplexExpSplit));
+      Value* e = math_.call(
+          b_, Op::Exp, DType::float64,
+          {b_.CreateSelect(split, b_.CreateFMul(xr64, llvm::ConstantFP::get(f64, 0.5)), xr64)});
+      Value* m = b_.CreateSelect(split, e, llvm::ConstantFP::get(f64, 1.0));
+      Value* c = b_.CreateFPCast(math_.call(b_, Op::Cos, part, {xi}), f64);
+      Value* s = b_.CreateFPCast(math_.call(b_, Op::Sin, part, {xi}), f64);
       Value* im_zero = b_.CreateFCmpOEQ(xi, zero);
-      Value* r = b_.CreateFPTrunc(b_.CreateFMul(e, c), f32);
-      Value* i = b_.CreateFPTrunc(b_.CreateFMul(e, s), f32);
-      r = b_.CreateSelect(im_zero, b_.CreateFPTrunc(e, f32), r);
+      Value* r = b_.CreateFPCast(b_.CreateFMul(b_.CreateFMul(e, c), m), f);
+      Value* i = b_.CreateFPCast(b_.CreateFMul(b_.CreateFMul(e, s), m), f);
+      r = b_.CreateSelect(im_zero, b_.CreateFPCast(b_.CreateFMul(e, m), f), r);
       i = b_.CreateSelect(im_zero, xi, i);
       // Annex G: an infinite real part with a non-finite imaginary one.
       Value* special = b_.CreateAnd(b_.CreateFCmpOEQ(fabs(xr), inf),
                                     b_.CreateNot(b_.CreateFCmpOLT(fabs(xi), inf)));
       Value* negative = b_.CreateFCmpOLT(xr, zero);
-      Value* nan = llvm::ConstantFP::getNaN(f32);
+      Value* nan = llvm::ConstantFP::getNaN(f);
       r = b_.CreateSelect(special, b_.CreateSelect(negative, zero, inf), r);
       i = b_.CreateSelect(special, b_.CreateSelect(negative, zero, nan), i);
       return make_complex(r, i);
@@ -158,7 +177,7 @@ Value* BodyEmitter::emit_complex(const ir::Instr& in) {
       break;
   }
   graph::internal_error(__FILE__, __LINE__,
-                        "no complex64 lowering for " + std::string(graph::op_info(in.op).name));
+                        "no complex lowering for " + std::string(graph::op_info(in.op).name));
 }
 
 }  // namespace kiln::jit

@@ -69,15 +69,6 @@ bool broadcast_into(Dims& acc, const Dims& s) {
   return true;
 }
 
-Node* scalar_node(const Scalar& s, DType dtype, std::string_view fn, SourceLoc loc) {
-  graph::NodeDesc d;
-  d.op = Op::Full;
-  d.dtype = dtype;
-  d.payload.v[0] = scalar_bits(s, dtype, fn, loc);
-  d.loc = loc;
-  return context().tracer().record(d);
-}
-
 // Drops the handle references taken on temporary operand nodes once the user node holds them.
 struct Temporaries {
   graph::Tracer& tracer;
@@ -90,23 +81,6 @@ struct Temporaries {
 };
 
 }  // namespace
-
-void check_complex_precision(std::string_view fn, std::span<const graph::OperandType> types,
-                             SourceLoc loc) {
-  if (!graph::needs_complex128(types)) return;
-  std::string list;
-  for (const graph::OperandType& t : types)
-    list +=
-        (list.empty() ? "" : " and ") +
-        (t.weak ? "a C++ " + std::string(graph::kind_of(t.dtype) == graph::Kind::complex ? "complex"
-                                                                                         : "number")
-                : std::string(dtype_name(t.dtype)));
-  graph::throw_error(fn,
-                     "operands " + list +
-                         ": numpy computes this in complex128, which kiln lacks; convert the "
-                         "real operand to float32 first (astype(kiln::float32))",
-                     loc);
-}
 
 int normalize_axis(std::string_view fn, int axis, int rank, SourceLoc loc, const Dims* shape) {
   if (axis < -rank || axis >= rank)
@@ -151,6 +125,7 @@ uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLo
                        loc);
   if (s.kind == Scalar::Kind::complex_) {
     if (dtype == DType::bool_) return s.f != 0 || s.imag != 0;  // its truth, as numpy's bool()
+    if (dtype == DType::complex128) graph::no_complex128_bits();
     if (dtype != DType::complex64)
       graph::throw_error(
           fn, "a complex number cannot be converted to " + std::string(dtype_name(dtype)), loc);
@@ -170,6 +145,35 @@ uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLo
                            "the array with astype(kiln::int64) first",
                        loc);
   return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(v)); });
+}
+
+Array constant(const Scalar& s, DType dtype, const Dims& shape, std::string_view fn,
+               SourceLoc loc) {
+  if (dtype != DType::complex128) {
+    graph::Payload p;
+    p.v[0] = scalar_bits(s, dtype, fn, loc);
+    return record_leaf(Op::Full, dtype, shape, p, loc);
+  }
+  // The parts as float64 scalars: a real number's imaginary part is zero.
+  Scalar re = s, im = Scalar::of(0.0);
+  if (s.kind == Scalar::Kind::complex_) {
+    re = Scalar::of(s.f);
+    im = Scalar::of(s.imag);
+  }
+  graph::Payload pr, pi;
+  pr.v[0] = scalar_bits(re, DType::float64, fn, loc);
+  pi.v[0] = scalar_bits(im, DType::float64, fn, loc);
+  const Array r = record_leaf(Op::Full, DType::float64, shape, pr, loc);
+  const Array i = record_leaf(Op::Full, DType::float64, shape, pi, loc);
+  graph::NodeDesc d;
+  d.op = Op::MakeComplex;
+  d.dtype = DType::complex128;
+  d.nargs = 2;
+  d.args[0] = r.node();
+  d.args[1] = i.node();
+  d.shape = shape;
+  d.loc = loc;
+  return Array(context().tracer().record(d));
 }
 
 namespace {
@@ -231,9 +235,6 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
           (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
     }
   }
-  // Logical ops test each operand for truth on its own: no common dtype is computed in.
-  if (info.rule != graph::TypeRule::Logical)
-    check_complex_precision(fn, {types, static_cast<size_t>(ntypes)}, loc);
   DType common = graph::result_type({types, static_cast<size_t>(ntypes)});
   // A comparison with a C++ integer beyond int32 is exact in int64 (as NumPy 2 does).
   if (info.rule == graph::TypeRule::Compare && common == DType::int32 && wide_int_scalar)
@@ -272,6 +273,7 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
 
   // Operands converted to the compute dtype (scalars become 0-d full nodes).
   Temporaries temps{context().tracer()};
+  Array constants[3];
   graph::NodeDesc d;
   d.op = op;
   d.dtype = t.result;
@@ -284,7 +286,8 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
       n = o->array().node();
       if (n->dtype != want) n = temps.keep(record_cast(n, want, loc));
     } else {
-      n = temps.keep(scalar_node(o->scalar(), want, fn, loc));
+      constants[d.nargs] = constant(o->scalar(), want, Dims{}, fn, loc);
+      n = constants[d.nargs].node();
     }
     d.args[d.nargs++] = n;
   }

@@ -31,10 +31,6 @@ graph::Node* node_of(const Array& a, std::string_view fn, graph::SourceLoc loc);
 /// A public Shape checked for use as an array shape (rank, negative extents, size overflow).
 graph::Dims checked_shape(const Shape& shape, std::string_view fn, graph::SourceLoc loc);
 
-/// Throws when numpy's result dtype of these operand types is complex128, which kiln lacks.
-void check_complex_precision(std::string_view fn, std::span<const graph::OperandType> types,
-                             graph::SourceLoc loc);
-
 /// `axis` of an array of `rank` dimensions made non-negative; out of range it is an error naming
 /// `fn` (and `shape`, when given).
 int normalize_axis(std::string_view fn, int axis, int rank, graph::SourceLoc loc,
@@ -52,7 +48,13 @@ Array record_leaf(graph::Op op, DType dtype, const graph::Dims& shape,
                   const graph::Payload& payload, graph::SourceLoc loc);
 
 /// The bits of `s` converted to `dtype` as a weak scalar would be; an integer that does not fit
-/// an integer dtype is an error naming `fn`.
+/// an integer dtype is an error naming `fn`. Not for complex128 (see constant()).
 uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, graph::SourceLoc loc);
+
+/// An array of `shape` filled with `s` converted to `dtype` (errors as scalar_bits). A Full leaf,
+/// except for complex128, whose values have no 64-bit payload: complex(re, im) of two float64
+/// Full leaves, which the kernel computes inline all the same.
+Array constant(const Scalar& s, DType dtype, const graph::Dims& shape, std::string_view fn,
+               graph::SourceLoc loc);
 
 }  // namespace kiln::detail

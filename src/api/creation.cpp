@@ -67,9 +67,7 @@ Array full_impl(const Shape& shape, const Scalar& value, DType dtype,
                              std::string(dtype_name(dtype)),
                          loc);
   }
-  graph::Payload p;
-  p.v[0] = scalar_bits(value, dtype, "full", loc);
-  return record_leaf(Op::Full, dtype, dims, p, loc);
+  return constant(value, dtype, dims, "full", loc);
 }
 
 Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
@@ -80,7 +78,7 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
   const bool any_float = start.kind == Scalar::Kind::float_ || stop.kind == Scalar::Kind::float_ ||
                          step.kind == Scalar::Kind::float_;
   const DType t = dtype.value_or(any_float ? float64 : int64);
-  if (t == bool_ || t == complex64)
+  if (t == bool_ || is_complex(t))
     graph::throw_error("arange", "dtype " + std::string(dtype_name(t)) + " is not supported", loc);
   auto as_double = [](const Scalar& s) {
     return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
@@ -132,9 +130,11 @@ Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType 
   const SourceLoc loc = to_loc(l);
   if (num < 0)
     graph::throw_error("linspace", "num must be non-negative, got " + std::to_string(num), loc);
-  if (dtype == complex64)
-    graph::throw_error("linspace", "dtype complex64 is not supported (build it with complex())",
-                       loc);
+  if (is_complex(dtype))
+    graph::throw_error(
+        "linspace",
+        "dtype " + std::string(dtype_name(dtype)) + " is not supported (build it with complex())",
+        loc);
   auto as_double = [](const Scalar& s) {
     return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
   };

@@ -43,13 +43,11 @@ Array astype(const Operand& a, DType dtype) {
   if (a.is_array()) return detail::cast(a.array(), dtype, loc);
   // A C++ scalar: a 0-d array of its default dtype, then converted.
   const Scalar& s = a.scalar();
-  const DType own = s.kind == Scalar::Kind::complex_ ? complex64
+  const DType own = s.kind == Scalar::Kind::complex_ ? complex128
                     : s.kind == Scalar::Kind::float_ ? float64
                     : s.kind == Scalar::Kind::int_   ? int64
                                                      : bool_;
-  graph::Payload p;
-  p.v[0] = detail::scalar_bits(s, own, "astype", loc);
-  return detail::cast(detail::record_leaf(Op::Full, own, {}, p, loc), dtype, loc);
+  return detail::cast(detail::constant(s, own, {}, "astype", loc), dtype, loc);
 }
 
 Array operator+(const Operand& a, const Operand& b) {

@@ -45,18 +45,19 @@ double scale_of(Norm norm, bool inverse, int64_t n) {
   }
 }
 
-// `a` converted to `want` (float32 or complex64) where numpy 2 would compute in that precision;
-// float64 and integers would need complex128, which kiln lacks.
-Array converted(std::string_view fn, const Array& a, DType want, SourceLoc loc) {
+// Whether numpy 2 transforms `t` in double precision: everything but float32 and complex64
+// (integers and bool as float64).
+bool wide(DType t) {
+  return t != float32 && t != complex64;
+}
+
+// `a` converted to the complex (or, with `real`, the real) dtype of its precision.
+Array converted(std::string_view fn, const Array& a, bool real, SourceLoc loc) {
   const DType t = a.dtype();
-  if (fn == "rfft" && t == complex64)
-    graph::throw_error(fn, "needs real input, not complex64 (use fft)", loc);
-  if (t != float32 && t != complex64)
-    graph::throw_error(fn,
-                       "input of dtype " + std::string(dtype_name(t)) +
-                           ": numpy transforms it in float64/complex128, which kiln lacks; "
-                           "convert it with astype(kiln::float32) or astype(kiln::complex64)",
+  if (fn == "rfft" && is_complex(t))
+    graph::throw_error(fn, "needs real input, not " + std::string(dtype_name(t)) + " (use fft)",
                        loc);
+  const DType want = real ? (wide(t) ? float64 : float32) : (wide(t) ? complex128 : complex64);
   return detail::cast(a, want, loc);
 }
 
@@ -93,7 +94,7 @@ Array record(Op op, DType dtype, const Array& x, int axis, int64_t n, uint64_t f
 // infinite part's partner into nan: inf * 0).
 Array scaled(const Array& x, double scale, const std::source_location& l) {
   if (scale == 1.0) return x;
-  if (x.dtype() != complex64) return multiply(Operand(x, l), Operand(scale, l));
+  if (!is_complex(x.dtype())) return multiply(Operand(x, l), Operand(scale, l));
   const Array re = multiply(real(Operand(x, l)), Operand(scale, l));
   const Array im = multiply(imag(Operand(x, l)), Operand(scale, l));
   return complex(Operand(re, l), Operand(im, l));
@@ -114,8 +115,8 @@ Array complex_transform(std::string_view fn, const Array& a, int64_t n, int axis
   axis = detail::normalize_axis(fn, axis, node->shape.rank(), loc, &node->shape);
   if (n == -1) n = node->shape[axis];
   check_points(fn, n, loc);
-  const Array x = resized(converted(fn, a, complex64, loc), axis, n, l);
-  return scaled(record(Op::Fft, complex64, x, axis, n, inverse ? 1 : 0, loc),
+  const Array x = resized(converted(fn, a, false, loc), axis, n, l);
+  return scaled(record(Op::Fft, x.dtype(), x, axis, n, inverse ? 1 : 0, loc),
                 scale_of(nm, inverse, n), l);
 }
 
@@ -152,8 +153,9 @@ Array rfft(const Array& a, int64_t n, int axis, std::string_view norm, std::sour
   axis = detail::normalize_axis("rfft", axis, node->shape.rank(), loc, &node->shape);
   if (n == -1) n = node->shape[axis];
   check_points("rfft", n, loc);
-  const Array x = resized(converted("rfft", a, float32, loc), axis, n, l);
-  return scaled(record(Op::Rfft, complex64, x, axis, n / 2 + 1, static_cast<uint64_t>(n), loc),
+  const Array x = resized(converted("rfft", a, true, loc), axis, n, l);
+  const DType out = x.dtype() == float64 ? complex128 : complex64;
+  return scaled(record(Op::Rfft, out, x, axis, n / 2 + 1, static_cast<uint64_t>(n), loc),
                 scale_of(nm, false, n), l);
 }
 
@@ -164,8 +166,9 @@ Array irfft(const Array& a, int64_t n, int axis, std::string_view norm, std::sou
   axis = detail::normalize_axis("irfft", axis, node->shape.rank(), loc, &node->shape);
   if (n == -1) n = 2 * (node->shape[axis] - 1);
   check_points("irfft", n, loc);
-  const Array x = resized(converted("irfft", a, complex64, loc), axis, n / 2 + 1, l);
-  Array r = record(Op::Irfft, float32, x, axis, n, static_cast<uint64_t>(n), loc);
+  const Array x = resized(converted("irfft", a, false, loc), axis, n / 2 + 1, l);
+  const DType out = x.dtype() == complex128 ? float64 : float32;
+  Array r = record(Op::Irfft, out, x, axis, n, static_cast<uint64_t>(n), loc);
   return scaled(r, scale_of(nm, true, n), l);
 }
 

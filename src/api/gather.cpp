@@ -88,9 +88,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
   if (values.is_array()) {
     v = values.array().astype(na->dtype, values.loc());
   } else {  // as numpy's assignment: a complex number goes into complex or bool arrays only
-    graph::Payload p;
-    p.v[0] = detail::scalar_bits(values.scalar(), na->dtype, fn, loc);
-    v = detail::record_leaf(Op::Full, na->dtype, Dims{}, p, loc);
+    v = detail::constant(values.scalar(), na->dtype, Dims{}, fn, loc);
   }
   // numpy's assignment drops extra leading length-1 axes of the values. (numpy 1.24's add.at
   // sometimes accepts them and sometimes fails on an internal reshape; scatter_add keeps to
@@ -200,8 +198,6 @@ Array concatenate(const std::vector<Array>& arrays, int axis, std::source_locati
                              ", which does not match " + graph::to_string(first->shape) +
                              " outside axis " + std::to_string(axis),
                          loc);
-    const graph::OperandType pair[2] = {{t, false}, {n->dtype, false}};
-    detail::check_complex_precision("concatenate", pair, loc);
     t = promote_types(t, n->dtype);
   }
   // Pairwise in a balanced tree, so joining k arrays copies each element log2(k) times, not k.

@@ -62,8 +62,6 @@ Array matmul(const Array& a, const Array& b, std::source_location l) {
   }
   if (!vec_a) out.push_back(m);
   if (!vec_b) out.push_back(n);
-  const graph::OperandType pair[2] = {{na->dtype, false}, {nb->dtype, false}};
-  detail::check_complex_precision("matmul", pair, loc);
   const DType t = promote_types(na->dtype, nb->dtype);
   const Array ca = detail::cast(a, t, loc), cb = detail::cast(b, t, loc);
   graph::NodeDesc d;

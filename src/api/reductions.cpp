@@ -42,13 +42,13 @@ int64_t reduced_count(const Dims& shape, uint64_t mask) {
 Array reduce(Op op, const Array& a, uint64_t mask, bool keepdims, SourceLoc loc) {
   const std::string_view fn = graph::op_info(op).fn;
   const Node* n = detail::node_of(a, fn, loc);
-  if (n->dtype == complex64 && op != Op::Any && op != Op::All) {
-    // Kernels reduce real numbers only: a complex sum is the sums of its parts (each float32
-    // part accumulating in float64, so more accurate than numpy's complex64 sum).
+  if (is_complex(n->dtype) && op != Op::Any && op != Op::All) {
+    // Kernels reduce real numbers only: a complex sum is the sums of its parts (each part
+    // accumulating in float64, so complex64 sums are more accurate than numpy's).
     if (op != Op::Sum)
       graph::throw_error(
           fn,
-          "is not supported for complex64 in kiln (complex numbers have no order; "
+          "is not supported for complex numbers in kiln (they have no order; "
           "reduce abs() or real() instead)" +
               std::string(op == Op::Prod ? ", and complex products are left out" : ""),
           loc);

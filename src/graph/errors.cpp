@@ -37,3 +37,11 @@ void internal_error(const char* file, int line, std::string_view what) {
 }
 
 }  // namespace kiln::graph
+
+namespace kiln::graph {
+
+void no_complex128_bits() {
+  internal_error(__FILE__, __LINE__, "a complex128 value has no 64-bit encoding");
+}
+
+}  // namespace kiln::graph

@@ -18,6 +18,11 @@ std::string error_text(std::string_view fn, std::string_view what, SourceLoc loc
 /// Reports a broken internal invariant on stderr and aborts. Never used for user input.
 [[noreturn]] void internal_error(const char* file, int line, std::string_view what);
 
+/// complex128 values have no 64-bit pattern (payload, parameter slot, kernel constant): the graph
+/// never holds one as a scalar (a complex128 constant is recorded as complex(real, imag) of two
+/// float64 constants, and constant folding leaves complex128 alone), so reaching this is a bug.
+[[noreturn]] void no_complex128_bits();
+
 }  // namespace kiln::graph
 
 /// Checks an internal invariant (kept in release builds: a wrong answer is worse than a stop).

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "graph/payload.hpp"
+#include "graph/scalar_math.hpp"
 #include "graph/tracer.hpp"
 
 namespace kiln::graph {
@@ -84,8 +85,8 @@ std::string payload_text(const GNode& n) {
     case Op::Full:
       return visit_dtype(n.dtype, [&]<class T>() {
         const T v = from_bits<T>(n.payload.v[0]);
-        if constexpr (std::is_same_v<T, std::complex<float>>)
-          std::snprintf(buf, sizeof buf, " value=%.9g%+.9gj", double(v.real()), double(v.imag()));
+        if constexpr (ref::is_complex_v<T>)
+          std::snprintf(buf, sizeof buf, " value=%.17g%+.17gj", double(v.real()), double(v.imag()));
         else if constexpr (std::is_floating_point_v<T>)
           std::snprintf(buf, sizeof buf, " value=%.17g", double(v));
         else
@@ -94,7 +95,7 @@ std::string payload_text(const GNode& n) {
       });
     case Op::Arange:
       return visit_dtype(n.dtype, [&]<class T>() {
-        if constexpr (std::is_same_v<T, std::complex<float>>) {
+        if constexpr (ref::is_complex_v<T>) {
           return std::string(" complex");  // the API makes no complex aranges
         } else {
           std::snprintf(buf, sizeof buf, " start=%.17g delta=%.17g",

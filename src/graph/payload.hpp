@@ -5,6 +5,7 @@
 #include <complex>
 #include <cstdint>
 
+#include "graph/errors.hpp"
 #include "graph/node.hpp"
 #include "kiln/dtype.hpp"
 
@@ -14,8 +15,10 @@ namespace kiln::graph {
 /// bool as 0/1, integers sign-extended, float32 in the low 32 bits, float64 as is, complex64's
 /// real part in the low 32 bits and its imaginary part in the high ones (its memory layout).
 template <class T>
-constexpr uint64_t to_bits(T v) noexcept {
-  if constexpr (std::is_same_v<T, bool>)
+constexpr uint64_t to_bits(T v) {
+  if constexpr (std::is_same_v<T, std::complex<double>>)
+    no_complex128_bits();
+  else if constexpr (std::is_same_v<T, bool>)
     return v ? 1 : 0;
   else if constexpr (std::is_same_v<T, float>)
     return std::bit_cast<uint32_t>(v);
@@ -30,8 +33,10 @@ constexpr uint64_t to_bits(T v) noexcept {
 
 /// Inverse of to_bits.
 template <class T>
-constexpr T from_bits(uint64_t b) noexcept {
-  if constexpr (std::is_same_v<T, bool>)
+constexpr T from_bits(uint64_t b) {
+  if constexpr (std::is_same_v<T, std::complex<double>>)
+    no_complex128_bits();
+  else if constexpr (std::is_same_v<T, bool>)
     return b != 0;
   else if constexpr (std::is_same_v<T, float>)
     return std::bit_cast<float>(static_cast<uint32_t>(b));
@@ -59,9 +64,11 @@ decltype(auto) visit_dtype(DType t, F&& f) {
     case DType::float64:
       return f.template operator()<double>();
     case DType::complex64:
+      return f.template operator()<std::complex<float>>();
+    case DType::complex128:
       break;
   }
-  return f.template operator()<std::complex<float>>();
+  return f.template operator()<std::complex<double>>();
 }
 
 // Leaf payload layouts.

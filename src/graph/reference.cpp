@@ -12,7 +12,7 @@ namespace kiln::graph {
 
 template <class T>
 T HostArray::at(int64_t i) const {
-  return from_bits<T>(bits[static_cast<size_t>(i)]);
+  return element_value<T>(bits[static_cast<size_t>(i)]);
 }
 template bool HostArray::at<bool>(int64_t) const;
 template int32_t HostArray::at<int32_t>(int64_t) const;
@@ -20,20 +20,21 @@ template int64_t HostArray::at<int64_t>(int64_t) const;
 template float HostArray::at<float>(int64_t) const;
 template double HostArray::at<double>(int64_t) const;
 template std::complex<float> HostArray::at<std::complex<float>>(int64_t) const;
+template std::complex<double> HostArray::at<std::complex<double>>(int64_t) const;
 
-uint64_t leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
-  return visit_dtype(dtype, [&]<class T>() -> uint64_t {
+Bits leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
+  return visit_dtype(dtype, [&]<class T>() -> Bits {
     switch (op) {
       case Op::Full:
         return p.v[0];
       case Op::Arange: {
         const T start = from_bits<T>(p.v[0]), delta = from_bits<T>(p.v[1]);
         if constexpr (std::is_same_v<T, bool>)
-          return to_bits<T>(i == 0 ? start : (start || delta));
+          return element_bits<T>(i == 0 ? start : (start || delta));
         else if constexpr (ref::is_int_v<T>)
-          return to_bits<T>(ref::wrap_add(start, ref::wrap_mul(static_cast<T>(i), delta)));
+          return element_bits<T>(ref::wrap_add(start, ref::wrap_mul(static_cast<T>(i), delta)));
         else
-          return to_bits<T>(start + static_cast<T>(i) * delta);
+          return element_bits<T>(start + static_cast<T>(i) * delta);
       }
       case Op::Linspace: {
         const double start = from_bits<double>(p.v[0]), mult = from_bits<double>(p.v[1]),
@@ -44,45 +45,51 @@ uint64_t leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
             (tail.tiny_step ? di / static_cast<double>(tail.div()) * mult : di * mult) + start;
         if (i == tail.last()) y = stop;
         if constexpr (ref::is_int_v<T>) y = std::floor(y);  // numpy floors for integer dtypes
-        return to_bits<T>(ref::cast<T>(y));
+        return element_bits<T>(ref::cast<T>(y));
       }
       case Op::Eye:
-        return to_bits<T>(ref::cast<T>(i % static_cast<int64_t>(p.v[0]) == 0));
+        return element_bits<T>(ref::cast<T>(i % static_cast<int64_t>(p.v[0]) == 0));
       default:
         return 0;
     }
   });
 }
 
-uint64_t apply_op_bits(Op op, DType result, DType arg_dtype, const uint64_t* a, bool& fail) {
+Bits apply_op_bits(Op op, DType result, DType arg_dtype, const Bits* a, bool& fail) {
   const TypeRule rule = op_info(op).rule;
   if (op == Op::Cast) {
     return visit_dtype(arg_dtype, [&]<class From>() {
-      return visit_dtype(
-          result, [&]<class To>() { return to_bits<To>(ref::cast<To>(from_bits<From>(a[0]))); });
+      return visit_dtype(result, [&]<class To>() -> Bits {
+        return element_bits<To>(ref::cast<To>(element_value<From>(a[0])));
+      });
     });
   }
-  if (op == Op::Where) return from_bits<bool>(a[0]) ? a[1] : a[2];
+  if (op == Op::Where) return element_value<bool>(a[0]) ? a[1] : a[2];
   if (op == Op::Philox) return philox_bits(a[0], a[1], a[2]);
-  if (op == Op::MakeComplex)
-    return to_bits(ref::c64(from_bits<float>(a[0]), from_bits<float>(a[1])));
+  if (op == Op::MakeComplex) {
+    if (result == DType::complex128)
+      return element_bits(ref::c128(element_value<double>(a[0]), element_value<double>(a[1])));
+    return element_bits(ref::c64(element_value<float>(a[0]), element_value<float>(a[1])));
+  }
   if (arg_dtype == DType::complex64 && result == DType::float32)  // abs, real, imag, angle
-    return to_bits(ref::complex_part(op, from_bits<ref::c64>(a[0])));
-  return visit_dtype(arg_dtype, [&]<class T>() -> uint64_t {
-    const T x = from_bits<T>(a[0]);
-    if (rule == TypeRule::Predicate) return to_bits<bool>(ref::predicate(op, x));
-    if (op_info(op).arity == 1) return to_bits<T>(ref::unary(op, x));
-    const T y = from_bits<T>(a[1]);
-    if (rule == TypeRule::Compare) return to_bits<bool>(ref::compare(op, x, y));
-    return to_bits<T>(ref::binary(op, x, y, fail));
+    return element_bits(ref::complex_part(op, element_value<ref::c64>(a[0])));
+  if (arg_dtype == DType::complex128 && result == DType::float64)
+    return element_bits(ref::complex_part(op, element_value<ref::c128>(a[0])));
+  return visit_dtype(arg_dtype, [&]<class T>() -> Bits {
+    const T x = element_value<T>(a[0]);
+    if (rule == TypeRule::Predicate) return element_bits<bool>(ref::predicate(op, x));
+    if (op_info(op).arity == 1) return element_bits<T>(ref::unary(op, x));
+    const T y = element_value<T>(a[1]);
+    if (rule == TypeRule::Compare) return element_bits<bool>(ref::compare(op, x, y));
+    return element_bits<T>(ref::binary(op, x, y, fail));
   });
 }
 
-uint64_t reduce_bits(Op op, DType in, DType out, const std::vector<uint64_t>& xs) {
-  return visit_dtype(in, [&]<class T>() -> uint64_t {
+Bits reduce_bits(Op op, DType in, DType out, const std::vector<Bits>& xs) {
+  return visit_dtype(in, [&]<class T>() -> Bits {
     if constexpr (ref::is_complex_v<T>) {
       // The API builds complex reductions from reductions of the parts.
-      internal_error(__FILE__, __LINE__, "no complex64 reduction in the reference interpreter");
+      internal_error(__FILE__, __LINE__, "no complex reduction in the reference interpreter");
     } else {
       switch (op) {
         case Op::Sum:
@@ -91,39 +98,39 @@ uint64_t reduce_bits(Op op, DType in, DType out, const std::vector<uint64_t>& xs
             // float32 sums accumulate in float64 (as kiln's kernels do); products in the dtype.
             if (op == Op::Sum) {
               double acc = 0;
-              for (uint64_t b : xs) acc += static_cast<double>(from_bits<T>(b));
-              return to_bits<T>(static_cast<T>(acc));
+              for (Bits b : xs) acc += static_cast<double>(element_value<T>(b));
+              return element_bits<T>(static_cast<T>(acc));
             }
             T acc = 1;
-            for (uint64_t b : xs) acc *= from_bits<T>(b);
-            return to_bits<T>(acc);
+            for (Bits b : xs) acc *= element_value<T>(b);
+            return element_bits<T>(acc);
           } else {
             int64_t acc = op == Op::Sum ? 0 : 1;
-            for (uint64_t b : xs) {
-              const auto v = static_cast<int64_t>(from_bits<T>(b));
+            for (Bits b : xs) {
+              const auto v = static_cast<int64_t>(element_value<T>(b));
               acc = op == Op::Sum ? ref::wrap_add(acc, v) : ref::wrap_mul(acc, v);
             }
-            return to_bits<int64_t>(acc);
+            return element_bits<int64_t>(acc);
           }
         }
         case Op::Max:
         case Op::Min: {
-          T acc = from_bits<T>(xs.front());
-          for (uint64_t b : xs) {
-            const T v = from_bits<T>(b);
+          T acc = element_value<T>(xs.front());
+          for (Bits b : xs) {
+            const T v = element_value<T>(b);
             if constexpr (std::is_floating_point_v<T>)
               acc = op == Op::Max ? ref::fmaximum(acc, v) : ref::fminimum(acc, v);
             else
               acc = op == Op::Max ? std::max(acc, v) : std::min(acc, v);
           }
-          return to_bits<T>(acc);
+          return element_bits<T>(acc);
         }
         case Op::ArgMax:
         case Op::ArgMin: {
           int64_t best = 0;
-          T bv = from_bits<T>(xs.front());
+          T bv = element_value<T>(xs.front());
           for (size_t i = 1; i < xs.size(); ++i) {
-            const T v = from_bits<T>(xs[i]);
+            const T v = element_value<T>(xs[i]);
             bool better = op == Op::ArgMax ? v > bv : v < bv;
             if constexpr (std::is_floating_point_v<T>) {
               if (std::isnan(bv))
@@ -136,13 +143,13 @@ uint64_t reduce_bits(Op op, DType in, DType out, const std::vector<uint64_t>& xs
               bv = v;
             }
           }
-          return to_bits<int64_t>(best);
+          return element_bits<int64_t>(best);
         }
         case Op::Any:
         case Op::All: {
           bool acc = op == Op::All;
-          for (uint64_t b : xs) acc = op == Op::Any ? (acc || b != 0) : (acc && b != 0);
-          return to_bits<bool>(acc);
+          for (Bits b : xs) acc = op == Op::Any ? (acc || b != 0) : (acc && b != 0);
+          return element_bits<bool>(acc);
         }
         default:
           break;
@@ -166,12 +173,12 @@ Dims broadcast_strides(const Dims& operand, const Dims& result) {
   return out;
 }
 
-uint64_t load_bits(const Buffer& b, DType t, int64_t i) {
-  return visit_dtype(t, [&]<class T>() {
+Bits load_bits(const Buffer& b, DType t, int64_t i) {
+  return visit_dtype(t, [&]<class T>() -> Bits {
     T v;
     std::memcpy(&v, static_cast<const char*>(b.data) + i * static_cast<int64_t>(sizeof(T)),
                 sizeof(T));
-    return to_bits<T>(v);
+    return element_bits<T>(v);
   });
 }
 
@@ -207,7 +214,7 @@ void gather(const GNode& n, const HostArray& a, const HostArray& idx, HostArray&
         if (d != axis && a.shape[d] != 1) at_a += coord[d] * ca[d];
       }
     }
-    int64_t i = from_bits<int64_t>(idx.bits[static_cast<size_t>(at_idx)]);
+    int64_t i = element_value<int64_t>(idx.bits[static_cast<size_t>(at_idx)]);
     if (i < 0) i += extent;
     if (i < 0 || i >= extent) throw_error(op_info(n.op).fn, gather_error(n, a.shape), n.loc);
     out.bits[k] = a.bits[static_cast<size_t>(at_a + i * ca[axis])];
@@ -247,7 +254,7 @@ std::vector<HostArray> interpret(const Graph& g) {
         ((mask >> d & 1) ? reduced_strides : kept_strides).push_back(cs[d]);
       }
       const int64_t count = reduced.size();
-      std::vector<uint64_t> xs(static_cast<size_t>(count));
+      std::vector<Bits> xs(static_cast<size_t>(count));
       Dims ko;
       ko.resize(kept.rank(), 0);
       for (int64_t k = 0; k < size; ++k) {
@@ -300,7 +307,7 @@ std::vector<HostArray> interpret(const Graph& g) {
     Dims coord;
     coord.resize(n.shape.rank(), 0);
     for (int64_t k = 0; k < size; ++k) {
-      uint64_t args[3];
+      Bits args[3];
       for (int a = 0; a < n.nargs; ++a) {
         int64_t idx = 0;
         for (int d = 0; d < n.shape.rank(); ++d) idx += coord[d] * strides[a][d];

@@ -18,48 +18,60 @@ inline constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, boo
 
 /// complex64's C++ type.
 using c64 = std::complex<float>;
+/// complex128's C++ type.
+using c128 = std::complex<double>;
 template <class T>
-inline constexpr bool is_complex_v = std::is_same_v<T, c64>;
+inline constexpr bool is_complex_v = std::is_same_v<T, c64> || std::is_same_v<T, c128>;
 
-// numpy's complex64 loops, written out: std::complex's operators follow C's Annex G (other
+// numpy's complex loops, written out: std::complex's operators follow C's Annex G (other
 // results for infinities and nans, and other formulas under some flags).
 
 /// numpy's complex multiply.
-inline c64 cmul(c64 a, c64 b) {
+template <class F>
+std::complex<F> cmul(std::complex<F> a, std::complex<F> b) {
   return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
 }
 /// numpy's complex divide (Smith's method; 0/0 gives nan, x/0 infinities).
-inline c64 cdiv(c64 a, c64 b) {
-  const float br = b.real(), bi = b.imag();
+template <class F>
+std::complex<F> cdiv(std::complex<F> a, std::complex<F> b) {
+  const F br = b.real(), bi = b.imag();
   if (std::fabs(br) >= std::fabs(bi)) {
     if (br == 0 && bi == 0) return {a.real() / std::fabs(br), a.imag() / std::fabs(br)};
-    const float rat = bi / br, scl = 1.0f / (br + bi * rat);
+    const F rat = bi / br, scl = F(1) / (br + bi * rat);
     return {(a.real() + a.imag() * rat) * scl, (a.imag() - a.real() * rat) * scl};
   }
-  const float rat = br / bi, scl = 1.0f / (bi + br * rat);
+  const F rat = br / bi, scl = F(1) / (bi + br * rat);
   return {(a.real() * rat + a.imag()) * scl, (a.imag() * rat - a.real()) * scl};
 }
 /// numpy's complex reciprocal.
-inline c64 creciprocal(c64 a) {
-  const float r = a.real(), i = a.imag();
+template <class F>
+std::complex<F> creciprocal(std::complex<F> a) {
+  const F r = a.real(), i = a.imag();
   if (std::fabs(i) <= std::fabs(r)) {
-    const float q = i / r, d = r + i * q;
-    return {1.0f / d, -q / d};
+    const F q = i / r, d = r + i * q;
+    return {F(1) / d, -q / d};
   }
-  const float q = r / i, d = r * q + i;
-  return {q / d, -1.0f / d};
+  const F q = r / i, d = r * q + i;
+  return {q / d, F(-1) / d};
 }
-/// exp(a) as kiln's kernels compute it: exp of the real part in float64 (so that e^89 * cos(1.5)
-/// does not overflow early), times cos and sin of the imaginary part; an imaginary part of
-/// exactly zero is kept (exp(inf + 0j) is inf + 0j, as numpy's), and an infinite real part with
-/// a non-finite imaginary one gives 0 (-inf) or inf + nan j (+inf).
-inline c64 cexp(c64 a) {
+/// The real part above which exp of a complex128 is computed as exp(r/2)^2, so that
+/// exp(710 + 1.5j) is finite as in numpy (exp(710) alone overflows).
+inline constexpr double kComplexExpSplit = 709.0;
+/// exp(a) as kiln's kernels compute it: exp of the real part in float64 (for complex64, so that
+/// e^89 * cos(1.5) does not overflow early), times cos and sin of the imaginary part; an
+/// imaginary part of exactly zero is kept (exp(inf + 0j) is inf + 0j, as numpy's), and an
+/// infinite real part with a non-finite imaginary one gives 0 (-inf) or inf + nan j (+inf).
+template <class F>
+std::complex<F> cexp(std::complex<F> a) {
+  using C = std::complex<F>;
   if (std::isinf(a.real()) && !std::isfinite(a.imag()))  // C99 Annex G, as glibc and numpy
-    return a.real() < 0 ? c64(0.0f, 0.0f) : c64(INFINITY, NAN);
-  const double e = std::exp(static_cast<double>(a.real()));
-  if (a.imag() == 0) return {static_cast<float>(e), a.imag()};
-  return {static_cast<float>(e * static_cast<double>(std::cos(a.imag()))),
-          static_cast<float>(e * static_cast<double>(std::sin(a.imag())))};
+    return a.real() < 0 ? C(0, 0) : C(INFINITY, NAN);
+  const bool split = a.real() > kComplexExpSplit;
+  const double e = std::exp(static_cast<double>(a.real()) * (split ? 0.5 : 1.0));
+  const double m = split ? e : 1.0;
+  if (a.imag() == 0) return {static_cast<F>(e * m), a.imag()};
+  return {static_cast<F>(e * static_cast<double>(std::cos(a.imag())) * m),
+          static_cast<F>(e * static_cast<double>(std::sin(a.imag())) * m)};
 }
 
 /// Wrapping integer arithmetic (two's complement, as numpy and LLVM without nsw).
@@ -86,13 +98,17 @@ template <class To, class From>
 To cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
+  } else if constexpr (is_complex_v<From> && is_complex_v<To>) {
+    using P = typename To::value_type;
+    return To(static_cast<P>(v.real()), static_cast<P>(v.imag()));
   } else if constexpr (is_complex_v<From>) {  // numpy drops the imaginary part (a warning)
     if constexpr (std::is_same_v<To, bool>)
       return v.real() != 0 || v.imag() != 0;
     else
       return cast<To>(v.real());
   } else if constexpr (is_complex_v<To>) {
-    return To(cast<float>(v), 0.0f);
+    using P = typename To::value_type;
+    return To(cast<P>(v), P(0));
   } else if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
   } else if constexpr (std::is_same_v<From, bool>) {
@@ -461,8 +477,9 @@ bool compare(Op op, T a, T b) {
 }  // namespace kiln::graph::ref
 
 namespace kiln::graph::ref {
-/// abs, real, imag and angle of a complex64: the float32 result.
-inline float complex_part(Op op, c64 a) {
+/// abs, real, imag and angle of a complex number: a result of its parts' type.
+template <class F>
+F complex_part(Op op, std::complex<F> a) {
   switch (op) {
     case Op::Abs:
       return std::hypot(a.real(), a.imag());

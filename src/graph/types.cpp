@@ -3,8 +3,8 @@
 namespace kiln {
 
 std::string_view dtype_name(DType t) noexcept {
-  constexpr std::string_view names[] = {"bool",    "int32",   "int64",
-                                        "float32", "float64", "complex64"};
+  constexpr std::string_view names[] = {"bool",    "int32",     "int64",     "float32",
+                                        "float64", "complex64", "complex128"};
   return names[static_cast<int>(t)];
 }
 
@@ -17,9 +17,11 @@ DType promote_types(DType a, DType b) noexcept {
   if (ka == kb) return static_cast<int>(a) > static_cast<int>(b) ? a : b;
   if (ka == Kind::bool_) return b;
   if (kb == Kind::bool_) return a;
-  // numpy gives complex128 for complex64 with int32, int64 or float64: kiln has none, and its
-  // callers refuse those pairs (needs_complex128) before using this answer.
-  if (ka == Kind::complex || kb == Kind::complex) return complex64;
+  // complex64 holds float32 (and bool) exactly; anything wider needs complex128.
+  if (ka == Kind::complex || kb == Kind::complex) {
+    const DType c = ka == Kind::complex ? a : b, other = ka == Kind::complex ? b : a;
+    return c == complex64 && other == float32 ? complex64 : complex128;
+  }
   return float64;  // integer with floating: int32/int64 + float32 -> float64; + float64 -> float64
 }
 
@@ -38,6 +40,7 @@ Kind kind_of(DType t) noexcept {
     case DType::float64:
       return Kind::floating;
     case DType::complex64:
+    case DType::complex128:
       return Kind::complex;
   }
   return Kind::floating;
@@ -52,7 +55,7 @@ DType default_dtype(Kind k) noexcept {
     case Kind::floating:
       return DType::float64;
     case Kind::complex:
-      return DType::complex64;
+      return DType::complex128;
   }
   return DType::float64;
 }
@@ -74,29 +77,24 @@ DType result_type(std::span<const OperandType> operands) noexcept {
   }
   if (!have_strong) return default_dtype(weak_kind);
   if (!have_weak || kind_of(strong) >= weak_kind) return strong;
+  // A Python complex with a float32 array stays complex64 (NEP 50: the precision is the
+  // array's); with integers it is complex128.
+  if (weak_kind == Kind::complex && kind_of(strong) == Kind::floating) return complex_of(strong);
   return promote_types(strong, default_dtype(weak_kind));
 }
 
-bool needs_complex128(std::span<const OperandType> operands) noexcept {
-  bool complex = false, weak_complex = false, narrow = false, wide = false;
-  for (const OperandType& o : operands) {
-    const Kind k = kind_of(o.dtype);
-    complex |= k == Kind::complex;
-    if (o.weak) {
-      weak_complex |= k == Kind::complex;
-    } else {
-      narrow |= o.dtype == DType::float32 || o.dtype == DType::complex64;
-      wide |= o.dtype == DType::int32 || o.dtype == DType::int64 || o.dtype == DType::float64;
-    }
-  }
-  return complex && (wide || (weak_complex && !narrow));
+DType complex_of(DType part) noexcept {
+  return part == DType::float32 ? DType::complex64 : DType::complex128;
+}
+
+DType part_of(DType complex) noexcept {
+  return complex == DType::complex64 ? DType::float32 : DType::float64;
 }
 
 namespace {
-// The complex64 loops kiln has (numpy has more: sqrt, log, trigonometry, power, and the
-// lexicographic orderings). The others are refused with `why`.
-bool complex_op_types(Op op, OpTypes& out, std::string_view& why) noexcept {
-  constexpr DType c = DType::complex64;
+// The complex loops kiln has, for complex `c` (numpy has more: sqrt, log, trigonometry, power,
+// and the lexicographic orderings). The others are refused with `why`.
+bool complex_op_types(Op op, DType c, OpTypes& out, std::string_view& why) noexcept {
   switch (op) {
     case Op::Cast:
     case Op::Negative:
@@ -115,7 +113,7 @@ bool complex_op_types(Op op, OpTypes& out, std::string_view& why) noexcept {
     case Op::Real:
     case Op::Imag:
     case Op::Angle:
-      out = {c, DType::float32};
+      out = {c, part_of(c)};
       return true;
     case Op::Equal:
     case Op::NotEqual:
@@ -137,16 +135,16 @@ bool complex_op_types(Op op, OpTypes& out, std::string_view& why) noexcept {
     case Op::Maximum:
     case Op::Minimum:
       why =
-          "is not supported for complex64: complex numbers have no order (compare abs or real "
-          "parts instead)";
+          "is not supported for complex numbers: they have no order (compare abs or real parts "
+          "instead)";
       return false;
     case Op::MakeComplex:
       why = "takes real parts, not complex64 ones";
       return false;
     default:
       why =
-          "is not supported for complex64 in kiln (its complex loops are arithmetic, exp, abs, "
-          "real, imag, conj, angle and comparisons for equality)";
+          "is not supported for complex numbers in kiln (its complex loops are arithmetic, exp, "
+          "abs, real, imag, conj, angle and comparisons for equality)";
       return false;
   }
 }
@@ -154,7 +152,7 @@ bool complex_op_types(Op op, OpTypes& out, std::string_view& why) noexcept {
 
 bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept {
   const Kind k = kind_of(common);
-  if (k == Kind::complex) return complex_op_types(op, out, why);
+  if (k == Kind::complex) return complex_op_types(op, common, out, why);
   switch (op_info(op).rule) {
     case TypeRule::Leaf:
     case TypeRule::Cast:
@@ -222,13 +220,10 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
                                                    : OpTypes{common, common};
       return true;
     case TypeRule::MakeComplex:
-      if (common == DType::float64 || k == Kind::integer) {
-        why =
-            "needs float32 parts: numpy would build complex128 from these, which kiln lacks "
-            "(astype(kiln::float32) first)";
-        return false;
-      }
-      out = {DType::float32, DType::complex64};
+      // numpy's re + 1j*im: float32 (and bool) parts make complex64, the others complex128.
+      out = common == DType::float32 || k == Kind::bool_
+                ? OpTypes{DType::float32, DType::complex64}
+                : OpTypes{DType::float64, DType::complex128};
       return true;
     case TypeRule::View:
     case TypeRule::Reduce:
@@ -264,9 +259,12 @@ bool is_exact_cast(DType from, DType to) noexcept {
   if (from == to || from == DType::bool_) return true;
   switch (from) {
     case DType::int32:
-      return to == DType::int64 || to == DType::float64;
+      return to == DType::int64 || to == DType::float64 || to == DType::complex128;
     case DType::float32:
-      return to == DType::float64 || to == DType::complex64;
+      return to == DType::float64 || to == DType::complex64 || to == DType::complex128;
+    case DType::float64:
+    case DType::complex64:
+      return to == DType::complex128;
     default:
       return false;
   }

@@ -15,8 +15,8 @@ enum class Kind : uint8_t { bool_, integer, floating, complex };
 /// Kind of a dtype.
 Kind kind_of(DType t) noexcept;
 
-/// The default dtype of a kind (bool, int64, float64, complex64 since kiln has no complex128):
-/// what a weak C++ scalar becomes on its own.
+/// The default dtype of a kind (bool, int64, float64, complex128): what a weak C++ scalar
+/// becomes on its own.
 DType default_dtype(Kind k) noexcept;
 
 /// An operand's type for promotion: a dtype, and whether it is a weak C++ scalar (NEP 50).
@@ -26,13 +26,14 @@ struct OperandType {
 };
 
 /// numpy's result_type under NEP 50: strong dtypes promote with each other; a weak scalar only
-/// raises the result to its kind's default dtype when its kind is above the strong result's.
+/// raises the result when its kind is above the strong result's: to its kind's default dtype,
+/// except that a weak complex takes a floating result's precision (float32 -> complex64).
 DType result_type(std::span<const OperandType> operands) noexcept;
 
-/// True when numpy's result_type of these operands is complex128, which kiln lacks: a complex
-/// operand with an int32, int64 or float64 one, or a weak complex scalar with no float32 or
-/// complex64 array. kiln refuses those rather than compute in less precision than numpy.
-bool needs_complex128(std::span<const OperandType> operands) noexcept;
+/// The complex dtype whose parts are `part` (float32 -> complex64, float64 -> complex128).
+DType complex_of(DType part) noexcept;
+/// The dtype of a complex dtype's parts (complex64 -> float32, complex128 -> float64).
+DType part_of(DType complex) noexcept;
 
 /// What an op computes in and produces.
 struct OpTypes {

@@ -23,12 +23,14 @@ void fold_constants(graph::Graph& g) {
         continue;
       }
     }
-    if (!all_full) continue;
-    uint64_t args[3];
+    // complex128 constants stay complex(re, im): their values have no 64-bit payload.
+    if (!all_full || n.dtype == DType::complex128) continue;
+    graph::Bits args[3];
     for (int a = 0; a < n.nargs; ++a) args[a] = g.nodes[n.args[a]].payload.v[0];
     const DType arg_dtype = g.nodes[n.args[n.op == Op::Where ? 1 : 0]].dtype;
     bool fail = false;
-    const uint64_t value = graph::apply_op_bits(n.op, n.dtype, arg_dtype, args, fail);
+    const auto value =
+        static_cast<uint64_t>(graph::apply_op_bits(n.op, n.dtype, arg_dtype, args, fail));
     if (fail) continue;  // the kernel reports it at the sync, with the call site
     n.op = Op::Full;
     n.nargs = 0;

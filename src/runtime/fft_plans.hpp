@@ -30,6 +30,7 @@ struct FftLayout {
   int64_t n = 0;                  ///< transform length (the real length for Rfft/Irfft)
   int64_t outer = 1;              ///< blocks before the axis
   int64_t inner = 1;              ///< elements after the axis (the stride along it)
+  bool wide = false;              ///< double precision (float64/complex128), else single
 };
 
 /// The layout's bytes in a manifest entry, and back (false for malformed bytes).
@@ -37,12 +38,13 @@ std::vector<uint8_t> encode_layout(const FftLayout& l);
 bool decode_layout(const std::vector<uint8_t>& bytes, FftLayout& out);
 
 /// Measures the best plan for `l` (FFTW_MEASURE: seconds for large transforms) and adds it to
-/// the wisdom file `path` (merged with what is there; written atomically). Returns false with
-/// `error` set when the file cannot be written.
-bool measure_into_wisdom(const FftLayout& l, const std::string& path, std::string& error);
+/// the wisdom file of its precision in `cache_dir` (merged with what is there; written
+/// atomically). Returns false with `error` set when the file cannot be written.
+bool measure_into_wisdom(const FftLayout& l, const std::string& cache_dir, std::string& error);
 
-/// The wisdom file in a cache directory.
-std::string wisdom_file(const std::string& cache_dir);
+/// The wisdom file of one precision (FFTW keeps single and double wisdom apart) in a cache
+/// directory.
+std::string wisdom_file(const std::string& cache_dir, bool wide);
 
 /// The plans of one Context. Thread-safe among kiln's callers; FFTW's planner is process-wide,
 /// so an application that also plans with fftwf_ on other threads must not do so during a
@@ -58,15 +60,16 @@ class FftPlans {
   void execute(const FftLayout& l, void* in, void* out);
   /// Number of plans made so far.
   size_t plans_made() const;
-  /// Imports the wisdom in `path` (if the file exists) before the first plan is made.
-  void use_wisdom(const std::string& path);
+  /// Imports the wisdom files of `cache_dir` (those that exist) before the first plan of each
+  /// precision is made.
+  void use_wisdom(const std::string& cache_dir);
 
  private:
-  using Key = std::tuple<int, bool, int64_t, int64_t, int64_t, int, int>;
+  using Key = std::tuple<int, bool, bool, int64_t, int64_t, int64_t, int, int>;
   mutable std::mutex mutex_;  // FFTW's planner is not thread-safe; execution is
   std::map<Key, void*> plans_;
-  std::string wisdom_path_;
-  bool wisdom_loaded_ = false;
+  std::string wisdom_dir_;
+  bool wisdom_loaded_[2] = {false, false};  // single, double
 };
 
 }  // namespace kiln::runtime

@@ -10,6 +10,7 @@
 #include "graph/errors.hpp"
 #include "graph/graph.hpp"
 #include "graph/payload.hpp"
+#include "graph/scalar_math.hpp"
 #include "runtime/context.hpp"
 #include "runtime/host_ops.hpp"
 
@@ -102,8 +103,8 @@ void gemm_exact(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo
   const T* pb = reinterpret_cast<const T*>(b.s.base);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      if constexpr (std::is_same_v<T, std::complex<float>>) {
-        (void)pa, (void)pb;  // complex products go to cgemm
+      if constexpr (graph::ref::is_complex_v<T>) {
+        (void)pa, (void)pb;  // complex products go to cgemm and zgemm
       } else if constexpr (std::is_same_v<T, bool>) {
         bool acc = false;
         for (int64_t q = 0; q < k && !acc; ++q)
@@ -136,6 +137,10 @@ void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo,
   if constexpr (std::is_same_v<T, std::complex<float>>) {
     const T one(1.0f, 0.0f), zero(0.0f, 0.0f);
     cblas_cgemm(CblasRowMajor, op_a, op_b, im, in, ik, &one, pa, static_cast<blasint>(lda), pb,
+                static_cast<blasint>(ldb), &zero, c, in);
+  } else if constexpr (std::is_same_v<T, std::complex<double>>) {
+    const T one(1.0, 0.0), zero(0.0, 0.0);
+    cblas_zgemm(CblasRowMajor, op_a, op_b, im, in, ik, &one, pa, static_cast<blasint>(lda), pb,
                 static_cast<blasint>(ldb), &zero, c, in);
   } else if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, op_a, op_b, im, in, ik, 1.0f, pa, static_cast<blasint>(lda), pb,
@@ -187,10 +192,10 @@ void Context::run_fft_node(graph::Node* n) {
   l.n = n->op == graph::Op::Fft ? n->shape[axis] : static_cast<int64_t>(n->payload.v[1]);
   for (int d = 0; d < axis; ++d) l.outer *= n->shape[d];
   for (int d = axis + 1; d < n->shape.rank(); ++d) l.inner *= n->shape[d];
+  l.wide = n->dtype == DType::float64 || n->dtype == DType::complex128;
   if (!fft_wisdom_checked_) {  // plans measured by kiln-warmup, if any
     fft_wisdom_checked_ = true;
-    if (cache::DiskCache* disk = disk_cache())
-      fft_plans_.use_wisdom(wisdom_file(disk->directory()));
+    if (cache::DiskCache* disk = disk_cache()) fft_plans_.use_wisdom(disk->directory());
   }
   // kiln-warmup record: the layout, for measuring its plan ahead of time.
   if (!options_.record_path.empty() && n->shape.size() > 0 && x->shape.size() > 0) {
@@ -229,7 +234,7 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
     }
     const bool vec_a = n->payload.v[0] & 1, vec_b = n->payload.v[0] & 2;
     const bool blas =
-        n->dtype == DType::float32 || n->dtype == DType::float64 || n->dtype == DType::complex64;
+        n->dtype == DType::float32 || n->dtype == DType::float64 || is_complex(n->dtype);
     Strided sa, sb;
     // Operands BLAS (or the exact loop) cannot read in place are evaluated into buffers.
     for (int i = 0; i < 2; ++i) {
@@ -269,7 +274,7 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
         std::memset(c, 0, static_cast<size_t>(m * nn) * item);
       } else {
         graph::visit_dtype(n->dtype, [&]<class T>() {
-          if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, std::complex<float>>)
+          if constexpr (std::is_floating_point_v<T> || graph::ref::is_complex_v<T>)
             gemm_blas<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);
           else
             gemm_exact<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);

@@ -103,7 +103,7 @@ CompileReport compile_manifest(const std::string& manifest, const std::string& t
     if (!runtime::decode_layout(e->ir, l)) {
       ++report.failed;
       report.errors.push_back("FFT " + e->key_hex + ": invalid layout in the manifest");
-    } else if (runtime::measure_into_wisdom(l, runtime::wisdom_file(cache.directory()), error)) {
+    } else if (runtime::measure_into_wisdom(l, cache.directory(), error)) {
       ++report.fft_plans;
     } else {
       ++report.failed;

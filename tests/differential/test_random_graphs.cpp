@@ -15,6 +15,7 @@
 #include "graph/graph.hpp"
 #include "graph/payload.hpp"
 #include "graph/reference.hpp"
+#include "graph/scalar_math.hpp"
 #include "helpers.hpp"
 #include "runtime/context.hpp"
 
@@ -30,7 +31,7 @@ graph::Graph pending_graph(const std::vector<Array>& outs) {
   return graph::capture(t, nodes);
 }
 
-constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64, complex64};
+constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64, complex64, complex128};
 
 class Generator {
  public:
@@ -82,14 +83,16 @@ class Generator {
   }
 
   DType dtype() {
-    if (!exact_) return pick(5) == 0 ? complex64 : pick(2) ? float32 : float64;
-    return kDtypes[pick(6)];
+    if (!exact_)
+      return pick(5) == 0 ? (pick(2) ? complex64 : complex128) : pick(2) ? float32 : float64;
+    return kDtypes[pick(7)];
   }
 
   template <class T>
   T value() {
-    if constexpr (std::is_same_v<T, std::complex<float>>) {
-      return {value<float>(), value<float>()};
+    if constexpr (graph::ref::is_complex_v<T>) {
+      using P = typename T::value_type;
+      return {value<P>(), value<P>()};
     } else if constexpr (std::is_same_v<T, bool>) {
       return pick(2) == 0;
     } else if constexpr (std::is_integral_v<T>) {
@@ -134,14 +137,14 @@ class Generator {
       case 0:
         return full(s, exact_ ? std::round(uniform(-8, 8)) : uniform(-2, 2), t);
       case 1:
-        if (t != bool_ && t != complex64 && !s.empty() && s.back() > 0) {
+        if (t != bool_ && !is_complex(t) && !s.empty() && s.back() > 0) {
           const Shape last{s.back()};
           return exact_ ? arange(pick(7) - 3, pick(7) - 3 + s.back() * 2, 2, t)
                         : arange(0.0, 0.25 * static_cast<double>(s.back()), 0.25, t);
         }
         break;
       case 2:
-        if (!s.empty() && t != complex64)
+        if (!s.empty() && !is_complex(t))
           return linspace(uniform(-3, 3), uniform(-3, 3), s.back(), t, pick(4) != 0);
         break;
       case 3:
@@ -281,10 +284,11 @@ class Generator {
     const graph::Op o =
         exact_ ? exact_ops[pick(std::size(exact_ops))] : approx_ops[pick(std::size(approx_ops))];
     if (o == graph::Op::Cast) {
-      const DType t = exact_ ? kDtypes[pick(6)]
+      const DType t = exact_ ? kDtypes[pick(7)]
                              : (pick(3)   ? float32
                                 : pick(2) ? float64
-                                          : complex64);
+                                : pick(2) ? complex64
+                                          : complex128);
       return operand().astype(t);
     }
     // Mostly arrays; sometimes a weak C++ scalar on either side.
@@ -296,7 +300,7 @@ class Generator {
       case 1: {
         const Operand x(a);
         // what every public elementwise function calls
-        if (exact_ && a.dtype() == complex64 && o == graph::Op::Abs)
+        if (exact_ && is_complex(a.dtype()) && o == graph::Op::Abs)
           throw Error("complex abs calls the math library (hypot): not bit-exact");
         return detail::apply(o, {&x});
       }
@@ -325,12 +329,14 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
                     bool zero_sign_free) {
   if (got.dtype() != want.dtype) return "dtype " + std::string(dtype_name(got.dtype()));
   if (got.shape() != want.shape.to_shape()) return "shape";
-  if (want.dtype == complex64) {  // the parts, as float32 arrays
+  if (is_complex(want.dtype)) {  // the parts, as float32 or float64 arrays
     graph::HostArray re = want, im = want;
-    re.dtype = im.dtype = float32;
+    const bool wide = want.dtype == complex128;
+    re.dtype = im.dtype = wide ? float64 : float32;
     for (size_t i = 0; i < want.bits.size(); ++i) {
-      re.bits[i] = want.bits[i] & 0xffffffffu;
-      im.bits[i] = want.bits[i] >> 32;
+      const auto c = want.bits[i];
+      re.bits[i] = wide ? graph::Bits{static_cast<uint64_t>(c)} : c & 0xffffffffu;
+      im.bits[i] = wide ? c >> 64 : c >> 32;
     }
     const std::string r = compare(re, real(got), exact, rtol, zero_sign_free);
     return r.empty() ? compare(im, imag(got), exact, rtol, zero_sign_free) : r;
@@ -341,7 +347,7 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
       const T w = want.at<T>(static_cast<int64_t>(i));
       const T g = v[i];
       bool ok = kiln_test::same_bits(g, w);
-      if constexpr (std::is_same_v<T, std::complex<float>>) {
+      if constexpr (graph::ref::is_complex_v<T>) {
         return "complex values are compared by parts";
       } else if constexpr (std::is_floating_point_v<T>) {
         if (!ok && !exact) {
@@ -353,7 +359,7 @@ std::string compare(const graph::HostArray& want, const Array& got, bool exact, 
         if (exact && std::isnan(g) && std::isnan(w)) ok = true;
         if (zero_sign_free && g == w) ok = true;  // max/min of 0.0 and -0.0 may pick either
       }
-      if constexpr (!std::is_same_v<T, std::complex<float>>) {
+      if constexpr (!graph::ref::is_complex_v<T>) {
         if (!ok) {
           return "element " + std::to_string(i) + ": compiled " + std::to_string(double(g)) +
                  ", reference " + std::to_string(double(w));

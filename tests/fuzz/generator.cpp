@@ -58,7 +58,10 @@ class Generator {
  private:
   int pick(int n) { return n <= 0 ? 0 : static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
   bool one_in(int n) { return pick(n) == 0; }
-  DType dtype() { return one_in(8) ? kiln::complex64 : kDtypes[pick(5)]; }
+  DType dtype() {
+    if (one_in(8)) return pick(2) ? kiln::complex64 : kiln::complex128;
+    return kDtypes[pick(5)];
+  }
   static bool is_float(DType t) { return t == kiln::float32 || t == kiln::float64; }
   static bool is_int(DType t) { return t == kiln::int32 || t == kiln::int64; }
 
@@ -127,6 +130,8 @@ class Generator {
       }
       case kiln::complex64:
         return element(kiln::float32) + "_" + element(kiln::float32);
+      case kiln::complex128:
+        return element(kiln::float64) + "_" + element(kiln::float64);
       default: {
         double x = (pick(65) - 32) / 8.0;
         if (one_in(30)) {
@@ -497,15 +502,12 @@ class Generator {
     return emit(stacking ? "stack" : "concatenate", args);
   }
 
-  // kiln::fft on a value (float32 and complex64 transform; other dtypes are refused, as numpy
-  // would use complex128): n cropping or padding, any axis, every norm.
+  // kiln::fft on a value (float32 and complex64 in single precision, the others in double): n
+  // cropping or padding, any axis, every norm.
   bool fourier() {
     static const char* fns[] = {"fft", "ifft", "rfft", "irfft", "fft2", "ifft2"};
     const std::string fn = fns[pick(6)];
-    const int i = choose([](const kiln::Array& a) {
-      return a.ndim() >= 1 && a.size() <= 256 &&
-             (a.dtype() == kiln::float32 || a.dtype() == kiln::complex64);
-    });
+    const int i = choose([](const kiln::Array& a) { return a.ndim() >= 1 && a.size() <= 256; });
     if (i < 0)
       return emit("fft.fft", {literal(shape(1), kiln::complex64), "S:int:-1", "I:-1", "S:int:0"});
     const int rank = val(i).ndim();

@@ -18,8 +18,8 @@ namespace {
 
 using oracle::Arg;
 
-constexpr kiln::DType kDtypes[] = {kiln::bool_,   kiln::int32,   kiln::int64,
-                                   kiln::float32, kiln::float64, kiln::complex64};
+constexpr kiln::DType kDtypes[] = {kiln::bool_,   kiln::int32,     kiln::int64,     kiln::float32,
+                                   kiln::float64, kiln::complex64, kiln::complex128};
 
 kiln::DType parse_dtype(const std::string& name) {
   for (kiln::DType t : kDtypes)
@@ -59,16 +59,15 @@ Arg parse_arg(const std::string& text, const std::vector<kiln::Array>& values) {
     });
     if (kind == "AT") a.array = a.array.T();
     if (kind == "AL")
-      a.array = a.array.dtype() == kiln::complex64 ? kiln::conj(kiln::conj(a.array))
-                                                   : kiln::maximum(a.array, a.array);
+      a.array = kiln::is_complex(a.array.dtype()) ? kiln::conj(kiln::conj(a.array))
+                                                  : kiln::maximum(a.array, a.array);
   } else if (kind == "S") {
     a.kind = Arg::Kind::scalar;
     const auto f = oracle::split(rest, ':');
     if (f.at(0) == "float") {
       a.scalar = kiln::Scalar::of(std::strtod(f.at(1).c_str(), nullptr));
     } else if (f.at(0) == "complex") {
-      const std::complex<float> z = oracle::parse_complex(f.at(1));
-      a.scalar = kiln::Scalar::of(std::complex<double>(z.real(), z.imag()));
+      a.scalar = kiln::Scalar::of(oracle::parse_complex128(f.at(1)));
     } else if (f.at(0) == "bool")
       a.scalar = kiln::Scalar::of(f.at(1) == "1");
     else
@@ -152,22 +151,23 @@ std::string compare_value(const kiln::Array& got, const Outcome& want) {
   if (got.shape() != want.shape)
     return "shape: kiln " + kiln::graph::shape_string(got.shape()) + ", numpy " +
            kiln::graph::shape_string(want.shape);
-  if (want.check == "n") return "";      // unreliable: dtype and shape only
-  if (got.dtype() == kiln::complex64) {  // by parts: 'x' bits, 'a' err + tol * |numpy|
-    const auto v = got.to_vector<std::complex<float>>();
+  if (want.check == "n") return "";     // unreliable: dtype and shape only
+  if (kiln::is_complex(got.dtype())) {  // by parts: 'x' bits, 'a' err + tol * |numpy|
+    // complex64 parts widen to double exactly, so bits still compare as bits.
+    const auto v = got.astype(kiln::complex128).to_vector<std::complex<double>>();
     if (v.size() != want.values.size()) return "element count differs";
     const double err = want.check[0] == 'a' ? std::strtod(want.check.c_str() + 1, nullptr) : 0;
-    auto same = [&](float g, float w) {
+    const double tol = got.dtype() == kiln::complex64 ? 1e-5 : 1e-12;
+    auto same = [&](double g, double w) {
       if (kiln_test::same_bits(g, w) || (std::isnan(g) && std::isnan(w))) return true;
-      return want.check[0] == 'a' &&
-             (g == w || (std::isfinite(g) && std::isfinite(w) &&
-                         std::fabs(double(g) - double(w)) <= err + 1e-5 * std::fabs(double(w))));
+      return want.check[0] == 'a' && (g == w || (std::isfinite(g) && std::isfinite(w) &&
+                                                 std::fabs(g - w) <= err + tol * std::fabs(w)));
     };
     for (size_t i = 0; i < v.size(); ++i) {
-      const std::complex<float> w = oracle::parse_complex(want.values[i]);
+      const std::complex<double> w = oracle::parse_complex128(want.values[i]);
       if (!same(v[i].real(), w.real()) || !same(v[i].imag(), w.imag())) {
         std::ostringstream os;
-        os.precision(9);
+        os.precision(17);
         os << "element " << i << ": kiln " << v[i] << ", numpy " << w << " (check " << want.check
            << ")";
         return os.str();
@@ -176,7 +176,8 @@ std::string compare_value(const kiln::Array& got, const Outcome& want) {
     return "";
   }
   return kiln::graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
-    if constexpr (std::is_same_v<T, std::complex<float>>) {
+    if constexpr (std::is_same_v<T, std::complex<float>> ||
+                  std::is_same_v<T, std::complex<double>>) {
       return "";  // compared above
     } else {
       const auto v = got.to_vector<T>();

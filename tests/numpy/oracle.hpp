@@ -57,7 +57,7 @@ inline std::string hex(double v) {
 
 template <class T>
 std::string encode_value(T v) {
-  if constexpr (std::is_same_v<T, std::complex<float>>)
+  if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>)
     return hex(static_cast<double>(v.real())) + "_" + hex(static_cast<double>(v.imag()));
   else if constexpr (std::is_floating_point_v<T>)
     return hex(static_cast<double>(v));
@@ -89,8 +89,8 @@ inline Arg transposed(Arg a) {
 /// The array as a lazy expression in kiln (maximum(a, a), or conj(conj(a)) for complex), the
 /// same array for numpy.
 inline Arg lazy(Arg a) {
-  a.array = a.array.dtype() == kiln::complex64 ? kiln::conj(kiln::conj(a.array))
-                                               : kiln::maximum(a.array, a.array);
+  a.array = kiln::is_complex(a.array.dtype()) ? kiln::conj(kiln::conj(a.array))
+                                              : kiln::maximum(a.array, a.array);
   a.encoded = "AL" + a.encoded.substr(1);
   return a;
 }
@@ -397,13 +397,18 @@ inline kiln::Array evaluate(const Case& c) {
   return r;
 }
 
-/// A value of numpy's output as complex64: "<re>_<im>" for complex dtypes, else a real number
-/// (C99 hex float, or an integer / bool digit) with a zero imaginary part.
-inline std::complex<float> parse_complex(const std::string& s) {
+/// A value of numpy's output as a complex number: "<re>_<im>" for complex dtypes, else a real
+/// number (C99 hex float, or an integer / bool digit) with a zero imaginary part.
+inline std::complex<double> parse_complex128(const std::string& s) {
   const size_t u = s.find('_');
-  if (u == std::string::npos) return {static_cast<float>(std::strtod(s.c_str(), nullptr)), 0.0f};
-  return {static_cast<float>(std::strtod(s.substr(0, u).c_str(), nullptr)),
-          static_cast<float>(std::strtod(s.substr(u + 1).c_str(), nullptr))};
+  if (u == std::string::npos) return {std::strtod(s.c_str(), nullptr), 0.0};
+  return {std::strtod(s.substr(0, u).c_str(), nullptr),
+          std::strtod(s.substr(u + 1).c_str(), nullptr)};
+}
+/// parse_complex128 rounded to complex64.
+inline std::complex<float> parse_complex(const std::string& s) {
+  const std::complex<double> z = parse_complex128(s);
+  return {static_cast<float>(z.real()), static_cast<float>(z.imag())};
 }
 
 /// One of numpy's output values (oracle.py's text) as T.
@@ -411,6 +416,8 @@ template <class T>
 T parse_value(const std::string& s) {
   if constexpr (std::is_same_v<T, std::complex<float>>)
     return parse_complex(s);
+  else if constexpr (std::is_same_v<T, std::complex<double>>)
+    return parse_complex128(s);
   else if constexpr (std::is_floating_point_v<T>)
     return static_cast<T>(std::strtod(s.c_str(), nullptr));
   else

@@ -98,21 +98,22 @@ def float_result_dtype(x):
 
 
 def make_complex(re, im):
-    """kiln's complex(re, im): numpy's re + 1j*im for float32 (or bool) parts, element by element
-    (without 1j*inf's nan real part); numpy would make complex128 from other parts, which kiln
-    refuses."""
+    """kiln's complex(re, im): numpy's re + 1j*im element by element (without 1j*inf's nan real
+    part): complex64 from float32 (or bool) parts, complex128 from others; complex parts are
+    refused."""
     t = np.result_type(re, im)
-    if t.kind in "iuc" or t == np.float64:
-        raise TypeError("complex() needs float32 parts")
-    re, im = np.broadcast_arrays(np.asarray(re, np.float32), np.asarray(im, np.float32))
-    r = np.empty(re.shape, np.complex64)
+    if t.kind == "c":
+        raise TypeError("complex() needs real parts")
+    part = np.float32 if t in (np.float32, np.bool_) else np.float64
+    re, im = np.broadcast_arrays(np.asarray(re, part), np.asarray(im, part))
+    r = np.empty(re.shape, np.complex64 if part == np.float32 else np.complex128)
     r.real, r.imag = re, im
     return r
 
 
 def fft(fn, a, n, axis, norm):
     """numpy.fft with NumPy 2's dtypes (1.24 always gives complex128): float32 and complex64
-    inputs transform in single precision, others in double (which kiln refuses)."""
+    inputs transform in single precision, others in double."""
     norm = ("backward", "ortho", "forward")[norm]
     if fn in ("fft2", "ifft2"):
         r = getattr(np.fft, fn)(a, s=n, axes=axis, norm=norm)

@@ -1,7 +1,7 @@
-// numpy as the oracle for complex64: arithmetic with every dtype and weak scalar (int, float,
-// complex), the complex functions, casts, reductions, gathers, joins, scans and matmul, on
-// random shapes with broadcasting, infinities, nans and signed zeros. Promotions that numpy
-// sends to complex128 must be refused by kiln (it has no complex128).
+// numpy as the oracle for complex64 and complex128: arithmetic with every dtype and weak scalar
+// (int, float, complex), the complex functions, casts, reductions, gathers, joins, scans and
+// matmul, on random shapes with broadcasting, infinities, nans and signed zeros, including the
+// promotions between the two precisions.
 #include <random>
 
 #include "numpy/oracle.hpp"
@@ -10,12 +10,13 @@ using namespace kiln;
 using oracle::Arg;
 using oracle::Case;
 using c64 = std::complex<float>;
+using c128 = std::complex<double>;
 
 namespace {
 
 class ComplexCases {
  public:
-  explicit ComplexCases(uint64_t seed) : rng_(seed) {}
+  ComplexCases(uint64_t seed, DType complex_dtype) : rng_(seed), ct_(complex_dtype) {}
 
   int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
 
@@ -41,6 +42,10 @@ class ComplexCases {
     if (t == complex64) {
       std::vector<c64> v(static_cast<size_t>(n));
       for (auto& x : v) x = {part(), part()};
+      a = oracle::array_arg(v, s);
+    } else if (t == complex128) {
+      std::vector<c128> v(static_cast<size_t>(n));
+      for (auto& x : v) x = {part() + part() / 1024, part()};  // some need double's precision
       a = oracle::array_arg(v, s);
     } else if (t == float32) {
       std::vector<float> v(static_cast<size_t>(n));
@@ -82,9 +87,11 @@ class ComplexCases {
       case 3:
         return array(sub(s), float32);
       case 4:
-        return array(sub(s), pick(2) ? bool_ : pick(2) ? int32 : float64);  // some: complex128
+        return array(sub(s), pick(2) ? bool_ : pick(2) ? int32 : float64);
+      case 5:
+        return array(sub(s), ct_ == complex64 ? complex128 : complex64);
       default:
-        return array(sub(s), complex64);
+        return array(sub(s), ct_);
     }
   }
 
@@ -92,7 +99,7 @@ class ComplexCases {
     finite_ = false;
     const Shape s = shape();
     const int rank = static_cast<int>(s.size());
-    Arg z = array(s, complex64);
+    Arg z = array(s, ct_);
     switch (pick(9)) {
       case 0:
       case 1: {
@@ -123,7 +130,8 @@ class ComplexCases {
       }
       case 5:
         if (pick(2)) return {"astype", {z, oracle::dtype_arg(pick(2) ? float32 : bool_)}};
-        return {"astype", {array(s, pick(2) ? int32 : float64), oracle::dtype_arg(complex64)}};
+        if (pick(2)) return {"astype", {z, oracle::dtype_arg(pick(2) ? complex64 : complex128)}};
+        return {"astype", {array(s, pick(2) ? int32 : float64), oracle::dtype_arg(ct_)}};
       case 6:
         return {"where", {array(s, bool_), z, other(s)}};
       case 7: {
@@ -136,7 +144,11 @@ class ComplexCases {
             Shape t = s;
             t[static_cast<size_t>(axis)] = pick(3);
             return {"concatenate",
-                    {z, array(t, pick(3) ? complex64 : float32), oracle::axis_arg(axis)}};
+                    {z,
+                     array(t, pick(3)   ? complex64
+                              : pick(2) ? float32
+                                        : complex128),
+                     oracle::axis_arg(axis)}};
           }
           default: {
             std::vector<int64_t> idx(static_cast<size_t>(pick(4)));
@@ -151,45 +163,47 @@ class ComplexCases {
       default: {  // finite values: BLAS kernels give nan where numpy's loop has inf
         finite_ = true;
         const int64_t m = 1 + pick(3), k = pick(4), n = 1 + pick(3);
-        return {"matmul", {array({m, k}, complex64), array({k, n}, pick(4) ? complex64 : float32)}};
+        return {"matmul",
+                {array({m, k}, ct_), array({k, n}, pick(4)   ? ct_
+                                                   : pick(2) ? float32
+                                                             : float64)}};
       }
     }
   }
 
  private:
   std::mt19937_64 rng_;
+  DType ct_;
   bool finite_ = false;
 };
 
 // Equal bits, both nan, or (where the formula or summation order may differ from numpy's:
-// products, quotients, exp, abs, angle, reductions) within a relative 2e-6 of the magnitude.
-bool close(float g, float w, float scale, bool tolerant) {
+// products, quotients, exp, abs, angle, reductions) within `rtol` of the magnitude.
+bool close(double g, double w, double scale, bool tolerant, double rtol) {
   if (kiln_test::same_bits(g, w) || (std::isnan(g) && std::isnan(w)) || g == w) return true;
   if (!tolerant || !std::isfinite(g) || !std::isfinite(w)) return false;
-  return std::fabs(g - w) <= 2e-6f * std::max(1.0f, scale);
+  return std::fabs(g - w) <= rtol * std::max(1.0, scale);
 }
 
 std::string check(const Case& c, const oracle::Result& want) {
   Array got;
   std::string diff;
-  // Refused where numpy computes in complex128, which kiln lacks (comparisons do so too).
-  const bool compares = c.fn == "equal" || c.fn == "not_equal";
-  if (!oracle::evaluate_and_match(c, want, got, diff, [&](const std::string& e) {
-        return (want.dtype == "complex128" || compares) &&
-               e.find("complex128") != std::string::npos;
-      }))
+  if (!oracle::evaluate_and_match(c, want, got, diff, [](const std::string&) { return false; }))
     return diff;
+  // Single-precision results within 2e-6 (a few float32 ulps), double within 1e-14.
+  const bool single = want.dtype == "complex64" || want.dtype == "float32";
+  const double rtol = single ? 2e-6 : 1e-14;
   const bool tolerant = c.fn != "add" && c.fn != "subtract" && c.fn != "negative" &&
                         c.fn != "conj" && c.fn != "real" && c.fn != "imag" && c.fn != "where" &&
                         c.fn != "astype" && c.fn != "concatenate" && c.fn != "take";
-  const auto g = got.astype(complex64).to_vector<c64>();
+  const auto g = got.astype(complex128).to_vector<c128>();
   for (size_t i = 0; i < g.size(); ++i) {
-    const c64 w = oracle::parse_complex(want.values[i]);  // bools are "0" and "1"
-    const float scale = std::max(std::fabs(w.real()), std::fabs(w.imag()));
-    if (!close(g[i].real(), w.real(), scale, tolerant) ||
-        !close(g[i].imag(), w.imag(), scale, tolerant)) {
+    const c128 w = oracle::parse_complex128(want.values[i]);  // bools are "0" and "1"
+    const double scale = std::max(std::fabs(w.real()), std::fabs(w.imag()));
+    if (!close(g[i].real(), w.real(), scale, tolerant, rtol) ||
+        !close(g[i].imag(), w.imag(), scale, tolerant, rtol)) {
       std::ostringstream os;
-      os.precision(9);
+      os.precision(17);
       os << "element " << i << ": kiln " << g[i] << ", numpy " << w;
       return os.str();
     }
@@ -200,9 +214,17 @@ std::string check(const Case& c, const oracle::Result& want) {
 }  // namespace
 
 TEST(NumpyOracle, Complex64OnRandomShapes) {
-  ComplexCases gen(6464);
+  ComplexCases gen(6464, complex64);
   std::vector<Case> cases;
   for (int i = 0; i < 2000; ++i) cases.push_back(gen.next());
   const int refused = oracle::run_and_check(cases, check);
-  EXPECT_LT(refused, 400) << "too few cases exercise a result";
+  EXPECT_LT(refused, 300) << "too few cases exercise a result";
+}
+
+TEST(NumpyOracle, Complex128OnRandomShapes) {
+  ComplexCases gen(128128, complex128);
+  std::vector<Case> cases;
+  for (int i = 0; i < 2000; ++i) cases.push_back(gen.next());
+  const int refused = oracle::run_and_check(cases, check);
+  EXPECT_LT(refused, 300) << "too few cases exercise a result";
 }

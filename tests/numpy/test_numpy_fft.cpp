@@ -1,8 +1,8 @@
 // numpy as the oracle for kiln::fft: fft, ifft, rfft, irfft, fft2 and ifft2 with every norm,
 // cropping and zero-padding n, every axis, odd and even lengths, float32 and complex64 inputs
-// (float64 and integer inputs are refused: numpy transforms them in complex128, which kiln
-// lacks). numpy 1.24 computes in double precision; kiln's single-precision FFTW results must be
-// within 2e-5 of the largest output magnitude (float32 rounding grows like log n).
+// (single precision, as NumPy 2) and float64, int32, int64 and complex128 ones (double). numpy
+// 1.24 computes in double precision; kiln's single-precision FFTW results must be within 2e-5
+// of the largest output magnitude (float32 rounding grows like log n), double ones within 1e-13.
 #include <random>
 
 #include "numpy/oracle.hpp"
@@ -11,6 +11,7 @@ using namespace kiln;
 using oracle::Arg;
 using oracle::Case;
 using c64 = std::complex<float>;
+using c128 = std::complex<double>;
 
 namespace {
 
@@ -27,6 +28,18 @@ class FftCases {
     if (t == complex64) {
       std::vector<c64> x(static_cast<size_t>(n));
       for (auto& e : x) e = {v(), v()};
+      a = oracle::array_arg(x, s);
+    } else if (t == complex128) {
+      std::vector<c128> x(static_cast<size_t>(n));
+      for (auto& e : x) e = {v() / 3.0, v()};
+      a = oracle::array_arg(x, s);
+    } else if (t == int32) {
+      std::vector<int32_t> x(static_cast<size_t>(n));
+      for (auto& e : x) e = pick(41) - 20;
+      a = oracle::array_arg(x, s);
+    } else if (t == int64) {
+      std::vector<int64_t> x(static_cast<size_t>(n));
+      for (auto& e : x) e = pick(41) - 20;
       a = oracle::array_arg(x, s);
     } else if (t == float32) {
       std::vector<float> x(static_cast<size_t>(n));
@@ -47,10 +60,8 @@ class FftCases {
     Shape s(static_cast<size_t>(1 + pick(3)));
     for (auto& e : s) e = extents[pick(10)];
     const int rank = static_cast<int>(s.size());
-    const DType t = pick(12) == 0  ? float64
-                    : fn == "rfft" ? float32
-                    : pick(2)      ? complex64
-                                   : float32;
+    static constexpr DType reals[] = {float32, float32, float64, float64, int32, int64};
+    const DType t = fn != "rfft" && pick(2) ? (pick(2) ? complex64 : complex128) : reals[pick(6)];
     Arg a = array(s, t);
     if (a.encoded.rfind("AT", 0) == 0) std::reverse(s.begin(), s.end());  // numpy sees a.T
     Case c{"fft." + fn, {a}};
@@ -80,22 +91,20 @@ class FftCases {
 std::string check(const Case& c, const oracle::Result& want) {
   Array got;
   std::string diff;
-  // Refused where numpy transforms in double precision (irfft of that gives float64).
-  if (!oracle::evaluate_and_match(c, want, got, diff, [&](const std::string& e) {
-        return (want.dtype == "complex128" || want.dtype == "float64") &&
-               e.find("complex128") != std::string::npos;
-      }))
+  if (!oracle::evaluate_and_match(c, want, got, diff, [](const std::string&) { return false; }))
     return diff;
-  const auto g = got.astype(complex64).to_vector<c64>();
-  float scale = 1;
-  std::vector<c64> w;
+  const double rtol = want.dtype == "complex64" || want.dtype == "float32" ? 2e-5 : 1e-13;
+  const auto g = got.astype(complex128).to_vector<c128>();
+  double scale = 1;
+  std::vector<c128> w;
   for (const std::string& v : want.values) {
-    w.push_back(oracle::parse_complex(v));
+    w.push_back(oracle::parse_complex128(v));
     scale = std::max(scale, std::abs(w.back()));
   }
   for (size_t i = 0; i < g.size(); ++i)
-    if (std::abs(g[i] - w[i]) > 2e-5f * scale) {
+    if (std::abs(g[i] - w[i]) > rtol * scale) {
       std::ostringstream os;
+      os.precision(17);
       os << "element " << i << ": kiln " << g[i] << ", numpy " << w[i];
       return os.str();
     }
