@@ -55,8 +55,8 @@ Array conj(const Operand& a);
 /// The argument arctan2(imag, real), in radians: float32 for complex64, float64 for complex128
 /// and integers.
 Array angle(const Operand& a);
-/// The complex number re + im*i (numpy's `re + 1j*im`): complex64 from float32 (or bool) parts,
-/// complex128 from float64 or integer parts.
+/// The complex number re + im*i (numpy's `re + 1j*im`): complex64 from float32 parts, complex128
+/// from float64, integer or bool parts.
 Array complex(const Operand& re, const Operand& im);
 
 // ---- Floating-point functions (integers give float64) -------------------------------------

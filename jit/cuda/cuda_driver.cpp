@@ -59,9 +59,9 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
   return d;
 }
 
-Driver::~Driver() {
-  if (library_) ::dlclose(library_);
-}
+// The library stays loaded: unloading a driver that cuInit has started (its threads, its
+// atexit handlers) is not safe, and dlopen counts references, so opening it again is cheap.
+Driver::~Driver() = default;
 
 std::string Driver::describe(Result r) const {
   const char* text = nullptr;

@@ -36,7 +36,7 @@ struct DeviceInfo {
   std::string sm() const { return "sm_" + std::to_string(major) + std::to_string(minor); }
 };
 
-/// An opened and initialised driver. Closing it (the destructor) unloads the library.
+/// An opened and initialised driver (the library stays loaded for the process's life).
 class Driver {
  public:
   /// Opens the driver library (KILN_LIBCUDA when set, else libcuda.so.1), resolves the table and

@@ -125,6 +125,15 @@ std::unique_ptr<llvm::Module> build_nvptx_module(const ir::KernelIR& ir, const s
       llvm::ValueAsMetadata::get(fn), llvm::MDString::get(context, "kernel"),
       llvm::ValueAsMetadata::get(llvm::ConstantInt::get(llvm::Type::getInt32Ty(context), 1))};
   m->getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(context, kernel));
+  if (ir.kind == ir::KernelKind::ReduceInner) {
+    // Its shared memory holds one partial per warp of kCudaBlockThreads: the driver refuses a
+    // launch with more threads (.maxntid), rather than the kernel writing past the array.
+    llvm::Metadata* limit[] = {llvm::ValueAsMetadata::get(fn),
+                               llvm::MDString::get(context, "maxntidx"),
+                               llvm::ValueAsMetadata::get(llvm::ConstantInt::get(
+                                   llvm::Type::getInt32Ty(context), kCudaBlockThreads))};
+    m->getNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(context, limit));
+  }
 
   LibdeviceMath math(*m);
   build_cuda_kernel(ir, fn, math);

@@ -21,8 +21,9 @@ constexpr Level kOnce = 0, kElement = 1, kFinish = 2;
 
 class CudaKernelBuilder {
  public:
-  CudaKernelBuilder(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math)
-      : ir_(ir),
+  CudaKernelBuilder(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math, unsigned shared)
+      : shared_(shared),
+        ir_(ir),
         fn_(fn),
         c_(fn->getContext()),
         b_(c_),
@@ -40,7 +41,7 @@ class CudaKernelBuilder {
         build_map();
         break;
       case ir::KernelKind::ReduceInner:
-        build_block_per_output();
+        build_inner_reduction();
         break;
       case ir::KernelKind::ReduceOuter:
         build_thread_per_output();
@@ -293,11 +294,52 @@ class CudaKernelBuilder {
     emit_at(kOnce, Values(ir_.rank, nullptr));
   }
 
-  // ReduceInner (loop order [kept..., reduced...]): each block takes whole outputs; its threads
-  // stride over the reduced positions, then the block combines their partials.
+  // ReduceInner (loop order [kept..., reduced...]): long reductions give each output a block,
+  // short ones a warp (a block of 256 threads for 7 elements would leave 97% of them idle).
+  // The choice depends on a kernel argument alone, so every thread of the grid takes the same
+  // branch (the block path's barriers need that).
+  void build_inner_reduction() {
+    start_main();
+    auto* block_path = llvm::BasicBlock::Create(c_, "block_per_output", fn_);
+    auto* warp_path = llvm::BasicBlock::Create(c_, "warp_per_output", fn_);
+    auto* joined = llvm::BasicBlock::Create(c_, "reduced", fn_);
+    b_.CreateCondBr(b_.CreateICmpSGE(reduce_size_, b_.getInt64(kCudaBlockReduceMin)), block_path,
+                    warp_path);
+    b_.SetInsertPoint(block_path);
+    build_block_per_output();
+    b_.CreateBr(joined);
+    b_.SetInsertPoint(warp_path);
+    build_warp_per_output();
+    b_.CreateBr(joined);
+    b_.SetInsertPoint(joined);
+  }
+
+  // Each warp takes whole outputs; its lanes stride over the reduced positions, then shuffles
+  // combine them and lane 0 finishes.
+  void build_warp_per_output() {
+    const uint32_t k = ir_.kept_rank;
+    Value* global = b_.CreateAdd(b_.CreateMul(block_index(), block_threads()), thread_in_block());
+    Value* lane = b_.CreateAnd(global, b_.getInt64(31));
+    Value* warps = b_.CreateLShr(b_.CreateMul(grid_blocks(), block_threads()), 5);
+    loop(b_.CreateLShr(global, 5), size_, warps, [&](Value* o) {
+      Values coords(ir_.rank, nullptr);
+      decompose(o, 0, k, coords);
+      const std::vector<llvm::AllocaInst*> acc = start_accumulators();
+      loop(lane, reduce_size_, b_.getInt64(32), [&](Value* r) {
+        decompose(r, k, ir_.rank, coords);
+        accumulate_element(acc, coords, r);
+      });
+      write(acc, combine_warp(read(acc)));
+      for (uint32_t d = k; d < ir_.rank; ++d) coords[d] = nullptr;
+      when(b_.CreateICmpEQ(lane, b_.getInt64(0)), [&] { finish(acc, o, coords); });
+      start_main_levels_again();
+    });
+  }
+
+  // Each block takes whole outputs; its threads stride over the reduced positions, then the
+  // block combines their partials.
   void build_block_per_output() {
     const uint32_t k = ir_.kept_rank;
-    start_main();
     Value* tid = thread_in_block();
     loop(block_index(), size_, grid_blocks(), [&](Value* o) {
       Values coords(ir_.rank, nullptr);
@@ -380,7 +422,7 @@ class CudaKernelBuilder {
       partials_[k] = new llvm::GlobalVariable(
           *fn_->getParent(), array, false, llvm::GlobalValue::InternalLinkage,
           llvm::UndefValue::get(array), "kiln_partials_" + std::to_string(k), nullptr,
-          llvm::GlobalValue::NotThreadLocal, /*AddressSpace=*/3);
+          llvm::GlobalValue::NotThreadLocal, shared_);
     }
     return partials_[k];
   }
@@ -422,6 +464,7 @@ class CudaKernelBuilder {
     b_.CreateIntrinsic(llvm::Intrinsic::nvvm_barrier0, {}, {});
   }
 
+  unsigned shared_;  // address space of block-shared memory
   const ir::KernelIR& ir_;
   llvm::Function* fn_;
   llvm::LLVMContext& c_;
@@ -446,8 +489,9 @@ llvm::FunctionType* cuda_kernel_type(const ir::KernelIR& ir, llvm::LLVMContext& 
   return llvm::FunctionType::get(llvm::Type::getVoidTy(c), params, false);
 }
 
-void build_cuda_kernel(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math) {
-  CudaKernelBuilder(ir, fn, math).build();
+void build_cuda_kernel(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math,
+                       unsigned shared_address_space) {
+  CudaKernelBuilder(ir, fn, math, shared_address_space).build();
 }
 
 }  // namespace kiln::jit

@@ -1,6 +1,7 @@
 // The loops of CUDA kernels around the shared body emitter: a grid-stride loop for maps, and for
-// reductions a block per output (threads stride over the reduced positions, then warp shuffles
-// and shared memory combine them) or a thread per output. Private to jit/cuda.
+// reductions a block or a warp per output (threads stride over the reduced positions, then warp
+// shuffles, and for a block shared memory, combine them) or a thread per output. Private to
+// jit/cuda.
 #pragma once
 
 #include <llvm/IR/Function.h>
@@ -14,6 +15,10 @@ namespace kiln::jit {
 /// (ReduceInner): the kernel's shared memory holds one partial per warp of this many threads.
 inline constexpr int kCudaBlockThreads = 256;
 
+/// Reductions of at least this many elements per output take a block per output; shorter ones
+/// a warp.
+inline constexpr int64_t kCudaBlockReduceMin = 2048;
+
 /// The kernel parameters of a CUDA kernel, in order (the launch ABI of jit/cuda):
 /// one pointer per output, one per buffer access (ir.accesses order, buffers only), the
 /// status word (uint64_t*, ORed with error bits), the iteration size (i64: map positions, or
@@ -22,7 +27,9 @@ inline constexpr int kCudaBlockThreads = 256;
 /// reduction finishes in the same kernel.
 llvm::FunctionType* cuda_kernel_type(const ir::KernelIR& ir, llvm::LLVMContext& c);
 
-/// Builds `fn` (of cuda_kernel_type) as the whole kernel `ir`.
-void build_cuda_kernel(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math);
+/// Builds `fn` (of cuda_kernel_type) as the whole kernel `ir`. Block-shared memory is made in
+/// `shared_address_space` (3 on NVPTX; the emulator, cuda_emulator.hpp, uses 0).
+void build_cuda_kernel(const ir::KernelIR& ir, llvm::Function* fn, MathLib& math,
+                       unsigned shared_address_space = 3);
 
 }  // namespace kiln::jit

@@ -272,8 +272,10 @@ std::string validate(const KernelIR& k) {
         break;
       case InstrKind::Param:
         if (i.imm >= k.num_params) return "param slot out of range";
+        if (i.dtype == DType::complex128) return "a complex128 param (has no 64-bit slot)";
         break;
       case InstrKind::Const:
+        if (i.dtype == DType::complex128) return "a complex128 constant (has no 64-bit form)";
         break;
       case InstrKind::Reduce:
         if (!k.is_reduction() || !graph::is_reduction(i.op) || i.nargs != 1 ||

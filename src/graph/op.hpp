@@ -25,9 +25,9 @@ enum class TypeRule : uint8_t {
   Reduce,       ///< a reduction; result dtype per op (sum of int32 is int64, ...)
   Random,       ///< int64 operands (index, seed, stream) give int64 random bits
   Library,      ///< computed by a library call at the sync (matmul), not in kernels
-  Part,         ///< real, imag, angle: complex64 gives float32; reals keep their dtype (angle
+  Part,         ///< real, imag, angle: complex gives its part type; reals keep their dtype (angle
                 ///< of an integer or bool is float64)
-  MakeComplex,  ///< complex(re, im): float32 parts (bool too) give complex64
+  MakeComplex,  ///< complex(re, im): float32 parts give complex64, others complex128
   Gather,       ///< take, take_along_axis: operand 0 read where operand 1's indices say
 };
 

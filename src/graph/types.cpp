@@ -139,7 +139,7 @@ bool complex_op_types(Op op, DType c, OpTypes& out, std::string_view& why) noexc
           "instead)";
       return false;
     case Op::MakeComplex:
-      why = "takes real parts, not complex64 ones";
+      why = "takes real parts, not complex ones";
       return false;
     default:
       why =
@@ -220,10 +220,10 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
                                                    : OpTypes{common, common};
       return true;
     case TypeRule::MakeComplex:
-      // numpy's re + 1j*im: float32 (and bool) parts make complex64, the others complex128.
-      out = common == DType::float32 || k == Kind::bool_
-                ? OpTypes{DType::float32, DType::complex64}
-                : OpTypes{DType::float64, DType::complex128};
+      // numpy's re + 1j*im: float32 parts make complex64, the others (bool too: 1j * True is
+      // complex128) complex128.
+      out = common == DType::float32 ? OpTypes{DType::float32, DType::complex64}
+                                     : OpTypes{DType::float64, DType::complex128};
       return true;
     case TypeRule::View:
     case TypeRule::Reduce:

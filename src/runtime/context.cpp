@@ -54,7 +54,8 @@ jit::Backend& Context::cpu() {
 }
 
 bool Context::device_usable(const Device& device, std::string& why) {
-  std::lock_guard lock(tracer_.mutex());
+  // Its own lock: opening a driver can take a while, and tracing need not wait for it.
+  std::lock_guard lock(probe_mutex_);
   for (const DeviceProbe& p : probed_) {
     if (p.device == device) {
       why = p.why;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -126,6 +127,7 @@ class Context {
     std::string why;
   };
   std::vector<DeviceProbe> probed_;  // devices asked about, with the answers
+  std::mutex probe_mutex_;           // guards probed_
   uint64_t random_seed_ = 0, random_stream_ = 0;
   Stats stats_;
   std::vector<uint8_t> ir_bytes_;   // scratch for the cache key

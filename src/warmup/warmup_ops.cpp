@@ -58,8 +58,8 @@ Target parse_target(const std::string& target) {
   }
   if (target == "cuda" || target.rfind("cuda:", 0) == 0) {
     t.device = Device::cuda(0);
-    if (target.size() > 5) t.options.cuda_sm = target.substr(5);
-    if (target.size() > 5 && target.rfind("cuda:sm_", 0) != 0)
+    if (target.size() >= 5) t.options.cuda_sm = target.substr(5);
+    if (target.size() >= 5 && target.rfind("cuda:sm_", 0) != 0)
       throw Error("[kiln-warmup] target '" + target +
                   "': a CUDA target names an SM, e.g. cuda:sm_90 (or plain cuda for this "
                   "machine's GPU)");

@@ -99,12 +99,11 @@ def float_result_dtype(x):
 
 def make_complex(re, im):
     """kiln's complex(re, im): numpy's re + 1j*im element by element (without 1j*inf's nan real
-    part): complex64 from float32 (or bool) parts, complex128 from others; complex parts are
-    refused."""
+    part): complex64 from float32 parts, complex128 from others; complex parts are refused."""
     t = np.result_type(re, im)
     if t.kind == "c":
         raise TypeError("complex() needs real parts")
-    part = np.float32 if t in (np.float32, np.bool_) else np.float64
+    part = np.float32 if t == np.float32 else np.float64
     re, im = np.broadcast_arrays(np.asarray(re, part), np.asarray(im, part))
     r = np.empty(re.shape, np.complex64 if part == np.float32 else np.complex128)
     r.real, r.imag = re, im

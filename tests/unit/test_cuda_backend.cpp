@@ -132,6 +132,8 @@ TEST(CudaBackend, ReductionsUseShufflesOrAThreadPerOutput) {
   EXPECT_NE(inner.find("shfl.sync.down"), std::string::npos);
   EXPECT_NE(inner.find("bar.sync"), std::string::npos);
   EXPECT_NE(inner.find(".shared"), std::string::npos);
+  // One shared partial per warp of 256 threads: the driver must refuse bigger blocks.
+  EXPECT_NE(inner.find(".maxntid 256, 1, 1"), std::string::npos);
   const std::string outer = ptx_of(reduce_kernel(KernelKind::ReduceOuter), "sm_90");
   EXPECT_EQ(outer.find("shfl.sync"), std::string::npos);
   EXPECT_EQ(outer.find("bar.sync"), std::string::npos);

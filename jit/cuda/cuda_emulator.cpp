@@ -1,0 +1,352 @@
+#include "jit/cuda/cuda_emulator.hpp"
+
+#include <ucontext.h>
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "jit/cpu/cpu_codegen.hpp"
+#include "jit/cpu/cpu_jit.hpp"
+#include "jit/cuda/nvptx_kernels.hpp"
+#include "kiln/error.hpp"
+
+namespace kiln::jit {
+
+namespace {
+
+using llvm::Value;
+
+// ---- the emulated threads ----
+
+// One GPU thread: a fiber with its own stack.
+struct Fiber {
+  enum class State { running, at_barrier, at_shuffle, done };
+  ucontext_t context;
+  std::vector<char> stack;
+  State state = State::running;
+  uint32_t tid = 0;
+};
+
+// The kernel's host entry: unpacks the launch arguments and calls the kernel (see
+// build_emulated_module).
+using EntryFn = void (*)(void* const* buffers, const uint64_t* params, int64_t size,
+                         int64_t reduce_size, uint64_t* status);
+
+// One block being run: its fibers and what they share.
+struct Block {
+  ucontext_t scheduler;
+  Fiber* fibers = nullptr;
+  uint32_t ctaid = 0;
+  uint32_t exchange[kEmulatedBlockThreads] = {};  // one warp-shuffle slot per thread
+  EntryFn entry = nullptr;
+  const LaunchArgs* args = nullptr;
+  uint64_t* status = nullptr;
+};
+
+thread_local Block* t_block = nullptr;
+thread_local Fiber* t_fiber = nullptr;
+
+void yield(Fiber::State state) {
+  t_fiber->state = state;
+  swapcontext(&t_fiber->context, &t_block->scheduler);
+}
+
+void run_fiber() {
+  Block& b = *t_block;
+  b.entry(b.args->buffers, b.args->params, b.args->size, b.args->reduce_size, b.status);
+  t_fiber->state = Fiber::State::done;  // uc_link returns to the scheduler
+}
+
+}  // namespace
+
+}  // namespace kiln::jit
+
+// The special registers, barrier and shuffles the kernels call in place of the NVVM intrinsics
+// (resolved by name from the process when a kernel is linked).
+extern "C" {
+uint32_t kiln_cuda_emu_tid_x() {
+  return kiln::jit::t_fiber->tid;
+}
+uint32_t kiln_cuda_emu_ntid_x() {
+  return kiln::jit::kEmulatedBlockThreads;
+}
+uint32_t kiln_cuda_emu_ctaid_x() {
+  return kiln::jit::t_block->ctaid;
+}
+uint32_t kiln_cuda_emu_nctaid_x() {
+  return kiln::jit::kEmulatedBlocks;
+}
+void kiln_cuda_emu_barrier0() {
+  kiln::jit::yield(kiln::jit::Fiber::State::at_barrier);
+}
+// shfl.sync.down with a full warp: every lane publishes its value, then (once all have, at the
+// end of the scheduler's round) reads lane + delta's, or keeps its own past lane `clamp`. Lanes
+// resume in increasing order, and a lane only reads higher lanes' slots, so no slot is
+// overwritten by the next shuffle before it has been read.
+uint32_t kiln_cuda_emu_shfl_down_i32(uint32_t, uint32_t value, uint32_t delta, uint32_t clamp) {
+  using namespace kiln::jit;
+  const uint32_t tid = t_fiber->tid, lane = tid % 32;
+  t_block->exchange[tid] = value;
+  yield(Fiber::State::at_shuffle);
+  if (lane + delta > clamp) return value;
+  return t_block->exchange[tid + delta];
+}
+float kiln_cuda_emu_shfl_down_f32(uint32_t mask, float value, uint32_t delta, uint32_t clamp) {
+  return std::bit_cast<float>(
+      kiln_cuda_emu_shfl_down_i32(mask, std::bit_cast<uint32_t>(value), delta, clamp));
+}
+}
+
+namespace kiln::jit {
+
+namespace {
+
+// libm calls for the math ops (the emulator's stand-in for libdevice).
+class HostMath final : public MathLib {
+ public:
+  explicit HostMath(llvm::Module& m) : m_(m) {}
+  Value* call(llvm::IRBuilder<>& b, graph::Op op, DType t, llvm::ArrayRef<Value*> args) override {
+    llvm::Type* ty = value_type(m_.getContext(), t);
+    const std::string name =
+        std::string(graph::op_info(op).libm) + (t == DType::float32 ? "f" : "");
+    auto* fty = llvm::FunctionType::get(ty, std::vector<llvm::Type*>(args.size(), ty), false);
+    llvm::CallInst* c = b.CreateCall(m_.getOrInsertFunction(name, fty), args);
+    c->setDoesNotAccessMemory();
+    return c;
+  }
+
+ private:
+  llvm::Module& m_;
+};
+
+// The emulator's function for an NVVM intrinsic the kernels use.
+const char* emulated_name(llvm::StringRef intrinsic) {
+  static const std::pair<const char*, const char*> names[] = {
+      {"llvm.nvvm.read.ptx.sreg.tid.x", "kiln_cuda_emu_tid_x"},
+      {"llvm.nvvm.read.ptx.sreg.ntid.x", "kiln_cuda_emu_ntid_x"},
+      {"llvm.nvvm.read.ptx.sreg.ctaid.x", "kiln_cuda_emu_ctaid_x"},
+      {"llvm.nvvm.read.ptx.sreg.nctaid.x", "kiln_cuda_emu_nctaid_x"},
+      {"llvm.nvvm.barrier0", "kiln_cuda_emu_barrier0"},
+      {"llvm.nvvm.shfl.sync.down.i32", "kiln_cuda_emu_shfl_down_i32"},
+      {"llvm.nvvm.shfl.sync.down.f32", "kiln_cuda_emu_shfl_down_f32"}};
+  for (const auto& [from, to] : names)
+    if (intrinsic == from) return to;
+  return nullptr;
+}
+
+// The CUDA kernel of `ir` for the host, with the NVVM intrinsics replaced by the emulator's
+// functions, and `symbol`, the host entry (EntryFn) that calls it.
+std::unique_ptr<llvm::Module> build_emulated_module(const ir::KernelIR& ir,
+                                                    const std::string& symbol, llvm::LLVMContext& c,
+                                                    llvm::TargetMachine& tm) {
+  auto m = std::make_unique<llvm::Module>(symbol, c);
+  m->setDataLayout(tm.createDataLayout());
+  m->setTargetTriple(tm.getTargetTriple().str());
+  auto* kernel = llvm::Function::Create(cuda_kernel_type(ir, c), llvm::Function::InternalLinkage,
+                                        symbol + "_kernel", m.get());
+  HostMath math(*m);
+  build_cuda_kernel(ir, kernel, math, /*shared_address_space=*/0);
+  std::vector<llvm::Function*> intrinsics;
+  for (llvm::Function& f : *m)
+    if (f.getName().starts_with("llvm.nvvm.")) intrinsics.push_back(&f);
+  for (llvm::Function* f : intrinsics) {
+    const char* name = emulated_name(f->getName());
+    if (!name) throw Error("[cuda emulator] no emulation of " + f->getName().str());
+    f->replaceAllUsesWith(m->getOrInsertFunction(name, f->getFunctionType()).getCallee());
+    f->eraseFromParent();
+  }
+
+  // The host entry: buffers and parameter slots from arrays, as the CPU backend's launch ABI.
+  llvm::Type* ptr = llvm::PointerType::getUnqual(c);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
+  auto* entry = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr, ptr, i64, i64, ptr}, false),
+      llvm::Function::ExternalLinkage, symbol, m.get());
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", entry));
+  std::vector<Value*> args;
+  const size_t buffers = ir.outputs.size() + ir.num_input_buffers();
+  for (size_t k = 0; k < buffers; ++k)
+    args.push_back(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, entry->getArg(0), k)));
+  args.push_back(entry->getArg(4));
+  args.push_back(entry->getArg(2));
+  args.push_back(entry->getArg(3));
+  for (uint32_t s = 0; s < ir.num_param_slots(); ++s)
+    args.push_back(b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, entry->getArg(1), s)));
+  b.CreateCall(kernel, args);
+  b.CreateRetVoid();
+
+  std::string problems;
+  llvm::raw_string_ostream os(problems);
+  if (llvm::verifyModule(*m, &os))
+    throw Error("[cuda emulator] invalid LLVM IR for kernel " + symbol + ": " + problems);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1).run(*m, mam);
+  return m;
+}
+
+class CudaEmulatorBackend final : public Backend {
+ public:
+  explicit CudaEmulatorBackend(const BackendOptions& options) : options_(options) {
+    static std::once_flag llvm_ready;
+    std::call_once(llvm_ready, [] {
+      llvm::InitializeNativeTarget();
+      llvm::InitializeNativeTargetAsmPrinter();
+      configure_llvm_codegen();
+    });
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) throw Error("[cuda emulator] " + llvm::toString(jtmb.takeError()));
+    auto tm = jtmb->createTargetMachine();
+    if (!tm) throw Error("[cuda emulator] " + llvm::toString(tm.takeError()));
+    tm_ = std::move(*tm);
+    target_id_ = "cuda-emulator;" + tm_->getTargetTriple().str() + ";" + tm_->getTargetCPU().str() +
+                 ";" + tm_->getTargetFeatureString().str() + ";llvm " LLVM_VERSION_STRING ";abi " +
+                 std::to_string(ir::kKernelAbiVersion) + ";ops " +
+                 std::to_string(ir::op_table_fingerprint()) + ";grid " +
+                 std::to_string(kEmulatedBlocks) + "x" + std::to_string(kEmulatedBlockThreads);
+    for (Fiber& f : fibers_) f.stack.resize(kStackBytes);
+  }
+
+  std::string_view name() const override { return "cuda-emulator"; }
+  const std::string& target_id() const override { return target_id_; }
+
+  Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
+    std::lock_guard lock(mutex_);
+    llvm::LLVMContext context;
+    auto m = build_emulated_module(ir, symbol, context, *tm_);
+    if (!options_.dump_dir.empty()) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      m->print(os, nullptr);
+      std::ofstream(options_.dump_dir + "/" + symbol.substr(symbol.find('_') + 1) + ".emu.ll")
+          << text;
+    }
+    return {emit_machine_code(*m, *tm_, /*assembly=*/false), symbol};
+  }
+
+  KernelEntry load(const Binary& binary, const ir::KernelIR&) override {
+    std::lock_guard lock(mutex_);
+    if (!jit_) {
+      auto jit = CpuJit::create();
+      if (!jit) throw Error("[cuda emulator] " + llvm::toString(jit.takeError()));
+      jit_ = std::move(*jit);
+    }
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
+        llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
+        binary.symbol);
+    if (auto err = jit_->add_object(std::move(buffer)))
+      throw Error("[cuda emulator] cannot link " + binary.symbol + ": " +
+                  llvm::toString(std::move(err)));
+    auto entry = jit_->lookup(binary.symbol);
+    if (!entry) throw Error("[cuda emulator] " + llvm::toString(entry.takeError()));
+    KernelEntry e;
+    e.main = *entry;
+    return e;
+  }
+
+  uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor&) override {
+    std::lock_guard lock(mutex_);
+    uint64_t status = 0;
+    Block block;
+    block.fibers = fibers_;
+    block.entry = reinterpret_cast<EntryFn>(const_cast<void*>(entry.main));
+    block.args = &args;
+    block.status = &status;
+    for (uint32_t b = 0; b < kEmulatedBlocks; ++b) {
+      block.ctaid = b;
+      run_block(block);
+    }
+    return status;
+  }
+
+ private:
+  static constexpr size_t kStackBytes = 256 << 10;
+
+  // Runs every thread of `block` to its end. A thread runs until it reaches a barrier or a
+  // shuffle, or ends. A warp whose lanes all wait at a shuffle resumes (in lane order), and so
+  // does the block once every thread waits at a barrier; when neither can happen, the kernel
+  // would hang or read undefined values on a GPU, and the launch fails.
+  static void run_block(Block& block) {
+    Block* outer_block = t_block;
+    Fiber* outer_fiber = t_fiber;
+    t_block = &block;
+    auto resume = [&](Fiber& f) {
+      t_fiber = &f;
+      f.state = Fiber::State::running;
+      swapcontext(&block.scheduler, &f.context);
+    };
+    for (int t = 0; t < kEmulatedBlockThreads; ++t) {
+      Fiber& f = block.fibers[t];
+      f.tid = static_cast<uint32_t>(t);
+      getcontext(&f.context);
+      f.context.uc_stack.ss_sp = f.stack.data();
+      f.context.uc_stack.ss_size = f.stack.size();
+      f.context.uc_link = &block.scheduler;
+      makecontext(&f.context, run_fiber, 0);
+      resume(f);
+    }
+    for (;;) {
+      int done = 0, at_barrier = 0;
+      for (int t = 0; t < kEmulatedBlockThreads; ++t) {
+        done += block.fibers[t].state == Fiber::State::done;
+        at_barrier += block.fibers[t].state == Fiber::State::at_barrier;
+      }
+      if (done == kEmulatedBlockThreads) break;
+      bool progress = false;
+      for (int w = 0; w < kEmulatedBlockThreads / 32; ++w) {
+        Fiber* lanes = block.fibers + 32 * w;
+        bool all = true;
+        for (int l = 0; l < 32; ++l) all &= lanes[l].state == Fiber::State::at_shuffle;
+        if (!all) continue;
+        for (int l = 0; l < 32; ++l) resume(lanes[l]);
+        progress = true;
+      }
+      if (!progress && at_barrier == kEmulatedBlockThreads) {
+        for (int t = 0; t < kEmulatedBlockThreads; ++t) resume(block.fibers[t]);
+        progress = true;
+      }
+      if (!progress) {
+        t_block = outer_block;
+        t_fiber = outer_fiber;
+        throw Error(
+            "[cuda emulator] divergent kernel: " + std::to_string(done) + " threads ended and " +
+            std::to_string(at_barrier) +
+            " wait at a barrier, while the others wait at a shuffle some lanes never reach");
+      }
+    }
+    t_block = outer_block;
+    t_fiber = outer_fiber;
+  }
+
+  BackendOptions options_;
+  std::unique_ptr<llvm::TargetMachine> tm_;
+  std::string target_id_;
+  std::unique_ptr<CpuJit> jit_;
+  Fiber fibers_[kEmulatedBlockThreads];
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_emulator_backend(const BackendOptions& options) {
+  return std::make_unique<CudaEmulatorBackend>(options);
+}
+
+}  // namespace kiln::jit
