@@ -13,7 +13,6 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
-#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
 
@@ -73,12 +72,7 @@ using KernelFn = void (*)(void* const* buffers, const uint64_t* params, int64_t 
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(const BackendOptions& options) : options_(options) {
-    static std::once_flag llvm_ready;
-    std::call_once(llvm_ready, [] {
-      llvm::InitializeNativeTarget();
-      llvm::InitializeNativeTargetAsmPrinter();
-      configure_llvm_codegen();
-    });
+    initialize_host_llvm();
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) fail("cannot describe the host CPU", jtmb.takeError());
     jtmb_ = std::move(*jtmb);
@@ -105,8 +99,7 @@ class CpuBackend final : public Backend {
     // cache filled for `--target cpu:NAME` serves every machine of that model.
     target_id_ = jtmb_.getTargetTriple().str() + ";" + jtmb_.getCPU() + ";" + features_id +
                  ";llvm " LLVM_VERSION_STRING ";abi " + std::to_string(ir::kKernelAbiVersion) +
-                 ";ops " + std::to_string(ir::op_table_fingerprint()) +
-                 ";opt O2";
+                 ";ops " + std::to_string(ir::op_table_fingerprint()) + ";opt O2";
   }
 
   std::string_view name() const override { return "cpu"; }

@@ -10,6 +10,7 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
@@ -146,6 +147,15 @@ void configure_llvm_codegen() {
                           "-enable-misched=false", "-disable-post-ra"};
     llvm::cl::ParseCommandLineOptions(static_cast<int>(std::size(argv)), argv, "kiln", nullptr,
                                       nullptr);
+  });
+}
+
+void initialize_host_llvm() {
+  static std::once_flag ready;
+  std::call_once(ready, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    configure_llvm_codegen();
   });
 }
 

@@ -34,6 +34,10 @@ std::unique_ptr<llvm::Module> build_cpu_module(const ir::KernelIR& ir, const std
 /// Sets LLVM's code generation options for kiln's kernels (once per process).
 void configure_llvm_codegen();
 
+/// Sets up LLVM for the host target: its code generator, its assembly printer, and
+/// configure_llvm_codegen (once per process).
+void initialize_host_llvm();
+
 /// Runs kiln's optimisation pipeline (the loops are already in canonical form, with invariant
 /// code hoisted, so a few passes around the loop vectorizer suffice).
 void optimize_cpu_module(llvm::Module& m, llvm::TargetMachine& tm);

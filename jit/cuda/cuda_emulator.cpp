@@ -10,13 +10,12 @@
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/Passes/PassBuilder.h>
-#include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include "jit/cpu/cpu_codegen.hpp"
 #include "jit/cpu/cpu_jit.hpp"
 #include "jit/cuda/nvptx_kernels.hpp"
+#include "jit/llvm/pipeline.hpp"
 #include "kiln/error.hpp"
 
 namespace kiln::jit {
@@ -188,29 +187,14 @@ std::unique_ptr<llvm::Module> build_emulated_module(const ir::KernelIR& ir,
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(*m, &os))
     throw Error("[cuda emulator] invalid LLVM IR for kernel " + symbol + ": " + problems);
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O1).run(*m, mam);
+  run_standard_pipeline(*m, tm, llvm::OptimizationLevel::O1);
   return m;
 }
 
 class CudaEmulatorBackend final : public Backend {
  public:
   explicit CudaEmulatorBackend(const BackendOptions& options) : options_(options) {
-    static std::once_flag llvm_ready;
-    std::call_once(llvm_ready, [] {
-      llvm::InitializeNativeTarget();
-      llvm::InitializeNativeTargetAsmPrinter();
-      configure_llvm_codegen();
-    });
+    initialize_host_llvm();
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) throw Error("[cuda emulator] " + llvm::toString(jtmb.takeError()));
     auto tm = jtmb->createTargetMachine();

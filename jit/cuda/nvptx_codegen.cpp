@@ -12,13 +12,13 @@
 #include <llvm/Linker/Linker.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
-#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Support/xxhash.h>
 
 #include "graph/errors.hpp"
 #include "jit/cuda/nvptx_kernels.hpp"
+#include "jit/llvm/pipeline.hpp"
 #include "kiln/error.hpp"
 
 namespace kiln::jit {
@@ -154,18 +154,7 @@ std::unique_ptr<llvm::Module> build_nvptx_module(const ir::KernelIR& ir, const s
   // The standard O2 pipeline: it promotes the kernel's locals to registers, resolves libdevice's
   // __nvvm_reflect queries (NVPTX registers that pass with the target machine), inlines, and
   // hoists the per-element address arithmetic out of the loops.
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
-  mpm.run(*m, mam);
+  run_standard_pipeline(*m, tm, llvm::OptimizationLevel::O2);
   return m;
 }
 

@@ -161,6 +161,11 @@ class Lowering {
     return emit(i);
   }
   uint32_t constant(DType t, uint64_t bits) {
+    if (t == DType::complex128) {  // no 64-bit form: complex(re, im) of float64 parts
+      KILN_CHECK(bits == 0, "a complex128 constant other than the placeholder zero");
+      const uint32_t zero = constant(DType::float64, 0);
+      return compute(Op::MakeComplex, DType::complex128, {zero, zero});
+    }
     Instr i;
     i.kind = InstrKind::Const;
     i.dtype = t;

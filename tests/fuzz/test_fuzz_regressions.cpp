@@ -202,3 +202,18 @@ TEST(FuzzRegression, ViewOfAGatherReadInAKernelOfItsShape) {
   EXPECT_EQ(v3.to_vector<double>(), (std::vector<double>{0.75, -3, 0.75, -3}));
   EXPECT_EQ(v5.to_vector<double>(), (std::vector<double>{0.75, 0.75, 0.75, -3}));
 }
+
+// Found once complex128 was fuzzed (seed 77, program 1224). An empty complex128 operand inside
+// a kernel (any() over a where() of an empty array) was lowered to a complex128 constant, which
+// has no 64-bit form: the scheduler's invalid-IR check aborted the process. Now complex(0, 0).
+TEST(FuzzRegression, EmptyComplex128OperandInsideAKernel) {
+  expect_agree(
+      "v0 = full|H:0,4|S:float:0x1p-1|D:complex128\n"
+      "v1 = where|A:bool::1|V:0|V:0\n"
+      "v2 = any|V:1|X:none|S:bool:1\n"
+      "v3 = take_along_axis|V:1|A:int64:1,4:0,0,0,0|I:-2\n");
+  const Array z = zeros({0, 4}, complex128);
+  EXPECT_EQ(any(where(true, z, z)).item<bool>(), false);
+  EXPECT_EQ(sum(z * std::complex<double>(1, 2), 0).to_vector<std::complex<double>>(),
+            std::vector<std::complex<double>>(4));
+}
