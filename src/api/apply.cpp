@@ -147,6 +147,11 @@ uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLo
   return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(v)); });
 }
 
+graph::OperandType operand_type(const Operand& o) {
+  if (o.is_array()) return {o.array().dtype(), false};
+  return {graph::default_dtype(scalar_kind(o.scalar())), true};
+}
+
 Array constant(const Scalar& s, DType dtype, const Dims& shape, std::string_view fn,
                SourceLoc loc) {
   if (dtype != DType::complex128) {
@@ -225,10 +230,8 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
       graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
                          loc);
     if (is_where && k++ == 0) continue;
-    if (o->is_array()) {
-      types[ntypes++] = {o->array().dtype(), false};
-    } else {
-      types[ntypes++] = {graph::default_dtype(scalar_kind(o->scalar())), true};
+    types[ntypes++] = operand_type(*o);
+    if (!o->is_array()) {
       const int64_t v = o->scalar().i;
       wide_int_scalar |=
           o->scalar().kind == Scalar::Kind::int_ &&

@@ -47,6 +47,10 @@ Array cast(const Array& a, DType dtype, graph::SourceLoc loc);
 Array record_leaf(graph::Op op, DType dtype, const graph::Dims& shape,
                   const graph::Payload& payload, graph::SourceLoc loc);
 
+/// An operand's type for promotion: an array's dtype (strong), or a C++ scalar's kind's default
+/// dtype (weak).
+graph::OperandType operand_type(const Operand& o);
+
 /// The bits of `s` converted to `dtype` as a weak scalar would be; an integer that does not fit
 /// an integer dtype is an error naming `fn`. Not for complex128 (see constant()).
 uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, graph::SourceLoc loc);

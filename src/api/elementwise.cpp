@@ -33,7 +33,17 @@ using graph::Op;
 #undef KILN_DEFINE_3
 
 Array clip(const Operand& a, const Operand& lo, const Operand& hi) {
-  // numpy's clip is minimum(maximum(a, lo), hi), nan-propagating.
+  // numpy's clip is minimum(maximum(a, lo), hi), nan-propagating, in the result type of all
+  // three operands: clipping a float32 array to 0.1 and an int64 array is float64 with 0.1 as
+  // a float64. An array `a` is converted to that type first, so no step rounds a bound.
+  const graph::OperandType types[3] = {detail::operand_type(a), detail::operand_type(lo),
+                                       detail::operand_type(hi)};
+  const DType common = graph::result_type(types);
+  if (a.is_array() && a.array().dtype() != common) {
+    const Array widened = detail::cast(a.array(), common, detail::to_loc(a.loc()));
+    const Array low = maximum(Operand(widened, a.loc()), lo);
+    return minimum(Operand(low, a.loc()), hi);
+  }
   const Array low = maximum(a, lo);
   return minimum(Operand(low, a.loc()), hi);
 }

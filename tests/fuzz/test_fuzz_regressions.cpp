@@ -217,3 +217,18 @@ TEST(FuzzRegression, EmptyComplex128OperandInsideAKernel) {
   EXPECT_EQ(sum(z * std::complex<double>(1, 2), 0).to_vector<std::complex<double>>(),
             std::vector<std::complex<double>>(4));
 }
+
+// Seed 77, program 5884: clip computes in the result type of all three operands (numpy's
+// 3-operand ufunc), so a float32 array clipped to the C++ double 0.1 and an int64 array is
+// float64 with the bound 0.1 exactly; kiln clipped to float32(0.1) first.
+TEST(FuzzRegression, ClipIsComputedInTheTypeOfAllThreeOperands) {
+  expect_agree(
+      "v0 = zeros|H:3|D:bool\n"
+      "v1 = log10|V:0\n"
+      "v2 = scatter|V:1|A:int64::2|AL:float32::0x1.8p-2|I:0\n"
+      "v3 = clip|V:2|S:float:0x1.999999999999ap-4|A:int64:3:9,2,7\n");
+  const Array c = clip(array(std::vector<float>{-1.f, 0.375f}), 0.1,
+                       array(std::vector<int64_t>{9, 7}));
+  EXPECT_EQ(c.dtype(), float64);
+  EXPECT_EQ(c.to_vector<double>(), (std::vector<double>{0.1, 0.375}));
+}
