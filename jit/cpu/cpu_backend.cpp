@@ -19,6 +19,7 @@
 #include "jit/cpu/cpu_codegen.hpp"
 #include "jit/cpu/cpu_jit.hpp"
 #include "jit/cpu/cpu_loops.hpp"
+#include "jit/llvm/pipeline.hpp"
 #include "kiln/error.hpp"
 
 namespace kiln::jit {
@@ -204,12 +205,7 @@ class CpuBackend final : public Backend {
 
   // KILN_DUMP_DIR: the kernel IR, the optimised LLVM IR and the assembly, named by hash.
   void dump(const ir::KernelIR& ir, llvm::Module& m, const std::string& symbol) {
-    const std::string base = options_.dump_dir + "/" + symbol.substr(symbol.find('_') + 1);
-    std::ofstream(base + ".kir") << ir::to_text(ir);
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    m.print(os, nullptr);
-    std::ofstream(base + ".ll") << text;
+    const std::string base = dump_kernel(options_.dump_dir, symbol, ir, m);
     const auto assembly = emit_machine_code(m, target_machine(), /*assembly=*/true);
     std::ofstream(base + ".s")
         .write(reinterpret_cast<const char*>(assembly.data()),

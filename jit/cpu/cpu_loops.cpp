@@ -40,14 +40,7 @@ void KernelBuilder::build() {
       errors = build_finish();
       break;
   }
-  if (errors) {
-    auto* report = BasicBlock::Create(c_, "report", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(errors, b_.getInt64(0)), report, done_);
-    b_.SetInsertPoint(report);
-    b_.CreateAtomicRMW(llvm::AtomicRMWInst::Or, status_, errors, llvm::MaybeAlign(8),
-                       llvm::AtomicOrdering::Monotonic);
-  }
-  b_.CreateBr(done_);
+  report_errors(b_, errors, status_, done_);
   b_.SetInsertPoint(done_);
   b_.CreateRetVoid();
 }

@@ -6,10 +6,6 @@
 
 namespace kiln::jit::loops {
 
-std::vector<Reduction> KernelBuilder::reductions() const {
-  return reductions_of(ir_);
-}
-
 llvm::Type* KernelBuilder::acc_type(const Reduction& r) const {
   return memory_type(c_, r.acc);
 }
@@ -18,29 +14,13 @@ size_t KernelBuilder::acc_written(uint32_t slot) const {
   return outputs_.size() + slot;
 }
 
-Value* KernelBuilder::identity(const Reduction& r) {
-  return reduction_identity(b_, r);
-}
-
-Value* KernelBuilder::index_identity() {
-  return reduction_index_identity(b_);
-}
-
-Value* KernelBuilder::combine(const Reduction& r, Value* acc, Value* x) {
-  return reduction_combine(b_, r, acc, x);
-}
-
-Value* KernelBuilder::better(const Reduction& r, Value* acc, Value* acci, Value* x, Value* xi) {
-  return reduction_better(b_, r, acc, acci, x, xi);
-}
-
 // Folds element value `v` at reduced position `r_flat` into accumulator values `acc`
 // (acc[1] is the index for arg reductions).
 KernelBuilder::Values KernelBuilder::accumulate(const Reduction& r, const Values& acc, Value* v,
                                                 Value* r_flat) {
   Value* x = body_.cast(v, r.operand, r.acc);
-  if (!r.with_index()) return {combine(r, acc[0], x)};
-  Value* take = better(r, acc[0], acc[1], x, r_flat);
+  if (!r.with_index()) return {reduction_combine(b_, r, acc[0], x)};
+  Value* take = reduction_better(b_, r, acc[0], acc[1], x, r_flat);
   return {b_.CreateSelect(take, x, acc[0]), b_.CreateSelect(take, r_flat, acc[1])};
 }
 
@@ -58,7 +38,7 @@ bool KernelBuilder::blocked(const Reduction& r) {
 // ReduceInner main: for each output (a scalar walk over the kept dimensions), accumulate in
 // registers over reduced positions [extra[0], extra[1]), then write the accumulator row.
 Value* KernelBuilder::build_inner_main() {
-  const std::vector<Reduction> reds = reductions();
+  const std::vector<Reduction> reds = reductions_of(ir_);
   const uint32_t k = ir_.kept_rank, last = ir_.rank - 1;
   Value* r_begin = extra(0);
   Value* r_end = extra(1);
@@ -74,8 +54,8 @@ Value* KernelBuilder::build_inner_main() {
       [&](Value*, Value* o_flat, const Values& c) -> Values {
         Values carried;
         for (const Reduction& r : reds) {
-          carried.push_back(identity(r));
-          if (r.with_index()) carried.push_back(index_identity());
+          carried.push_back(reduction_identity(b_, r));
+          if (r.with_index()) carried.push_back(reduction_index_identity(b_));
         }
         carried.push_back(c[0]);
         bool any_blocked = false;
@@ -137,7 +117,8 @@ KernelBuilder::Values KernelBuilder::blocked_walk(const std::vector<Reduction>& 
         at = 0;
         for (const Reduction& r : reds) {
           if (blocked(r))
-            inner[at] = combine(r, outer[at], b_.CreateFPExt(inner[at], b_.getDoubleTy()));
+            inner[at] =
+                reduction_combine(b_, r, outer[at], b_.CreateFPExt(inner[at], b_.getDoubleTy()));
           at += r.with_index() ? 2 : 1;
         }
         return inner;
@@ -163,7 +144,7 @@ KernelBuilder::Values KernelBuilder::accumulate_element(const std::vector<Reduct
     const size_t width = r.with_index() ? 2 : 1;
     Value* v = body_.value(ir_.instrs[r.instr].args[0]);
     if (float32_blocks && blocked(r)) {
-      next.push_back(combine(r, cur[at], v));
+      next.push_back(reduction_combine(b_, r, cur[at], v));
     } else {
       const Values updated = accumulate(r, {cur.begin() + at, cur.begin() + at + width}, v, r_flat);
       next.insert(next.end(), updated.begin(), updated.end());
@@ -177,7 +158,7 @@ KernelBuilder::Values KernelBuilder::accumulate_element(const std::vector<Reduct
 // ReduceOuter main: initialise the accumulator row for outputs [begin, end), then for each
 // reduced position (a scalar walk) update the whole row (the vectorized inner loop).
 Value* KernelBuilder::build_outer_main() {
-  const std::vector<Reduction> reds = reductions();
+  const std::vector<Reduction> reds = reductions_of(ir_);
   const uint32_t rr = ir_.rank - ir_.kept_rank, last = ir_.rank - 1;
   Value* r_begin = extra(0);
   Value* r_end = extra(1);
@@ -188,10 +169,10 @@ Value* KernelBuilder::build_outer_main() {
         Value* position = b_.CreateAdd(row_offset, o_flat);
         for (const Reduction& r : reds) {
           store(acc_written(r.slot), accumulators_[r.slot], acc_type(r), position,
-                body_.to_memory(identity(r), r.acc));
+                body_.to_memory(reduction_identity(b_, r), r.acc));
           if (r.with_index())
             store(acc_written(r.slot + 1), accumulators_[r.slot + 1], b_.getInt64Ty(), position,
-                  index_identity());
+                  reduction_index_identity(b_));
         }
         return {};
       });
@@ -239,7 +220,7 @@ Value* KernelBuilder::build_outer_main() {
 // Finish: fold accumulator rows 1..extra[0]-1 into row 0, then for outputs [begin, end)
 // turn accumulators into results, compute the ops on them, and store.
 Value* KernelBuilder::build_finish() {
-  const std::vector<Reduction> reds = reductions();
+  const std::vector<Reduction> reds = reductions_of(ir_);
   const uint32_t kb = ir_.kept_begin(), ke = kb + ir_.kept_rank, last = ke - 1;
   Value* splits = extra(0);
   Value* row_size = kept_size();
@@ -283,12 +264,12 @@ void KernelBuilder::fold_rows(const Reduction& r, Value* position, Value* other)
   Value* x = body_.from_memory(load_acc(r.slot, acc_type(r), other), r.acc);
   if (!r.with_index()) {
     store(acc_written(r.slot), accumulators_[r.slot], acc_type(r), position,
-          body_.to_memory(combine(r, a, x), r.acc));
+          body_.to_memory(reduction_combine(b_, r, a, x), r.acc));
     return;
   }
   Value* ai = load_acc(r.slot + 1, b_.getInt64Ty(), position);
   Value* xi = load_acc(r.slot + 1, b_.getInt64Ty(), other);
-  Value* take = better(r, a, ai, x, xi);
+  Value* take = reduction_better(b_, r, a, ai, x, xi);
   store(acc_written(r.slot), accumulators_[r.slot], acc_type(r), position,
         body_.to_memory(b_.CreateSelect(take, x, a), r.acc));
   store(acc_written(r.slot + 1), accumulators_[r.slot + 1], b_.getInt64Ty(), position,

@@ -72,13 +72,8 @@ class KernelBuilder {
 
   // ---- reductions (cpu_reductions.cpp) ----
 
-  std::vector<Reduction> reductions() const;
   llvm::Type* acc_type(const Reduction& r) const;
   size_t acc_written(uint32_t slot) const;
-  Value* identity(const Reduction& r);
-  Value* index_identity();
-  Value* combine(const Reduction& r, Value* acc, Value* x);
-  Value* better(const Reduction& r, Value* acc, Value* acci, Value* x, Value* xi);
   Values accumulate(const Reduction& r, const Values& acc, Value* v, Value* r_flat);
   Value* kept_size();
   static bool blocked(const Reduction& r);

@@ -4,10 +4,10 @@
 #include <mutex>
 
 #include <llvm/Config/llvm-config.h>
-#include <llvm/Support/raw_ostream.h>
 
 #include "jit/cuda/cuda_driver.hpp"
 #include "jit/cuda/nvptx_codegen.hpp"
+#include "jit/llvm/pipeline.hpp"
 #include "kiln/error.hpp"
 
 namespace kiln::jit {
@@ -39,7 +39,8 @@ class CudaBackend final : public Backend {
     llvm::LLVMContext context;
     auto m = build_nvptx_module(ir, symbol, context, *tm_, libdevice_);
     std::string ptx = emit_ptx(*m, *tm_);
-    if (!options_.dump_dir.empty()) dump(ir, *m, symbol, ptx);
+    if (!options_.dump_dir.empty())
+      std::ofstream(dump_kernel(options_.dump_dir, symbol, ir, *m) + ".ptx") << ptx;
     Binary out;
     out.symbol = symbol;
     out.code.assign(ptx.begin(), ptx.end());
@@ -54,18 +55,6 @@ class CudaBackend final : public Backend {
   [[noreturn]] void no_runtime() const {
     throw Error("[cuda backend] this kiln generates PTX for " + sm_ +
                 " but cannot load or run kernels on a CUDA device yet");
-  }
-
-  // KILN_DUMP_DIR: the kernel IR, the optimised LLVM IR and the PTX, named by hash.
-  void dump(const ir::KernelIR& ir, llvm::Module& m, const std::string& symbol,
-            const std::string& ptx) {
-    const std::string base = options_.dump_dir + "/" + symbol.substr(symbol.find('_') + 1);
-    std::ofstream(base + ".kir") << ir::to_text(ir);
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    m.print(os, nullptr);
-    std::ofstream(base + ".ll") << text;
-    std::ofstream(base + ".ptx") << ptx;
   }
 
   BackendOptions options_;

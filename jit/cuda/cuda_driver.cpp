@@ -35,7 +35,6 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
   DriverApi& a = d->api_;
   // The unversioned names are the current ABI of these functions.
   if (!resolve(library, "cuInit", a.cuInit, why) ||
-      !resolve(library, "cuDriverGetVersion", a.cuDriverGetVersion, why) ||
       !resolve(library, "cuDeviceGetCount", a.cuDeviceGetCount, why) ||
       !resolve(library, "cuDeviceGet", a.cuDeviceGet, why) ||
       !resolve(library, "cuDeviceGetAttribute", a.cuDeviceGetAttribute, why) ||
@@ -46,10 +45,6 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
   }
   if (const Result r = a.cuInit(0); r != kSuccess) {
     why = "the CUDA driver did not initialise: " + d->describe(r);
-    return nullptr;
-  }
-  if (const Result r = a.cuDriverGetVersion(&d->version_); r != kSuccess) {
-    why = "cuDriverGetVersion failed: " + d->describe(r);
     return nullptr;
   }
   if (const Result r = a.cuDeviceGetCount(&d->device_count_); r != kSuccess) {

@@ -19,7 +19,6 @@ inline constexpr int kAttrComputeCapabilityMinor = 76;
 /// The driver functions kiln calls, with cuda.h's signatures.
 struct DriverApi {
   Result (*cuInit)(unsigned flags) = nullptr;
-  Result (*cuDriverGetVersion)(int* version) = nullptr;
   Result (*cuDeviceGetCount)(int* count) = nullptr;
   Result (*cuDeviceGet)(DeviceHandle* device, int ordinal) = nullptr;
   Result (*cuDeviceGetAttribute)(int* value, int attribute, DeviceHandle device) = nullptr;
@@ -48,8 +47,6 @@ class Driver {
 
   /// The function table.
   const DriverApi& api() const { return api_; }
-  /// The driver's CUDA version, e.g. 13000 for 13.0.
-  int version() const { return version_; }
   /// How many CUDA devices the driver sees.
   int device_count() const { return device_count_; }
   /// Describes device `ordinal` (0 <= ordinal < device_count()); throws kiln::Error on failure.
@@ -61,7 +58,6 @@ class Driver {
   Driver() = default;
   void* library_ = nullptr;
   DriverApi api_;
-  int version_ = 0;
   int device_count_ = 0;
 };
 

@@ -4,7 +4,6 @@
 
 #include <bit>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 
 #include <llvm/Config/llvm-config.h>
@@ -109,24 +108,6 @@ namespace kiln::jit {
 
 namespace {
 
-// libm calls for the math ops (the emulator's stand-in for libdevice).
-class HostMath final : public MathLib {
- public:
-  explicit HostMath(llvm::Module& m) : m_(m) {}
-  Value* call(llvm::IRBuilder<>& b, graph::Op op, DType t, llvm::ArrayRef<Value*> args) override {
-    llvm::Type* ty = value_type(m_.getContext(), t);
-    const std::string name =
-        std::string(graph::op_info(op).libm) + (t == DType::float32 ? "f" : "");
-    auto* fty = llvm::FunctionType::get(ty, std::vector<llvm::Type*>(args.size(), ty), false);
-    llvm::CallInst* c = b.CreateCall(m_.getOrInsertFunction(name, fty), args);
-    c->setDoesNotAccessMemory();
-    return c;
-  }
-
- private:
-  llvm::Module& m_;
-};
-
 // The emulator's function for an NVVM intrinsic the kernels use.
 const char* emulated_name(llvm::StringRef intrinsic) {
   static const std::pair<const char*, const char*> names[] = {
@@ -152,7 +133,7 @@ std::unique_ptr<llvm::Module> build_emulated_module(const ir::KernelIR& ir,
   m->setTargetTriple(tm.getTargetTriple().str());
   auto* kernel = llvm::Function::Create(cuda_kernel_type(ir, c), llvm::Function::InternalLinkage,
                                         symbol + "_kernel", m.get());
-  HostMath math(*m);
+  NamedMath math(*m, "");  // the host's libm stands in for libdevice
   build_cuda_kernel(ir, kernel, math, /*shared_address_space=*/0);
   std::vector<llvm::Function*> intrinsics;
   for (llvm::Function& f : *m)
@@ -215,13 +196,7 @@ class CudaEmulatorBackend final : public Backend {
     std::lock_guard lock(mutex_);
     llvm::LLVMContext context;
     auto m = build_emulated_module(ir, symbol, context, *tm_);
-    if (!options_.dump_dir.empty()) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      m->print(os, nullptr);
-      std::ofstream(options_.dump_dir + "/" + symbol.substr(symbol.find('_') + 1) + ".emu.ll")
-          << text;
-    }
+    if (!options_.dump_dir.empty()) dump_kernel(options_.dump_dir, symbol, ir, *m);
     return {emit_machine_code(*m, *tm_, /*assembly=*/false), symbol};
   }
 

@@ -27,27 +27,6 @@ namespace {
 
 using llvm::Value;
 
-// The math-library ops as calls to libdevice's __nv_ functions (__nv_expf, __nv_exp, ...):
-// LLVM's math intrinsics do not select on NVPTX.
-class LibdeviceMath final : public MathLib {
- public:
-  explicit LibdeviceMath(llvm::Module& m) : m_(m) {}
-
-  Value* call(llvm::IRBuilder<>& b, graph::Op op, DType t, llvm::ArrayRef<Value*> args) override {
-    llvm::Type* ty = value_type(m_.getContext(), t);
-    const std::string name =
-        "__nv_" + std::string(graph::op_info(op).libm) + (t == DType::float32 ? "f" : "");
-    auto* fty = llvm::FunctionType::get(ty, std::vector<llvm::Type*>(args.size(), ty), false);
-    llvm::FunctionCallee f = m_.getOrInsertFunction(name, fty);
-    llvm::CallInst* c = b.CreateCall(f, args);
-    c->setDoesNotAccessMemory();
-    return c;
-  }
-
- private:
-  llvm::Module& m_;
-};
-
 std::string libdevice_path() {
   if (const char* p = std::getenv("KILN_LIBDEVICE"); p && *p) return p;
   const char* relative = "/nvvm/libdevice/libdevice.10.bc";
@@ -135,7 +114,7 @@ std::unique_ptr<llvm::Module> build_nvptx_module(const ir::KernelIR& ir, const s
     m->getNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(context, limit));
   }
 
-  LibdeviceMath math(*m);
+  NamedMath math(*m, "__nv_");  // libdevice: LLVM's math intrinsics do not select on NVPTX
   build_cuda_kernel(ir, fn, math);
   std::string problems;
   llvm::raw_string_ostream os(problems);

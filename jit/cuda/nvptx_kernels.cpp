@@ -48,14 +48,8 @@ class CudaKernelBuilder {
         break;
     }
     // Error bits go to the status word once per thread, and only when there are some.
-    Value* errors = b_.CreateLoad(b_.getInt64Ty(), errors_);
-    auto* report = llvm::BasicBlock::Create(c_, "report", fn_);
     auto* done = llvm::BasicBlock::Create(c_, "done", fn_);
-    b_.CreateCondBr(b_.CreateICmpNE(errors, b_.getInt64(0)), report, done);
-    b_.SetInsertPoint(report);
-    b_.CreateAtomicRMW(llvm::AtomicRMWInst::Or, status_, errors, llvm::MaybeAlign(8),
-                       llvm::AtomicOrdering::Monotonic);
-    b_.CreateBr(done);
+    report_errors(b_, b_.CreateLoad(b_.getInt64Ty(), errors_), status_, done);
     b_.SetInsertPoint(done);
     b_.CreateRetVoid();
     llvm::IRBuilder<>(allocas_).CreateBr(start);
@@ -281,16 +275,21 @@ class CudaKernelBuilder {
       body_.set_value(r.instr, r.with_index() ? v[at + 1] : body_.cast(v[at], r.acc, r.result));
       at += r.with_index() ? 2 : 1;
     }
-    body_.set_levels(levels_for(output_roots(), kFinish));
+    body_.set_levels(finish_levels_);
     emit_at(kOnce, coords);
     emit_at(kFinish, coords);
     store_outputs(o);
+    body_.set_levels(main_levels_);  // for the elements emitted after this
   }
 
+  // A reduction's two sets of levels (what its elements need, what its finish needs), then the
+  // main ones' once-per-thread instructions.
   void start_main() {
     std::vector<uint32_t> roots;
     for (const Reduction& r : reds_) roots.push_back(ir_.instrs[r.instr].args[0]);
-    body_.set_levels(levels_for(roots, kElement));
+    main_levels_ = levels_for(roots, kElement);
+    finish_levels_ = levels_for(output_roots(), kFinish);
+    body_.set_levels(main_levels_);
     emit_at(kOnce, Values(ir_.rank, nullptr));
   }
 
@@ -332,7 +331,6 @@ class CudaKernelBuilder {
       write(acc, combine_warp(read(acc)));
       for (uint32_t d = k; d < ir_.rank; ++d) coords[d] = nullptr;
       when(b_.CreateICmpEQ(lane, b_.getInt64(0)), [&] { finish(acc, o, coords); });
-      start_main_levels_again();
     });
   }
 
@@ -352,15 +350,7 @@ class CudaKernelBuilder {
       combine_block(acc);
       for (uint32_t d = k; d < ir_.rank; ++d) coords[d] = nullptr;
       when(b_.CreateICmpEQ(tid, b_.getInt64(0)), [&] { finish(acc, o, coords); });
-      start_main_levels_again();
     });
-  }
-
-  // The finish changed the body's levels; the next output's elements need the main ones.
-  void start_main_levels_again() {
-    std::vector<uint32_t> roots;
-    for (const Reduction& r : reds_) roots.push_back(ir_.instrs[r.instr].args[0]);
-    body_.set_levels(levels_for(roots, kElement));
   }
 
   // ReduceOuter (loop order [reduced..., kept...]): each thread takes whole outputs and walks
@@ -379,7 +369,6 @@ class CudaKernelBuilder {
       });
       for (uint32_t d = 0; d < rr; ++d) coords[d] = nullptr;
       finish(acc, o, coords);
-      start_main_levels_again();
     });
   }
 
@@ -471,6 +460,7 @@ class CudaKernelBuilder {
   llvm::IRBuilder<> b_;
   BodyEmitter body_;
   std::vector<Reduction> reds_;
+  std::vector<Level> main_levels_, finish_levels_;  // reductions: see start_main
   llvm::BasicBlock* allocas_ = nullptr;
   llvm::AllocaInst* errors_ = nullptr;
   Value *status_ = nullptr, *size_ = nullptr, *reduce_size_ = nullptr;

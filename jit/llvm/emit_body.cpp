@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
 
 #include "graph/philox.hpp"
 
@@ -56,6 +57,26 @@ unsigned bits_of(DType t) {
   return t == DType::int32 ? 32 : 64;
 }
 }  // namespace
+
+Value* NamedMath::call(llvm::IRBuilder<>& b, Op op, DType t, llvm::ArrayRef<Value*> args) {
+  llvm::Type* ty = value_type(m_.getContext(), t);
+  const std::string name = prefix_ + graph::op_info(op).libm + (t == DType::float32 ? "f" : "");
+  auto* fty = llvm::FunctionType::get(ty, std::vector<llvm::Type*>(args.size(), ty), false);
+  llvm::CallInst* c = b.CreateCall(m_.getOrInsertFunction(name, fty), args);
+  c->setDoesNotAccessMemory();
+  return c;
+}
+
+void report_errors(llvm::IRBuilder<>& b, Value* errors, Value* status, llvm::BasicBlock* done) {
+  if (errors) {
+    auto* report = llvm::BasicBlock::Create(b.getContext(), "report", done->getParent());
+    b.CreateCondBr(b.CreateICmpNE(errors, b.getInt64(0)), report, done);
+    b.SetInsertPoint(report);
+    b.CreateAtomicRMW(llvm::AtomicRMWInst::Or, status, errors, llvm::MaybeAlign(8),
+                      llvm::AtomicOrdering::Monotonic);
+  }
+  b.CreateBr(done);
+}
 
 BodyEmitter::BodyEmitter(const ir::KernelIR& ir, llvm::IRBuilder<>& b, MathLib& math)
     : ir_(ir), b_(b), math_(math), levels_(ir.instrs.size(), kNotHere), values_(ir.instrs.size()) {}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <llvm/IR/IRBuilder.h>
@@ -25,6 +26,24 @@ class MathLib {
   virtual llvm::Value* call(llvm::IRBuilder<>& b, graph::Op op, DType t,
                             llvm::ArrayRef<llvm::Value*> args) = 0;
 };
+
+/// Math-library ops as calls to scalar functions named `prefix` + the libm name (+ "f" for
+/// float32): "__nv_" gives libdevice's __nv_expf (NVPTX), "" the host's expf (the CUDA emulator).
+class NamedMath final : public MathLib {
+ public:
+  NamedMath(llvm::Module& m, std::string prefix) : m_(m), prefix_(std::move(prefix)) {}
+  llvm::Value* call(llvm::IRBuilder<>& b, graph::Op op, DType t,
+                    llvm::ArrayRef<llvm::Value*> args) override;
+
+ private:
+  llvm::Module& m_;
+  std::string prefix_;
+};
+
+/// Ends a kernel's work: ORs `errors` (i64, or null when none can be raised) into `*status`
+/// when it is not zero, then branches to `done`.
+void report_errors(llvm::IRBuilder<>& b, llvm::Value* errors, llvm::Value* status,
+                   llvm::BasicBlock* done);
 
 /// The loop level an instruction is computed at: 0 is once per call, higher numbers are deeper
 /// loops, as the target's loop builder numbers them. Emitting by level is loop-invariant code

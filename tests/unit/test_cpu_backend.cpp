@@ -11,6 +11,7 @@
 
 #include "cache/key.hpp"
 #include "jit/backend.hpp"
+#include "unit/kernel_ir_builders.hpp"
 
 using namespace kiln;
 using namespace kiln::ir;
@@ -26,16 +27,7 @@ struct ChunkedExecutor final : jit::Executor {
   int concurrency() const override { return 1; }
 };
 
-Instr make(InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args,
-           uint64_t imm = 0) {
-  Instr i;
-  i.kind = kind;
-  i.op = op;
-  i.dtype = t;
-  for (uint32_t a : args) i.args[i.nargs++] = a;
-  i.imm = imm;
-  return i;
-}
+using kiln_test::make_instr;
 
 std::string symbol_for(const KernelIR& k, jit::Backend& backend) {
   std::vector<uint8_t> bytes;
@@ -46,17 +38,7 @@ std::string symbol_for(const KernelIR& k, jit::Backend& backend) {
 
 TEST(CpuBackend, BroadcastRowsInChunks) {
   // out[i, j] = exp(m[i, j]) * v[j] + p, on a 7 x 13 iteration space.
-  KernelIR k;
-  k.rank = 2;
-  k.num_params = 1;
-  k.accesses = {{0b11, Inner::Unit, float32, 1, 0}, {0b10, Inner::Unit, float32, 1, 0}};
-  k.instrs = {make(InstrKind::Load, graph::Op::Data, float32, {}, 0),
-              make(InstrKind::Compute, graph::Op::Exp, float32, {0}),
-              make(InstrKind::Load, graph::Op::Data, float32, {}, 1),
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {1, 2}),
-              make(InstrKind::Param, graph::Op::Data, float32, {}, 0),
-              make(InstrKind::Compute, graph::Op::Add, float32, {3, 4})};
-  k.outputs = {{5, float32, {}}};
+  const KernelIR k = kiln_test::broadcast_rows_kernel();
   ASSERT_EQ(validate(k), "");
   auto backend = jit::make_backend(Device::cpu(), {});
   const jit::Binary bin = backend->compile(k, symbol_for(k, *backend));
@@ -93,9 +75,9 @@ TEST(CpuBackend, ErrorBitsReachTheStatus) {
   k.rank = 1;
   k.num_error_bits = 1;
   k.accesses = {{1, Inner::Unit, int64, 1, 0}, {1, Inner::Unit, int64, 1, 0}};
-  k.instrs = {make(InstrKind::Load, graph::Op::Data, int64, {}, 0),
-              make(InstrKind::Load, graph::Op::Data, int64, {}, 1),
-              make(InstrKind::Compute, graph::Op::Power, int64, {0, 1}, 1)};
+  k.instrs = {make_instr(InstrKind::Load, graph::Op::Data, int64, {}, 0),
+              make_instr(InstrKind::Load, graph::Op::Data, int64, {}, 1),
+              make_instr(InstrKind::Compute, graph::Op::Power, int64, {0, 1}, 1)};
   k.outputs = {{2, int64, {}}};
   ASSERT_EQ(validate(k), "");
   auto backend = jit::make_backend(Device::cpu(), {});
@@ -118,19 +100,19 @@ TEST(CpuBackend, LongExpressionIsVectorizedWithLibmvec) {
   k.accesses = {{1, Inner::Unit, float32, 1, 0},
                 {1, Inner::Unit, float32, 1, 0},
                 {1, Inner::Unit, float32, 1, 0}};
-  k.instrs = {make(InstrKind::Load, graph::Op::Data, float32, {}, 0),          // x
-              make(InstrKind::Load, graph::Op::Data, float32, {}, 1),          // a
-              make(InstrKind::Load, graph::Op::Data, float32, {}, 2),          // b
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {0, 0}),  // x*x
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {1, 1}),  // a*a
-              make(InstrKind::Compute, graph::Op::Add, float32, {3, 4}),
-              make(InstrKind::Compute, graph::Op::Sqrt, float32, {5}),
-              make(InstrKind::Compute, graph::Op::Negative, float32, {2}),
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {7, 0}),
-              make(InstrKind::Compute, graph::Op::Exp, float32, {8}),
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {6, 9}),
-              make(InstrKind::Compute, graph::Op::Sin, float32, {0}),
-              make(InstrKind::Compute, graph::Op::Add, float32, {10, 11})};
+  k.instrs = {make_instr(InstrKind::Load, graph::Op::Data, float32, {}, 0),          // x
+              make_instr(InstrKind::Load, graph::Op::Data, float32, {}, 1),          // a
+              make_instr(InstrKind::Load, graph::Op::Data, float32, {}, 2),          // b
+              make_instr(InstrKind::Compute, graph::Op::Multiply, float32, {0, 0}),  // x*x
+              make_instr(InstrKind::Compute, graph::Op::Multiply, float32, {1, 1}),  // a*a
+              make_instr(InstrKind::Compute, graph::Op::Add, float32, {3, 4}),
+              make_instr(InstrKind::Compute, graph::Op::Sqrt, float32, {5}),
+              make_instr(InstrKind::Compute, graph::Op::Negative, float32, {2}),
+              make_instr(InstrKind::Compute, graph::Op::Multiply, float32, {7, 0}),
+              make_instr(InstrKind::Compute, graph::Op::Exp, float32, {8}),
+              make_instr(InstrKind::Compute, graph::Op::Multiply, float32, {6, 9}),
+              make_instr(InstrKind::Compute, graph::Op::Sin, float32, {0}),
+              make_instr(InstrKind::Compute, graph::Op::Add, float32, {10, 11})};
   k.outputs = {{12, float32, {}}};
   const auto dir =
       std::filesystem::temp_directory_path() / ("kiln_dump_" + std::to_string(getpid()));

@@ -12,22 +12,14 @@
 #include "jit/backend.hpp"
 #include "jit/cuda/cuda_driver.hpp"
 #include "kiln/error.hpp"
+#include "unit/kernel_ir_builders.hpp"
 
 using namespace kiln;
 using namespace kiln::ir;
 
 namespace {
 
-Instr make(InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args,
-           uint64_t imm = 0) {
-  Instr i;
-  i.kind = kind;
-  i.op = op;
-  i.dtype = t;
-  for (uint32_t a : args) i.args[i.nargs++] = a;
-  i.imm = imm;
-  return i;
-}
+using kiln_test::make_instr;
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -49,20 +41,9 @@ class ScopedEnv {
   bool had_ = false;
 };
 
-// out[i, j] = exp(m[i, j]) * v[j] + p: a map with a libdevice call and a broadcast.
+// A map with a libdevice call (exp) and a broadcast.
 KernelIR map_kernel() {
-  KernelIR k;
-  k.rank = 2;
-  k.num_params = 1;
-  k.accesses = {{0b11, Inner::Unit, float32, 1, 0}, {0b10, Inner::Unit, float32, 1, 0}};
-  k.instrs = {make(InstrKind::Load, graph::Op::Data, float32, {}, 0),
-              make(InstrKind::Compute, graph::Op::Exp, float32, {0}),
-              make(InstrKind::Load, graph::Op::Data, float32, {}, 1),
-              make(InstrKind::Compute, graph::Op::Multiply, float32, {1, 2}),
-              make(InstrKind::Param, graph::Op::Data, float32, {}, 0),
-              make(InstrKind::Compute, graph::Op::Add, float32, {3, 4})};
-  k.outputs = {{5, float32, {}}};
-  return k;
+  return kiln_test::broadcast_rows_kernel();
 }
 
 // sum(x, axis) / n and argmax(x, axis) of a float64 input, reducing the inner (ReduceInner) or
@@ -74,11 +55,11 @@ KernelIR reduce_kernel(KernelKind kind) {
   k.kept_rank = 1;
   k.num_params = 1;
   k.accesses = {{0b11, Inner::Unit, float64, 1, 0}};
-  k.instrs = {make(InstrKind::Load, graph::Op::Data, float64, {}, 0),
-              make(InstrKind::Reduce, graph::Op::Sum, float64, {0}, 0),
-              make(InstrKind::Param, graph::Op::Data, float64, {}, 0),
-              make(InstrKind::Compute, graph::Op::Divide, float64, {1, 2}),
-              make(InstrKind::Reduce, graph::Op::ArgMax, int64, {0}, 1)};
+  k.instrs = {make_instr(InstrKind::Load, graph::Op::Data, float64, {}, 0),
+              make_instr(InstrKind::Reduce, graph::Op::Sum, float64, {0}, 0),
+              make_instr(InstrKind::Param, graph::Op::Data, float64, {}, 0),
+              make_instr(InstrKind::Compute, graph::Op::Divide, float64, {1, 2}),
+              make_instr(InstrKind::Reduce, graph::Op::ArgMax, int64, {0}, 1)};
   k.outputs = {{3, float64, {}}, {4, int64, {}}};
   return k;
 }
@@ -185,7 +166,7 @@ TEST(CudaBackend, UnknownSmIsAClearError) {
 TEST(CudaBackend, MissingLibdeviceIsAClearErrorOnlyForKernelsThatNeedIt) {
   ScopedEnv env("KILN_LIBDEVICE", "/no/such/libdevice.10.bc");
   KernelIR plain = map_kernel();
-  plain.instrs[1] = make(InstrKind::Compute, graph::Op::Negative, float32, {0});
+  plain.instrs[1] = make_instr(InstrKind::Compute, graph::Op::Negative, float32, {0});
   EXPECT_NE(ptx_of(plain, "sm_90").find(".entry"), std::string::npos);
   try {
     ptx_of(map_kernel(), "sm_90");

@@ -4,6 +4,7 @@
 #include "cache/key.hpp"
 #include "graph/payload.hpp"
 #include "jit/ir/kernel_ir.hpp"
+#include "unit/kernel_ir_builders.hpp"
 
 using namespace kiln;
 using namespace kiln::ir;
@@ -15,16 +16,7 @@ KernelIR sample() {
   k.rank = 2;
   k.num_params = 1;
   k.accesses = {{0b11, Inner::Unit, float32, 1, 0}, {0b10, Inner::Unit, int64, 0, 0}};
-  auto instr = [](InstrKind kind, graph::Op op, DType t, std::initializer_list<uint32_t> args,
-                  uint64_t imm) {
-    Instr i;
-    i.kind = kind;
-    i.op = op;
-    i.dtype = t;
-    for (uint32_t a : args) i.args[i.nargs++] = a;
-    i.imm = imm;
-    return i;
-  };
+  const auto instr = kiln_test::make_instr;
   k.instrs = {
       instr(InstrKind::Load, graph::Op::Data, float32, {}, 0),
       instr(InstrKind::Param, graph::Op::Data, float32, {}, 0),
