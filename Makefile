@@ -1,7 +1,7 @@
 # kiln: the two commands a new user runs on a fresh Debian 12 machine.
 #   make demo   installs what is missing, builds, runs the Black-Scholes demo
 #   make test   installs what is missing, builds, runs the whole test suite
-# Also: make build, make bench, make install PREFIX=..., make clean.
+# Also: make build, make bench, make gpu-check (a CUDA GPU), make install PREFIX=..., make clean.
 
 BUILD_DIR ?= build
 JOBS      ?= 2
@@ -14,7 +14,7 @@ DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev
                 libbenchmark-dev libeigen3-dev python3-numpy libcli11-dev \
                 libopenblas-dev libfftw3-dev
 
-.PHONY: all deps configure build demo test bench install clean
+.PHONY: all deps configure build demo test bench gpu-check install clean
 
 all: build
 
@@ -46,6 +46,10 @@ test: build
 
 bench: build
 	./bench/run_all.sh $(BUILD_DIR)
+
+# On a machine with a CUDA GPU: the suites with every array on the GPU, then the GPU benchmarks.
+gpu-check: build
+	./bench/gpu_check.sh $(BUILD_DIR)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "graph/node.hpp"
 #include "jit/ir/kernel_ir.hpp"
 #include "kiln/device.hpp"
 
@@ -46,6 +47,31 @@ struct LaunchArgs {
   int64_t splits = 1;                ///< reductions: accumulator rows (the reduced range split)
   int64_t grain = 0;                 ///< fewest iteration positions worth a thread of their own
   bool stream = false;               ///< maps: outputs dwarf the caches, store past them
+  /// Device backends: the device word the kernel ORs its error bits into. The launch is then
+  /// asynchronous and returns 0; the caller reads the word once the device has synchronised.
+  uint64_t* status = nullptr;
+};
+
+/// The memory and the work queue of a device that is not the host (a CUDA GPU). Copies and
+/// launches run in the order they were issued; the host waits only in download() and
+/// synchronize().
+class DeviceMemory {
+ public:
+  virtual ~DeviceMemory() = default;
+  /// Device memory of at least `bytes` bytes (never null, even for 0) from a caching pool; it
+  /// returns to the pool when the last reference drops, and may be reused by work issued after
+  /// that. Throws kiln::Error when the device is out of memory even after emptying the pool.
+  virtual std::shared_ptr<graph::Buffer> allocate(size_t bytes) = 0;
+  /// Queues a copy of `bytes` bytes from host memory `src` to device memory `dst`. The host
+  /// memory may be reused as soon as this returns.
+  virtual void upload(void* dst, const void* src, size_t bytes) = 0;
+  /// Copies `bytes` bytes from device memory `src` to host memory `dst`, after all queued work,
+  /// and waits for it. Throws kiln::Error when queued work failed.
+  virtual void download(void* dst, const void* src, size_t bytes) = 0;
+  /// Queues zeroing `bytes` bytes of device memory at `dst`.
+  virtual void zero(void* dst, size_t bytes) = 0;
+  /// Waits for all queued work. Throws kiln::Error when some of it failed.
+  virtual void synchronize() = 0;
 };
 
 /// Options every backend understands.
@@ -69,8 +95,24 @@ class Backend {
   /// Makes compiled code of kernel `ir` callable. Throws kiln::Error on failure.
   virtual KernelEntry load(const Binary& binary, const ir::KernelIR& ir) = 0;
   /// Runs a loaded kernel: a map over [0, args.size), or a reduction with its accumulation
-  /// split as args says and then its finish. Returns the OR of the error bits it raised.
+  /// split as args says and then its finish. Returns the OR of the error bits it raised (device
+  /// backends: see LaunchArgs::status).
   virtual uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor& exec) = 0;
+
+  /// The device's memory, for backends whose kernels cannot read host memory; null for the
+  /// CPU. Buffers passed to launch() must come from it.
+  virtual DeviceMemory* device_memory() { return nullptr; }
+
+  /// For backends whose loader compiles once more (CUDA: the driver assembles PTX for the
+  /// device), what identifies that step's output beyond target_id() (e.g. the driver version);
+  /// empty when load() compiles nothing.
+  virtual std::string native_id() { return {}; }
+  /// After load(): the loader's output for `entry` (a cubin), which load() accepts back in place
+  /// of compile()'s code; empty when there is none.
+  virtual std::vector<uint8_t> native_code(const KernelEntry& entry) {
+    (void)entry;
+    return {};
+  }
 };
 
 /// Opens the backend that runs kernels on `device`. Throws kiln::Error when that device has

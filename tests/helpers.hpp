@@ -15,6 +15,13 @@
 
 namespace kiln_test {
 
+/// Whether the suite runs on the CPU. The API suites run on every device present (KILN_DEVICE
+/// sets the default); checks of host memory itself (a view's data() being its base's pointer,
+/// BLAS reading views in place) hold on the CPU only, where the data is host memory.
+inline bool on_cpu() {
+  return kiln::default_device() == kiln::Device::cpu();
+}
+
 /// A statement under test, with the source line where it was written (the line of the lambda,
 /// however the surrounding call is wrapped).
 struct Statement {

@@ -54,8 +54,9 @@ class Array {
   /// False for a default-constructed (empty) handle.
   bool valid() const noexcept { return node_ != nullptr; }
 
-  /// The array on `device`: itself when it is already there. Throws kiln::Error for a device
-  /// that is missing or that this kiln cannot run arrays on (see kiln::Device).
+  /// The array on `device`: itself when it is already there, else a copy made at the sync
+  /// (lazy, like every op; to a GPU it is queued on the device's stream). Throws kiln::Error for
+  /// a device that is missing (see kiln::Device).
   Array to(const Device& device, std::source_location loc = std::source_location::current()) const;
   /// A copy converted to `dtype` with numpy's casting rules (`astype`). Lazy.
   Array astype(DType dtype, std::source_location loc = std::source_location::current()) const;

@@ -8,10 +8,11 @@ namespace kiln {
 
 /// A compute device: the host CPU, or a CUDA GPU.
 ///
-/// This kiln evaluates arrays on the CPU only. For CUDA it generates PTX (kiln-warmup
-/// `--target cuda:sm_XX` fills the kernel cache with it, on any machine), but it has no GPU
-/// runtime yet: making a CUDA device the default or moving an array to one raises kiln::Error,
-/// naming what is missing.
+/// An array lives on one device and its operations run there; operands on different devices
+/// are a kiln::Error naming the .to() that fixes it. On a CUDA device, fused kernels run as PTX
+/// through the CUDA driver, asynchronously on one stream, and reads wait for them. matmul, the
+/// FFTs, scatters, concatenate and the scans have host implementations only: on a GPU they copy
+/// their operands to the host and their result back.
 class Device {
  public:
   /// The kinds of device kiln knows.
@@ -45,11 +46,14 @@ class Device {
 /// Asked once per process.
 bool cuda_available() noexcept;
 
-/// The device new arrays are created on (the CPU unless changed).
+/// The device new arrays are created on: the CPU, unless changed by set_default_device() or by
+/// the KILN_DEVICE environment variable ("cpu", "cuda", "cuda:N"). Throws kiln::Error when
+/// KILN_DEVICE names a device that cannot be used.
 Device default_device();
 
-/// Makes `device` the device new arrays are created on. Throws kiln::Error for a device that is
-/// missing or that this kiln cannot run arrays on.
+/// Makes `device` the device new arrays are created on (creation functions, and arrays made
+/// from host data, which are copied there at the sync). Throws kiln::Error for a device that is
+/// missing.
 void set_default_device(const Device& device,
                         std::source_location loc = std::source_location::current());
 

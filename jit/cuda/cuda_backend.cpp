@@ -1,12 +1,17 @@
 #include "jit/cuda/cuda_backend.hpp"
 
+#include <algorithm>
+#include <deque>
 #include <fstream>
 #include <mutex>
+#include <unordered_map>
 
 #include <llvm/Config/llvm-config.h>
 
+#include "jit/cuda/cuda_device.hpp"
 #include "jit/cuda/cuda_driver.hpp"
 #include "jit/cuda/nvptx_codegen.hpp"
+#include "jit/cuda/nvptx_kernels.hpp"
 #include "jit/llvm/pipeline.hpp"
 #include "kiln/error.hpp"
 
@@ -14,9 +19,23 @@ namespace kiln::jit {
 
 namespace {
 
+// Blocks a launch uses at most, per SM: 8 blocks of 256 threads fill an SM's 2048 thread slots,
+// so one wave covers the device and grid-stride loops do the rest.
+constexpr int64_t kBlocksPerSm = 8;
+// A warp-per-output reduction's block holds this many outputs.
+constexpr int64_t kWarpsPerBlock = kCudaBlockThreads / 32;
+
+// A loaded kernel: its function and what its launch needs (KernelEntry::main points here).
+struct LoadedKernel {
+  cuda::FunctionHandle function = nullptr;
+  ir::KernelKind kind = ir::KernelKind::Map;
+  CudaLaunchParams params;
+  std::vector<uint8_t> cubin;  // what the driver assembled, until native_code() takes it
+};
+
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(int ordinal, const BackendOptions& options) : options_(options) {
+  CudaBackend(int ordinal, const BackendOptions& options) : options_(options), ordinal_(ordinal) {
     sm_ = options.cuda_sm;
     if (sm_.empty()) {
       std::string why;
@@ -47,17 +66,73 @@ class CudaBackend final : public Backend {
     return out;
   }
 
-  KernelEntry load(const Binary&, const ir::KernelIR&) override { no_runtime(); }
+  KernelEntry load(const Binary& binary, const ir::KernelIR& ir) override {
+    cuda::CudaDevice& d = device();
+    std::lock_guard lock(mutex_);
+    LoadedKernel& k = loaded_.emplace_back();
+    k.function = d.load(binary.code, binary.symbol, k.cubin);
+    k.kind = ir.kind;
+    k.params = CudaLaunchParams::of(ir);
+    KernelEntry entry;
+    entry.main = &k;
+    return entry;
+  }
 
-  uint64_t launch(const KernelEntry&, const LaunchArgs&, Executor&) override { no_runtime(); }
+  uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor&) override {
+    const auto& k = *static_cast<const LoadedKernel*>(entry.main);
+    if (!args.status) throw Error("[cuda backend] a launch needs a device status word");
+    if (args.size <= 0) return 0;
+    const size_t count = k.params.count();
+    uint64_t inline_values[48];
+    void* inline_pointers[48];
+    std::vector<uint64_t> heap_values;
+    std::vector<void*> heap_pointers;
+    uint64_t* values = inline_values;
+    void** pointers = inline_pointers;
+    if (count > std::size(inline_values)) {
+      heap_values.resize(count);
+      heap_pointers.resize(count);
+      values = heap_values.data();
+      pointers = heap_pointers.data();
+    }
+    k.params.fill(args, args.status, values);
+    for (size_t i = 0; i < count; ++i) pointers[i] = &values[i];
+
+    cuda::CudaDevice& d = device();
+    const int64_t cap = std::max(1, d.info().multiprocessors) * kBlocksPerSm;
+    int64_t blocks = (args.size + kCudaBlockThreads - 1) / kCudaBlockThreads;
+    if (k.kind == ir::KernelKind::ReduceInner)
+      blocks = args.reduce_size >= kCudaBlockReduceMin
+                   ? args.size
+                   : (args.size + kWarpsPerBlock - 1) / kWarpsPerBlock;
+    blocks = std::clamp<int64_t>(blocks, 1, cap);
+    d.launch(k.function, static_cast<unsigned>(blocks), kCudaBlockThreads, pointers);
+    return 0;
+  }
+
+  DeviceMemory* device_memory() override { return &device(); }
+
+  std::string native_id() override {
+    return "driver " + std::to_string(device().driver_version()) + ";cubin";
+  }
+
+  std::vector<uint8_t> native_code(const KernelEntry& entry) override {
+    std::lock_guard lock(mutex_);
+    return std::move(static_cast<LoadedKernel*>(const_cast<void*>(entry.main))->cubin);
+  }
 
  private:
-  [[noreturn]] void no_runtime() const {
-    throw Error("[cuda backend] this kiln generates PTX for " + sm_ +
-                " but cannot load or run kernels on a CUDA device yet");
+  // The device, opened at the first load or launch (compiling PTX needs no driver).
+  cuda::CudaDevice& device() {
+    std::lock_guard lock(mutex_);
+    if (!device_) device_ = std::make_unique<cuda::CudaDevice>(ordinal_);
+    return *device_;
   }
 
   BackendOptions options_;
+  int ordinal_ = 0;
+  std::unique_ptr<cuda::CudaDevice> device_;
+  std::deque<LoadedKernel> loaded_;  // stable addresses: KernelEntry::main points into it
   std::string sm_;
   Libdevice libdevice_;
   std::unique_ptr<llvm::TargetMachine> tm_;

@@ -33,18 +33,39 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
   std::unique_ptr<Driver> d(new Driver());
   d->library_ = library;
   DriverApi& a = d->api_;
-  // The unversioned names are the current ABI of these functions.
+  // The symbols cuda.h maps these names to (the current ABI of each function).
   if (!resolve(library, "cuInit", a.cuInit, why) ||
+      !resolve(library, "cuDriverGetVersion", a.cuDriverGetVersion, why) ||
       !resolve(library, "cuDeviceGetCount", a.cuDeviceGetCount, why) ||
       !resolve(library, "cuDeviceGet", a.cuDeviceGet, why) ||
       !resolve(library, "cuDeviceGetAttribute", a.cuDeviceGetAttribute, why) ||
       !resolve(library, "cuDeviceGetName", a.cuDeviceGetName, why) ||
-      !resolve(library, "cuGetErrorString", a.cuGetErrorString, why)) {
+      !resolve(library, "cuGetErrorString", a.cuGetErrorString, why) ||
+      !resolve(library, "cuDevicePrimaryCtxRetain", a.cuDevicePrimaryCtxRetain, why) ||
+      !resolve(library, "cuCtxSetCurrent", a.cuCtxSetCurrent, why) ||
+      !resolve(library, "cuStreamCreate", a.cuStreamCreate, why) ||
+      !resolve(library, "cuStreamSynchronize", a.cuStreamSynchronize, why) ||
+      !resolve(library, "cuMemAlloc_v2", a.cuMemAlloc, why) ||
+      !resolve(library, "cuMemFree_v2", a.cuMemFree, why) ||
+      !resolve(library, "cuMemcpyHtoDAsync_v2", a.cuMemcpyHtoDAsync, why) ||
+      !resolve(library, "cuMemcpyDtoHAsync_v2", a.cuMemcpyDtoHAsync, why) ||
+      !resolve(library, "cuMemsetD8Async", a.cuMemsetD8Async, why) ||
+      !resolve(library, "cuModuleLoadDataEx", a.cuModuleLoadDataEx, why) ||
+      !resolve(library, "cuModuleGetFunction", a.cuModuleGetFunction, why) ||
+      !resolve(library, "cuLaunchKernel", a.cuLaunchKernel, why) ||
+      !resolve(library, "cuLinkCreate_v2", a.cuLinkCreate, why) ||
+      !resolve(library, "cuLinkAddData_v2", a.cuLinkAddData, why) ||
+      !resolve(library, "cuLinkComplete", a.cuLinkComplete, why) ||
+      !resolve(library, "cuLinkDestroy", a.cuLinkDestroy, why)) {
     why = path + ": " + why;
     return nullptr;
   }
   if (const Result r = a.cuInit(0); r != kSuccess) {
     why = "the CUDA driver did not initialise: " + d->describe(r);
+    return nullptr;
+  }
+  if (const Result r = a.cuDriverGetVersion(&d->version_); r != kSuccess) {
+    why = "cuDriverGetVersion failed: " + d->describe(r);
     return nullptr;
   }
   if (const Result r = a.cuDeviceGetCount(&d->device_count_); r != kSuccess) {
@@ -65,6 +86,10 @@ std::string Driver::describe(Result r) const {
   return "CUDA error " + std::to_string(r);
 }
 
+void* Driver::symbol(const char* name) const {
+  return ::dlsym(library_, name);
+}
+
 DeviceInfo Driver::device(int ordinal) const {
   if (ordinal < 0 || ordinal >= device_count_)
     throw Error("[cuda] there is no CUDA device " + std::to_string(ordinal) + ": the driver sees " +
@@ -81,6 +106,8 @@ DeviceInfo Driver::device(int ordinal) const {
   check(api_.cuDeviceGetAttribute(&info.major, kAttrComputeCapabilityMajor, handle),
         "cuDeviceGetAttribute");
   check(api_.cuDeviceGetAttribute(&info.minor, kAttrComputeCapabilityMinor, handle),
+        "cuDeviceGetAttribute");
+  check(api_.cuDeviceGetAttribute(&info.multiprocessors, kAttrMultiprocessorCount, handle),
         "cuDeviceGetAttribute");
   return info;
 }

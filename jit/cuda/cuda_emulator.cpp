@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstring>
+#include <deque>
 #include <mutex>
 
 #include <llvm/Config/llvm-config.h>
@@ -23,10 +24,12 @@ namespace {
 
 using llvm::Value;
 
+}  // namespace
+
 // ---- the emulated threads ----
 
 // One GPU thread: a fiber with its own stack.
-struct Fiber {
+struct EmulatedFiber {
   enum class State { running, at_barrier, at_shuffle, done };
   ucontext_t context;
   std::vector<char> stack;
@@ -34,34 +37,34 @@ struct Fiber {
   uint32_t tid = 0;
 };
 
-// The kernel's host entry: unpacks the launch arguments and calls the kernel (see
-// build_emulated_module).
-using EntryFn = void (*)(void* const* buffers, const uint64_t* params, int64_t size,
-                         int64_t reduce_size, uint64_t* status);
+// The kernel's host entry: calls the kernel with its parameters, 8 bytes each, in
+// cuda_kernel_type order (see build_emulated_module).
+using EntryFn = void (*)(const uint64_t* params);
 
 // One block being run: its fibers and what they share.
-struct Block {
+struct EmulatedBlock {
   ucontext_t scheduler;
-  Fiber* fibers = nullptr;
-  uint32_t ctaid = 0;
-  uint32_t exchange[kEmulatedBlockThreads] = {};  // one warp-shuffle slot per thread
+  EmulatedFiber* fibers = nullptr;
+  uint32_t ctaid = 0, nctaid = 1, ntid = 32;
+  uint32_t exchange[kMaxEmulatedBlockThreads] = {};  // one warp-shuffle slot per thread
   EntryFn entry = nullptr;
-  const LaunchArgs* args = nullptr;
-  uint64_t* status = nullptr;
+  const uint64_t* params = nullptr;
 };
 
-thread_local Block* t_block = nullptr;
-thread_local Fiber* t_fiber = nullptr;
+namespace {
 
-void yield(Fiber::State state) {
+thread_local EmulatedBlock* t_block = nullptr;
+thread_local EmulatedFiber* t_fiber = nullptr;
+
+void yield(EmulatedFiber::State state) {
   t_fiber->state = state;
   swapcontext(&t_fiber->context, &t_block->scheduler);
 }
 
 void run_fiber() {
-  Block& b = *t_block;
-  b.entry(b.args->buffers, b.args->params, b.args->size, b.args->reduce_size, b.status);
-  t_fiber->state = Fiber::State::done;  // uc_link returns to the scheduler
+  EmulatedBlock& b = *t_block;
+  b.entry(b.params);
+  t_fiber->state = EmulatedFiber::State::done;  // uc_link returns to the scheduler
 }
 
 }  // namespace
@@ -75,16 +78,16 @@ uint32_t kiln_cuda_emu_tid_x() {
   return kiln::jit::t_fiber->tid;
 }
 uint32_t kiln_cuda_emu_ntid_x() {
-  return kiln::jit::kEmulatedBlockThreads;
+  return kiln::jit::t_block->ntid;
 }
 uint32_t kiln_cuda_emu_ctaid_x() {
   return kiln::jit::t_block->ctaid;
 }
 uint32_t kiln_cuda_emu_nctaid_x() {
-  return kiln::jit::kEmulatedBlocks;
+  return kiln::jit::t_block->nctaid;
 }
 void kiln_cuda_emu_barrier0() {
-  kiln::jit::yield(kiln::jit::Fiber::State::at_barrier);
+  kiln::jit::yield(kiln::jit::EmulatedFiber::State::at_barrier);
 }
 // shfl.sync.down with a full warp: every lane publishes its value, then (once all have, at the
 // end of the scheduler's round) reads lane + delta's, or keeps its own past lane `clamp`. Lanes
@@ -94,7 +97,7 @@ uint32_t kiln_cuda_emu_shfl_down_i32(uint32_t, uint32_t value, uint32_t delta, u
   using namespace kiln::jit;
   const uint32_t tid = t_fiber->tid, lane = tid % 32;
   t_block->exchange[tid] = value;
-  yield(Fiber::State::at_shuffle);
+  yield(EmulatedFiber::State::at_shuffle);
   if (lane + delta > clamp) return value;
   return t_block->exchange[tid + delta];
 }
@@ -145,22 +148,17 @@ std::unique_ptr<llvm::Module> build_emulated_module(const ir::KernelIR& ir,
     f->eraseFromParent();
   }
 
-  // The host entry: buffers and parameter slots from arrays, as the CPU backend's launch ABI.
+  // The host entry: the kernel's parameters from an array of 8-byte values (EntryFn).
   llvm::Type* ptr = llvm::PointerType::getUnqual(c);
-  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
-  auto* entry = llvm::Function::Create(
-      llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr, ptr, i64, i64, ptr}, false),
-      llvm::Function::ExternalLinkage, symbol, m.get());
+  auto* entry =
+      llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr}, false),
+                             llvm::Function::ExternalLinkage, symbol, m.get());
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", entry));
   std::vector<Value*> args;
-  const size_t buffers = ir.outputs.size() + ir.num_input_buffers();
-  for (size_t k = 0; k < buffers; ++k)
-    args.push_back(b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, entry->getArg(0), k)));
-  args.push_back(entry->getArg(4));
-  args.push_back(entry->getArg(2));
-  args.push_back(entry->getArg(3));
-  for (uint32_t s = 0; s < ir.num_param_slots(); ++s)
-    args.push_back(b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, entry->getArg(1), s)));
+  llvm::FunctionType* type = kernel->getFunctionType();
+  for (unsigned k = 0; k < type->getNumParams(); ++k)
+    args.push_back(b.CreateLoad(type->getParamType(k),
+                                b.CreateConstInBoundsGEP1_64(b.getInt64Ty(), entry->getArg(0), k)));
   b.CreateCall(kernel, args);
   b.CreateRetVoid();
 
@@ -172,137 +170,172 @@ std::unique_ptr<llvm::Module> build_emulated_module(const ir::KernelIR& ir,
   return m;
 }
 
+// The emulator backend: the CUDA kernels on an emulated grid of kEmulatedBlocks blocks of
+// kEmulatedBlockThreads threads, presented as the CPU's backend.
 class CudaEmulatorBackend final : public Backend {
  public:
   explicit CudaEmulatorBackend(const BackendOptions& options) : options_(options) {
-    initialize_host_llvm();
-    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-    if (!jtmb) throw Error("[cuda emulator] " + llvm::toString(jtmb.takeError()));
-    auto tm = jtmb->createTargetMachine();
-    if (!tm) throw Error("[cuda emulator] " + llvm::toString(tm.takeError()));
-    tm_ = std::move(*tm);
-    target_id_ = "cuda-emulator;" + tm_->getTargetTriple().str() + ";" + tm_->getTargetCPU().str() +
-                 ";" + tm_->getTargetFeatureString().str() + ";llvm " LLVM_VERSION_STRING ";abi " +
+    target_id_ = "cuda-emulator;" + gpu_.host_id() + ";abi " +
                  std::to_string(ir::kKernelAbiVersion) + ";ops " +
                  std::to_string(ir::op_table_fingerprint()) + ";grid " +
                  std::to_string(kEmulatedBlocks) + "x" + std::to_string(kEmulatedBlockThreads);
-    for (Fiber& f : fibers_) f.stack.resize(kStackBytes);
   }
 
   std::string_view name() const override { return "cuda-emulator"; }
   const std::string& target_id() const override { return target_id_; }
 
   Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
-    std::lock_guard lock(mutex_);
-    llvm::LLVMContext context;
-    auto m = build_emulated_module(ir, symbol, context, *tm_);
-    if (!options_.dump_dir.empty()) dump_kernel(options_.dump_dir, symbol, ir, *m);
-    return {emit_machine_code(*m, *tm_, /*assembly=*/false), symbol};
+    return {gpu_.compile(ir, symbol, options_.dump_dir), symbol};
   }
 
-  KernelEntry load(const Binary& binary, const ir::KernelIR&) override {
+  KernelEntry load(const Binary& binary, const ir::KernelIR& ir) override {
     std::lock_guard lock(mutex_);
-    if (!jit_) {
-      auto jit = CpuJit::create();
-      if (!jit) throw Error("[cuda emulator] " + llvm::toString(jit.takeError()));
-      jit_ = std::move(*jit);
-    }
-    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
-        llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
-        binary.symbol);
-    if (auto err = jit_->add_object(std::move(buffer)))
-      throw Error("[cuda emulator] cannot link " + binary.symbol + ": " +
-                  llvm::toString(std::move(err)));
-    auto entry = jit_->lookup(binary.symbol);
-    if (!entry) throw Error("[cuda emulator] " + llvm::toString(entry.takeError()));
+    Loaded& k = loaded_.emplace_back();
+    k.entry = gpu_.link(binary.code, binary.symbol);
+    k.params = CudaLaunchParams::of(ir);
     KernelEntry e;
-    e.main = *entry;
+    e.main = &k;
     return e;
   }
 
   uint64_t launch(const KernelEntry& entry, const LaunchArgs& args, Executor&) override {
-    std::lock_guard lock(mutex_);
+    const Loaded& k = *static_cast<const Loaded*>(entry.main);
     uint64_t status = 0;
-    Block block;
-    block.fibers = fibers_;
-    block.entry = reinterpret_cast<EntryFn>(const_cast<void*>(entry.main));
-    block.args = &args;
-    block.status = &status;
-    for (uint32_t b = 0; b < kEmulatedBlocks; ++b) {
-      block.ctaid = b;
-      run_block(block);
-    }
+    std::vector<uint64_t> params(k.params.count());
+    k.params.fill(args, &status, params.data());
+    gpu_.run(k.entry, kEmulatedBlocks, kEmulatedBlockThreads, params.data());
     return status;
   }
 
  private:
-  static constexpr size_t kStackBytes = 256 << 10;
-
-  // Runs every thread of `block` to its end. A thread runs until it reaches a barrier or a
-  // shuffle, or ends. A warp whose lanes all wait at a shuffle resumes (in lane order), and so
-  // does the block once every thread waits at a barrier; when neither can happen, the kernel
-  // would hang or read undefined values on a GPU, and the launch fails.
-  static void run_block(Block& block) {
-    Block* outer_block = t_block;
-    Fiber* outer_fiber = t_fiber;
-    t_block = &block;
-    auto resume = [&](Fiber& f) {
-      t_fiber = &f;
-      f.state = Fiber::State::running;
-      swapcontext(&block.scheduler, &f.context);
-    };
-    for (int t = 0; t < kEmulatedBlockThreads; ++t) {
-      Fiber& f = block.fibers[t];
-      f.tid = static_cast<uint32_t>(t);
-      getcontext(&f.context);
-      f.context.uc_stack.ss_sp = f.stack.data();
-      f.context.uc_stack.ss_size = f.stack.size();
-      f.context.uc_link = &block.scheduler;
-      makecontext(&f.context, run_fiber, 0);
-      resume(f);
-    }
-    for (;;) {
-      int done = 0, at_barrier = 0;
-      for (int t = 0; t < kEmulatedBlockThreads; ++t) {
-        done += block.fibers[t].state == Fiber::State::done;
-        at_barrier += block.fibers[t].state == Fiber::State::at_barrier;
-      }
-      if (done == kEmulatedBlockThreads) break;
-      bool progress = false;
-      for (int w = 0; w < kEmulatedBlockThreads / 32; ++w) {
-        Fiber* lanes = block.fibers + 32 * w;
-        bool all = true;
-        for (int l = 0; l < 32; ++l) all &= lanes[l].state == Fiber::State::at_shuffle;
-        if (!all) continue;
-        for (int l = 0; l < 32; ++l) resume(lanes[l]);
-        progress = true;
-      }
-      if (!progress && at_barrier == kEmulatedBlockThreads) {
-        for (int t = 0; t < kEmulatedBlockThreads; ++t) resume(block.fibers[t]);
-        progress = true;
-      }
-      if (!progress) {
-        t_block = outer_block;
-        t_fiber = outer_fiber;
-        throw Error(
-            "[cuda emulator] divergent kernel: " + std::to_string(done) + " threads ended and " +
-            std::to_string(at_barrier) +
-            " wait at a barrier, while the others wait at a shuffle some lanes never reach");
-      }
-    }
-    t_block = outer_block;
-    t_fiber = outer_fiber;
-  }
-
+  struct Loaded {
+    const void* entry = nullptr;
+    CudaLaunchParams params;
+  };
   BackendOptions options_;
-  std::unique_ptr<llvm::TargetMachine> tm_;
+  EmulatedGpu gpu_;
   std::string target_id_;
-  std::unique_ptr<CpuJit> jit_;
-  Fiber fibers_[kEmulatedBlockThreads];
+  std::deque<Loaded> loaded_;  // KernelEntry::main points into it
   std::mutex mutex_;
 };
 
 }  // namespace
+
+EmulatedGpu::EmulatedGpu() {
+  initialize_host_llvm();
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) throw Error("[cuda emulator] " + llvm::toString(jtmb.takeError()));
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) throw Error("[cuda emulator] " + llvm::toString(tm.takeError()));
+  tm_ = std::move(*tm);
+  host_id_ = tm_->getTargetTriple().str() + ";" + tm_->getTargetCPU().str() + ";" +
+             tm_->getTargetFeatureString().str() + ";llvm " LLVM_VERSION_STRING;
+}
+
+EmulatedGpu::~EmulatedGpu() = default;
+
+std::vector<uint8_t> EmulatedGpu::compile(const ir::KernelIR& ir, const std::string& symbol,
+                                          const std::string& dump_dir) {
+  std::lock_guard lock(mutex_);
+  llvm::LLVMContext context;
+  auto m = build_emulated_module(ir, symbol, context, *tm_);
+  if (!dump_dir.empty()) dump_kernel(dump_dir, symbol, ir, *m);
+  return emit_machine_code(*m, *tm_, /*assembly=*/false);
+}
+
+const void* EmulatedGpu::link(const std::vector<uint8_t>& object, const std::string& symbol) {
+  std::lock_guard lock(mutex_);
+  if (!jit_) {
+    auto jit = CpuJit::create();
+    if (!jit) throw Error("[cuda emulator] " + llvm::toString(jit.takeError()));
+    jit_ = std::move(*jit);
+  }
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
+      llvm::StringRef(reinterpret_cast<const char*>(object.data()), object.size()), symbol);
+  if (auto err = jit_->add_object(std::move(buffer)))
+    throw Error("[cuda emulator] cannot link " + symbol + ": " + llvm::toString(std::move(err)));
+  auto entry = jit_->lookup(symbol);
+  if (!entry) throw Error("[cuda emulator] " + llvm::toString(entry.takeError()));
+  return *entry;
+}
+
+void EmulatedGpu::run(const void* entry, unsigned blocks, unsigned threads,
+                      const uint64_t* params) {
+  if (threads == 0 || threads % 32 != 0 || threads > kMaxEmulatedBlockThreads || blocks == 0)
+    throw Error("[cuda emulator] cannot launch " + std::to_string(blocks) + " blocks of " +
+                std::to_string(threads) + " threads");
+  std::lock_guard lock(run_mutex_);
+  if (fibers_.size() < threads) {
+    fibers_.resize(threads);
+    for (EmulatedFiber& f : fibers_) f.stack.resize(kStackBytes);
+  }
+  auto block = std::make_unique<EmulatedBlock>();
+  block->fibers = fibers_.data();
+  block->entry = reinterpret_cast<EntryFn>(const_cast<void*>(entry));
+  block->params = params;
+  block->ntid = threads;
+  block->nctaid = blocks;
+  for (uint32_t b = 0; b < blocks; ++b) {
+    block->ctaid = b;
+    run_block(*block);
+  }
+}
+
+// Runs every thread of `block` to its end. A thread runs until it reaches a barrier or a
+// shuffle, or ends. A warp whose lanes all wait at a shuffle resumes (in lane order), and so
+// does the block once every thread waits at a barrier; when neither can happen, the kernel would
+// hang or read undefined values on a GPU, and the launch fails.
+void EmulatedGpu::run_block(EmulatedBlock& block) {
+  EmulatedBlock* outer_block = t_block;
+  EmulatedFiber* outer_fiber = t_fiber;
+  t_block = &block;
+  const int threads = static_cast<int>(block.ntid);
+  auto resume = [&](EmulatedFiber& f) {
+    t_fiber = &f;
+    f.state = EmulatedFiber::State::running;
+    swapcontext(&block.scheduler, &f.context);
+  };
+  for (int t = 0; t < threads; ++t) {
+    EmulatedFiber& f = block.fibers[t];
+    f.tid = static_cast<uint32_t>(t);
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stack.data();
+    f.context.uc_stack.ss_size = f.stack.size();
+    f.context.uc_link = &block.scheduler;
+    makecontext(&f.context, run_fiber, 0);
+    resume(f);
+  }
+  for (;;) {
+    int done = 0, at_barrier = 0;
+    for (int t = 0; t < threads; ++t) {
+      done += block.fibers[t].state == EmulatedFiber::State::done;
+      at_barrier += block.fibers[t].state == EmulatedFiber::State::at_barrier;
+    }
+    if (done == threads) break;
+    bool progress = false;
+    for (int w = 0; w < threads / 32; ++w) {
+      EmulatedFiber* lanes = block.fibers + 32 * w;
+      bool all = true;
+      for (int l = 0; l < 32; ++l) all &= lanes[l].state == EmulatedFiber::State::at_shuffle;
+      if (!all) continue;
+      for (int l = 0; l < 32; ++l) resume(lanes[l]);
+      progress = true;
+    }
+    if (!progress && at_barrier == threads) {
+      for (int t = 0; t < threads; ++t) resume(block.fibers[t]);
+      progress = true;
+    }
+    if (!progress) {
+      t_block = outer_block;
+      t_fiber = outer_fiber;
+      throw Error("[cuda emulator] divergent kernel: " + std::to_string(done) +
+                  " threads ended and " + std::to_string(at_barrier) +
+                  " wait at a barrier, while the others wait at a shuffle some lanes never reach");
+    }
+  }
+  t_block = outer_block;
+  t_fiber = outer_fiber;
+}
 
 std::unique_ptr<Backend> make_cuda_emulator_backend(const BackendOptions& options) {
   return std::make_unique<CudaEmulatorBackend>(options);

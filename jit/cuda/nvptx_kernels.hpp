@@ -6,6 +6,7 @@
 
 #include <llvm/IR/Function.h>
 
+#include "jit/cuda/launch_params.hpp"
 #include "jit/ir/kernel_ir.hpp"
 #include "jit/llvm/emit_body.hpp"
 

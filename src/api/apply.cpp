@@ -152,12 +152,12 @@ graph::OperandType operand_type(const Operand& o) {
   return {graph::default_dtype(scalar_kind(o.scalar())), true};
 }
 
-Array constant(const Scalar& s, DType dtype, const Dims& shape, std::string_view fn,
-               SourceLoc loc) {
+Array constant(const Scalar& s, DType dtype, const Dims& shape, std::string_view fn, SourceLoc loc,
+               graph::DeviceId device) {
   if (dtype != DType::complex128) {
     graph::Payload p;
     p.v[0] = scalar_bits(s, dtype, fn, loc);
-    return record_leaf(Op::Full, dtype, shape, p, loc);
+    return record_leaf(Op::Full, dtype, shape, p, loc, device);
   }
   // The parts as float64 scalars: a real number's imaginary part is zero.
   Scalar re = s, im = Scalar::of(0.0);
@@ -168,8 +168,8 @@ Array constant(const Scalar& s, DType dtype, const Dims& shape, std::string_view
   graph::Payload pr, pi;
   pr.v[0] = scalar_bits(re, DType::float64, fn, loc);
   pi.v[0] = scalar_bits(im, DType::float64, fn, loc);
-  const Array r = record_leaf(Op::Full, DType::float64, shape, pr, loc);
-  const Array i = record_leaf(Op::Full, DType::float64, shape, pi, loc);
+  const Array r = record_leaf(Op::Full, DType::float64, shape, pr, loc, device);
+  const Array i = record_leaf(Op::Full, DType::float64, shape, pi, loc, device);
   graph::NodeDesc d;
   d.op = Op::MakeComplex;
   d.dtype = DType::complex128;
@@ -202,9 +202,10 @@ Array cast(const Array& a, DType dtype, SourceLoc loc) {
 }
 
 Array record_leaf(Op op, DType dtype, const Dims& shape, const graph::Payload& payload,
-                  SourceLoc loc) {
+                  SourceLoc loc, graph::DeviceId device) {
   graph::NodeDesc d;
   d.op = op;
+  d.device = device;
   d.dtype = dtype;
   d.shape = shape;
   d.payload = payload;
@@ -274,7 +275,14 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
       graph::throw_error(fn, "integers to negative integer powers are not allowed", loc);
   }
 
-  // Operands converted to the compute dtype (scalars become 0-d full nodes).
+  // Operands converted to the compute dtype (scalars become 0-d full nodes, on the arrays'
+  // device).
+  graph::DeviceId device = graph::kCpuDevice;
+  for (const Operand* o : operands)
+    if (o->is_array()) {
+      device = o->array().node()->device;
+      break;
+    }
   Temporaries temps{context().tracer()};
   Array constants[3];
   graph::NodeDesc d;
@@ -289,7 +297,7 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
       n = o->array().node();
       if (n->dtype != want) n = temps.keep(record_cast(n, want, loc));
     } else {
-      constants[d.nargs] = constant(o->scalar(), want, Dims{}, fn, loc);
+      constants[d.nargs] = constant(o->scalar(), want, Dims{}, fn, loc, device);
       n = constants[d.nargs].node();
     }
     d.args[d.nargs++] = n;

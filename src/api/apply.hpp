@@ -43,9 +43,16 @@ Array apply(graph::Op op, std::initializer_list<const Operand*> operands);
 /// `a` converted to `dtype` (returns `a` itself when the dtype already matches).
 Array cast(const Array& a, DType dtype, graph::SourceLoc loc);
 
-/// Records a leaf node (creation functions).
+/// Records a leaf node on `device` (creation functions).
 Array record_leaf(graph::Op op, DType dtype, const graph::Dims& shape,
-                  const graph::Payload& payload, graph::SourceLoc loc);
+                  const graph::Payload& payload, graph::SourceLoc loc, graph::DeviceId device);
+
+/// `a` copied to `device` at the sync (a Transfer node); `a` itself when it is there already.
+Array transfer(const Array& a, graph::DeviceId device, graph::SourceLoc loc);
+
+/// The device creation functions put new arrays on (kiln::default_device()). The first call
+/// applies KILN_DEVICE; a device there that cannot be used is an error naming `fn` and `loc`.
+graph::DeviceId default_device_id(std::string_view fn, graph::SourceLoc loc);
 
 /// An operand's type for promotion: an array's dtype (strong), or a C++ scalar's kind's default
 /// dtype (weak).
@@ -55,10 +62,10 @@ graph::OperandType operand_type(const Operand& o);
 /// an integer dtype is an error naming `fn`. Not for complex128 (see constant()).
 uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, graph::SourceLoc loc);
 
-/// An array of `shape` filled with `s` converted to `dtype` (errors as scalar_bits). A Full leaf,
-/// except for complex128, whose values have no 64-bit payload: complex(re, im) of two float64
-/// Full leaves, which the kernel computes inline all the same.
+/// An array of `shape` on `device` filled with `s` converted to `dtype` (errors as
+/// scalar_bits). A Full leaf, except for complex128, whose values have no 64-bit payload:
+/// complex(re, im) of two float64 Full leaves, which the kernel computes inline all the same.
 Array constant(const Scalar& s, DType dtype, const graph::Dims& shape, std::string_view fn,
-               graph::SourceLoc loc);
+               graph::SourceLoc loc, graph::DeviceId device);
 
 }  // namespace kiln::detail

@@ -5,6 +5,7 @@
 #include "graph/payload.hpp"
 #include "graph/scalar_math.hpp"
 #include "kiln/array.hpp"
+#include "kiln/error.hpp"
 
 namespace kiln {
 
@@ -57,8 +58,7 @@ DType Array::dtype() const {
   return checked(node_, "dtype").dtype;
 }
 Device Array::device() const {
-  checked(node_, "device");
-  return Device::cpu();
+  return graph::device_of(checked(node_, "device").device);
 }
 bool Array::is_evaluated() const {
   return checked(node_, "is_evaluated").evaluated();
@@ -99,11 +99,22 @@ int64_t Array::checked_item_index(int64_t flat_index, const std::source_location
   return i;
 }
 
+namespace {
+// The evaluated node's data in host memory (copied from its device at the first read).
+const void* host_data(graph::Node* n, const std::source_location& loc) {
+  try {
+    return context().host_data(n);
+  } catch (const Error& e) {
+    graph::rethrow_at(e, to_loc(loc));
+  }
+}
+}  // namespace
+
 void Array::read_into(void* dst, DType as, int64_t first, int64_t count,
                       const std::source_location& loc) const {
   eval(loc);
   const graph::Node* n = node_;
-  const char* src = static_cast<const char*>(n->buffer->data) + first * itemsize(n->dtype);
+  const char* src = static_cast<const char*>(host_data(node_, loc)) + first * itemsize(n->dtype);
   if (as == n->dtype) {
     std::memcpy(dst, src, static_cast<size_t>(count) * itemsize(as));
     return;
@@ -130,7 +141,7 @@ const void* Array::raw_data(DType expected, const std::source_location& loc) con
                            " (use to_vector<T>() to convert, or astype)",
                        to_loc(loc));
   eval(loc);
-  return n->buffer->data;
+  return host_data(node_, loc);
 }
 
 std::string Device::name() const {

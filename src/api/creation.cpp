@@ -19,6 +19,15 @@ using graph::SourceLoc;
 
 namespace detail {
 
+namespace {
+// Host data `a` moved to the default device when that is not the CPU (copied at the sync).
+Array on_default_device(Array a, std::string_view fn, SourceLoc loc) {
+  const graph::DeviceId device = default_device_id(fn, loc);
+  if (device == graph::kCpuDevice) return a;
+  return transfer(a, device, loc);
+}
+}  // namespace
+
 Array array_from_host(const void* data, DType dtype, const Shape& shape, int64_t count,
                       const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
@@ -40,7 +49,8 @@ Array array_from_host(const void* data, DType dtype, const Shape& shape, int64_t
   } else if (bytes) {
     std::memcpy(buffer->data, data, bytes);
   }
-  return Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc));
+  return on_default_device(
+      Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc)), fn, loc);
 }
 
 Array wrap_host(void* data, DType dtype, const Shape& shape, const std::source_location& l) {
@@ -51,7 +61,8 @@ Array wrap_host(void* data, DType dtype, const Shape& shape, const std::source_l
     graph::throw_error("wrap", "the pointer is not aligned to its element size", loc);
   auto buffer = std::make_shared<graph::Buffer>(
       graph::Buffer{data, static_cast<size_t>(dims.size()) * itemsize(dtype), true});
-  return Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc));
+  return on_default_device(
+      Array(context().tracer().record_data(std::move(buffer), dtype, dims, loc)), "wrap", loc);
 }
 
 Array full_impl(const Shape& shape, const Scalar& value, DType dtype,
@@ -67,7 +78,7 @@ Array full_impl(const Shape& shape, const Scalar& value, DType dtype,
                              std::string(dtype_name(dtype)),
                          loc);
   }
-  return constant(value, dtype, dims, "full", loc);
+  return constant(value, dtype, dims, "full", loc, detail::default_device_id("full", loc));
 }
 
 Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
@@ -122,7 +133,8 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
     p.v[0] = graph::to_bits<T>(first);
     p.v[1] = graph::to_bits<T>(delta);
   });
-  return record_leaf(Op::Arange, t, graph::Dims{length}, p, loc);
+  return record_leaf(Op::Arange, t, graph::Dims{length}, p, loc,
+                     detail::default_device_id("arange", loc));
 }
 
 Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType dtype,
@@ -153,7 +165,8 @@ Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType 
   p.v[1] = graph::to_bits(mult);
   p.v[2] = graph::to_bits(b);
   p.v[3] = tail.pack();
-  return record_leaf(Op::Linspace, dtype, graph::Dims{num}, p, loc);
+  return record_leaf(Op::Linspace, dtype, graph::Dims{num}, p, loc,
+                     detail::default_device_id("linspace", loc));
 }
 
 }  // namespace detail
@@ -189,7 +202,7 @@ Array eye(int64_t n, DType dtype, std::source_location l) {
   const graph::Dims dims = checked_shape({n, n}, "eye", loc);
   graph::Payload p;
   p.v[0] = static_cast<uint64_t>(n + 1);
-  return record_leaf(Op::Eye, dtype, dims, p, loc);
+  return record_leaf(Op::Eye, dtype, dims, p, loc, detail::default_device_id("eye", loc));
 }
 
 }  // namespace kiln

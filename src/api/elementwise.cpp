@@ -57,7 +57,9 @@ Array astype(const Operand& a, DType dtype) {
                     : s.kind == Scalar::Kind::float_ ? float64
                     : s.kind == Scalar::Kind::int_   ? int64
                                                      : bool_;
-  return detail::cast(detail::constant(s, own, {}, "astype", loc), dtype, loc);
+  return detail::cast(
+      detail::constant(s, own, {}, "astype", loc, detail::default_device_id("astype", loc)), dtype,
+      loc);
 }
 
 Array operator+(const Operand& a, const Operand& b) {

@@ -88,7 +88,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
   if (values.is_array()) {
     v = values.array().astype(na->dtype, values.loc());
   } else {  // as numpy's assignment: a complex number goes into complex or bool arrays only
-    v = detail::constant(values.scalar(), na->dtype, Dims{}, fn, loc);
+    v = detail::constant(values.scalar(), na->dtype, Dims{}, fn, loc, na->device);
   }
   // numpy's assignment drops extra leading length-1 axes of the values. (numpy 1.24's add.at
   // sometimes accepts them and sometimes fails on an internal reshape; scatter_add keeps to

@@ -5,6 +5,7 @@
 
 #include "api/apply.hpp"
 #include "graph/graph.hpp"
+#include "kiln/error.hpp"
 
 namespace kiln {
 
@@ -29,8 +30,13 @@ void eval(const std::vector<Array>& arrays, std::source_location loc) {
   eval_nodes(arrays.data(), arrays.data() + arrays.size(), loc);
 }
 
-void sync(std::source_location) {
+void sync(std::source_location loc) {
   context().evaluate_all();
+  try {
+    context().synchronize_devices();
+  } catch (const Error& e) {
+    graph::rethrow_at(e, to_loc(loc));
+  }
 }
 
 Stats stats() {

@@ -28,6 +28,13 @@ void throw_error(std::string_view fn, std::string_view what, SourceLoc loc) {
   throw Error(error_text(fn, what, loc));
 }
 
+void rethrow_at(const std::exception& e, SourceLoc loc) {
+  std::string s = e.what();
+  if (s.find(" (at ") == std::string::npos && loc.line != 0)
+    s += " (at " + std::string(loc.file) + ":" + std::to_string(loc.line) + ")";
+  throw Error(s);
+}
+
 void internal_error(const char* file, int line, std::string_view what) {
   std::fprintf(stderr,
                "kiln internal error at %s:%d: %.*s\nPlease report this with the program "

@@ -2,6 +2,7 @@
 // internal check that aborts with context when one of kiln's own invariants is broken.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,10 @@ std::string error_text(std::string_view fn, std::string_view what, SourceLoc loc
 
 /// Throws kiln::Error with error_text(fn, what, loc).
 [[noreturn]] void throw_error(std::string_view fn, std::string_view what, SourceLoc loc);
+
+/// Rethrows `e` (a failure below the API: a driver call, an allocation) with the user's call
+/// site `loc` appended, unless its message names one already.
+[[noreturn]] void rethrow_at(const std::exception& e, SourceLoc loc);
 
 /// Reports a broken internal invariant on stderr and aborts. Never used for user input.
 [[noreturn]] void internal_error(const char* file, int line, std::string_view what);

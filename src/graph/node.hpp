@@ -5,12 +5,32 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "graph/dims.hpp"
 #include "graph/op.hpp"
+#include "kiln/device.hpp"
 #include "kiln/dtype.hpp"
 
 namespace kiln::graph {
+
+/// A device as nodes store it: 0 is the CPU, 1 + i is CUDA device i.
+using DeviceId = uint8_t;
+inline constexpr DeviceId kCpuDevice = 0;
+/// CUDA device indices a node can name (0 .. kMaxCudaIndex).
+inline constexpr int kMaxCudaIndex = 254;
+/// `d` as nodes store it (its index must be within 0 .. kMaxCudaIndex).
+inline DeviceId device_id(const Device& d) noexcept {
+  return d.kind() == Device::Kind::cpu ? kCpuDevice : static_cast<DeviceId>(1 + d.index());
+}
+/// The device a node's id names.
+inline Device device_of(DeviceId id) noexcept {
+  return id == kCpuDevice ? Device::cpu() : Device::cuda(id - 1);
+}
+/// Its name, as Device::name() spells it ("cpu", "cuda:0").
+inline std::string device_name(DeviceId id) {
+  return id == kCpuDevice ? std::string("cpu") : "cuda:" + std::to_string(id - 1);
+}
 
 class Tracer;
 
@@ -38,21 +58,24 @@ struct Buffer {
 /// One traced operation. Nodes are owned by a Tracer and reference-counted: Array handles (and
 /// syncs in flight) hold handles, consumer nodes hold uses; the node is freed when both are 0.
 struct Node {
-  std::atomic<uint32_t> handles{0};  ///< Array handles and held references (any thread)
-  uint32_t uses = 0;                 ///< consumer nodes (changed only under the tracer lock)
-  Op op = Op::Data;                  ///< what it computes
-  DType dtype = DType::float32;      ///< element type of the result
-  uint8_t nargs = 0;                 ///< operand count (0 once evaluated)
-  bool consed = false;               ///< registered in the tracer's CSE table
-  Node* args[3] = {};                ///< operands (each holds a reference)
-  Dims shape;                        ///< result shape
-  Dims strides;                      ///< View only: strides over the operand's flat index
-  Payload payload;                   ///< op-specific values (View: v[0] = offset)
-  SourceLoc loc;                     ///< call site that recorded it
-  std::shared_ptr<Buffer> buffer;    ///< the data, once evaluated
-  Tracer* tracer = nullptr;          ///< owner
-  uint64_t hash = 0;                 ///< CSE hash of (op, dtype, args, shape, payload)
-  Node* live_prev = nullptr;         ///< the tracer's list of live nodes
+  std::atomic<uint32_t> handles{0};   ///< Array handles and held references (any thread)
+  uint32_t uses = 0;                  ///< consumer nodes (changed only under the tracer lock)
+  Op op = Op::Data;                   ///< what it computes
+  DType dtype = DType::float32;       ///< element type of the result
+  uint8_t nargs = 0;                  ///< operand count (0 once evaluated)
+  bool consed = false;                ///< registered in the tracer's CSE table
+  DeviceId device = kCpuDevice;       ///< where the data lives (a leaf's or Transfer's own;
+                                      ///< other ops take their operands')
+  Node* args[3] = {};                 ///< operands (each holds a reference)
+  Dims shape;                         ///< result shape
+  Dims strides;                       ///< View only: strides over the operand's flat index
+  Payload payload;                    ///< op-specific values (View: v[0] = offset)
+  SourceLoc loc;                      ///< call site that recorded it
+  std::shared_ptr<Buffer> buffer;     ///< the data, once evaluated (device memory off the CPU)
+  std::shared_ptr<Buffer> host_copy;  ///< off the CPU: the data copied to the host at a read
+  Tracer* tracer = nullptr;           ///< owner
+  uint64_t hash = 0;                  ///< CSE hash of (op, dtype, args, shape, payload)
+  Node* live_prev = nullptr;          ///< the tracer's list of live nodes
   Node* live_next = nullptr;
   uint32_t visit_epoch = 0;  ///< scratch for graph walks (under the tracer lock)
   int32_t visit_index = -1;  ///< scratch for graph walks
@@ -65,6 +88,7 @@ struct NodeDesc {
   Op op = Op::Data;
   DType dtype = DType::float32;
   uint8_t nargs = 0;
+  DeviceId device = kCpuDevice;  ///< leaves and Transfer: the device (others: the operands')
   Node* args[3] = {};
   Dims shape;
   Dims strides;

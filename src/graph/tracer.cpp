@@ -4,6 +4,9 @@
 #include <cassert>
 #include <cstring>
 #include <new>
+#include <string>
+
+#include "graph/errors.hpp"
 
 namespace kiln::graph {
 
@@ -15,8 +18,14 @@ inline uint64_t mix(uint64_t h, uint64_t v) noexcept {
   return (h ^ v) * 0x9e3779b97f4a7c15ull;
 }
 
+// The device a node recorded from `d` is on (see Tracer::record).
+DeviceId device_of_desc(const NodeDesc& d) noexcept {
+  return d.nargs == 0 || d.op == Op::Transfer ? d.device : d.args[0]->device;
+}
+
 bool same(const NodeDesc& d, const Node* n) noexcept {
   if (n->op != d.op || n->dtype != d.dtype || n->nargs != d.nargs) return false;
+  if (n->device != device_of_desc(d)) return false;
   for (int i = 0; i < d.nargs; ++i)
     if (n->args[i] != d.args[i]) return false;
   return n->payload == d.payload && n->shape == d.shape && n->strides == d.strides;
@@ -33,7 +42,7 @@ uint64_t hash_desc(const NodeDesc& d) noexcept {
   uint64_t h = static_cast<uint64_t>(d.op) | static_cast<uint64_t>(d.dtype) << 8 |
                static_cast<uint64_t>(d.nargs) << 16 | static_cast<uint64_t>(d.shape.rank()) << 24 |
                static_cast<uint64_t>(d.strides.rank()) << 32;
-  h = mix(h, 0x2545f4914f6cdd1dull);
+  h = mix(h, 0x2545f4914f6cdd1dull ^ device_of_desc(d));
   for (int i = 0; i < d.nargs; ++i) h = mix(h, reinterpret_cast<uintptr_t>(d.args[i]));
   for (uint64_t v : d.payload.v) h = mix(h, v);
   for (int64_t e : d.shape) h = mix(h, static_cast<uint64_t>(e));
@@ -129,6 +138,24 @@ void Tracer::unlink(Node* n) noexcept {
 }
 
 Node* Tracer::record(const NodeDesc& d) {
+  if (d.op != Op::Transfer) {
+    for (int i = 1; i < d.nargs; ++i)
+      if (d.args[i]->device != d.args[0]->device) {
+        auto code = [](DeviceId id) {
+          return id == kCpuDevice ? std::string("kiln::Device::cpu()")
+                                  : "kiln::Device::cuda(" + std::to_string(id - 1) + ")";
+        };
+        const DeviceId first = d.args[0]->device, other = d.args[i]->device;
+        throw_error(op_info(d.op).fn,
+                    "operand 1 is on " + device_name(first) + " and operand " +
+                        std::to_string(i + 1) + " on " + device_name(other) + "; add .to(" +
+                        code(other) + ") to operand 1 or .to(" + code(first) + ") to operand " +
+                        std::to_string(i + 1),
+                    d.loc);
+      }
+    if (is_library(d.op) && d.nargs > 0 && d.args[0]->device != kCpuDevice)
+      return record_on_host(d);
+  }
   const uint64_t h = hash_desc(d);
   std::lock_guard lock(mutex_);
   ++trace_ops;
@@ -141,6 +168,7 @@ Node* Tracer::record(const NodeDesc& d) {
   n->op = d.op;
   n->dtype = d.dtype;
   n->nargs = d.nargs;
+  n->device = device_of_desc(d);
   for (int i = 0; i < d.nargs; ++i) {
     n->args[i] = d.args[i];
     ++d.args[i]->uses;
@@ -157,12 +185,35 @@ Node* Tracer::record(const NodeDesc& d) {
   return n;
 }
 
+Node* Tracer::record_on_host(const NodeDesc& d) {
+  const DeviceId device = d.args[0]->device;
+  auto transfer = [&](Node* x, DeviceId to) {
+    NodeDesc t;
+    t.op = Op::Transfer;
+    t.dtype = x->dtype;
+    t.nargs = 1;
+    t.device = to;
+    t.args[0] = x;
+    t.shape = x->shape;
+    t.loc = d.loc;
+    return record(t);
+  };
+  NodeDesc host = d;
+  for (int i = 0; i < d.nargs; ++i) host.args[i] = transfer(d.args[i], kCpuDevice);
+  Node* result = record(host);
+  for (int i = 0; i < d.nargs; ++i) drop_handle(host.args[i]);
+  Node* back = transfer(result, device);
+  drop_handle(result);
+  return back;
+}
+
 Node* Tracer::record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape,
-                          SourceLoc loc) {
+                          SourceLoc loc, DeviceId device) {
   std::lock_guard lock(mutex_);
   ++trace_ops;
   Node* n = allocate();
   n->op = Op::Data;
+  n->device = device;
   n->dtype = dtype;
   n->shape = shape;
   n->loc = loc;

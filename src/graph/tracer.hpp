@@ -24,10 +24,18 @@ class Tracer {
   /// Records an operation and returns its node with one handle reference. When an equal live
   /// node exists (same op, dtype, operands, shape and payload), that node is returned instead
   /// (common subexpression elimination for free). Takes one reference to each operand.
+  ///
+  /// Devices: a leaf and a Transfer are on desc.device, any other op on its operands' device;
+  /// operands on different devices are a kiln::Error naming the op, the devices, the call site
+  /// and the .to() that fixes it. A library op (matmul, fft, scatter, ...) on a device other
+  /// than the CPU is recorded as transfers to the CPU, the op there, and a transfer back: those
+  /// ops have host implementations only.
   Node* record(const NodeDesc& desc);
 
-  /// Records evaluated data (never merged with other nodes). Returns one handle reference.
-  Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape, SourceLoc loc);
+  /// Records evaluated data on `device` (never merged with other nodes). Returns one handle
+  /// reference.
+  Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape, SourceLoc loc,
+                    DeviceId device = kCpuDevice);
 
   /// Adds a handle reference (Array copy, or a sync holding the node).
   static void add_handle(Node* n) noexcept { n->handles.fetch_add(1, std::memory_order_relaxed); }
@@ -82,6 +90,8 @@ class Tracer {
   uint64_t cse_hits = 0;
 
  private:
+  // Library op `d` on a device: transfers to the CPU, the op there, a transfer back.
+  Node* record_on_host(const NodeDesc& d);
   // The CSE table: open addressing over node pointers (no allocation per record).
   class ConsTable {
    public:

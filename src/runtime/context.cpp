@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include "graph/errors.hpp"
+
 namespace kiln::runtime {
 
 namespace {
@@ -23,6 +25,7 @@ Options Options::from_environment() {
   o.cache_dir = cache::directory_from_environment();
   o.cache_max_bytes = cache::max_bytes_from_environment();
   if (const char* r = std::getenv("KILN_RECORD")) o.record_path = r;
+  if (const char* d = std::getenv("KILN_DEVICE")) o.device = d;
   // Keep up to an eighth of physical memory (at most 4 GiB) of freed buffers for reuse.
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const size_t physical =
@@ -51,6 +54,35 @@ jit::Backend& Context::cpu() {
     cpu_ = jit::make_backend(Device::cpu(), o);
   }
   return *cpu_;
+}
+
+jit::Backend& Context::backend_for(graph::DeviceId device) {
+  if (device == graph::kCpuDevice) return cpu();
+  std::unique_ptr<jit::Backend>& b = devices_[device];
+  if (!b) {
+    jit::BackendOptions o;
+    o.dump_dir = options_.dump_dir;
+    b = jit::make_backend(graph::device_of(device), o);
+  }
+  return *b;
+}
+
+jit::DeviceMemory& Context::device_memory(graph::DeviceId device) {
+  jit::DeviceMemory* memory = backend_for(device).device_memory();
+  KILN_CHECK(memory != nullptr, "a device without device memory");
+  return *memory;
+}
+
+const void* Context::host_data(graph::Node* n) {
+  if (n->device == graph::kCpuDevice) return n->buffer->data;
+  std::lock_guard lock(tracer_.mutex());
+  if (!n->host_copy) {
+    const size_t bytes = static_cast<size_t>(n->shape.size()) * itemsize(n->dtype);
+    std::shared_ptr<graph::Buffer> copy = pool_.allocate(bytes);
+    device_memory(n->device).download(copy->data, n->buffer->data, bytes);
+    n->host_copy = std::move(copy);
+  }
+  return n->host_copy->data;
 }
 
 bool Context::device_usable(const Device& device, std::string& why) {

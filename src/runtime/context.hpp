@@ -3,6 +3,7 @@
 // other global mutable state.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -33,6 +34,7 @@ struct Options {
   std::string cache_dir;     ///< the disk cache (see cache::directory_from_environment); empty: off
   uint64_t cache_max_bytes = 0;  ///< KILN_CACHE_MAX_SIZE
   std::string record_path;       ///< KILN_RECORD: append every kernel used to this manifest
+  std::string device;            ///< KILN_DEVICE: the default device's name ("cpu", "cuda:0")
 
   /// Reads the KILN_* variables.
   static Options from_environment();
@@ -60,6 +62,8 @@ class Context {
   void evaluate(std::span<graph::Node* const> targets);
   /// Evaluates every pending node that an Array handle refers to.
   void evaluate_all();
+  /// Waits for the work queued on every device in use (kernels run there asynchronously).
+  void synchronize_devices();
 
   /// The counters (see kiln::Stats).
   Stats stats();
@@ -80,6 +84,18 @@ class Context {
   /// not, `why` says what is missing.
   bool device_usable(const Device& device, std::string& why);
 
+  /// The settings the context started with.
+  const Options& options() const noexcept { return options_; }
+  /// The device new arrays are created on; -1 until the API has chosen it (KILN_DEVICE is
+  /// checked at the first creation).
+  int default_device() const noexcept { return default_device_.load(); }
+  /// Makes `device` the default (the caller has checked that it can be used).
+  void set_default_device(graph::DeviceId device) noexcept { default_device_.store(device); }
+
+  /// The data of evaluated node `n` in host memory: its buffer on the CPU; for a node on a
+  /// device, a copy made at the first read and kept with the node.
+  const void* host_data(graph::Node* n);
+
  private:
   struct LoadedKernel {
     jit::KernelEntry entry;
@@ -95,7 +111,19 @@ class Context {
   void evaluate_locked(std::span<graph::Node* const> targets);
   CachedPlan& plan_for(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs);
   jit::Backend& cpu();
-  jit::KernelEntry kernel_for(const schedule::KernelLaunch& k);
+  jit::Backend& backend_for(graph::DeviceId device);
+  jit::DeviceMemory& device_memory(graph::DeviceId device);
+  void evaluate_on_device(graph::DeviceId device);
+  jit::KernelEntry kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend);
+  // The kernel from the disk cache entry (key, target_id), loaded; an empty entry on a miss.
+  jit::KernelEntry load_from_disk(const cache::Key& key, const std::string& target_id,
+                                  const std::string& symbol, const schedule::KernelLaunch& k,
+                                  jit::Backend& backend, const char* what);
+  // Stores what the backend's loader made of `entry` (a cubin) under (key, target_id).
+
+  void store_native(const cache::Key& key, const std::string& target_id,
+                    const jit::KernelEntry& entry, jit::Backend& backend);
+  void run_transfer(graph::Node* n);
   bool run_library_ops(const std::vector<graph::Node*>& order);
   void run_host_op_node(graph::Node* n);
   void run_fft_node(graph::Node* n);
@@ -103,8 +131,11 @@ class Context {
   std::shared_ptr<graph::Buffer> new_output(graph::Node* n);
   cache::DiskCache* disk_cache();
   void record(const cache::Key& key, std::string_view backend);
-  void note_hit(const schedule::KernelLaunch& k);
-  void run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
+  void note_hit(const schedule::KernelLaunch& k, const jit::Backend& backend);
+  // Runs kernel `k`. On a device (`memory` set), asynchronously: its error bits go to the
+  // device word `status`, read once the plan has run.
+  void run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry, jit::Backend& backend,
+           jit::DeviceMemory* memory, uint64_t* status,
            const std::vector<std::shared_ptr<graph::Buffer>>& data,
            std::vector<std::shared_ptr<graph::Buffer>>& produced);
 
@@ -115,6 +146,8 @@ class Context {
   FftPlans fft_plans_;
   bool fft_wisdom_checked_ = false;
   std::unique_ptr<jit::Backend> cpu_;  // opened at the first kernel lookup
+  std::unordered_map<graph::DeviceId, std::unique_ptr<jit::Backend>> devices_;  // GPUs in use
+  std::atomic<int> default_device_{-1};
   cache::MemoryCache<LoadedKernel> kernels_;
   std::unique_ptr<cache::DiskCache> disk_;  // opened at the first kernel lookup
   bool disk_opened_ = false;

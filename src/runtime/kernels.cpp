@@ -39,11 +39,11 @@ std::string Context::cache_dir() {
   return disk ? disk->directory() : std::string();
 }
 
-void Context::note_hit(const schedule::KernelLaunch& k) {
+void Context::note_hit(const schedule::KernelLaunch& k, const jit::Backend& backend) {
   ++stats_.memory_cache_hits;
   if (options_.log)
-    std::fprintf(stderr, "kiln: hit     (plan) cpu memory, %zu instrs (at %s:%u)\n",
-                 k.ir.instrs.size(), k.loc.file, k.loc.line);
+    std::fprintf(stderr, "kiln: hit     (plan) %s memory, %zu instrs (at %s:%u)\n",
+                 std::string(backend.name()).c_str(), k.ir.instrs.size(), k.loc.file, k.loc.line);
 }
 
 void Context::record(const cache::Key& key, std::string_view backend) {
@@ -54,8 +54,42 @@ void Context::record(const cache::Key& key, std::string_view backend) {
                   " (KILN_RECORD)");
 }
 
-jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
-  jit::Backend& backend = cpu();
+jit::KernelEntry Context::load_from_disk(const cache::Key& key, const std::string& target_id,
+                                         const std::string& symbol, const schedule::KernelLaunch& k,
+                                         jit::Backend& backend, const char* what) {
+  cache::DiskCache* disk = disk_cache();
+  if (!disk) return {};
+  const auto start = std::chrono::steady_clock::now();
+  auto payload = disk->load(key, target_id, ir_bytes_);
+  if (!payload) return {};
+  jit::Binary binary{std::move(*payload), symbol};
+  jit::KernelEntry entry;
+  try {
+    entry = backend.load(binary, k.ir);
+  } catch (const kiln::Error&) {
+    // Sound bytes that do not load (written by a broken kiln): never again.
+    disk->remove(disk->entry_path(key));
+    throw;
+  }
+  ++stats_.disk_cache_hits;
+  if (options_.log) {
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "kiln: hit     %s %s disk%s %.3f ms, %zu instrs (at %s:%u)\n",
+                 symbol.c_str() + 5, std::string(backend.name()).c_str(), what, ms,
+                 k.ir.instrs.size(), k.loc.file, k.loc.line);
+  }
+  return entry;
+}
+
+void Context::store_native(const cache::Key& key, const std::string& target_id,
+                           const jit::KernelEntry& entry, jit::Backend& backend) {
+  const std::vector<uint8_t> native = backend.native_code(entry);
+  if (cache::DiskCache* disk = disk_cache(); disk && !native.empty())
+    disk->store(key, target_id, ir_bytes_, native);
+}
+
+jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend) {
   const std::string backend_name(backend.name());
   ir::serialize(k.ir, ir_bytes_);
   const cache::Key key = cache::make_key(ir_bytes_, backend.target_id());
@@ -67,32 +101,28 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
                    backend_name.c_str(), k.ir.instrs.size(), k.loc.file, k.loc.line);
     return hit->entry;
   }
+  // A backend whose loader compiles further (CUDA: PTX to a cubin) caches that output too, under
+  // its own key, and a warm run loads it without assembling anything.
+  // Either way the entry point is named after the compiled code's key.
   const std::string symbol = "kiln_" + key.hex();
-  cache::DiskCache* disk = disk_cache();
-  if (disk) {
-    const auto start = std::chrono::steady_clock::now();
-    if (auto payload = disk->load(key, backend.target_id(), ir_bytes_)) {
-      jit::Binary binary{std::move(*payload), symbol};
-      jit::KernelEntry entry;
-      try {
-        entry = backend.load(binary, k.ir);
-      } catch (const kiln::Error&) {
-        // Sound bytes that do not link (written by a broken kiln): never again.
-        disk->remove(disk->entry_path(key));
-        throw;
-      }
-      ++stats_.disk_cache_hits;
-      if (options_.log) {
-        const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                .count();
-        std::fprintf(stderr, "kiln: hit     %s %s disk %.3f ms, %zu instrs (at %s:%u)\n",
-                     key.hex().c_str(), backend_name.c_str(), ms, k.ir.instrs.size(), k.loc.file,
-                     k.loc.line);
-      }
-      kernels_.insert(key, {entry});
-      return entry;
+  const std::string native_id = backend.native_id();
+  const std::string native_target =
+      native_id.empty() ? std::string() : backend.target_id() + ";" + native_id;
+  const cache::Key native_key =
+      native_id.empty() ? cache::Key{} : cache::make_key(ir_bytes_, native_target);
+  if (!native_id.empty()) {
+    if (jit::KernelEntry e =
+            load_from_disk(native_key, native_target, symbol, k, backend, " (native)");
+        e.main) {
+      kernels_.insert(key, {e});
+      return e;
     }
+  }
+  if (jit::KernelEntry e = load_from_disk(key, backend.target_id(), symbol, k, backend, "");
+      e.main) {
+    if (!native_id.empty()) store_native(native_key, native_target, e, backend);
+    kernels_.insert(key, {e});
+    return e;
   }
   const std::string problem = ir::validate(k.ir);
   KILN_CHECK(problem.empty(), "invalid kernel IR: " + problem + "\n" + ir::to_text(k.ir));
@@ -107,7 +137,10 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k) {
     std::fprintf(stderr, "kiln: compile %s %s %.2f ms, %zu instrs, %zu bytes (at %s:%u)\n",
                  key.hex().c_str(), backend_name.c_str(), seconds * 1e3, k.ir.instrs.size(),
                  binary.code.size(), k.loc.file, k.loc.line);
-  if (disk) disk->store(key, backend.target_id(), ir_bytes_, binary.code);
+  if (cache::DiskCache* disk = disk_cache()) {
+    disk->store(key, backend.target_id(), ir_bytes_, binary.code);
+    if (!native_id.empty()) store_native(native_key, native_target, entry, backend);
+  }
   kernels_.insert(key, {entry});
   return entry;
 }

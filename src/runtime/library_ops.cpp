@@ -11,6 +11,7 @@
 #include "graph/graph.hpp"
 #include "graph/payload.hpp"
 #include "graph/scalar_math.hpp"
+#include "kiln/error.hpp"
 #include "runtime/context.hpp"
 #include "runtime/host_ops.hpp"
 
@@ -182,6 +183,33 @@ void Context::run_host_op_node(graph::Node* n) {
   tracer_.attach_buffer(n, std::move(out));
 }
 
+void Context::run_transfer(graph::Node* n) {
+  const void* in = contiguous_inputs(n)[0];
+  const Node* x = n->args[0];
+  const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+  std::shared_ptr<graph::Buffer> out;
+  try {
+    if (x->device == graph::kCpuDevice) {
+      jit::DeviceMemory& to = device_memory(n->device);
+      out = to.allocate(bytes);
+      to.upload(out->data, in, bytes);
+    } else if (n->device == graph::kCpuDevice) {
+      out = pool_.allocate(bytes);
+      device_memory(x->device).download(out->data, in, bytes);
+    } else {  // between two GPUs, through the host
+      const std::shared_ptr<graph::Buffer> staging = pool_.allocate(bytes);
+      device_memory(x->device).download(staging->data, in, bytes);
+      jit::DeviceMemory& to = device_memory(n->device);
+      out = to.allocate(bytes);
+      to.upload(out->data, staging->data, bytes);
+    }
+  } catch (const kiln::Error& e) {
+    graph::rethrow_at(e, n->loc);
+  }
+  stats_.bytes_allocated += bytes;
+  tracer_.attach_buffer(n, std::move(out));
+}
+
 void Context::run_fft_node(graph::Node* n) {
   void* in = contiguous_inputs(n)[0];
   const Node* x = n->args[0];
@@ -224,6 +252,10 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
 
   for (Node* n : library.nodes()) {
     if (n->evaluated()) continue;
+    if (n->op == graph::Op::Transfer) {
+      run_transfer(n);
+      continue;
+    }
     if (n->op == graph::Op::Fft || n->op == graph::Op::Rfft || n->op == graph::Op::Irfft) {
       run_fft_node(n);
       continue;

@@ -10,6 +10,7 @@
 
 #include "cache/key.hpp"
 #include "graph/errors.hpp"
+#include "kiln/error.hpp"
 #include "passes/pipeline.hpp"
 #include "runtime/context.hpp"
 
@@ -71,9 +72,10 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
   };
   for (const graph::Node* n : order) {
     const bool data = n->evaluated();
-    const uint8_t head[4] = {
-        static_cast<uint8_t>(data ? graph::Op::Data : n->op), static_cast<uint8_t>(n->dtype),
-        static_cast<uint8_t>(data ? 0 : n->nargs), static_cast<uint8_t>(n->shape.rank())};
+    const uint8_t head[5] = {static_cast<uint8_t>(data ? graph::Op::Data : n->op),
+                             static_cast<uint8_t>(n->dtype),
+                             static_cast<uint8_t>(data ? 0 : n->nargs),
+                             static_cast<uint8_t>(n->shape.rank()), n->device};
     put(head, sizeof head);
     put(n->shape.begin(), static_cast<size_t>(n->shape.rank()) * sizeof(int64_t));
     if (data) continue;
@@ -117,6 +119,12 @@ void Context::evaluate_all() {
   evaluate_locked(held.nodes);
 }
 
+void Context::synchronize_devices() {
+  std::lock_guard lock(tracer_.mutex());
+  for (auto& [id, backend] : devices_)
+    if (jit::DeviceMemory* memory = backend->device_memory()) memory->synchronize();
+}
+
 Context::CachedPlan& Context::plan_for(const std::vector<graph::Node*>& order,
                                        const std::vector<int32_t>& outputs) {
   signature(order, outputs, signature_);
@@ -155,26 +163,82 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
   if (std::any_of(order_.begin(), order_.end(), [](const graph::Node* n) {
         return graph::is_library(n->op) && !n->evaluated();
       })) {
-    // Library ops (matmul) run first, with nested evaluations of their operands that reuse
-    // this function's scratch vectors; then the rest is planned without them.
+    // Library ops (matmul) and transfers run first, with nested evaluations of their operands
+    // that reuse this function's scratch vectors; then the rest is planned without them.
     const graph::Tracer::LockedHandles held(tracer_, {targets.begin(), targets.end()});
     run_library_ops(std::vector<graph::Node*>(order_));
     evaluate_locked(held.nodes());
     return;
   }
+  const graph::DeviceId device = targets[0]->device;
+  if (std::any_of(targets.begin(), targets.end(),
+                  [device](const graph::Node* n) { return n->device != device; })) {
+    // Only transfers cross devices, and they have run: each device's targets share no pending
+    // node with another's, and are evaluated on their own.
+    const std::vector<graph::Node*> all(targets.begin(), targets.end());
+    std::vector<graph::DeviceId> devices;
+    for (const graph::Node* n : all)
+      if (std::find(devices.begin(), devices.end(), n->device) == devices.end())
+        devices.push_back(n->device);
+    for (graph::DeviceId d : devices) {
+      std::vector<graph::Node*> mine;
+      for (graph::Node* n : all)
+        if (n->device == d) mine.push_back(n);
+      evaluate_locked(mine);
+    }
+    return;
+  }
+  evaluate_on_device(device);
+}
+
+void Context::evaluate_on_device(graph::DeviceId device) {
+  const std::vector<graph::Node*>& targets = targets_;
+  jit::Backend& backend = backend_for(device);
+  jit::DeviceMemory* memory = backend.device_memory();
   CachedPlan& cached = plan_for(order_, outputs_);
   // The data, by position in the walk: the plan refers to its inputs that way.
   data_.assign(order_.size(), nullptr);
   for (size_t i = 0; i < order_.size(); ++i)
     if (order_[i]->evaluated()) data_[i] = order_[i]->buffer;
   produced_.assign(cached.produced_size, nullptr);
-  for (size_t k = 0; k < cached.plan.kernels.size(); ++k) {
+  const size_t kernels = cached.plan.kernels.size();
+  // On a device, kernels run asynchronously: each ORs its error bits into its own word, and the
+  // words are read (waiting for the device) only when some kernel can fail.
+  std::shared_ptr<graph::Buffer> status;
+  bool may_fail = false;
+  if (memory && kernels > 0) {
+    status = memory->allocate(kernels * sizeof(uint64_t));
+    memory->zero(status->data, kernels * sizeof(uint64_t));
+  }
+  for (size_t k = 0; k < kernels; ++k) {
     const schedule::KernelLaunch& launch = cached.plan.kernels[k];
-    if (!cached.entries[k].main)
-      cached.entries[k] = kernel_for(launch);
-    else
-      note_hit(launch);
-    run(launch, cached.entries[k], data_, produced_);
+    try {
+      if (!cached.entries[k].main)
+        cached.entries[k] = kernel_for(launch, backend);
+      else
+        note_hit(launch, backend);
+      may_fail |= !launch.error_sources.empty();
+      run(launch, cached.entries[k], backend, memory,
+          status ? static_cast<uint64_t*>(status->data) + k : nullptr, data_, produced_);
+    } catch (const kiln::Error& e) {
+      graph::rethrow_at(e, launch.loc);  // e.g. the device out of memory: whose kernel it was
+    }
+  }
+  if (status && may_fail) {
+    std::vector<uint64_t> words(kernels);
+    try {
+      memory->download(words.data(), status->data, kernels * sizeof(uint64_t));
+    } catch (const kiln::Error& e) {  // a kernel failed on the device
+      graph::rethrow_at(e, cached.plan.kernels.back().loc);
+    }
+    for (size_t k = 0; k < kernels; ++k)
+      if (words[k]) {
+        const schedule::ErrorSource& e =
+            cached.plan.kernels[k].error_sources[std::countr_zero(words[k])];
+        data_.clear();
+        produced_.clear();
+        graph::throw_error(e.op, e.message, e.loc);
+      }
   }
 
   for (size_t t = 0; t < targets.size(); ++t) {
@@ -191,7 +255,7 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
         buffer = alias(data_[out.node], out.offset, out.dtype);
         break;
       case schedule::OutputRef::Kind::empty:
-        buffer = pool_.allocate(0);
+        buffer = memory ? memory->allocate(0) : pool_.allocate(0);
         break;
     }
     tracer_.attach_buffer(targets[t], std::move(buffer));
@@ -201,13 +265,17 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
 }
 
 void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
+                  jit::Backend& backend, jit::DeviceMemory* memory, uint64_t* status,
                   const std::vector<std::shared_ptr<graph::Buffer>>& data,
                   std::vector<std::shared_ptr<graph::Buffer>>& produced) {
   jit::LaunchArgs args;
   args.size = k.size;
   args.reduce_size = k.reduce_size;
   args.grain = grain_for(k.ir);
-  if (k.ir.is_reduction()) {
+  args.status = status;
+  if (memory) {
+    // A device kernel finishes its reductions itself: no splits, no accumulator rows.
+  } else if (k.ir.is_reduction()) {
     args.splits =
         reduction_splits(k.ir.kind, k.size, k.reduce_size, args.grain, threads_.threads());
   } else {
@@ -223,7 +291,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   std::vector<std::shared_ptr<graph::Buffer>> more;
   size_t owned = 0;
   auto allocate = [&](size_t bytes) -> void* {
-    std::shared_ptr<graph::Buffer> b = pool_.allocate(bytes);
+    std::shared_ptr<graph::Buffer> b = memory ? memory->allocate(bytes) : pool_.allocate(bytes);
     stats_.bytes_allocated += bytes;
     void* p = b->data;
     if (owned < std::size(scratch))
@@ -235,7 +303,8 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   };
   void* inline_pointers[32];
   std::vector<void*> heap_pointers;
-  const size_t count = k.ir.outputs.size() + k.inputs.size() + k.ir.num_accumulators();
+  const size_t count =
+      k.ir.outputs.size() + k.inputs.size() + (memory ? 0 : k.ir.num_accumulators());
   void** pointers = inline_pointers;
   if (count > std::size(inline_pointers)) {
     heap_pointers.resize(count);
@@ -250,7 +319,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
     pointers[at++] = b->data;
   }
   for (const ir::Instr& i : k.ir.instrs) {
-    if (i.kind != ir::InstrKind::Reduce) continue;
+    if (memory || i.kind != ir::InstrKind::Reduce) continue;
     const DType acc = ir::accumulator_dtype(i.op, k.ir.instrs[i.args[0]].dtype);
     const size_t rows = static_cast<size_t>(args.splits * k.size);
     pointers[at++] = allocate(rows * itemsize(acc));
@@ -258,10 +327,10 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   }
   args.buffers = pointers;
   args.params = k.params.data();
-  const uint64_t status = cpu().launch(entry, args, threads_);
+  const uint64_t raised = backend.launch(entry, args, threads_);
   ++stats_.kernels_launched;
-  if (status) {
-    const schedule::ErrorSource& e = k.error_sources[std::countr_zero(status)];
+  if (raised) {
+    const schedule::ErrorSource& e = k.error_sources[std::countr_zero(raised)];
     graph::throw_error(e.op, e.message, e.loc);
   }
   for (size_t o = 0; o < k.ir.outputs.size(); ++o)

@@ -22,7 +22,7 @@ TEST(Creation, ArrayRoundTripsEveryDtype) {
   EXPECT_EQ(m.item<int>(4), 5);
   EXPECT_EQ(m.item<int>(-1), 6);
   EXPECT_TRUE(m.is_evaluated());
-  EXPECT_EQ(m.device(), Device::cpu());
+  EXPECT_EQ(m.device(), default_device());
   EXPECT_EQ(array(std::vector<float>{}).size(), 0);
   EXPECT_EQ(array({7.f}, Shape{}).ndim(), 0);
 }
@@ -43,7 +43,7 @@ TEST(Creation, FromBlobCopiesWrapAliases) {
   EXPECT_EQ(copied.item<double>(0), 1.0);
   EXPECT_EQ(aliased.item<double>(0), 100.0);
   EXPECT_EQ(doubled.item<double>(0), 200.0);  // lazy: read at the sync
-  EXPECT_EQ(aliased.data<double>(), src.data());
+  if (kiln_test::on_cpu()) EXPECT_EQ(aliased.data<double>(), src.data());
 }
 
 TEST(Creation, FullZerosOnes) {

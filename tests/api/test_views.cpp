@@ -16,11 +16,13 @@ TEST(Views, ReshapeOfDataSharesTheBuffer) {
   const Array f = m.flatten();
   const Array e = expand_dims(m, 0);
   EXPECT_EQ(r.shape(), (Shape{2, 6}));
-  EXPECT_EQ(r.data<float>(), m.data<float>());  // no copy
-  EXPECT_EQ(f.data<float>(), m.data<float>());
   EXPECT_EQ(e.shape(), (Shape{1, 3, 4}));
-  EXPECT_EQ(e.data<float>(), m.data<float>());
-  EXPECT_EQ(squeeze(e).data<float>(), m.data<float>());
+  if (kiln_test::on_cpu()) {                      // elsewhere data() is each array's own host copy
+    EXPECT_EQ(r.data<float>(), m.data<float>());  // no copy
+    EXPECT_EQ(f.data<float>(), m.data<float>());
+    EXPECT_EQ(e.data<float>(), m.data<float>());
+    EXPECT_EQ(squeeze(e).data<float>(), m.data<float>());
+  }
   EXPECT_EQ(kiln::stats().kernels_launched, 0u);
   EXPECT_EQ(m.reshape({-1, 3}).shape(), (Shape{4, 3}));
 }
@@ -110,7 +112,7 @@ TEST(Views, SlicesOfDataAreViewsAndCompileOncePerPattern) {
   kiln::reset_stats();
   const Array rows = m[{slice(2, 4)}];  // contiguous rows: shares m's buffer
   EXPECT_EQ(rows.to_vector<float>()[0], 20.f);
-  EXPECT_EQ(rows.data<float>(), m.data<float>() + 20);
+  if (kiln_test::on_cpu()) EXPECT_EQ(rows.data<float>(), m.data<float>() + 20);
   EXPECT_EQ(kiln::stats().kernels_launched, 0u);
   // Strided and reversed slices are read through strides by the kernel that uses them; their
   // offsets and steps are parameters, so new offsets reuse the kernel.

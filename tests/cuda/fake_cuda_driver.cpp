@@ -1,0 +1,370 @@
+// A fake CUDA driver (libkiln_fake_cuda.so) for testing kiln's GPU runtime on machines without a
+// GPU: kiln opens it through KILN_LIBCUDA as it would open libcuda.so.1.
+//
+// Device memory is host memory. Work queued on a stream (copies, memsets, launches) runs only when
+// the host synchronises, as on a GPU, so a missing synchronisation reads stale data here too.
+// Host-to-device copies take their data when issued, as the driver does for pageable memory.
+//
+// The one GPU it offers runs PTX by rebuilding each kernel for the host: a module's kernels are
+// named kiln_<key>, and the kernel IR recorded under that key in the manifest KILN_RECORD names
+// is compiled by kiln's CUDA emulator (jit/cuda/cuda_emulator.hpp) and run on the launch's grid.
+// The "cubin" it links is the PTX behind an ELF magic, so kiln caches and reloads it as it would
+// a real one.
+//
+// Not a full driver: one device, no events, no multiple contexts; only what kiln calls.
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "jit/cuda/cuda_emulator.hpp"
+#include "jit/cuda/launch_params.hpp"
+#include "jit/ir/kernel_ir.hpp"
+#include "kiln/error.hpp"
+#include "runtime/manifest.hpp"
+
+namespace {
+
+// CUresult values the fake returns.
+constexpr int kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kInvalidDevice = 101,
+              kInvalidImage = 200, kInvalidPtx = 218, kNotFound = 500, kLaunchFailed = 719;
+constexpr char kCubinMagic[] =
+    "\x7f"
+    "ELF kiln-fake-cubin\n";
+
+struct Function {
+  const void* entry = nullptr;
+  size_t params = 0;  // 8-byte kernel parameters
+};
+
+struct Module {
+  std::map<std::string, Function*> functions;
+};
+
+struct Stream {
+  std::vector<std::function<void()>> queue;
+};
+
+struct Link {
+  std::string ptx;
+  std::string cubin;
+};
+
+// The fake device's state (the test process's, not kiln's).
+struct State {
+  std::recursive_mutex mutex;
+  std::unique_ptr<kiln::jit::EmulatedGpu> gpu;
+  std::unordered_map<std::string, std::vector<uint8_t>> ir_by_symbol;  // from the manifest
+  std::streamoff manifest_read = 0;
+  std::unordered_map<std::string, Function> functions;  // by symbol, linked once
+  std::deque<Module> modules;
+  std::deque<Stream> streams;
+  std::unordered_map<uint64_t, size_t> allocations;
+  size_t allocated = 0;
+  int sticky_error = kSuccess;
+  long ptx_loads = 0, cubin_loads = 0, launches = 0;
+};
+
+State& state() {
+  static State* s = new State;  // never destroyed: kiln may call in while the process exits
+  return *s;
+}
+
+// Reads the manifest's lines not read yet (whole lines only: another process may be writing).
+void read_manifest(State& s) {
+  const char* path = std::getenv("KILN_RECORD");
+  if (!path || !*path) return;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  in.seekg(s.manifest_read);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline yet: a line being written
+    s.manifest_read += static_cast<std::streamoff>(line.size() + 1);
+    const size_t a = line.find(' '), b = line.find(' ', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;  // the header
+    std::vector<uint8_t> ir;
+    if (kiln::runtime::from_hex(std::string_view(line).substr(b + 1), ir))
+      s.ir_by_symbol["kiln_" + line.substr(a + 1, b - a - 1)] = std::move(ir);
+  }
+}
+
+// The kernel `symbol`, rebuilt for the host from its recorded kernel IR.
+Function* function_for(State& s, const std::string& symbol, std::string& error) {
+  if (auto it = s.functions.find(symbol); it != s.functions.end()) return &it->second;
+  if (!s.ir_by_symbol.count(symbol)) read_manifest(s);
+  auto it = s.ir_by_symbol.find(symbol);
+  if (it == s.ir_by_symbol.end()) {
+    error = "fake CUDA driver: no kernel IR recorded for " + symbol +
+            " (the fake driver needs KILN_RECORD to name the manifest kiln records into)";
+    return nullptr;
+  }
+  kiln::ir::KernelIR ir;
+  if (!kiln::ir::deserialize(it->second.data(), it->second.size(), ir)) {
+    error = "fake CUDA driver: the recorded kernel IR of " + symbol + " does not decode";
+    return nullptr;
+  }
+  try {
+    if (!s.gpu) s.gpu = std::make_unique<kiln::jit::EmulatedGpu>();
+    Function f;
+    f.entry = s.gpu->link(s.gpu->compile(ir, symbol), symbol);
+    f.params = kiln::jit::CudaLaunchParams::of(ir).count();
+    return &s.functions.emplace(symbol, f).first->second;
+  } catch (const kiln::Error& e) {
+    error = e.what();
+    return nullptr;
+  }
+}
+
+void drain(State& s, Stream& stream) {
+  std::vector<std::function<void()>> work;
+  work.swap(stream.queue);
+  for (auto& w : work) w();
+}
+
+void drain_all(State& s) {
+  for (Stream& st : s.streams) drain(s, st);
+}
+
+// Writes `text` into the caller's CU_JIT_ERROR_LOG_BUFFER, if it gave one.
+void log_error(unsigned n, const int* options, void** values, const std::string& text) {
+  char* buffer = nullptr;
+  size_t size = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    if (options[i] == 5) buffer = static_cast<char*>(values[i]);
+    if (options[i] == 6) size = reinterpret_cast<uintptr_t>(values[i]);
+  }
+  if (buffer && size) std::snprintf(buffer, size, "%s", text.c_str());
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
+void* as_ptr(uint64_t p) {
+  return reinterpret_cast<void*>(static_cast<uintptr_t>(p));
+}
+
+}  // namespace
+
+extern "C" {
+
+int cuInit(unsigned) {
+  return kSuccess;
+}
+int cuDriverGetVersion(int* version) {
+  *version = 12040;
+  return kSuccess;
+}
+int cuDeviceGetCount(int* count) {
+  *count = 1;
+  return kSuccess;
+}
+int cuDeviceGet(int* device, int ordinal) {
+  if (ordinal != 0) return kInvalidDevice;
+  *device = 0;
+  return kSuccess;
+}
+int cuDeviceGetAttribute(int* value, int attribute, int) {
+  switch (attribute) {
+    case 75:
+      *value = 9;
+      break;  // compute capability 9.0
+    case 76:
+      *value = 0;
+      break;
+    case 16:
+      *value = 1;
+      break;  // one SM: small grids, quick to emulate
+    default:
+      *value = 0;
+  }
+  return kSuccess;
+}
+int cuDeviceGetName(char* name, int length, int) {
+  std::snprintf(name, static_cast<size_t>(length), "kiln fake GPU (host emulation)");
+  return kSuccess;
+}
+int cuGetErrorString(int error, const char** text) {
+  switch (error) {
+    case kSuccess:
+      *text = "no error";
+      break;
+    case kOutOfMemory:
+      *text = "out of memory";
+      break;
+    case kInvalidImage:
+      *text = "device kernel image is invalid";
+      break;
+    case kLaunchFailed:
+      *text = "unspecified launch failure";
+      break;
+    default:
+      *text = "fake CUDA driver error";
+  }
+  return kSuccess;
+}
+int cuDevicePrimaryCtxRetain(void** context, int) {
+  *context = &state();
+  return kSuccess;
+}
+int cuCtxSetCurrent(void*) {
+  return kSuccess;
+}
+int cuStreamCreate(void** stream, unsigned) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  *stream = &s.streams.emplace_back();
+  return kSuccess;
+}
+int cuStreamSynchronize(void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  drain(s, *static_cast<Stream*>(stream));
+  return s.sticky_error;
+}
+int cuMemAlloc_v2(uint64_t* ptr, size_t bytes) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  // KILN_FAKE_CUDA_MEMORY: the device's memory in bytes, to test running out of it.
+  const char* limit = std::getenv("KILN_FAKE_CUDA_MEMORY");
+  if (limit && s.allocated + bytes > std::strtoull(limit, nullptr, 10)) return kOutOfMemory;
+  void* p = std::aligned_alloc(256, (bytes + 255) & ~size_t{255});
+  if (!p) return kOutOfMemory;
+  *ptr = reinterpret_cast<uintptr_t>(p);
+  s.allocations[*ptr] = bytes;
+  s.allocated += bytes;
+  return kSuccess;
+}
+int cuMemFree_v2(uint64_t ptr) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  auto it = s.allocations.find(ptr);
+  if (it == s.allocations.end()) return kInvalidValue;
+  drain_all(s);  // cuMemFree waits for the device
+  s.allocated -= it->second;
+  s.allocations.erase(it);
+  std::free(as_ptr(ptr));
+  return kSuccess;
+}
+int cuMemcpyHtoDAsync_v2(uint64_t dst, const void* src, size_t bytes, void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  auto data = std::make_shared<std::vector<char>>(static_cast<const char*>(src),
+                                                  static_cast<const char*>(src) + bytes);
+  static_cast<Stream*>(stream)->queue.push_back(
+      [dst, data] { std::memcpy(as_ptr(dst), data->data(), data->size()); });
+  return kSuccess;
+}
+int cuMemcpyDtoHAsync_v2(void* dst, uint64_t src, size_t bytes, void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  static_cast<Stream*>(stream)->queue.push_back(
+      [dst, src, bytes] { std::memcpy(dst, as_ptr(src), bytes); });
+  return kSuccess;
+}
+int cuMemsetD8Async(uint64_t dst, unsigned char value, size_t count, void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  static_cast<Stream*>(stream)->queue.push_back(
+      [dst, value, count] { std::memset(as_ptr(dst), value, count); });
+  return kSuccess;
+}
+int cuModuleLoadDataEx(void** module, const void* image, unsigned n, int* options, void** values) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  std::string text(static_cast<const char*>(image));
+  const size_t magic = sizeof kCubinMagic - 1;
+  const bool cubin = text.compare(0, magic, kCubinMagic) == 0;
+  if (cubin) {
+    text.erase(0, magic);
+    ++s.cubin_loads;
+  } else if (text.find(".entry") == std::string::npos) {
+    log_error(n, options, values, "fake CUDA driver: the image is neither PTX nor a fake cubin");
+    return kInvalidImage;
+  } else {
+    ++s.ptx_loads;
+  }
+  Module& m = s.modules.emplace_back();
+  for (size_t at = text.find(".entry "); at != std::string::npos;
+       at = text.find(".entry ", at + 1)) {
+    const size_t begin = at + 7, end = text.find_first_of("( \n", begin);
+    const std::string symbol = text.substr(begin, end - begin);
+    std::string error;
+    Function* f = function_for(s, symbol, error);
+    if (!f) {
+      log_error(n, options, values, error);
+      return kInvalidPtx;
+    }
+    m.functions[symbol] = f;
+  }
+  *module = &m;
+  return kSuccess;
+}
+int cuModuleGetFunction(void** function, void* module, const char* name) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  auto& functions = static_cast<Module*>(module)->functions;
+  auto it = functions.find(name);
+  if (it == functions.end()) return kNotFound;
+  *function = it->second;
+  return kSuccess;
+}
+int cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                   unsigned bz, unsigned, void* stream, void** params, void**) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  if (gy != 1 || gz != 1 || by != 1 || bz != 1 || gx == 0 || bx == 0) return kInvalidValue;
+  const Function* f = static_cast<Function*>(function);
+  std::vector<uint64_t> values(f->params);
+  for (size_t i = 0; i < f->params; ++i) std::memcpy(&values[i], params[i], 8);
+  ++s.launches;
+  static_cast<Stream*>(stream)->queue.push_back([&s, f, gx, bx, values = std::move(values)] {
+    try {
+      s.gpu->run(f->entry, gx, bx, values.data());
+    } catch (const kiln::Error& e) {
+      std::fprintf(stderr, "fake CUDA driver: the launch failed: %s\n", e.what());
+      s.sticky_error = kLaunchFailed;
+    }
+  });
+  return kSuccess;
+}
+int cuLinkCreate_v2(unsigned, int*, void**, void** link) {
+  *link = new Link;
+  return kSuccess;
+}
+int cuLinkAddData_v2(void* link, int type, void* data, size_t size, const char*, unsigned, int*,
+                     void**) {
+  if (type != 1) return kInvalidValue;  // PTX only
+  static_cast<Link*>(link)->ptx.assign(static_cast<const char*>(data),
+                                       strnlen(static_cast<const char*>(data), size));
+  return kSuccess;
+}
+int cuLinkComplete(void* link, void** cubin, size_t* size) {
+  Link* l = static_cast<Link*>(link);
+  l->cubin = kCubinMagic + l->ptx;
+  *cubin = l->cubin.data();
+  *size = l->cubin.size() + 1;  // with its terminating null
+  return kSuccess;
+}
+int cuLinkDestroy(void* link) {
+  delete static_cast<Link*>(link);
+  return kSuccess;
+}
+
+/// For tests: modules loaded from PTX and from cubins, launches, and device bytes in use.
+void kiln_fake_cuda_counters(long* ptx_loads, long* cubin_loads, long* launches,
+                             long* bytes_in_use) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  *ptx_loads = s.ptx_loads;
+  *cubin_loads = s.cubin_loads;
+  *launches = s.launches;
+  *bytes_in_use = static_cast<long>(s.allocated);
+}
+
+}  // extern "C"
