@@ -11,6 +11,7 @@
 #include "graph/node.hpp"
 #include "jit/ir/kernel_ir.hpp"
 #include "kiln/device.hpp"
+#include "kiln/error.hpp"
 
 namespace kiln::jit {
 
@@ -52,6 +53,35 @@ struct LaunchArgs {
   uint64_t* status = nullptr;
 };
 
+/// A batch of matrix products for a device's BLAS: for b in [0, batch), the row-major m x n
+/// matrix at c + b*m*n (contiguous) = op(A_b) * op(B_b). A_b is read row-major from
+/// a + b*stride_a with leading dimension lda, as m x k, or as k x m when trans_a (then op(A) is
+/// its transpose); B_b likewise (k x n, or n x k when trans_b). Strides are in elements; 0
+/// repeats one matrix.
+struct GemmDesc {
+  DType dtype = DType::float32;  ///< float32, float64, complex64 or complex128
+  int64_t m = 0, n = 0, k = 0;
+  bool trans_a = false, trans_b = false;
+  int64_t lda = 0, ldb = 0;
+  int64_t stride_a = 0, stride_b = 0;
+  int64_t batch = 1;
+  const void* a = nullptr;
+  const void* b = nullptr;
+  void* c = nullptr;
+};
+
+/// A batch of 1-d FFTs for a device's FFT library, with kiln's FFT ops' meaning (unnormalised):
+/// `outer` contiguous blocks, each holding transforms of length `n` (the real length for Rfft
+/// and Irfft) along an axis whose elements are `inner` apart. `in` may be overwritten (Irfft).
+struct FftDesc {
+  graph::Op op = graph::Op::Fft;  ///< Fft, Rfft or Irfft
+  bool inverse = false;           ///< Fft: the backward direction
+  bool wide = false;              ///< double precision, else single
+  int64_t n = 0, outer = 1, inner = 1;
+  void* in = nullptr;
+  void* out = nullptr;
+};
+
 /// The memory and the work queue of a device that is not the host (a CUDA GPU). Copies and
 /// launches run in the order they were issued; the host waits only in download() and
 /// synchronize().
@@ -70,6 +100,8 @@ class DeviceMemory {
   virtual void download(void* dst, const void* src, size_t bytes) = 0;
   /// Queues zeroing `bytes` bytes of device memory at `dst`.
   virtual void zero(void* dst, size_t bytes) = 0;
+  /// Queues a copy of `bytes` bytes between two places in device memory.
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
   /// Waits for all queued work. Throws kiln::Error when some of it failed.
   virtual void synchronize() = 0;
 };
@@ -102,6 +134,19 @@ class Backend {
   /// The device's memory, for backends whose kernels cannot read host memory; null for the
   /// CPU. Buffers passed to launch() must come from it.
   virtual DeviceMemory* device_memory() { return nullptr; }
+
+  /// Devices: queues `g` on the device's BLAS (cuBLAS). Throws kiln::Error when the library is
+  /// missing. (The CPU's library ops call OpenBLAS and FFTW from the runtime.)
+  virtual void gemm(const GemmDesc& g) {
+    (void)g;
+    throw Error("[" + std::string(name()) + "] has no BLAS of its own");
+  }
+  /// Devices: queues `f` on the device's FFT library (cuFFT). Throws kiln::Error when the
+  /// library is missing.
+  virtual void fft(const FftDesc& f) {
+    (void)f;
+    throw Error("[" + std::string(name()) + "] has no FFT library of its own");
+  }
 
   /// For backends whose loader compiles once more (CUDA: the driver assembles PTX for the
   /// device), what identifies that step's output beyond target_id() (e.g. the driver version);

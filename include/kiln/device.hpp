@@ -10,9 +10,10 @@ namespace kiln {
 ///
 /// An array lives on one device and its operations run there; operands on different devices
 /// are a kiln::Error naming the .to() that fixes it. On a CUDA device, fused kernels run as PTX
-/// through the CUDA driver, asynchronously on one stream, and reads wait for them. matmul, the
-/// FFTs, scatters, concatenate and the scans have host implementations only: on a GPU they copy
-/// their operands to the host and their result back.
+/// through the CUDA driver, asynchronously on one stream, and reads wait for them. Floating-point
+/// and complex matmul run on cuBLAS and the FFTs on cuFFT (opened at run time like the driver:
+/// KILN_LIBCUBLAS, KILN_LIBCUFFT); scatters, concatenate, the scans and integer matmul have host
+/// implementations only: on a GPU they copy their operands to the host and their result back.
 class Device {
  public:
   /// The kinds of device kiln knows.

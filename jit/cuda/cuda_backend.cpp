@@ -112,6 +112,9 @@ class CudaBackend final : public Backend {
 
   DeviceMemory* device_memory() override { return &device(); }
 
+  void gemm(const GemmDesc& g) override { device().gemm(g); }
+  void fft(const FftDesc& f) override { device().fft(f); }
+
   std::string native_id() override {
     return "driver " + std::to_string(device().driver_version()) + ";cubin";
   }

@@ -117,6 +117,28 @@ void CudaDevice::zero(void* dst, size_t bytes) {
   check(driver_->api().cuMemsetD8Async(device_ptr(dst), 0, bytes, stream_), "cuMemsetD8Async");
 }
 
+void CudaDevice::copy(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  std::lock_guard lock(mutex_);
+  make_current();
+  check(driver_->api().cuMemcpyDtoDAsync(device_ptr(dst), device_ptr(src), bytes, stream_),
+        "cuMemcpyDtoDAsync");
+}
+
+void CudaDevice::gemm(const GemmDesc& g) {
+  std::lock_guard lock(mutex_);
+  make_current();
+  if (!libraries_) libraries_ = std::make_unique<CudaLibraries>(stream_, info_.name);
+  libraries_->gemm(g);
+}
+
+void CudaDevice::fft(const FftDesc& f) {
+  std::lock_guard lock(mutex_);
+  make_current();
+  if (!libraries_) libraries_ = std::make_unique<CudaLibraries>(stream_, info_.name);
+  libraries_->fft(f);
+}
+
 void CudaDevice::synchronize() {
   std::lock_guard lock(mutex_);
   make_current();

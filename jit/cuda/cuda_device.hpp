@@ -10,6 +10,7 @@
 
 #include "jit/backend.hpp"
 #include "jit/cuda/cuda_driver.hpp"
+#include "jit/cuda/cuda_libraries.hpp"
 
 namespace kiln::jit::cuda {
 
@@ -32,6 +33,12 @@ class CudaDevice final : public DeviceMemory {
   void upload(void* dst, const void* src, size_t bytes) override;
   void download(void* dst, const void* src, size_t bytes) override;
   void zero(void* dst, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+
+  /// Queues a matrix product on cuBLAS (see GemmDesc). Throws kiln::Error.
+  void gemm(const GemmDesc& g);
+  /// Queues FFTs on cuFFT (see FftDesc). Throws kiln::Error.
+  void fft(const FftDesc& f);
   void synchronize() override;
 
   /// Loads `image` (PTX text, or a cubin, which starts with the ELF magic) and returns its
@@ -63,7 +70,8 @@ class CudaDevice final : public DeviceMemory {
   ContextHandle context_ = nullptr;
   StreamHandle stream_ = nullptr;
   std::shared_ptr<Pool> pool_ = std::make_shared<Pool>();
-  std::mutex mutex_;  // loads and the stream's calls
+  std::unique_ptr<CudaLibraries> libraries_;  // opened at the first matmul or FFT
+  std::mutex mutex_;                          // loads and the stream's calls
 };
 
 }  // namespace kiln::jit::cuda

@@ -49,6 +49,7 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
       !resolve(library, "cuMemFree_v2", a.cuMemFree, why) ||
       !resolve(library, "cuMemcpyHtoDAsync_v2", a.cuMemcpyHtoDAsync, why) ||
       !resolve(library, "cuMemcpyDtoHAsync_v2", a.cuMemcpyDtoHAsync, why) ||
+      !resolve(library, "cuMemcpyDtoDAsync_v2", a.cuMemcpyDtoDAsync, why) ||
       !resolve(library, "cuMemsetD8Async", a.cuMemsetD8Async, why) ||
       !resolve(library, "cuModuleLoadDataEx", a.cuModuleLoadDataEx, why) ||
       !resolve(library, "cuModuleGetFunction", a.cuModuleGetFunction, why) ||
@@ -84,10 +85,6 @@ std::string Driver::describe(Result r) const {
   if (api_.cuGetErrorString && api_.cuGetErrorString(r, &text) == kSuccess && text)
     return std::string(text) + " (CUDA error " + std::to_string(r) + ")";
   return "CUDA error " + std::to_string(r);
-}
-
-void* Driver::symbol(const char* name) const {
-  return ::dlsym(library_, name);
 }
 
 DeviceInfo Driver::device(int ordinal) const {

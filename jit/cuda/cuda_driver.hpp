@@ -51,6 +51,8 @@ struct DriverApi {
                               StreamHandle stream) = nullptr;
   Result (*cuMemcpyDtoHAsync)(void* dst, DevicePtr src, size_t bytes,
                               StreamHandle stream) = nullptr;
+  Result (*cuMemcpyDtoDAsync)(DevicePtr dst, DevicePtr src, size_t bytes,
+                              StreamHandle stream) = nullptr;
   Result (*cuMemsetD8Async)(DevicePtr dst, unsigned char value, size_t count,
                             StreamHandle stream) = nullptr;
   Result (*cuModuleLoadDataEx)(ModuleHandle* module, const void* image, unsigned num_options,
@@ -99,8 +101,6 @@ class Driver {
   DeviceInfo device(int ordinal) const;
   /// The driver's text for an error code, with the code.
   std::string describe(Result r) const;
-  /// Another function of the driver library, by symbol name (null when it has none).
-  void* symbol(const char* name) const;
 
  private:
   Driver() = default;

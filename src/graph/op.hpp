@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "kiln/dtype.hpp"
+
 namespace kiln::graph {
 
 /// How an op's operand dtypes give its compute dtype and result dtype (see types.hpp).
@@ -90,6 +92,14 @@ inline bool is_gather(Op op) noexcept {
 /// Run by a library at the sync rather than in a generated kernel.
 inline bool is_library(Op op) noexcept {
   return op_info(op).rule == TypeRule::Library;
+}
+/// A library op that a GPU runs with its own libraries (cuBLAS, cuFFT) when its result has
+/// `dtype`; the other library ops have host implementations only.
+inline bool runs_on_devices(Op op, DType dtype) noexcept {
+  if (op == Op::MatMul)
+    return dtype == DType::float32 || dtype == DType::float64 || dtype == DType::complex64 ||
+           dtype == DType::complex128;
+  return op == Op::Fft || op == Op::Rfft || op == Op::Irfft || op == Op::Transfer;
 }
 
 }  // namespace kiln::graph

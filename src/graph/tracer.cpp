@@ -153,7 +153,8 @@ Node* Tracer::record(const NodeDesc& d) {
                         std::to_string(i + 1),
                     d.loc);
       }
-    if (is_library(d.op) && d.nargs > 0 && d.args[0]->device != kCpuDevice)
+    if (is_library(d.op) && !runs_on_devices(d.op, d.dtype) && d.nargs > 0 &&
+        d.args[0]->device != kCpuDevice)
       return record_on_host(d);
   }
   const uint64_t h = hash_desc(d);

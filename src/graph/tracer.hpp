@@ -27,9 +27,9 @@ class Tracer {
   ///
   /// Devices: a leaf and a Transfer are on desc.device, any other op on its operands' device;
   /// operands on different devices are a kiln::Error naming the op, the devices, the call site
-  /// and the .to() that fixes it. A library op (matmul, fft, scatter, ...) on a device other
-  /// than the CPU is recorded as transfers to the CPU, the op there, and a transfer back: those
-  /// ops have host implementations only.
+  /// and the .to() that fixes it. A library op with host implementations only (scatter,
+  /// concatenate, the scans, integer matmul: see runs_on_devices) on a device other than the
+  /// CPU is recorded as transfers to the CPU, the op there, and a transfer back.
   Node* record(const NodeDesc& desc);
 
   /// Records evaluated data on `device` (never merged with other nodes). Returns one handle

@@ -151,6 +151,48 @@ void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo,
                 static_cast<blasint>(ldb), 0.0, c, in);
 }
 
+// matmul on a device through its BLAS: the last batch dimension is one strided-batched call,
+// the others a loop.
+void device_matmul(jit::Backend& backend, jit::DeviceMemory& memory, DType dtype,
+                   const MatrixView& a, const MatrixView& b, const Dims& batch, void* out) {
+  const int64_t m = a.rows, k = a.cols, n = b.cols;
+  const size_t item = itemsize(dtype);
+  const int64_t total = batch.size();
+  if (m == 0 || n == 0 || total == 0) return;
+  if (k == 0) {
+    memory.zero(out, static_cast<size_t>(total * m * n) * item);
+    return;
+  }
+  jit::GemmDesc g;
+  g.dtype = dtype;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  blas_layout(a.rows, a.cols, a.row_stride, a.col_stride, g.trans_a, g.lda);
+  blas_layout(b.rows, b.cols, b.row_stride, b.col_stride, g.trans_b, g.ldb);
+  const int r = batch.rank();
+  g.batch = r > 0 ? batch[r - 1] : 1;
+  // An operand's stride along the result's last batch dimension (0 when it has no such
+  // dimension, or broadcasts along it).
+  auto last_stride = [&](const MatrixView& v) {
+    return r > 0 && v.batch.rank() > 0 ? v.batch_strides[v.batch.rank() - 1] : int64_t{0};
+  };
+  g.stride_a = last_stride(a);
+  g.stride_b = last_stride(b);
+  Dims index;
+  index.resize(r, 0);
+  for (int64_t done = 0; done < total; done += g.batch) {
+    g.a = a.s.base + static_cast<size_t>(batch_offset(a, batch, index)) * item;
+    g.b = b.s.base + static_cast<size_t>(batch_offset(b, batch, index)) * item;
+    g.c = static_cast<char*>(out) + static_cast<size_t>(done * m * n) * item;
+    backend.gemm(g);
+    for (int d = r - 2; d >= 0; --d) {  // next index over all but the last batch dimension
+      if (++index[d] < batch[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<void*> Context::contiguous_inputs(graph::Node* n) {
@@ -169,8 +211,10 @@ std::vector<void*> Context::contiguous_inputs(graph::Node* n) {
 }
 
 std::shared_ptr<graph::Buffer> Context::new_output(graph::Node* n) {
-  std::shared_ptr<graph::Buffer> out =
-      pool_.allocate(static_cast<size_t>(n->shape.size()) * itemsize(n->dtype));
+  const size_t bytes = static_cast<size_t>(n->shape.size()) * itemsize(n->dtype);
+  std::shared_ptr<graph::Buffer> out = n->device == graph::kCpuDevice
+                                           ? pool_.allocate(bytes)
+                                           : device_memory(n->device).allocate(bytes);
   stats_.bytes_allocated += out->bytes;
   return out;
 }
@@ -221,6 +265,25 @@ void Context::run_fft_node(graph::Node* n) {
   for (int d = 0; d < axis; ++d) l.outer *= n->shape[d];
   for (int d = axis + 1; d < n->shape.rank(); ++d) l.inner *= n->shape[d];
   l.wide = n->dtype == DType::float64 || n->dtype == DType::complex128;
+  if (n->device != graph::kCpuDevice) {  // the device's own FFT library
+    jit::DeviceMemory& memory = device_memory(n->device);
+    std::shared_ptr<graph::Buffer> scratch;
+    if (n->op == graph::Op::Irfft) {  // a complex-to-real transform overwrites its input
+      const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+      scratch = memory.allocate(bytes);
+      memory.copy(scratch->data, in, bytes);
+      in = scratch->data;
+    }
+    std::shared_ptr<graph::Buffer> out = new_output(n);
+    try {
+      backend_for(n->device).fft({l.op, l.inverse, l.wide, l.n, l.outer, l.inner, in, out->data});
+    } catch (const kiln::Error& e) {
+      graph::rethrow_at(e, n->loc);
+    }
+    ++stats_.kernels_launched;
+    tracer_.attach_buffer(n, std::move(out));
+    return;
+  }
   if (!fft_wisdom_checked_) {  // plans measured by kiln-warmup, if any
     fft_wisdom_checked_ = true;
     if (cache::DiskCache* disk = disk_cache()) fft_plans_.use_wisdom(disk->directory());
@@ -293,9 +356,18 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
     Dims batch;
     for (int d = 0; d < batch_rank; ++d) batch.push_back(n->shape[d]);
     const size_t item = itemsize(n->dtype);
-    std::shared_ptr<graph::Buffer> out =
-        pool_.allocate(static_cast<size_t>(n->shape.size()) * item);
-    stats_.bytes_allocated += out->bytes;
+    std::shared_ptr<graph::Buffer> out = new_output(n);
+    if (n->device != graph::kCpuDevice) {
+      try {
+        device_matmul(backend_for(n->device), device_memory(n->device), n->dtype, a, b, batch,
+                      out->data);
+      } catch (const kiln::Error& e) {
+        graph::rethrow_at(e, n->loc);
+      }
+      ++stats_.kernels_launched;
+      tracer_.attach_buffer(n, std::move(out));
+      continue;
+    }
     const int64_t batches = batch.size();
     Dims index;
     index.resize(batch.rank(), 0);

@@ -50,6 +50,16 @@ Counters fake_counters() {
   return lib ? reinterpret_cast<Counters>(::dlsym(lib, "kiln_fake_cuda_counters")) : nullptr;
 }
 
+// The fake cuBLAS's gemm calls and the fake cuFFT's executions so far.
+std::pair<long, long> fake_library_calls() {
+  void* lib = ::dlopen(std::getenv("KILN_LIBCUBLAS"), RTLD_NOW | RTLD_NOLOAD);
+  using Fn = void (*)(long*, long*);
+  auto fn = lib ? reinterpret_cast<Fn>(::dlsym(lib, "kiln_fake_cuda_library_calls")) : nullptr;
+  long gemm = -1, fft = -1;
+  if (fn) fn(&gemm, &fft);
+  return {gemm, fft};
+}
+
 long fake_bytes_in_use() {
   long ptx, cubin, launches, bytes;
   fake_counters()(&ptx, &cubin, &launches, &bytes);
@@ -182,6 +192,30 @@ TEST(Gpu, KernelsAndReductionsAgreeWithTheCpu) {
   // Exact integer work.
   const Array n = arange(100000).to(Device::cpu());
   EXPECT_EQ(sum(n.to(gpu) * 7 % 13).item<int64_t>(), sum(n * 7 % 13).item<int64_t>());
+}
+
+TEST(Gpu, MatmulAndFftRunOnTheDevicesLibraries) {
+  REQUIRE_GPU();
+  if (!std::getenv("KILN_LIBCUBLAS") || fake_library_calls().first < 0)
+    GTEST_SKIP() << "needs the fake cuBLAS and cuFFT's counters";
+  random::seed(3);
+  const Array a = random::normal({4, 3, 5, 6}).to(gpu), b = random::normal({6, 7}).to(gpu);
+  const Array x = random::normal({8, 16}).to(gpu);
+  kiln::sync();
+  auto [gemm0, fft0] = fake_library_calls();
+  const Array c = matmul(a, b);                  // batch (4, 3): 4 calls of 3 products
+  const Array f = fft::fft(x, -1, 0);            // strided: one execution per outer block
+  const Array r = fft::irfft(fft::rfft(x), 16);  // contiguous: one execution each
+  const Array i = matmul(arange(6).reshape({2, 3}).to(gpu), arange(6).reshape({3, 2}).to(gpu));
+  kiln::eval({c, f, r, i});
+  auto [gemm1, fft1] = fake_library_calls();
+  EXPECT_EQ(gemm1 - gemm0, 4);  // the integer product went through the host
+  EXPECT_EQ(fft1 - fft0, 3);
+  EXPECT_TRUE(c.device() == gpu && f.device() == gpu && r.device() == gpu && i.device() == gpu);
+  expect_close(matmul(a.to(Device::cpu()), b.to(Device::cpu())), c, 1e-5, "batched matmul");
+  expect_close(fft::fft(x.to(Device::cpu()), -1, 0), f, 1e-5, "strided fft");
+  expect_close(x.to(Device::cpu()), r, 1e-5, "irfft(rfft(x))");
+  EXPECT_EQ(i.to_vector<int64_t>(), (std::vector<int64_t>{10, 13, 28, 40}));
 }
 
 TEST(Gpu, RandomNumbersAreTheCpusForTheSameSeed) {

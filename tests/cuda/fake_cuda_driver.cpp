@@ -12,6 +12,8 @@
 // a real one.
 //
 // Not a full driver: one device, no events, no multiple contexts; only what kiln calls.
+#include <cmath>
+#include <complex>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -21,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -57,6 +60,12 @@ struct Link {
   std::string cubin;
 };
 
+// A cuFFT plan.
+struct FftPlan {
+  int n = 0, istride = 1, idist = 0, ostride = 1, odist = 0, type = 0, batch = 0;
+  Stream* stream = nullptr;
+};
+
 // The fake device's state (the test process's, not kiln's).
 struct State {
   std::recursive_mutex mutex;
@@ -69,7 +78,8 @@ struct State {
   std::unordered_map<uint64_t, size_t> allocations;
   size_t allocated = 0;
   int sticky_error = kSuccess;
-  long ptx_loads = 0, cubin_loads = 0, launches = 0;
+  long ptx_loads = 0, cubin_loads = 0, launches = 0, gemm_calls = 0, fft_execs = 0;
+  std::deque<FftPlan> fft_plans;
 };
 
 State& state() {
@@ -267,6 +277,13 @@ int cuMemcpyDtoHAsync_v2(void* dst, uint64_t src, size_t bytes, void* stream) {
       [dst, src, bytes] { std::memcpy(dst, as_ptr(src), bytes); });
   return kSuccess;
 }
+int cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  static_cast<Stream*>(stream)->queue.push_back(
+      [dst, src, bytes] { std::memmove(as_ptr(dst), as_ptr(src), bytes); });
+  return kSuccess;
+}
 int cuMemsetD8Async(uint64_t dst, unsigned char value, size_t count, void* stream) {
   State& s = state();
   std::lock_guard lock(s.mutex);
@@ -356,6 +373,188 @@ int cuLinkDestroy(void* link) {
   return kSuccess;
 }
 
+// ---- cuBLAS (libcublas.so through KILN_LIBCUBLAS): strided-batched gemm, column-major, as
+// the real one computes it, queued on the handle's stream ----
+
+struct BlasHandle {
+  Stream* stream = nullptr;
+};
+
+int cublasCreate_v2(void** handle) {
+  *handle = new BlasHandle;
+  return 0;
+}
+int cublasSetStream_v2(void* handle, void* stream) {
+  static_cast<BlasHandle*>(handle)->stream = static_cast<Stream*>(stream);
+  return 0;
+}
+
+}  // extern "C"
+
+namespace {
+
+// C(m x n) = op(A) op(B), all column-major, `batch` times; products summed in long double.
+template <class T>
+int gemm(void* handle, int ta, int tb, int m, int n, int k, const T* alpha, const T* a, int lda,
+         long long sa, const T* b, int ldb, long long sb, const T* beta, T* c, int ldc,
+         long long sc, int batch) {
+  BlasHandle* h = static_cast<BlasHandle*>(handle);
+  if (!h->stream || m < 0 || n < 0 || k < 0 || batch < 0) return 7;  // CUBLAS_STATUS_INVALID_VALUE
+  const T al = *alpha, be = *beta;
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  ++s.gemm_calls;
+  h->stream->queue.push_back([=] {
+    using Acc =
+        std::conditional_t<std::is_floating_point_v<T>, long double, std::complex<long double>>;
+    for (int q = 0; q < batch; ++q)
+      for (int j = 0; j < n; ++j)
+        for (int i = 0; i < m; ++i) {
+          Acc acc = 0;
+          for (int p = 0; p < k; ++p) {
+            const T x = ta ? a[q * sa + p + static_cast<long long>(i) * lda]
+                           : a[q * sa + i + static_cast<long long>(p) * lda];
+            const T y = tb ? b[q * sb + j + static_cast<long long>(p) * ldb]
+                           : b[q * sb + p + static_cast<long long>(j) * ldb];
+            acc += Acc(x) * Acc(y);
+          }
+          T& out = c[q * sc + i + static_cast<long long>(j) * ldc];
+          out = T(Acc(al) * acc) + (be == T(0) ? T(0) : be * out);
+        }
+  });
+  return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+int cublasSgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, const float* al,
+                              const float* a, int lda, long long sa, const float* b, int ldb,
+                              long long sb, const float* be, float* c, int ldc, long long sc,
+                              int batch) {
+  return gemm(h, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, batch);
+}
+int cublasDgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, const double* al,
+                              const double* a, int lda, long long sa, const double* b, int ldb,
+                              long long sb, const double* be, double* c, int ldc, long long sc,
+                              int batch) {
+  return gemm(h, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, batch);
+}
+int cublasCgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k,
+                              const std::complex<float>* al, const std::complex<float>* a, int lda,
+                              long long sa, const std::complex<float>* b, int ldb, long long sb,
+                              const std::complex<float>* be, std::complex<float>* c, int ldc,
+                              long long sc, int batch) {
+  return gemm(h, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, batch);
+}
+int cublasZgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k,
+                              const std::complex<double>* al, const std::complex<double>* a,
+                              int lda, long long sa, const std::complex<double>* b, int ldb,
+                              long long sb, const std::complex<double>* be, std::complex<double>* c,
+                              int ldc, long long sc, int batch) {
+  return gemm(h, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, batch);
+}
+
+// ---- cuFFT (libcufft.so through KILN_LIBCUFFT): rank-1 plans with strides, as direct DFTs in
+// long double, queued on the plan's stream ----
+
+int cufftPlanMany(int* plan, int rank, int* n, int* inembed, int istride, int idist, int* onembed,
+                  int ostride, int odist, int type, int batch) {
+  if (rank != 1 || !inembed || !onembed || *n <= 0) return 4;  // CUFFT_INVALID_VALUE
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  s.fft_plans.push_back({*n, istride, idist, ostride, odist, type, batch, nullptr});
+  *plan = static_cast<int>(s.fft_plans.size()) - 1;
+  return 0;
+}
+int cufftPlan1d(int* plan, int n, int type, int batch) {
+  int embed = n;
+  return cufftPlanMany(plan, 1, &n, &embed, 1, n, &embed, 1, n, type, batch);
+}
+int cufftSetStream(int plan, void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  s.fft_plans.at(static_cast<size_t>(plan)).stream = static_cast<Stream*>(stream);
+  return 0;
+}
+
+}  // extern "C"
+
+namespace {
+
+// One plan's transforms: R real (float/double), `real_in`/`real_out` for R2C and C2R.
+template <class R>
+int run_fft(int plan, const void* in, void* out, int direction, bool real_in, bool real_out) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  const FftPlan p = s.fft_plans.at(static_cast<size_t>(plan));
+  if (!p.stream) return 4;
+  ++s.fft_execs;
+  p.stream->queue.push_back([=] {
+    using C = std::complex<R>;
+    using L = std::complex<long double>;
+    const int n = p.n, half = n / 2 + 1;
+    const int out_len = real_in ? half : n;
+    const long double tau = 6.283185307179586476925286766559L;
+    std::vector<L> x(static_cast<size_t>(n)), w(static_cast<size_t>(n));
+    for (int t = 0; t < n; ++t) {
+      const long double angle = tau * t / n;
+      w[t] = L(std::cos(angle), direction * std::sin(angle));
+    }
+    for (int b = 0; b < p.batch; ++b) {
+      // The input as n complex values (C2R: the half spectrum extended by symmetry).
+      for (int j = 0; j < n; ++j) {
+        if (real_in) {
+          x[j] = static_cast<const R*>(in)[b * p.idist + j * p.istride];
+        } else if (real_out) {
+          const int src = j < half ? j : n - j;
+          const C v = static_cast<const C*>(in)[b * p.idist + src * p.istride];
+          x[j] = j < half ? L(v) : std::conj(L(v));
+          if (j == 0 || (n % 2 == 0 && j == n / 2)) x[j] = L(v.real(), 0);  // imaginary ignored
+        } else {
+          x[j] = L(static_cast<const C*>(in)[b * p.idist + j * p.istride]);
+        }
+      }
+      for (int f = 0; f < out_len; ++f) {
+        L acc = 0;
+        for (int j = 0; j < n; ++j) {  // a unit twiddle adds without multiplying, as FFTs do
+          const long long t = (static_cast<long long>(f) * j) % n;
+          acc += t == 0 ? x[j] : x[j] * w[t];
+        }
+        if (real_out)
+          static_cast<R*>(out)[b * p.odist + f * p.ostride] = static_cast<R>(acc.real());
+        else
+          static_cast<C*>(out)[b * p.odist + f * p.ostride] = C(acc);
+      }
+    }
+  });
+  return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+int cufftExecC2C(int plan, void* in, void* out, int direction) {
+  return run_fft<float>(plan, in, out, direction, false, false);
+}
+int cufftExecZ2Z(int plan, void* in, void* out, int direction) {
+  return run_fft<double>(plan, in, out, direction, false, false);
+}
+int cufftExecR2C(int plan, void* in, void* out) {
+  return run_fft<float>(plan, in, out, -1, true, false);
+}
+int cufftExecD2Z(int plan, void* in, void* out) {
+  return run_fft<double>(plan, in, out, -1, true, false);
+}
+int cufftExecC2R(int plan, void* in, void* out) {
+  return run_fft<float>(plan, in, out, 1, false, true);
+}
+int cufftExecZ2D(int plan, void* in, void* out) {
+  return run_fft<double>(plan, in, out, 1, false, true);
+}
+
 /// For tests: modules loaded from PTX and from cubins, launches, and device bytes in use.
 void kiln_fake_cuda_counters(long* ptx_loads, long* cubin_loads, long* launches,
                              long* bytes_in_use) {
@@ -365,6 +564,14 @@ void kiln_fake_cuda_counters(long* ptx_loads, long* cubin_loads, long* launches,
   *cubin_loads = s.cubin_loads;
   *launches = s.launches;
   *bytes_in_use = static_cast<long>(s.allocated);
+}
+
+/// For tests: cuBLAS gemm calls and cuFFT executions so far.
+void kiln_fake_cuda_library_calls(long* gemm_calls, long* fft_execs) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  *gemm_calls = s.gemm_calls;
+  *fft_execs = s.fft_execs;
 }
 
 }  // extern "C"
