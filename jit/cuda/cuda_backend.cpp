@@ -10,6 +10,7 @@
 
 #include "jit/cuda/cuda_device.hpp"
 #include "jit/cuda/cuda_driver.hpp"
+#include "jit/cuda/launch_params.hpp"
 #include "jit/cuda/nvptx_codegen.hpp"
 #include "jit/cuda/nvptx_kernels.hpp"
 #include "jit/llvm/pipeline.hpp"
@@ -95,17 +96,29 @@ class CudaBackend final : public Backend {
       values = heap_values.data();
       pointers = heap_pointers.data();
     }
-    k.params.fill(args, args.status, values);
-    for (size_t i = 0; i < count; ++i) pointers[i] = &values[i];
-
     cuda::CudaDevice& d = device();
     const int64_t cap = std::max(1, d.info().multiprocessors) * kBlocksPerSm;
     int64_t blocks = (args.size + kCudaBlockThreads - 1) / kCudaBlockThreads;
-    if (k.kind == ir::KernelKind::ReduceInner)
-      blocks = args.reduce_size >= kCudaBlockReduceMin
-                   ? args.size
-                   : (args.size + kWarpsPerBlock - 1) / kWarpsPerBlock;
+    // A long inner reduction takes every block: a block per output when there are enough
+    // outputs, else several blocks per output, which meet in the workspace.
+    std::shared_ptr<graph::Buffer> workspace;
+    if (k.kind == ir::KernelKind::ReduceInner) {
+      if (args.reduce_size >= kCudaBlockReduceMin) {
+        blocks = cap;
+        const int64_t splits = cuda_reduction_splits(blocks, args.size, args.reduce_size);
+        if (splits > 1) {
+          const size_t bytes =
+              cuda_reduction_workspace_bytes(k.params.accumulators, args.size, splits);
+          workspace = d.allocate(bytes);   // back to the pool at once: later work is ordered
+          d.zero(workspace->data, bytes);  // after this launch on the stream
+        }
+      } else {
+        blocks = (args.size + kWarpsPerBlock - 1) / kWarpsPerBlock;
+      }
+    }
     blocks = std::clamp<int64_t>(blocks, 1, cap);
+    k.params.fill(args, args.status, workspace ? workspace->data : nullptr, values);
+    for (size_t i = 0; i < count; ++i) pointers[i] = &values[i];
     d.launch(k.function, static_cast<unsigned>(blocks), kCudaBlockThreads, pointers);
     return 0;
   }

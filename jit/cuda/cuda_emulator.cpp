@@ -2,6 +2,7 @@
 
 #include <ucontext.h>
 
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <deque>
@@ -86,6 +87,9 @@ uint32_t kiln_cuda_emu_ctaid_x() {
 uint32_t kiln_cuda_emu_nctaid_x() {
   return kiln::jit::t_block->nctaid;
 }
+void kiln_cuda_emu_membar_gl() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
 void kiln_cuda_emu_barrier0() {
   kiln::jit::yield(kiln::jit::EmulatedFiber::State::at_barrier);
 }
@@ -119,6 +123,7 @@ const char* emulated_name(llvm::StringRef intrinsic) {
       {"llvm.nvvm.read.ptx.sreg.ctaid.x", "kiln_cuda_emu_ctaid_x"},
       {"llvm.nvvm.read.ptx.sreg.nctaid.x", "kiln_cuda_emu_nctaid_x"},
       {"llvm.nvvm.barrier0", "kiln_cuda_emu_barrier0"},
+      {"llvm.nvvm.membar.gl", "kiln_cuda_emu_membar_gl"},
       {"llvm.nvvm.shfl.sync.down.i32", "kiln_cuda_emu_shfl_down_i32"},
       {"llvm.nvvm.shfl.sync.down.f32", "kiln_cuda_emu_shfl_down_f32"}};
   for (const auto& [from, to] : names)
@@ -193,6 +198,7 @@ class CudaEmulatorBackend final : public Backend {
     Loaded& k = loaded_.emplace_back();
     k.entry = gpu_.link(binary.code, binary.symbol);
     k.params = CudaLaunchParams::of(ir);
+    k.kind = ir.kind;
     KernelEntry e;
     e.main = &k;
     return e;
@@ -202,7 +208,16 @@ class CudaEmulatorBackend final : public Backend {
     const Loaded& k = *static_cast<const Loaded*>(entry.main);
     uint64_t status = 0;
     std::vector<uint64_t> params(k.params.count());
-    k.params.fill(args, &status, params.data());
+    // A long reduction of fewer outputs than blocks splits them (as the CUDA backend does).
+    std::vector<uint64_t> workspace;
+    if (k.kind == ir::KernelKind::ReduceInner && args.reduce_size >= kCudaBlockReduceMin &&
+        args.size > 0) {
+      const int64_t splits = cuda_reduction_splits(kEmulatedBlocks, args.size, args.reduce_size);
+      if (splits > 1)
+        workspace.assign(
+            cuda_reduction_workspace_bytes(k.params.accumulators, args.size, splits) / 8, 0);
+    }
+    k.params.fill(args, &status, workspace.empty() ? nullptr : workspace.data(), params.data());
     gpu_.run(k.entry, kEmulatedBlocks, kEmulatedBlockThreads, params.data());
     return status;
   }
@@ -211,6 +226,7 @@ class CudaEmulatorBackend final : public Backend {
   struct Loaded {
     const void* entry = nullptr;
     CudaLaunchParams params;
+    ir::KernelKind kind = ir::KernelKind::Map;
   };
   BackendOptions options_;
   EmulatedGpu gpu_;

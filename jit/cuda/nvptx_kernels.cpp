@@ -64,6 +64,7 @@ class CudaKernelBuilder {
     for (const ir::Access& a : ir_.accesses)
       inputs_.push_back(a.is_buffer ? fn_->getArg(k++) : nullptr);
     status_ = fn_->getArg(k++);
+    workspace_ = fn_->getArg(k++);
     size_ = fn_->getArg(k++);
     reduce_size_ = fn_->getArg(k++);
     for (uint32_t s = 0; s < ir_.num_param_slots(); ++s) slots_.push_back(fn_->getArg(k++));
@@ -334,22 +335,94 @@ class CudaKernelBuilder {
     });
   }
 
-  // Each block takes whole outputs; its threads stride over the reduced positions, then the
-  // block combines their partials.
+  // Each block takes whole outputs, or, when there are fewer outputs than blocks, a part of one
+  // (cuda_reduction_splits). Its threads stride over the reduced positions, then the block
+  // combines their partials; a block with a part stores its partial in the workspace, and the
+  // last of an output's blocks to finish (an atomic count) combines all of them, in part order,
+  // so the result does not depend on which block came last.
   void build_block_per_output() {
     const uint32_t k = ir_.kept_rank;
     Value* tid = thread_in_block();
-    loop(block_index(), size_, grid_blocks(), [&](Value* o) {
+    // cuda_reduction_splits(grid blocks, outputs, reduced size), as the launch computes it.
+    Value* outputs =
+        b_.CreateSelect(b_.CreateICmpSGT(size_, b_.getInt64(1)), size_, b_.getInt64(1));
+    Value* by_blocks = b_.CreateUDiv(grid_blocks(), outputs);
+    Value* by_size = b_.CreateUDiv(reduce_size_, b_.getInt64(kCudaBlockReduceMin));
+    Value* splits = b_.CreateSelect(b_.CreateICmpULT(by_blocks, by_size), by_blocks, by_size);
+    splits = b_.CreateSelect(b_.CreateICmpULT(splits, b_.getInt64(1)), b_.getInt64(1), splits);
+    Value* chunk =
+        b_.CreateUDiv(b_.CreateAdd(reduce_size_, b_.CreateSub(splits, b_.getInt64(1))), splits);
+    loop(block_index(), b_.CreateMul(size_, splits), grid_blocks(), [&](Value* w) {
+      Value* o = b_.CreateUDiv(w, splits);
+      Value* part = b_.CreateURem(w, splits);
+      Value* first = b_.CreateMul(part, chunk);
+      Value* end = b_.CreateAdd(first, chunk);
+      end = b_.CreateSelect(b_.CreateICmpULT(end, reduce_size_), end, reduce_size_);
       Values coords(ir_.rank, nullptr);
       decompose(o, 0, k, coords);
       const std::vector<llvm::AllocaInst*> acc = start_accumulators();
-      loop(tid, reduce_size_, block_threads(), [&](Value* r) {
+      loop(b_.CreateAdd(first, tid), end, block_threads(), [&](Value* r) {
         decompose(r, k, ir_.rank, coords);
         accumulate_element(acc, coords, r);
       });
       combine_block(acc);
       for (uint32_t d = k; d < ir_.rank; ++d) coords[d] = nullptr;
-      when(b_.CreateICmpEQ(tid, b_.getInt64(0)), [&] { finish(acc, o, coords); });
+      when(b_.CreateICmpEQ(tid, b_.getInt64(0)), [&] {
+        auto* whole = llvm::BasicBlock::Create(c_, "whole_output", fn_);
+        auto* parted = llvm::BasicBlock::Create(c_, "part_of_output", fn_);
+        auto* after = llvm::BasicBlock::Create(c_, "output_done", fn_);
+        b_.CreateCondBr(b_.CreateICmpEQ(splits, b_.getInt64(1)), whole, parted);
+        b_.SetInsertPoint(whole);
+        finish(acc, o, coords);
+        b_.CreateBr(after);
+        b_.SetInsertPoint(parted);
+        finish_parts(acc, o, part, splits, coords);
+        b_.CreateBr(after);
+        b_.SetInsertPoint(after);
+      });
+    });
+  }
+
+  // The workspace slot (8 bytes) of accumulator `a`'s partial `part` of output `o`; the
+  // workspace holds every accumulator's partials, then one arrival count per output
+  // (cuda_reduction_workspace_bytes).
+  Value* partial_in_workspace(size_t a, Value* o, Value* part, Value* splits) {
+    Value* slot = b_.CreateAdd(
+        b_.CreateMul(b_.CreateAdd(b_.CreateMul(b_.getInt64(a), size_), o), splits), part);
+    return b_.CreateInBoundsGEP(b_.getInt64Ty(), workspace_, slot);
+  }
+
+  // __threadfence(): this thread's writes to global memory are seen by the whole device before
+  // its later ones, and its later reads see what others made visible.
+  void fence() { b_.CreateIntrinsic(llvm::Intrinsic::nvvm_membar_gl, {}, {}); }
+
+  // Thread 0 of a block that reduced part `part` of output `o`: stores the part, counts it in,
+  // and when it is the output's last part, combines all parts and finishes the output.
+  void finish_parts(const std::vector<llvm::AllocaInst*>& acc, Value* o, Value* part, Value* splits,
+                    const Values& coords) {
+    const Values mine = read(acc);
+    for (size_t a = 0; a < acc.size(); ++a)
+      b_.CreateStore(mine[a], partial_in_workspace(a, o, part, splits), /*isVolatile=*/true);
+    fence();
+    Value* counts =
+        b_.CreateInBoundsGEP(b_.getInt64Ty(), workspace_,
+                             b_.CreateMul(b_.getInt64(acc.size()), b_.CreateMul(size_, splits)));
+    Value* before = b_.CreateAtomicRMW(
+        llvm::AtomicRMWInst::Add, b_.CreateInBoundsGEP(b_.getInt64Ty(), counts, o), b_.getInt64(1),
+        llvm::MaybeAlign(8), llvm::AtomicOrdering::SequentiallyConsistent);
+    when(b_.CreateICmpEQ(before, b_.CreateSub(splits, b_.getInt64(1))), [&] {
+      fence();
+      auto load_part = [&](Value* p) {
+        Values v;
+        for (size_t a = 0; a < acc.size(); ++a)
+          v.push_back(b_.CreateLoad(acc[a]->getAllocatedType(),
+                                    partial_in_workspace(a, o, p, splits), /*isVolatile=*/true));
+        return v;
+      };
+      write(acc, load_part(b_.getInt64(0)));
+      loop(b_.getInt64(1), splits, b_.getInt64(1),
+           [&](Value* p) { write(acc, combine(read(acc), load_part(p))); });
+      finish(acc, o, coords);
     });
   }
 
@@ -463,7 +536,7 @@ class CudaKernelBuilder {
   std::vector<Level> main_levels_, finish_levels_;  // reductions: see start_main
   llvm::BasicBlock* allocas_ = nullptr;
   llvm::AllocaInst* errors_ = nullptr;
-  Value *status_ = nullptr, *size_ = nullptr, *reduce_size_ = nullptr;
+  Value *status_ = nullptr, *workspace_ = nullptr, *size_ = nullptr, *reduce_size_ = nullptr;
   Values outputs_, inputs_, slots_, dims_, offsets_;
   std::vector<Values> strides_;
   std::vector<llvm::GlobalVariable*> partials_;
@@ -474,7 +547,7 @@ class CudaKernelBuilder {
 llvm::FunctionType* cuda_kernel_type(const ir::KernelIR& ir, llvm::LLVMContext& c) {
   llvm::Type* ptr = llvm::PointerType::getUnqual(c);
   llvm::Type* i64 = llvm::Type::getInt64Ty(c);
-  std::vector<llvm::Type*> params(ir.outputs.size() + ir.num_input_buffers() + 1, ptr);
+  std::vector<llvm::Type*> params(ir.outputs.size() + ir.num_input_buffers() + 2, ptr);
   params.insert(params.end(), 2 + ir.num_param_slots(), i64);
   return llvm::FunctionType::get(llvm::Type::getVoidTy(c), params, false);
 }

@@ -12,19 +12,12 @@
 
 namespace kiln::jit {
 
-/// Threads per block the launch must use for reduction kernels whose outputs each take a block
-/// (ReduceInner): the kernel's shared memory holds one partial per warp of this many threads.
-inline constexpr int kCudaBlockThreads = 256;
-
-/// Reductions of at least this many elements per output take a block per output; shorter ones
-/// a warp.
-inline constexpr int64_t kCudaBlockReduceMin = 2048;
-
 /// The kernel parameters of a CUDA kernel, in order (the launch ABI of jit/cuda):
 /// one pointer per output, one per buffer access (ir.accesses order, buffers only), the
-/// status word (uint64_t*, ORed with error bits), the iteration size (i64: map positions, or
-/// outputs of a reduction), the reduced size (i64, reductions; 0 for maps), then the
-/// ir.num_param_slots() parameter slots as i64 each. Accumulator buffers are not passed: a
+/// status word (uint64_t*, ORed with error bits), the reduction workspace (see
+/// cuda_reduction_workspace_bytes; unused unless the launch splits outputs), the iteration size
+/// (i64: map positions, or outputs of a reduction), the reduced size (i64, reductions; 0 for maps),
+/// then the ir.num_param_slots() parameter slots as i64 each. Accumulator buffers are not passed: a
 /// reduction finishes in the same kernel.
 llvm::FunctionType* cuda_kernel_type(const ir::KernelIR& ir, llvm::LLVMContext& c);
 

@@ -15,7 +15,7 @@ namespace kiln::ir {
 
 /// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
 /// cached binaries of an older kiln are never used.
-inline constexpr uint32_t kKernelAbiVersion = 4;
+inline constexpr uint32_t kKernelAbiVersion = 5;
 
 /// The kinds of instruction.
 enum class InstrKind : uint8_t {

@@ -162,6 +162,16 @@ TEST(Gpu, KernelsAndReductionsAgreeWithTheCpu) {
        }},
       {"whole sum", [](const Array& a, const Array&) { return sum(a); }},
       {"max", [](const Array& a, const Array&) { return max(abs(a)); }},
+      {"whole argmax, ties and nans across the blocks' parts",
+       [](const Array& a, const Array&) {
+         const Array r = a.flatten();
+         return argmax(where(r > 2.5f, 9.f, where(r < -3.5f, NAN, r)));
+       }},
+      {"whole argmin", [](const Array& a, const Array&) { return argmin(a); }},
+      {"whole mean and any",
+       [](const Array& a, const Array&) {
+         return concatenate({mean(a).reshape({1}), any(a > 3.9f).astype(float32).reshape({1})});
+       }},
       {"argmax rows", [](const Array& a, const Array&) { return argmax(a, 1); }},
       {"argmin cols", [](const Array& a, const Array&) { return argmin(a, 0); }},
       {"var", [](const Array& a, const Array&) { return var(a, 0); }},
