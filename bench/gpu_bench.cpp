@@ -39,7 +39,7 @@ struct Direct {
     cuda::ContextHandle context = nullptr;
     api.cuDeviceGet(&device, 0);
     api.cuDevicePrimaryCtxRetain(&context, device);
-    api.cuCtxSetCurrent(context);
+    api.cuCtxPushCurrent(context);
     api.cuStreamCreate(&stream, cuda::kStreamNonBlocking);
   }
   ~Direct() {

@@ -100,6 +100,8 @@ class DeviceMemory {
   virtual void download(void* dst, const void* src, size_t bytes) = 0;
   /// Queues zeroing `bytes` bytes of device memory at `dst`.
   virtual void zero(void* dst, size_t bytes) = 0;
+  /// Queues zeroing `count` pieces of `width` bytes (4 or 8), `pitch` bytes apart, from `dst`.
+  virtual void zero_strided(void* dst, size_t width, size_t pitch, size_t count) = 0;
   /// Queues a copy of `bytes` bytes between two places in device memory.
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
   /// Waits for all queued work. Throws kiln::Error when some of it failed.

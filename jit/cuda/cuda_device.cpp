@@ -31,7 +31,7 @@ CudaDevice::CudaDevice(int ordinal) {
   DeviceHandle handle = 0;
   check(driver_->api().cuDeviceGet(&handle, ordinal), "cuDeviceGet");
   check(driver_->api().cuDevicePrimaryCtxRetain(&context_, handle), "cuDevicePrimaryCtxRetain");
-  make_current();
+  const Current current(*this);
   // Non-blocking: kiln's work does not wait for other libraries' work on the legacy stream.
   check(driver_->api().cuStreamCreate(&stream_, kStreamNonBlocking), "cuStreamCreate");
 }
@@ -46,8 +46,13 @@ void CudaDevice::check(Result r, const char* what) const {
                 driver_->describe(r));
 }
 
-void CudaDevice::make_current() const {
-  check(driver_->api().cuCtxSetCurrent(context_), "cuCtxSetCurrent");
+CudaDevice::Current::Current(const CudaDevice& device) : device_(device) {
+  device.check(device.driver_->api().cuCtxPushCurrent(device.context_), "cuCtxPushCurrent");
+}
+
+CudaDevice::Current::~Current() {
+  ContextHandle ours = nullptr;
+  (void)device_.driver_->api().cuCtxPopCurrent(&ours);
 }
 
 std::shared_ptr<graph::Buffer> CudaDevice::allocate(size_t bytes) {
@@ -63,7 +68,7 @@ std::shared_ptr<graph::Buffer> CudaDevice::allocate(size_t bytes) {
   }
   if (!p) {
     std::lock_guard lock(mutex_);
-    make_current();
+    const Current current(*this);
     Result r = driver_->api().cuMemAlloc(&p, block);
     if (r == kErrorOutOfMemory) {  // give the pool's blocks back and try once more
       check(driver_->api().cuStreamSynchronize(stream_), "cuStreamSynchronize");
@@ -95,7 +100,7 @@ void CudaDevice::release_cached() {
 void CudaDevice::upload(void* dst, const void* src, size_t bytes) {
   if (bytes == 0) return;
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   // From pageable memory the driver stages the data before returning, so `src` may be reused.
   check(driver_->api().cuMemcpyHtoDAsync(device_ptr(dst), src, bytes, stream_),
         "cuMemcpyHtoDAsync");
@@ -103,7 +108,7 @@ void CudaDevice::upload(void* dst, const void* src, size_t bytes) {
 
 void CudaDevice::download(void* dst, const void* src, size_t bytes) {
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   if (bytes)
     check(driver_->api().cuMemcpyDtoHAsync(dst, device_ptr(src), bytes, stream_),
           "cuMemcpyDtoHAsync");
@@ -113,42 +118,50 @@ void CudaDevice::download(void* dst, const void* src, size_t bytes) {
 void CudaDevice::zero(void* dst, size_t bytes) {
   if (bytes == 0) return;
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   check(driver_->api().cuMemsetD8Async(device_ptr(dst), 0, bytes, stream_), "cuMemsetD8Async");
 }
 
 void CudaDevice::copy(void* dst, const void* src, size_t bytes) {
   if (bytes == 0) return;
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   check(driver_->api().cuMemcpyDtoDAsync(device_ptr(dst), device_ptr(src), bytes, stream_),
         "cuMemcpyDtoDAsync");
 }
 
+void CudaDevice::zero_strided(void* dst, size_t width, size_t pitch, size_t count) {
+  if (count == 0) return;
+  std::lock_guard lock(mutex_);
+  const Current current(*this);
+  check(driver_->api().cuMemsetD2D32Async(device_ptr(dst), pitch, 0, width / 4, count, stream_),
+        "cuMemsetD2D32Async");
+}
+
 void CudaDevice::gemm(const GemmDesc& g) {
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   if (!libraries_) libraries_ = std::make_unique<CudaLibraries>(stream_, info_.name);
   libraries_->gemm(g);
 }
 
 void CudaDevice::fft(const FftDesc& f) {
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   if (!libraries_) libraries_ = std::make_unique<CudaLibraries>(stream_, info_.name);
   libraries_->fft(f);
 }
 
 void CudaDevice::synchronize() {
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   check(driver_->api().cuStreamSynchronize(stream_), "running kernels (cuStreamSynchronize)");
 }
 
 FunctionHandle CudaDevice::load(const std::vector<uint8_t>& image, const std::string& symbol,
                                 std::vector<uint8_t>& cubin) {
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   const DriverApi& api = driver_->api();
   char log[8192] = {};
   int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSizeBytes};
@@ -180,6 +193,8 @@ FunctionHandle CudaDevice::load(const std::vector<uint8_t>& image, const std::st
     (void)api.cuLinkDestroy(link);  // owns `out`
     if (r != kSuccess) fail(r, "assembling PTX (cuLinkAddData/cuLinkComplete)");
   }
+  // The log size is in/out: the linker wrote back what it used.
+  values[1] = reinterpret_cast<void*>(static_cast<uintptr_t>(sizeof log - 1));
   ModuleHandle module = nullptr;
   const void* code = is_cubin ? static_cast<const void*>(image.data()) : cubin.data();
   if (Result r = api.cuModuleLoadDataEx(&module, code, 2, options, values); r != kSuccess)
@@ -192,7 +207,7 @@ FunctionHandle CudaDevice::load(const std::vector<uint8_t>& image, const std::st
 
 void CudaDevice::launch(FunctionHandle function, unsigned blocks, unsigned threads, void** params) {
   std::lock_guard lock(mutex_);
-  make_current();
+  const Current current(*this);
   check(driver_->api().cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, 0, stream_, params,
                                       nullptr),
         "cuLaunchKernel");

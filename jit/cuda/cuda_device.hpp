@@ -34,6 +34,7 @@ class CudaDevice final : public DeviceMemory {
   void download(void* dst, const void* src, size_t bytes) override;
   void zero(void* dst, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;
+  void zero_strided(void* dst, size_t width, size_t pitch, size_t count) override;
 
   /// Queues a matrix product on cuBLAS (see GemmDesc). Throws kiln::Error.
   void gemm(const GemmDesc& g);
@@ -60,8 +61,19 @@ class CudaDevice final : public DeviceMemory {
     std::multimap<size_t, DevicePtr> free;
     size_t cached = 0;
   };
+  // Makes the device's context current for a scope, then restores the caller's: kiln must not
+  // change where the application's own CUDA calls go.
+  class Current {
+   public:
+    explicit Current(const CudaDevice& device);
+    ~Current();
+    Current(const Current&) = delete;
+    Current& operator=(const Current&) = delete;
+
+   private:
+    const CudaDevice& device_;
+  };
   void check(Result r, const char* what) const;
-  void make_current() const;
   // Frees every cached block (after the stream has finished with them).
   void release_cached();
 

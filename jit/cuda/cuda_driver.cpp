@@ -42,7 +42,8 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
       !resolve(library, "cuDeviceGetName", a.cuDeviceGetName, why) ||
       !resolve(library, "cuGetErrorString", a.cuGetErrorString, why) ||
       !resolve(library, "cuDevicePrimaryCtxRetain", a.cuDevicePrimaryCtxRetain, why) ||
-      !resolve(library, "cuCtxSetCurrent", a.cuCtxSetCurrent, why) ||
+      !resolve(library, "cuCtxPushCurrent_v2", a.cuCtxPushCurrent, why) ||
+      !resolve(library, "cuCtxPopCurrent_v2", a.cuCtxPopCurrent, why) ||
       !resolve(library, "cuStreamCreate", a.cuStreamCreate, why) ||
       !resolve(library, "cuStreamSynchronize", a.cuStreamSynchronize, why) ||
       !resolve(library, "cuMemAlloc_v2", a.cuMemAlloc, why) ||
@@ -51,6 +52,7 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
       !resolve(library, "cuMemcpyDtoHAsync_v2", a.cuMemcpyDtoHAsync, why) ||
       !resolve(library, "cuMemcpyDtoDAsync_v2", a.cuMemcpyDtoDAsync, why) ||
       !resolve(library, "cuMemsetD8Async", a.cuMemsetD8Async, why) ||
+      !resolve(library, "cuMemsetD2D32Async", a.cuMemsetD2D32Async, why) ||
       !resolve(library, "cuModuleLoadDataEx", a.cuModuleLoadDataEx, why) ||
       !resolve(library, "cuModuleGetFunction", a.cuModuleGetFunction, why) ||
       !resolve(library, "cuLaunchKernel", a.cuLaunchKernel, why) ||

@@ -42,7 +42,8 @@ struct DriverApi {
   Result (*cuDeviceGetName)(char* name, int length, DeviceHandle device) = nullptr;
   Result (*cuGetErrorString)(Result error, const char** text) = nullptr;
   Result (*cuDevicePrimaryCtxRetain)(ContextHandle* context, DeviceHandle device) = nullptr;
-  Result (*cuCtxSetCurrent)(ContextHandle context) = nullptr;
+  Result (*cuCtxPushCurrent)(ContextHandle context) = nullptr;
+  Result (*cuCtxPopCurrent)(ContextHandle* context) = nullptr;
   Result (*cuStreamCreate)(StreamHandle* stream, unsigned flags) = nullptr;
   Result (*cuStreamSynchronize)(StreamHandle stream) = nullptr;
   Result (*cuMemAlloc)(DevicePtr* ptr, size_t bytes) = nullptr;
@@ -53,6 +54,8 @@ struct DriverApi {
                               StreamHandle stream) = nullptr;
   Result (*cuMemcpyDtoDAsync)(DevicePtr dst, DevicePtr src, size_t bytes,
                               StreamHandle stream) = nullptr;
+  Result (*cuMemsetD2D32Async)(DevicePtr dst, size_t pitch, unsigned value, size_t width,
+                               size_t height, StreamHandle stream) = nullptr;
   Result (*cuMemsetD8Async)(DevicePtr dst, unsigned char value, size_t count,
                             StreamHandle stream) = nullptr;
   Result (*cuModuleLoadDataEx)(ModuleHandle* module, const void* image, unsigned num_options,

@@ -183,21 +183,31 @@ void CudaLibraries::fft(const FftDesc& d) {
   const size_t real = d.wide ? 8 : 4, cplx = 2 * real;
   const size_t in_item = d.op == graph::Op::Rfft ? real : cplx;
   const size_t out_item = d.op == graph::Op::Irfft ? real : cplx;
-  // Contiguous transforms are one batch of all blocks; strided ones (inner > 1) are a batch of
-  // the `inner` interleaved transforms of one block, executed once per block.
+  // A plan covers a batch of transforms one stride apart. Contiguous transforms (inner == 1)
+  // are one batch of all blocks. Strided ones are either the `inner` interleaved transforms of
+  // a block, executed once per block, or the `outer` transforms at one position of every
+  // block, executed once per position: whichever needs fewer executions.
   const bool contiguous = d.inner == 1;
-  const int64_t batch = contiguous ? d.outer : d.inner;
+  const bool by_block = !contiguous && d.inner >= d.outer;
+  const int64_t batch = contiguous ? d.outer : by_block ? d.inner : d.outer;
   const int type = d.op == graph::Op::Rfft    ? (d.wide ? kD2Z : kR2C)
                    : d.op == graph::Op::Irfft ? (d.wide ? kZ2D : kC2R)
                                               : (d.wide ? kZ2Z : kC2C);
-  const auto key = std::make_tuple(type, d.inverse, d.wide, d.n, d.inner, batch);
+  const auto key = std::make_tuple(type, by_block, d.wide, d.n, d.inner, batch);
   auto it = plans_.find(key);
   if (it == plans_.end()) {
     int n = checked_int(d.n, "an FFT length");
     int inembed = checked_int(in_len, "an FFT length"),
         onembed = checked_int(out_len, "an FFT length");
     const int stride = checked_int(d.inner, "an FFT stride");
-    const int idist = contiguous ? inembed : 1, odist = contiguous ? onembed : 1;
+    // Between the transforms of a batch: a whole transform (contiguous), one element (a
+    // block's interleaved ones), or a whole block (one position of every block).
+    const int idist = contiguous ? inembed
+                      : by_block ? 1
+                                 : checked_int(in_len * d.inner, "an FFT size");
+    const int odist = contiguous ? onembed
+                      : by_block ? 1
+                                 : checked_int(out_len * d.inner, "an FFT size");
     int plan = 0;
     if (int r = f.plan_many(&plan, 1, &n, &inembed, stride, idist, &onembed, stride, odist, type,
                             checked_int(batch, "an FFT batch"));
@@ -210,10 +220,13 @@ void CudaLibraries::fft(const FftDesc& d) {
     it = plans_.emplace(key, plan).first;
   }
   const int plan = it->second;
-  const int64_t blocks = contiguous ? 1 : d.outer;
-  for (int64_t o = 0; o < blocks; ++o) {
-    char* in = static_cast<char*>(d.in) + static_cast<size_t>(o * in_len * d.inner) * in_item;
-    char* out = static_cast<char*>(d.out) + static_cast<size_t>(o * out_len * d.inner) * out_item;
+  const int64_t executions = contiguous ? 1 : by_block ? d.outer : d.inner;
+  for (int64_t e = 0; e < executions; ++e) {
+    // Block e, or position e of every block.
+    const int64_t in_at = by_block ? e * in_len * d.inner : e;
+    const int64_t out_at = by_block ? e * out_len * d.inner : e;
+    char* in = static_cast<char*>(d.in) + static_cast<size_t>(in_at) * in_item;
+    char* out = static_cast<char*>(d.out) + static_cast<size_t>(out_at) * out_item;
     const int dir = d.inverse ? kInverse : kForward;
     int r = 0;
     switch (type) {

@@ -40,7 +40,7 @@ class CudaLibraries {
   std::string device_name_;
   std::unique_ptr<Blas> blas_;
   std::unique_ptr<Fft> fft_;
-  // cuFFT plans by (op, inverse, wide, n, inner, batch).
+  // cuFFT plans by (type, by block, wide, n, inner, batch).
   std::map<std::tuple<int, bool, bool, int64_t, int64_t, int64_t>, int> plans_;
   std::mutex mutex_;
 };

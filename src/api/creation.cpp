@@ -180,20 +180,20 @@ Array ones(const Shape& shape, DType dtype, std::source_location loc) {
 }
 
 Array zeros_like(const Array& a, std::source_location loc) {
-  detail::node_of(a, "zeros_like", to_loc(loc));
-  return zeros(a.shape(), a.dtype(), loc);
+  const graph::Node* n = detail::node_of(a, "zeros_like", to_loc(loc));
+  return detail::constant(Scalar::of(0), a.dtype(), n->shape, "zeros_like", to_loc(loc), n->device);
 }
 Array zeros_like(const Array& a, DType dtype, std::source_location loc) {
-  detail::node_of(a, "zeros_like", to_loc(loc));
-  return zeros(a.shape(), dtype, loc);
+  const graph::Node* n = detail::node_of(a, "zeros_like", to_loc(loc));
+  return detail::constant(Scalar::of(0), dtype, n->shape, "zeros_like", to_loc(loc), n->device);
 }
 Array ones_like(const Array& a, std::source_location loc) {
-  detail::node_of(a, "ones_like", to_loc(loc));
-  return ones(a.shape(), a.dtype(), loc);
+  const graph::Node* n = detail::node_of(a, "ones_like", to_loc(loc));
+  return detail::constant(Scalar::of(1), a.dtype(), n->shape, "ones_like", to_loc(loc), n->device);
 }
 Array ones_like(const Array& a, DType dtype, std::source_location loc) {
-  detail::node_of(a, "ones_like", to_loc(loc));
-  return ones(a.shape(), dtype, loc);
+  const graph::Node* n = detail::node_of(a, "ones_like", to_loc(loc));
+  return detail::constant(Scalar::of(1), dtype, n->shape, "ones_like", to_loc(loc), n->device);
 }
 
 Array eye(int64_t n, DType dtype, std::source_location l) {

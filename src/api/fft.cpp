@@ -70,9 +70,11 @@ Array resized(const Array& a, int axis, int64_t n, const std::source_location& l
     idx.push_back(slice(0, n));
     return a[Indices(idx, l)];
   }
-  Shape pad = a.shape();
-  pad[static_cast<size_t>(axis)] = n - have;
-  return concatenate({a, zeros(pad, a.dtype(), l)}, axis, l);
+  graph::Dims pad = a.node()->shape;
+  pad[axis] = n - have;  // zeros on a's device
+  return concatenate({a, detail::constant(Scalar::of(0), a.dtype(), pad, "fft", detail::to_loc(l),
+                                          a.node()->device)},
+                     axis, l);
 }
 
 Array record(Op op, DType dtype, const Array& x, int axis, int64_t n, uint64_t flag,

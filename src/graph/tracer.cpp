@@ -139,6 +139,22 @@ void Tracer::unlink(Node* n) noexcept {
 
 Node* Tracer::record(const NodeDesc& d) {
   if (d.op != Op::Transfer) {
+    // A 0-d operand on another device than the op's other operands joins them (copied at the
+    // sync), as torch treats 0-d CPU tensors: `gpu_array * kiln::complex(0.f, 1.f)` works.
+    int home = -1;
+    for (int i = 0; i < d.nargs && home < 0; ++i)
+      if (d.args[i]->shape.rank() > 0) home = d.args[i]->device;
+    for (int i = 0; i < d.nargs && home >= 0; ++i)
+      if (d.args[i]->device != home && d.args[i]->shape.rank() == 0) {
+        NodeDesc moved = d;
+        for (int j = 0; j < d.nargs; ++j)
+          if (d.args[j]->device != home && d.args[j]->shape.rank() == 0)
+            moved.args[j] = record_transfer(d.args[j], static_cast<DeviceId>(home), d.loc);
+        Node* result = record(moved);
+        for (int j = 0; j < d.nargs; ++j)
+          if (moved.args[j] != d.args[j]) drop_handle(moved.args[j]);
+        return result;
+      }
     for (int i = 1; i < d.nargs; ++i)
       if (d.args[i]->device != d.args[0]->device) {
         auto code = [](DeviceId id) {
@@ -186,19 +202,21 @@ Node* Tracer::record(const NodeDesc& d) {
   return n;
 }
 
+Node* Tracer::record_transfer(Node* x, DeviceId to, SourceLoc loc) {
+  NodeDesc t;
+  t.op = Op::Transfer;
+  t.dtype = x->dtype;
+  t.nargs = 1;
+  t.device = to;
+  t.args[0] = x;
+  t.shape = x->shape;
+  t.loc = loc;
+  return record(t);
+}
+
 Node* Tracer::record_on_host(const NodeDesc& d) {
   const DeviceId device = d.args[0]->device;
-  auto transfer = [&](Node* x, DeviceId to) {
-    NodeDesc t;
-    t.op = Op::Transfer;
-    t.dtype = x->dtype;
-    t.nargs = 1;
-    t.device = to;
-    t.args[0] = x;
-    t.shape = x->shape;
-    t.loc = d.loc;
-    return record(t);
-  };
+  auto transfer = [&](Node* x, DeviceId to) { return record_transfer(x, to, d.loc); };
   NodeDesc host = d;
   for (int i = 0; i < d.nargs; ++i) host.args[i] = transfer(d.args[i], kCpuDevice);
   Node* result = record(host);

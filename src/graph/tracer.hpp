@@ -27,7 +27,8 @@ class Tracer {
   ///
   /// Devices: a leaf and a Transfer are on desc.device, any other op on its operands' device;
   /// operands on different devices are a kiln::Error naming the op, the devices, the call site
-  /// and the .to() that fixes it. A library op with host implementations only (scatter,
+  /// and the .to() that fixes it, except that a 0-d operand joins the others' device (copied
+  /// at the sync), as in torch. A library op with host implementations only (scatter,
   /// concatenate, the scans, integer matmul: see runs_on_devices) on a device other than the
   /// CPU is recorded as transfers to the CPU, the op there, and a transfer back.
   Node* record(const NodeDesc& desc);
@@ -92,6 +93,8 @@ class Tracer {
  private:
   // Library op `d` on a device: transfers to the CPU, the op there, a transfer back.
   Node* record_on_host(const NodeDesc& d);
+  // `x` copied to device `to` (one handle reference).
+  Node* record_transfer(Node* x, DeviceId to, SourceLoc loc);
   // The CSE table: open addressing over node pointers (no allocation per record).
   class ConsTable {
    public:

@@ -114,8 +114,11 @@ class Context {
   jit::Backend& backend_for(graph::DeviceId device);
   jit::DeviceMemory& device_memory(graph::DeviceId device);
   void evaluate_on_device(graph::DeviceId device);
-  jit::KernelEntry kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend);
+  jit::KernelEntry kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend,
+                              graph::DeviceId device);
   // The kernel from the disk cache entry (key, target_id), loaded; an empty entry on a miss.
+  // `what` says which code it is: "" (compiled code: a failure to load throws) or " (native)"
+  // (the loader's output: a failure to load is a miss).
   jit::KernelEntry load_from_disk(const cache::Key& key, const std::string& target_id,
                                   const std::string& symbol, const schedule::KernelLaunch& k,
                                   jit::Backend& backend, const char* what);
@@ -127,6 +130,8 @@ class Context {
   bool run_library_ops(const std::vector<graph::Node*>& order);
   void run_host_op_node(graph::Node* n);
   void run_fft_node(graph::Node* n);
+  // FFT node `n` (layout `l`, input data `in`) on its device's FFT library.
+  void run_device_fft(graph::Node* n, const FftLayout& l, void* in);
   std::vector<void*> contiguous_inputs(graph::Node* n);
   std::shared_ptr<graph::Buffer> new_output(graph::Node* n);
   cache::DiskCache* disk_cache();
@@ -148,7 +153,8 @@ class Context {
   std::unique_ptr<jit::Backend> cpu_;  // opened at the first kernel lookup
   std::unordered_map<graph::DeviceId, std::unique_ptr<jit::Backend>> devices_;  // GPUs in use
   std::atomic<int> default_device_{-1};
-  cache::MemoryCache<LoadedKernel> kernels_;
+  // Loaded kernels by device: two GPUs of one model share cache keys, not loaded code.
+  std::unordered_map<graph::DeviceId, cache::MemoryCache<LoadedKernel>> kernels_;
   std::unique_ptr<cache::DiskCache> disk_;  // opened at the first kernel lookup
   bool disk_opened_ = false;
   std::unordered_set<cache::Key, cache::KeyHash> recorded_;  // kernels already in the manifest

@@ -66,10 +66,15 @@ jit::KernelEntry Context::load_from_disk(const cache::Key& key, const std::strin
   jit::KernelEntry entry;
   try {
     entry = backend.load(binary, k.ir);
-  } catch (const kiln::Error&) {
-    // Sound bytes that do not load (written by a broken kiln): never again.
+  } catch (const kiln::Error& e) {
+    // Sound bytes that do not load (written by a broken kiln, or a cubin that this driver
+    // refuses): never again. A cubin is only the loader's copy: the kernel's own code follows.
     disk->remove(disk->entry_path(key));
-    throw;
+    if (!*what) throw;
+    if (options_.log)
+      std::fprintf(stderr, "kiln: dropped %s %s disk%s: %s\n", symbol.c_str() + 5,
+                   std::string(backend.name()).c_str(), what, e.what());
+    return {};
   }
   ++stats_.disk_cache_hits;
   if (options_.log) {
@@ -89,12 +94,14 @@ void Context::store_native(const cache::Key& key, const std::string& target_id,
     disk->store(key, target_id, ir_bytes_, native);
 }
 
-jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend) {
+jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend,
+                                     graph::DeviceId device) {
+  cache::MemoryCache<LoadedKernel>& loaded = kernels_[device];
   const std::string backend_name(backend.name());
   ir::serialize(k.ir, ir_bytes_);
   const cache::Key key = cache::make_key(ir_bytes_, backend.target_id());
   record(key, backend_name);
-  if (LoadedKernel* hit = kernels_.find(key)) {
+  if (LoadedKernel* hit = loaded.find(key)) {
     ++stats_.memory_cache_hits;
     if (options_.log)
       std::fprintf(stderr, "kiln: hit     %s %s memory, %zu instrs (at %s:%u)\n", key.hex().c_str(),
@@ -114,14 +121,14 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
     if (jit::KernelEntry e =
             load_from_disk(native_key, native_target, symbol, k, backend, " (native)");
         e.main) {
-      kernels_.insert(key, {e});
+      loaded.insert(key, {e});
       return e;
     }
   }
   if (jit::KernelEntry e = load_from_disk(key, backend.target_id(), symbol, k, backend, "");
       e.main) {
     if (!native_id.empty()) store_native(native_key, native_target, e, backend);
-    kernels_.insert(key, {e});
+    loaded.insert(key, {e});
     return e;
   }
   const std::string problem = ir::validate(k.ir);
@@ -141,7 +148,7 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
     disk->store(key, backend.target_id(), ir_bytes_, binary.code);
     if (!native_id.empty()) store_native(native_key, native_target, entry, backend);
   }
-  kernels_.insert(key, {entry});
+  loaded.insert(key, {entry});
   return entry;
 }
 

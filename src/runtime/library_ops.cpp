@@ -237,6 +237,9 @@ void Context::run_transfer(graph::Node* n) {
       jit::DeviceMemory& to = device_memory(n->device);
       out = to.allocate(bytes);
       to.upload(out->data, in, bytes);
+      // The user's memory (wrap) may be pinned, which makes the copy truly asynchronous: it
+      // must be done before the user can change or free that memory.
+      if (x->buffer->external) to.synchronize();
     } else if (n->device == graph::kCpuDevice) {
       out = pool_.allocate(bytes);
       device_memory(x->device).download(out->data, in, bytes);
@@ -254,6 +257,42 @@ void Context::run_transfer(graph::Node* n) {
   tracer_.attach_buffer(n, std::move(out));
 }
 
+void Context::run_device_fft(graph::Node* n, const FftLayout& l, void* in) {
+  const Node* x = n->args[0];
+  jit::DeviceMemory& memory = device_memory(n->device);
+  std::shared_ptr<graph::Buffer> out = new_output(n);
+  if (l.n > 0 && l.outer > 0 && l.inner > 0) {  // cuFFT refuses empty plans
+    std::shared_ptr<graph::Buffer> scratch;
+    if (n->op == graph::Op::Irfft) {
+      // A complex-to-real transform overwrites its input, and cuFFT does not promise to ignore
+      // the imaginary parts of the zero-frequency and (even lengths) Nyquist terms, which
+      // numpy drops: a copy with those parts zeroed.
+      const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+      scratch = memory.allocate(bytes);
+      memory.copy(scratch->data, in, bytes);
+      const size_t part = l.wide ? 8 : 4, item = 2 * part;
+      const int64_t half = l.n / 2 + 1;
+      std::vector<int64_t> terms = {0};
+      if (l.n % 2 == 0) terms.push_back(l.n / 2);
+      char* base = static_cast<char*>(scratch->data) + part;  // the imaginary parts
+      for (int64_t term : terms) {
+        if (l.inner == 1) {  // one term a row: a single strided fill
+          memory.zero_strided(base + static_cast<size_t>(term) * item, part,
+                              static_cast<size_t>(half) * item, static_cast<size_t>(l.outer));
+          continue;
+        }
+        for (int64_t o = 0; o < l.outer; ++o)  // `inner` neighbouring terms a block
+          memory.zero_strided(base + static_cast<size_t>((o * half + term) * l.inner) * item, part,
+                              item, static_cast<size_t>(l.inner));
+      }
+      in = scratch->data;
+    }
+    backend_for(n->device).fft({l.op, l.inverse, l.wide, l.n, l.outer, l.inner, in, out->data});
+  }
+  ++stats_.kernels_launched;
+  tracer_.attach_buffer(n, std::move(out));
+}
+
 void Context::run_fft_node(graph::Node* n) {
   void* in = contiguous_inputs(n)[0];
   const Node* x = n->args[0];
@@ -266,22 +305,11 @@ void Context::run_fft_node(graph::Node* n) {
   for (int d = axis + 1; d < n->shape.rank(); ++d) l.inner *= n->shape[d];
   l.wide = n->dtype == DType::float64 || n->dtype == DType::complex128;
   if (n->device != graph::kCpuDevice) {  // the device's own FFT library
-    jit::DeviceMemory& memory = device_memory(n->device);
-    std::shared_ptr<graph::Buffer> scratch;
-    if (n->op == graph::Op::Irfft) {  // a complex-to-real transform overwrites its input
-      const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
-      scratch = memory.allocate(bytes);
-      memory.copy(scratch->data, in, bytes);
-      in = scratch->data;
-    }
-    std::shared_ptr<graph::Buffer> out = new_output(n);
     try {
-      backend_for(n->device).fft({l.op, l.inverse, l.wide, l.n, l.outer, l.inner, in, out->data});
+      run_device_fft(n, l, in);
     } catch (const kiln::Error& e) {
       graph::rethrow_at(e, n->loc);
     }
-    ++stats_.kernels_launched;
-    tracer_.attach_buffer(n, std::move(out));
     return;
   }
   if (!fft_wisdom_checked_) {  // plans measured by kiln-warmup, if any

@@ -193,7 +193,13 @@ void Context::evaluate_locked(std::span<graph::Node* const> requested) {
 
 void Context::evaluate_on_device(graph::DeviceId device) {
   const std::vector<graph::Node*>& targets = targets_;
-  jit::Backend& backend = backend_for(device);
+  jit::Backend* opened = nullptr;
+  try {
+    opened = &backend_for(device);  // a device's driver and code generator, at its first use
+  } catch (const kiln::Error& e) {
+    graph::rethrow_at(e, targets[0]->loc);
+  }
+  jit::Backend& backend = *opened;
   jit::DeviceMemory* memory = backend.device_memory();
   CachedPlan& cached = plan_for(order_, outputs_);
   // The data, by position in the walk: the plan refers to its inputs that way.
@@ -207,14 +213,18 @@ void Context::evaluate_on_device(graph::DeviceId device) {
   std::shared_ptr<graph::Buffer> status;
   bool may_fail = false;
   if (memory && kernels > 0) {
-    status = memory->allocate(kernels * sizeof(uint64_t));
-    memory->zero(status->data, kernels * sizeof(uint64_t));
+    try {
+      status = memory->allocate(kernels * sizeof(uint64_t));
+      memory->zero(status->data, kernels * sizeof(uint64_t));
+    } catch (const kiln::Error& e) {
+      graph::rethrow_at(e, targets[0]->loc);
+    }
   }
   for (size_t k = 0; k < kernels; ++k) {
     const schedule::KernelLaunch& launch = cached.plan.kernels[k];
     try {
       if (!cached.entries[k].main)
-        cached.entries[k] = kernel_for(launch, backend);
+        cached.entries[k] = kernel_for(launch, backend, device);
       else
         note_hit(launch, backend);
       may_fail |= !launch.error_sources.empty();
@@ -228,8 +238,10 @@ void Context::evaluate_on_device(graph::DeviceId device) {
     std::vector<uint64_t> words(kernels);
     try {
       memory->download(words.data(), status->data, kernels * sizeof(uint64_t));
-    } catch (const kiln::Error& e) {  // a kernel failed on the device
-      graph::rethrow_at(e, cached.plan.kernels.back().loc);
+    } catch (const kiln::Error& e) {  // some work queued on the device failed
+      graph::rethrow_at(
+          kiln::Error(std::string(e.what()) + ", while running the kernels queued up to this sync"),
+          targets[0]->loc);
     }
     for (size_t k = 0; k < kernels; ++k)
       if (words[k]) {

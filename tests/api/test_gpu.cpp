@@ -228,6 +228,39 @@ TEST(Gpu, MatmulAndFftRunOnTheDevicesLibraries) {
   EXPECT_EQ(i.to_vector<int64_t>(), (std::vector<int64_t>{10, 13, 28, 40}));
 }
 
+TEST(Gpu, FftLayoutsPaddingAndEdgeCasesAgreeWithTheCpu) {
+  REQUIRE_GPU();
+  DefaultDevice d(Device::cpu());  // what GPU operands create must follow them, not this
+  random::seed(8);
+  const Array x = random::normal({16, 8, 3});
+  const Array g = x.to(gpu);
+  using Fn = std::function<Array(const Array&)>;
+  const std::vector<std::pair<std::string, Fn>> cases = {
+      {"strided, more blocks than positions", [](const Array& a) { return fft::fft(a, -1, 1); }},
+      {"strided, more positions than blocks",
+       [](const Array& a) {
+         return fft::fft(a.reshape({2, 8, 24}), -1, 1);
+       }},
+      {"padded", [](const Array& a) { return fft::fft(a, 11, 1); }},
+      {"cropped rfft", [](const Array& a) { return fft::rfft(a, 5, 1); }},
+      {"irfft ignores the imaginary parts numpy drops",
+       [](const Array& a) {
+         const Array c = fft::rfft(a, -1, 1) + complex(0.f, 1.f);  // every term gets 1j
+         return fft::irfft(c, 8, 1);
+       }},
+      {"irfft of an odd length",
+       [](const Array& a) { return fft::irfft(fft::rfft(a, 7, 0), 7, 0); }},
+      {"empty", [](const Array& a) { return fft::fft(a[{slice(0, 0)}], -1, 1); }},
+      {"zeros_like and ones_like",
+       [](const Array& a) { return zeros_like(a) + ones_like(a) * 2.f; }},
+  };
+  for (const auto& [name, f] : cases) {
+    const Array c = f(x), r = f(g);
+    EXPECT_TRUE(r.device() == gpu) << name;
+    expect_close(c, r, 1e-5, name);
+  }
+}
+
 TEST(Gpu, RandomNumbersAreTheCpusForTheSameSeed) {
   REQUIRE_GPU();
   Array on_cpu, on_gpu;
@@ -271,6 +304,26 @@ TEST(Gpu, MixingDevicesNamesTheToThatFixesIt) {
   e = error_of([&] { (void)where(a > 0.f, b, 1.f); });
   EXPECT_NE(e.find("[where] operand 1 is on cpu and operand 2 on cuda:0"), std::string::npos) << e;
   EXPECT_EQ((a + b.to(Device::cpu())).to_vector<float>(), (std::vector<float>{2, 2, 2}));
+  // A 0-d array joins the other operands' device, as torch's 0-d CPU tensors do.
+  const Array scalar = array({3.f}, Shape{}).to(Device::cpu());
+  const Array joined = b * scalar;
+  EXPECT_TRUE(joined.device() == gpu);
+  EXPECT_EQ(joined.to_vector<float>(), (std::vector<float>{3, 3, 3}));
+}
+
+TEST(Gpu, TwoDevicesEachRunTheirOwnKernels) {
+  REQUIRE_GPU();
+  if (!error_of([] { (void)ones({1}).to(Device::cuda(1)); }).empty())
+    GTEST_SKIP() << "one CUDA device here";
+  const Device second = Device::cuda(1);
+  const Array x = arange(1000, float32).to(Device::cpu());
+  const Array a = x.to(gpu) * 2.f, b = x.to(second) * 2.f;  // the same kernel on each
+  EXPECT_TRUE(b.device() == second);
+  EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());
+  const Array across = b.to(gpu) + a;  // device to device, through the host
+  EXPECT_TRUE(across.device() == gpu);
+  EXPECT_EQ(across.item<float>(10), 40.f);
+  EXPECT_EQ(sum(b).item<float>(), 999000.f);
 }
 
 TEST(Gpu, ErrorsRaisedOnTheDeviceNameTheCallSite) {

@@ -11,7 +11,8 @@
 // The "cubin" it links is the PTX behind an ELF magic, so kiln caches and reloads it as it would
 // a real one.
 //
-// Not a full driver: one device, no events, no multiple contexts; only what kiln calls.
+// Not a full driver: no events, one memory for all devices (KILN_FAKE_CUDA_DEVICES), only what
+// kiln calls.
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -170,13 +171,18 @@ int cuDriverGetVersion(int* version) {
   *version = 12040;
   return kSuccess;
 }
+// KILN_FAKE_CUDA_DEVICES: how many GPUs it shows (1 by default); they share one memory.
+int device_count() {
+  const char* n = std::getenv("KILN_FAKE_CUDA_DEVICES");
+  return n && *n ? std::atoi(n) : 1;
+}
 int cuDeviceGetCount(int* count) {
-  *count = 1;
+  *count = device_count();
   return kSuccess;
 }
 int cuDeviceGet(int* device, int ordinal) {
-  if (ordinal != 0) return kInvalidDevice;
-  *device = 0;
+  if (ordinal < 0 || ordinal >= device_count()) return kInvalidDevice;
+  *device = ordinal;
   return kSuccess;
 }
 int cuDeviceGetAttribute(int* value, int attribute, int) {
@@ -220,9 +226,6 @@ int cuGetErrorString(int error, const char** text) {
 }
 int cuDevicePrimaryCtxRetain(void** context, int) {
   *context = &state();
-  return kSuccess;
-}
-int cuCtxSetCurrent(void*) {
   return kSuccess;
 }
 int cuStreamCreate(void** stream, unsigned) {
@@ -282,6 +285,24 @@ int cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void* stream)
   std::lock_guard lock(s.mutex);
   static_cast<Stream*>(stream)->queue.push_back(
       [dst, src, bytes] { std::memmove(as_ptr(dst), as_ptr(src), bytes); });
+  return kSuccess;
+}
+int cuMemsetD2D32Async(uint64_t dst, size_t pitch, unsigned value, size_t width, size_t height,
+                       void* stream) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  static_cast<Stream*>(stream)->queue.push_back([=] {
+    for (size_t r = 0; r < height; ++r)
+      for (size_t c = 0; c < width; ++c)
+        std::memcpy(static_cast<char*>(as_ptr(dst)) + r * pitch + c * 4, &value, 4);
+  });
+  return kSuccess;
+}
+int cuCtxPushCurrent_v2(void*) {
+  return kSuccess;
+}
+int cuCtxPopCurrent_v2(void** context) {
+  if (context) *context = nullptr;
   return kSuccess;
 }
 int cuMemsetD8Async(uint64_t dst, unsigned char value, size_t count, void* stream) {
