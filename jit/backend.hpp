@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "graph/node.hpp"
+#include "graph/buffer.hpp"
 #include "jit/ir/kernel_ir.hpp"
 #include "kiln/device.hpp"
 #include "kiln/error.hpp"

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "graph/buffer.hpp"
 #include "graph/dims.hpp"
 #include "graph/op.hpp"
 #include "kiln/device.hpp"
@@ -45,14 +46,6 @@ struct SourceLoc {
 struct Payload {
   std::array<uint64_t, 4> v{};  ///< meaning depends on the op (see payload.hpp)
   friend bool operator==(const Payload&, const Payload&) = default;
-};
-
-/// Memory of an evaluated array. The allocator that made it frees it through the deleter of the
-/// shared_ptr that owns it.
-struct Buffer {
-  void* data = nullptr;  ///< first element, aligned for the dtype (64 bytes when kiln allocated it)
-  size_t bytes = 0;      ///< usable size
-  bool external = false;  ///< the user's memory (wrap): never written by kiln
 };
 
 /// One traced operation. Nodes are owned by a Tracer and reference-counted: Array handles (and

@@ -75,13 +75,20 @@ jit::DeviceMemory& Context::device_memory(graph::DeviceId device) {
 
 const void* Context::host_data(graph::Node* n) {
   if (n->device == graph::kCpuDevice) return n->buffer->data;
-  std::lock_guard lock(tracer_.mutex());
-  if (!n->host_copy) {
-    const size_t bytes = static_cast<size_t>(n->shape.size()) * itemsize(n->dtype);
-    std::shared_ptr<graph::Buffer> copy = pool_.allocate(bytes);
-    device_memory(n->device).download(copy->data, n->buffer->data, bytes);
-    n->host_copy = std::move(copy);
+  std::shared_ptr<graph::Buffer> source;
+  jit::DeviceMemory* memory = nullptr;
+  {
+    std::lock_guard lock(tracer_.mutex());
+    if (n->host_copy) return n->host_copy->data;
+    source = n->buffer;
+    memory = &device_memory(n->device);
   }
+  // The download waits for the device: without the tracer's lock, so other threads trace on.
+  const size_t bytes = static_cast<size_t>(n->shape.size()) * itemsize(n->dtype);
+  std::shared_ptr<graph::Buffer> copy = pool_.allocate(bytes);
+  memory->download(copy->data, source->data, bytes);
+  std::lock_guard lock(tracer_.mutex());
+  if (!n->host_copy) n->host_copy = std::move(copy);  // else another thread's came first
   return n->host_copy->data;
 }
 

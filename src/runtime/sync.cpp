@@ -120,9 +120,14 @@ void Context::evaluate_all() {
 }
 
 void Context::synchronize_devices() {
-  std::lock_guard lock(tracer_.mutex());
-  for (auto& [id, backend] : devices_)
-    if (jit::DeviceMemory* memory = backend->device_memory()) memory->synchronize();
+  std::vector<jit::DeviceMemory*> memories;
+  {
+    std::lock_guard lock(tracer_.mutex());
+    for (auto& [id, backend] : devices_)
+      if (jit::DeviceMemory* memory = backend->device_memory()) memories.push_back(memory);
+  }
+  // Devices are never closed, so the pointers stay valid; the waits need no lock of ours.
+  for (jit::DeviceMemory* memory : memories) memory->synchronize();
 }
 
 Context::CachedPlan& Context::plan_for(const std::vector<graph::Node*>& order,
