@@ -12,8 +12,9 @@ namespace kiln {
 /// are a kiln::Error naming the .to() that fixes it. On a CUDA device, fused kernels run as PTX
 /// through the CUDA driver, asynchronously on one stream, and reads wait for them. Floating-point
 /// and complex matmul run on cuBLAS and the FFTs on cuFFT (opened at run time like the driver:
-/// KILN_LIBCUBLAS, KILN_LIBCUFFT); scatters, concatenate, the scans and integer matmul have host
-/// implementations only: on a GPU they copy their operands to the host and their result back.
+/// KILN_LIBCUBLAS, KILN_LIBCUFFT) and concatenate is strided device copies; scatters, the scans
+/// and integer matmul have host implementations only: on a GPU they copy their operands to the
+/// host and their result back.
 class Device {
  public:
   /// The kinds of device kiln knows.

@@ -93,13 +93,14 @@ inline bool is_gather(Op op) noexcept {
 inline bool is_library(Op op) noexcept {
   return op_info(op).rule == TypeRule::Library;
 }
-/// A library op that a GPU runs with its own libraries (cuBLAS, cuFFT) when its result has
+/// A library op that a GPU runs itself (cuBLAS, cuFFT, strided copies) when its result has
 /// `dtype`; the other library ops have host implementations only.
 inline bool runs_on_devices(Op op, DType dtype) noexcept {
   if (op == Op::MatMul)
     return dtype == DType::float32 || dtype == DType::float64 || dtype == DType::complex64 ||
            dtype == DType::complex128;
-  return op == Op::Fft || op == Op::Rfft || op == Op::Irfft || op == Op::Transfer;
+  return op == Op::Fft || op == Op::Rfft || op == Op::Irfft || op == Op::Concatenate ||
+         op == Op::Transfer;
 }
 
 }  // namespace kiln::graph

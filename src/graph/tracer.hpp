@@ -28,8 +28,8 @@ class Tracer {
   /// Devices: a leaf and a Transfer are on desc.device, any other op on its operands' device;
   /// operands on different devices are a kiln::Error naming the op, the devices, the call site
   /// and the .to() that fixes it, except that a 0-d operand joins the others' device (copied
-  /// at the sync), as in torch. A library op with host implementations only (scatter,
-  /// concatenate, the scans, integer matmul: see runs_on_devices) on a device other than the
+  /// at the sync), as in torch. A library op with host implementations only (scatter, the
+  /// scans, integer matmul: see runs_on_devices) on a device other than the
   /// CPU is recorded as transfers to the CPU, the op there, and a transfer back.
   Node* record(const NodeDesc& desc);
 

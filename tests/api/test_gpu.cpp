@@ -186,9 +186,13 @@ TEST(Gpu, KernelsAndReductionsAgreeWithTheCpu) {
       {"cumsum (host)", [](const Array& a, const Array&) { return cumsum(a, 1); }},
       {"matmul (host)", [](const Array& a, const Array&) { return matmul(a, a.T()); }},
       {"fft (host)", [](const Array& a, const Array&) { return fft::fft(a); }},
-      {"concatenate (host)",
+      {"concatenate (strided copies)",
        [](const Array& a, const Array&) {
          return concatenate({a, a * 2.f}, 1);
+       }},
+      {"concatenate rows, and an empty operand",
+       [](const Array& a, const Array&) {
+         return concatenate({concatenate({a, a[{slice(0, 0)}]}), a[{slice(3, 5)}]});
        }},
       {"scatter (host)",
        [](const Array& a, const Array& i) { return scatter(a, i, sum(a, 0), 0); }},
