@@ -29,7 +29,6 @@ constexpr int64_t kWarpsPerBlock = kCudaBlockThreads / 32;
 // A loaded kernel: its function and what its launch needs (KernelEntry::main points here).
 struct LoadedKernel {
   cuda::FunctionHandle function = nullptr;
-  ir::KernelKind kind = ir::KernelKind::Map;
   CudaLaunchParams params;
   std::vector<uint8_t> cubin;  // what the driver assembled, until native_code() takes it
 };
@@ -72,7 +71,6 @@ class CudaBackend final : public Backend {
     std::lock_guard lock(mutex_);
     LoadedKernel& k = loaded_.emplace_back();
     k.function = d.load(binary.code, binary.symbol, k.cubin);
-    k.kind = ir.kind;
     k.params = CudaLaunchParams::of(ir);
     KernelEntry entry;
     entry.main = &k;
@@ -83,43 +81,27 @@ class CudaBackend final : public Backend {
     const auto& k = *static_cast<const LoadedKernel*>(entry.main);
     if (!args.status) throw Error("[cuda backend] a launch needs a device status word");
     if (args.size <= 0) return 0;
-    const size_t count = k.params.count();
-    uint64_t inline_values[48];
-    void* inline_pointers[48];
-    std::vector<uint64_t> heap_values;
-    std::vector<void*> heap_pointers;
-    uint64_t* values = inline_values;
-    void** pointers = inline_pointers;
-    if (count > std::size(inline_values)) {
-      heap_values.resize(count);
-      heap_pointers.resize(count);
-      values = heap_values.data();
-      pointers = heap_pointers.data();
-    }
     cuda::CudaDevice& d = device();
     const int64_t cap = std::max(1, d.info().multiprocessors) * kBlocksPerSm;
-    int64_t blocks = (args.size + kCudaBlockThreads - 1) / kCudaBlockThreads;
     // A long inner reduction takes every block: a block per output when there are enough
-    // outputs, else several blocks per output, which meet in the workspace.
-    std::shared_ptr<graph::Buffer> workspace;
-    if (k.kind == ir::KernelKind::ReduceInner) {
-      if (args.reduce_size >= kCudaBlockReduceMin) {
-        blocks = cap;
-        const int64_t splits = cuda_reduction_splits(blocks, args.size, args.reduce_size);
-        if (splits > 1) {
-          const size_t bytes =
-              cuda_reduction_workspace_bytes(k.params.accumulators, args.size, splits);
-          workspace = d.allocate(bytes);   // back to the pool at once: later work is ordered
-          d.zero(workspace->data, bytes);  // after this launch on the stream
-        }
-      } else {
-        blocks = (args.size + kWarpsPerBlock - 1) / kWarpsPerBlock;
-      }
-    }
+    // outputs, else several blocks per output, which meet in the workspace; a short one a warp
+    // per output; anything else a thread per element or output.
+    int64_t blocks = (args.size + kCudaBlockThreads - 1) / kCudaBlockThreads;
+    if (k.params.block_per_output(args.reduce_size))
+      blocks = cap;
+    else if (k.params.kind == ir::KernelKind::ReduceInner)
+      blocks = (args.size + kWarpsPerBlock - 1) / kWarpsPerBlock;
     blocks = std::clamp<int64_t>(blocks, 1, cap);
-    k.params.fill(args, args.status, workspace ? workspace->data : nullptr, values);
-    for (size_t i = 0; i < count; ++i) pointers[i] = &values[i];
-    d.launch(k.function, static_cast<unsigned>(blocks), kCudaBlockThreads, pointers);
+    std::shared_ptr<graph::Buffer> workspace;
+    if (const size_t bytes = k.params.workspace_bytes(blocks, args.size, args.reduce_size)) {
+      workspace = d.allocate(bytes);   // back to the pool at once: later work is ordered
+      d.zero(workspace->data, bytes);  // after this launch on the stream
+    }
+    std::vector<uint64_t> values(k.params.count());
+    std::vector<void*> pointers(values.size());
+    k.params.fill(args, args.status, workspace ? workspace->data : nullptr, values.data());
+    for (size_t i = 0; i < values.size(); ++i) pointers[i] = &values[i];
+    d.launch(k.function, static_cast<unsigned>(blocks), kCudaBlockThreads, pointers.data());
     return 0;
   }
 

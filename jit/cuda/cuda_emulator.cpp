@@ -198,7 +198,6 @@ class CudaEmulatorBackend final : public Backend {
     Loaded& k = loaded_.emplace_back();
     k.entry = gpu_.link(binary.code, binary.symbol);
     k.params = CudaLaunchParams::of(ir);
-    k.kind = ir.kind;
     KernelEntry e;
     e.main = &k;
     return e;
@@ -209,14 +208,8 @@ class CudaEmulatorBackend final : public Backend {
     uint64_t status = 0;
     std::vector<uint64_t> params(k.params.count());
     // A long reduction of fewer outputs than blocks splits them (as the CUDA backend does).
-    std::vector<uint64_t> workspace;
-    if (k.kind == ir::KernelKind::ReduceInner && args.reduce_size >= kCudaBlockReduceMin &&
-        args.size > 0) {
-      const int64_t splits = cuda_reduction_splits(kEmulatedBlocks, args.size, args.reduce_size);
-      if (splits > 1)
-        workspace.assign(
-            cuda_reduction_workspace_bytes(k.params.accumulators, args.size, splits) / 8, 0);
-    }
+    std::vector<uint64_t> workspace(
+        k.params.workspace_bytes(kEmulatedBlocks, args.size, args.reduce_size) / 8, 0);
     k.params.fill(args, &status, workspace.empty() ? nullptr : workspace.data(), params.data());
     gpu_.run(k.entry, kEmulatedBlocks, kEmulatedBlockThreads, params.data());
     return status;
@@ -226,7 +219,6 @@ class CudaEmulatorBackend final : public Backend {
   struct Loaded {
     const void* entry = nullptr;
     CudaLaunchParams params;
-    ir::KernelKind kind = ir::KernelKind::Map;
   };
   BackendOptions options_;
   EmulatedGpu gpu_;

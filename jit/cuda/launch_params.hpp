@@ -33,15 +33,28 @@ inline size_t cuda_reduction_workspace_bytes(uint32_t accumulators, int64_t outp
   return static_cast<size_t>((accumulators * splits + 1) * outputs) * 8;
 }
 
-/// The parameters a launch of a CUDA kernel passes, as 8-byte values in cuda_kernel_type order.
+/// What launching a CUDA kernel needs to know of it: its parameters (8-byte values in
+/// cuda_kernel_type order) and, for reductions, how outputs are shared among blocks.
 struct CudaLaunchParams {
   size_t buffers = 0;         ///< outputs, then input buffers
   uint32_t param_slots = 0;   ///< parameter slots
   uint32_t accumulators = 0;  ///< a reduction's accumulators (the workspace's partials)
+  ir::KernelKind kind = ir::KernelKind::Map;  ///< map, inner or outer reduction
   /// The counts of kernel `ir`.
   static CudaLaunchParams of(const ir::KernelIR& ir) {
-    return {ir.outputs.size() + ir.num_input_buffers(), ir.num_param_slots(),
-            ir.num_accumulators()};
+    return {ir.outputs.size() + ir.num_input_buffers(), ir.num_param_slots(), ir.num_accumulators(),
+            ir.kind};
+  }
+  /// Whether a launch reducing `reduce_size` elements per output gives each output a block (or
+  /// several), rather than a warp or a thread.
+  bool block_per_output(int64_t reduce_size) const {
+    return kind == ir::KernelKind::ReduceInner && reduce_size >= kCudaBlockReduceMin;
+  }
+  /// The zeroed workspace a launch on `blocks` blocks needs (0: none, nothing is split).
+  size_t workspace_bytes(int64_t blocks, int64_t size, int64_t reduce_size) const {
+    if (!block_per_output(reduce_size) || size <= 0) return 0;
+    const int64_t splits = cuda_reduction_splits(blocks, size, reduce_size);
+    return splits > 1 ? cuda_reduction_workspace_bytes(accumulators, size, splits) : 0;
   }
   /// How many values a launch passes.
   size_t count() const { return buffers + 4 + param_slots; }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "api/apply.hpp"
@@ -179,21 +180,28 @@ Array ones(const Shape& shape, DType dtype, std::source_location loc) {
   return detail::full_impl(shape, Scalar::of(1), dtype, loc);
 }
 
+namespace {
+// `a`'s shape filled with `value` as `dtype` (a's own when none), on `a`'s device (zeros_like,
+// ones_like).
+Array filled_like(const Array& a, int value, std::optional<DType> dtype, const char* fn,
+                  const std::source_location& loc) {
+  const graph::Node* n = detail::node_of(a, fn, to_loc(loc));
+  return detail::constant(Scalar::of(value), dtype.value_or(n->dtype), n->shape, fn, to_loc(loc),
+                          n->device);
+}
+}  // namespace
+
 Array zeros_like(const Array& a, std::source_location loc) {
-  const graph::Node* n = detail::node_of(a, "zeros_like", to_loc(loc));
-  return detail::constant(Scalar::of(0), a.dtype(), n->shape, "zeros_like", to_loc(loc), n->device);
+  return filled_like(a, 0, std::nullopt, "zeros_like", loc);
 }
 Array zeros_like(const Array& a, DType dtype, std::source_location loc) {
-  const graph::Node* n = detail::node_of(a, "zeros_like", to_loc(loc));
-  return detail::constant(Scalar::of(0), dtype, n->shape, "zeros_like", to_loc(loc), n->device);
+  return filled_like(a, 0, dtype, "zeros_like", loc);
 }
 Array ones_like(const Array& a, std::source_location loc) {
-  const graph::Node* n = detail::node_of(a, "ones_like", to_loc(loc));
-  return detail::constant(Scalar::of(1), a.dtype(), n->shape, "ones_like", to_loc(loc), n->device);
+  return filled_like(a, 1, std::nullopt, "ones_like", loc);
 }
 Array ones_like(const Array& a, DType dtype, std::source_location loc) {
-  const graph::Node* n = detail::node_of(a, "ones_like", to_loc(loc));
-  return detail::constant(Scalar::of(1), dtype, n->shape, "ones_like", to_loc(loc), n->device);
+  return filled_like(a, 1, dtype, "ones_like", loc);
 }
 
 Array eye(int64_t n, DType dtype, std::source_location l) {

@@ -69,15 +69,7 @@ graph::DeviceId default_device_id(std::string_view fn, graph::SourceLoc loc) {
 Array transfer(const Array& a, graph::DeviceId device, graph::SourceLoc loc) {
   graph::Node* x = node_of(a, "to", loc);
   if (x->device == device) return a;
-  graph::NodeDesc d;
-  d.op = graph::Op::Transfer;
-  d.dtype = x->dtype;
-  d.nargs = 1;
-  d.device = device;
-  d.args[0] = x;
-  d.shape = x->shape;
-  d.loc = loc;
-  return Array(context().tracer().record(d));
+  return Array(context().tracer().record_transfer(x, device, loc));
 }
 
 }  // namespace detail

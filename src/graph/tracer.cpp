@@ -144,17 +144,17 @@ Node* Tracer::record(const NodeDesc& d) {
     int home = -1;
     for (int i = 0; i < d.nargs && home < 0; ++i)
       if (d.args[i]->shape.rank() > 0) home = d.args[i]->device;
-    for (int i = 0; i < d.nargs && home >= 0; ++i)
-      if (d.args[i]->device != home && d.args[i]->shape.rank() == 0) {
-        NodeDesc moved = d;
-        for (int j = 0; j < d.nargs; ++j)
-          if (d.args[j]->device != home && d.args[j]->shape.rank() == 0)
-            moved.args[j] = record_transfer(d.args[j], static_cast<DeviceId>(home), d.loc);
-        Node* result = record(moved);
-        for (int j = 0; j < d.nargs; ++j)
-          if (moved.args[j] != d.args[j]) drop_handle(moved.args[j]);
-        return result;
-      }
+    auto strays = [&](const Node* x) { return x->device != home && x->shape.rank() == 0; };
+    if (home >= 0 && std::any_of(d.args, d.args + d.nargs, strays)) {
+      NodeDesc moved = d;
+      for (int i = 0; i < d.nargs; ++i)
+        if (strays(d.args[i]))
+          moved.args[i] = record_transfer(d.args[i], static_cast<DeviceId>(home), d.loc);
+      Node* result = record(moved);
+      for (int i = 0; i < d.nargs; ++i)
+        if (moved.args[i] != d.args[i]) drop_handle(moved.args[i]);
+      return result;
+    }
     for (int i = 1; i < d.nargs; ++i)
       if (d.args[i]->device != d.args[0]->device) {
         auto code = [](DeviceId id) {
@@ -216,12 +216,11 @@ Node* Tracer::record_transfer(Node* x, DeviceId to, SourceLoc loc) {
 
 Node* Tracer::record_on_host(const NodeDesc& d) {
   const DeviceId device = d.args[0]->device;
-  auto transfer = [&](Node* x, DeviceId to) { return record_transfer(x, to, d.loc); };
   NodeDesc host = d;
-  for (int i = 0; i < d.nargs; ++i) host.args[i] = transfer(d.args[i], kCpuDevice);
+  for (int i = 0; i < d.nargs; ++i) host.args[i] = record_transfer(d.args[i], kCpuDevice, d.loc);
   Node* result = record(host);
   for (int i = 0; i < d.nargs; ++i) drop_handle(host.args[i]);
-  Node* back = transfer(result, device);
+  Node* back = record_transfer(result, device, d.loc);
   drop_handle(result);
   return back;
 }

@@ -38,6 +38,9 @@ class Tracer {
   Node* record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape, SourceLoc loc,
                     DeviceId device = kCpuDevice);
 
+  /// Records `x` copied to device `to` (a Transfer node; one handle reference).
+  Node* record_transfer(Node* x, DeviceId to, SourceLoc loc);
+
   /// Adds a handle reference (Array copy, or a sync holding the node).
   static void add_handle(Node* n) noexcept { n->handles.fetch_add(1, std::memory_order_relaxed); }
   /// Drops a handle reference. The last one is dropped under the lock, so that freeing is decided
@@ -93,8 +96,6 @@ class Tracer {
  private:
   // Library op `d` on a device: transfers to the CPU, the op there, a transfer back.
   Node* record_on_host(const NodeDesc& d);
-  // `x` copied to device `to` (one handle reference).
-  Node* record_transfer(Node* x, DeviceId to, SourceLoc loc);
   // The CSE table: open addressing over node pointers (no allocation per record).
   class ConsTable {
    public:

@@ -129,6 +129,8 @@ class Context {
   void run_transfer(graph::Node* n);
   bool run_library_ops(const std::vector<graph::Node*>& order);
   void run_host_op_node(graph::Node* n);
+  // Concatenate node `n` on its GPU: one strided device copy per operand.
+  void run_device_concatenate(graph::Node* n);
   void run_fft_node(graph::Node* n);
   // FFT node `n` (layout `l`, input data `in`) on its device's FFT library.
   void run_device_fft(graph::Node* n, const FftLayout& l, void* in);

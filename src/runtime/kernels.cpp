@@ -109,8 +109,8 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
     return hit->entry;
   }
   // A backend whose loader compiles further (CUDA: PTX to a cubin) caches that output too, under
-  // its own key, and a warm run loads it without assembling anything.
-  // Either way the entry point is named after the compiled code's key.
+  // its own key, and a warm run loads it without assembling anything. Either way the entry
+  // point is named after the compiled code's key.
   const std::string symbol = "kiln_" + key.hex();
   const std::string native_id = backend.native_id();
   const std::string native_target =

@@ -219,33 +219,33 @@ std::shared_ptr<graph::Buffer> Context::new_output(graph::Node* n) {
   return out;
 }
 
+void Context::run_device_concatenate(graph::Node* n) {
+  const std::vector<void*> in = contiguous_inputs(n);
+  const int axis = static_cast<int>(n->payload.v[0]);
+  std::shared_ptr<graph::Buffer> out = new_output(n);
+  const size_t item = itemsize(n->dtype);
+  int64_t outer = 1;
+  for (int d = 0; d < axis; ++d) outer *= n->shape[d];
+  auto row = [&](const Node* x) {  // bytes of one operand in one outer block
+    int64_t r = 1;
+    for (int d = axis; d < x->shape.rank(); ++d) r *= x->shape[d];
+    return static_cast<size_t>(r) * item;
+  };
+  const size_t ra = row(n->args[0]), rb = row(n->args[1]);
+  try {
+    jit::DeviceMemory& memory = device_memory(n->device);
+    memory.copy_2d(out->data, ra + rb, in[0], ra, ra, static_cast<size_t>(outer));
+    memory.copy_2d(static_cast<char*>(out->data) + ra, ra + rb, in[1], rb, rb,
+                   static_cast<size_t>(outer));
+  } catch (const kiln::Error& e) {
+    graph::rethrow_at(e, n->loc);
+  }
+  ++stats_.kernels_launched;
+  tracer_.attach_buffer(n, std::move(out));
+}
+
 void Context::run_host_op_node(graph::Node* n) {
   const std::vector<void*> in = contiguous_inputs(n);
-  if (n->device != graph::kCpuDevice) {  // concatenate: one strided copy per operand
-    KILN_CHECK(n->op == graph::Op::Concatenate, "a host-only library op on a device");
-    const int axis = static_cast<int>(n->payload.v[0]);
-    std::shared_ptr<graph::Buffer> out = new_output(n);
-    const size_t item = itemsize(n->dtype);
-    int64_t outer = 1;
-    for (int d = 0; d < axis; ++d) outer *= n->shape[d];
-    auto row = [&](const Node* x) {  // bytes of one operand in one outer block
-      int64_t r = 1;
-      for (int d = axis; d < x->shape.rank(); ++d) r *= x->shape[d];
-      return static_cast<size_t>(r) * item;
-    };
-    const size_t ra = row(n->args[0]), rb = row(n->args[1]);
-    try {
-      jit::DeviceMemory& memory = device_memory(n->device);
-      memory.copy_2d(out->data, ra + rb, in[0], ra, ra, static_cast<size_t>(outer));
-      memory.copy_2d(static_cast<char*>(out->data) + ra, ra + rb, in[1], rb, rb,
-                     static_cast<size_t>(outer));
-    } catch (const kiln::Error& e) {
-      graph::rethrow_at(e, n->loc);
-    }
-    ++stats_.kernels_launched;
-    tracer_.attach_buffer(n, std::move(out));
-    return;
-  }
   std::shared_ptr<graph::Buffer> out = new_output(n);
   run_host_op(*n, std::vector<const void*>(in.begin(), in.end()), out->data);
   ++stats_.kernels_launched;
@@ -374,6 +374,10 @@ bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
     }
     if (n->op == graph::Op::Fft || n->op == graph::Op::Rfft || n->op == graph::Op::Irfft) {
       run_fft_node(n);
+      continue;
+    }
+    if (n->op == graph::Op::Concatenate && n->device != graph::kCpuDevice) {
+      run_device_concatenate(n);
       continue;
     }
     if (n->op != graph::Op::MatMul) {
