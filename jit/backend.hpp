@@ -46,6 +46,7 @@ struct LaunchArgs {
   int64_t size = 0;                  ///< output elements (map: the iteration size)
   int64_t reduce_size = 0;           ///< reductions: reduced elements per output
   int64_t splits = 1;                ///< reductions: accumulator rows (the reduced range split)
+  int64_t split_span = 0;            ///< CPU reductions with splits: reduced positions per row
   int64_t grain = 0;                 ///< fewest iteration positions worth a thread of their own
   bool stream = false;               ///< maps: outputs dwarf the caches, store past them
   /// Device backends: the device word the kernel ORs its error bits into. The launch is then
@@ -116,7 +117,10 @@ class DeviceMemory {
 struct BackendOptions {
   std::string dump_dir;  ///< when set, write each kernel's LLVM IR and assembly there
   std::string cpu;       ///< CPU: compile for this LLVM CPU model instead of the host
-  std::string cuda_sm;   ///< CUDA: compile for this SM ("sm_90") instead of the device's
+  /// CPU: the kernels will run here (KILN_CPU), so `cpu` must not use an instruction set
+  /// extension this machine lacks (kiln-warmup compiles for other machines and leaves it off).
+  bool run_here = false;
+  std::string cuda_sm;  ///< CUDA: compile for this SM ("sm_90") instead of the device's
 };
 
 /// One target: compiles kernel IR, loads the result, launches it.

@@ -22,6 +22,14 @@ inline bool on_cpu() {
   return kiln::default_device() == kiln::Device::cpu();
 }
 
+/// Whether kernels run as CPU code: on the CPU, and not emulating the CUDA kernels there
+/// (KILN_CUDA_EMULATOR=1). The CPU's fixed summation order (bit-identical sums on every CPU)
+/// is checked only then.
+inline bool cpu_kernels() {
+  const char* emulated = std::getenv("KILN_CUDA_EMULATOR");
+  return on_cpu() && !(emulated && *emulated && std::strcmp(emulated, "0") != 0);
+}
+
 /// A statement under test, with the source line where it was written (the line of the lambda,
 /// however the surrounding call is wrapped).
 struct Statement {

@@ -66,6 +66,33 @@ std::string feature_differences(const std::string& cpu, const std::string& host_
   return out;
 }
 
+// KILN_CPU=`cpu` on a host of model `host_cpu` with `host_features`: an error naming the
+// instruction set extensions `cpu` would use that the host lacks (its kernels would die of an
+// illegal instruction).
+void refuse_missing_extensions(const std::string& cpu, const std::string& host_cpu,
+                               const std::string& host_features) {
+  if (!cpu_exists(cpu))
+    throw Error("[cpu backend] KILN_CPU=" + cpu +
+                ": LLVM " LLVM_VERSION_STRING
+                " does not know this CPU (examples: x86-64-v2, x86-64-v3, x86-64-v4, znver3)");
+  const auto wanted = subtarget(cpu, "");
+  const auto host = subtarget(host_cpu, host_features);
+  static constexpr const char* kExtensionPrefixes[] = {"sse",  "ssse",   "avx",   "fma", "bmi",
+                                                       "f16c", "popcnt", "lzcnt", "amx"};
+  std::string missing;
+  for (const llvm::SubtargetFeatureKV& f : wanted->getAllProcessorFeatures()) {
+    const std::string_view name(f.Key);
+    bool extension = false;
+    for (const char* p : kExtensionPrefixes) extension |= name.starts_with(p);
+    if (extension && wanted->getFeatureBits().test(f.Value) &&
+        !host->getFeatureBits().test(f.Value))
+      missing += (missing.empty() ? "" : ", ") + std::string(name);
+  }
+  if (!missing.empty())
+    throw Error("[cpu backend] KILN_CPU=" + cpu + " uses instructions this CPU (" + host_cpu +
+                ") lacks: " + missing + "; name an older model, e.g. x86-64-v3 or x86-64-v2");
+}
+
 // The signature every CPU kernel has (see build_cpu_module).
 using KernelFn = void (*)(void* const* buffers, const uint64_t* params, int64_t begin, int64_t end,
                           uint64_t* status, const int64_t* extra);
@@ -82,7 +109,10 @@ class CpuBackend final : public Backend {
     if (options_.cpu.empty()) {
       features_id = feature_differences(jtmb_.getCPU(), jtmb_.getFeatures().getString());
     } else {
-      // Another CPU model, with its own default features (kiln-warmup --target cpu:NAME).
+      // Another CPU model, with its own default features (kiln-warmup --target cpu:NAME, or
+      // KILN_CPU for kernels that run here).
+      if (options_.run_here)
+        refuse_missing_extensions(options_.cpu, jtmb_.getCPU(), jtmb_.getFeatures().getString());
       if (!cpu_exists(options_.cpu))
         throw Error("[cpu backend] LLVM " LLVM_VERSION_STRING " does not know the CPU \"" +
                     options_.cpu + "\" (examples: x86-64-v3, skylake-avx512, znver4)");
@@ -164,9 +194,9 @@ class CpuBackend final : public Backend {
           std::max<int64_t>(1, args.grain / std::max<int64_t>(1, args.reduce_size));
       exec.parallel_for(args.size, grain, run_outputs, &call);
     } else {
-      // Few outputs: split the reduced range; each split fills its own accumulator row.
-      call.chunk = (args.reduce_size + args.splits - 1) / args.splits;
-      call.chunk = (call.chunk + 63) & ~int64_t{63};
+      // Few outputs: split the reduced range; each split fills its own accumulator row. The
+      // runtime sets the span, which fixes the order partial results combine in.
+      call.chunk = args.split_span;
       exec.parallel_for(args.splits, 1, run_splits, &call);
     }
     call.fn = call.finish;

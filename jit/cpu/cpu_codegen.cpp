@@ -14,6 +14,8 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/LoopUnrollPass.h>
+#include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/ModuleUtils.h>
 #include <llvm/Transforms/Vectorize/LoopVectorize.h>
@@ -178,12 +180,14 @@ void optimize_cpu_module(llvm::Module& m, llvm::TargetMachine& tm) {
   pb.crossRegisterProxies(lam, fam, cgam, mam);
 
   // The body arrives hoisted and CSE'd by construction; the vectorizer does the real work, and
-  // a cleanup round tidies its output.
-  // The body arrives hoisted and CSE'd by construction; the vectorizer does the real work, and
-  // a cleanup round tidies its output.
+  // a cleanup round tidies its output. The only loops unrolled are those the builder marks
+  // (a reduction's chunk of lanes, see cpu_reductions.cpp): unrolled, their small arrays have
+  // constant indices, and SROA keeps them in registers.
   llvm::FunctionPassManager fpm;
   fpm.addPass(llvm::InstCombinePass());
   fpm.addPass(llvm::LoopVectorizePass());
+  fpm.addPass(llvm::LoopUnrollPass(llvm::LoopUnrollOptions(2, /*OnlyWhenForced=*/true, false)));
+  fpm.addPass(llvm::SROAPass(llvm::SROAOptions::PreserveCFG));
   fpm.addPass(llvm::EarlyCSEPass());
   fpm.addPass(llvm::InstCombinePass());
   fpm.addPass(llvm::SimplifyCFGPass());

@@ -253,7 +253,8 @@ KernelBuilder::Values KernelBuilder::walk(uint32_t d0, uint32_t d1, Value* begin
 // The inner loop j in [from, to); `flat_base` + j is the flat position (null: j itself).
 KernelBuilder::Values KernelBuilder::element_loop(
     Value* from, Value* to, Value* flat_base, const Values& carried,
-    const std::function<Values(Value*, const Values&)>& body, const RowFn& at_row) {
+    const std::function<Values(Value*, const Values&)>& body, const RowFn& at_row,
+    bool unroll_fully) {
   if (at_row) at_row({});
   BasicBlock* pre = b_.GetInsertBlock();
   auto* loop = BasicBlock::Create(c_, "loop", fn_);
@@ -271,7 +272,17 @@ KernelBuilder::Values KernelBuilder::element_loop(
   j->addIncoming(j_next, latch);
   for (size_t k = 0; k < phis.size(); ++k)
     if (phis[k]) llvm::cast<llvm::PHINode>(phis[k])->addIncoming(next[k], latch);
-  b_.CreateCondBr(b_.CreateICmpSLT(j_next, to), loop, exit);
+  llvm::BranchInst* latch_branch = b_.CreateCondBr(b_.CreateICmpSLT(j_next, to), loop, exit);
+  if (unroll_fully) {
+    // A loop of constant trip count whose arrays must end up in registers: once vectorized
+    // (or not), it is unrolled completely, so that every index into them is a constant.
+    llvm::MDNode* full = llvm::MDNode::get(c_, llvm::MDString::get(c_, "llvm.loop.unroll.full"));
+    llvm::MDNode* followup =
+        llvm::MDNode::get(c_, {llvm::MDString::get(c_, "llvm.loop.vectorize.followup_all"), full});
+    llvm::MDNode* self = llvm::MDNode::getDistinct(c_, {nullptr, full, followup});
+    self->replaceOperandWith(0, self);
+    latch_branch->setMetadata(llvm::LLVMContext::MD_loop, self);
+  }
   b_.SetInsertPoint(exit);
   return next;
 }

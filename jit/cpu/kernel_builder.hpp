@@ -51,8 +51,8 @@ class KernelBuilder {
   Values walk(uint32_t d0, uint32_t d1, Value* begin, Value* end, bool scalar, Values carried,
               const RowFn& at_row, const ElementFn& at_element);
   Values element_loop(Value* from, Value* to, Value* flat_base, const Values& carried,
-                      const std::function<Values(Value*, const Values&)>& body,
-                      const RowFn& at_row);
+                      const std::function<Values(Value*, const Values&)>& body, const RowFn& at_row,
+                      bool unroll_fully = false);
   Values row_walk(uint32_t d0, uint32_t d1, Value* begin, Value* end, bool scalar,
                   const Values& carried, const RowFn& at_row, const ElementFn& at_element);
   void store(size_t written, Value* base_ptr, llvm::Type* ty, Value* position, Value* v);
@@ -63,27 +63,24 @@ class KernelBuilder {
   Value* build_map();
   Value* map_loop();
 
-  // Float32 sums accumulate in float64, but adding each element in float64 halves the vector
-  // width. So they add in float32 within blocks of this many positions (exact for blocks of
-  // small integers) and fold each block's sum into the float64 total. 8192 costs no measurable
-  // speed against 65536 and is ten times more accurate on adversarial input (0.1f repeated 3e7
-  // times: 2.9 off, where numpy's pairwise sum is 107.7 off).
-  static constexpr int64_t kSumBlock = 8192;
-
   // ---- reductions (cpu_reductions.cpp) ----
 
   llvm::Type* acc_type(const Reduction& r) const;
   size_t acc_written(uint32_t slot) const;
   Values accumulate(const Reduction& r, const Values& acc, Value* v, Value* r_flat);
   Value* kept_size();
-  static bool blocked(const Reduction& r);
   Value* build_inner_main();
-  Values blocked_walk(const std::vector<Reduction>& reds, Value* r_begin, Value* r_end,
-                      const Values& carried, const Values& bases_o, Values& bases_r);
-  Value* block_count(Value* r_begin, Value* r_end);
+  Values tree_walk(const std::vector<Reduction>& reds, Value* r_begin, Value* r_end,
+                   const Values& carried, const Values& bases_o, Values& bases_r);
+  Value* tree_block(const Reduction& r, Value* tile, Value* length);
+  static int64_t lane_count(const Reduction& r);
+  Value* fold_lanes(const Reduction& lane, Value* v);
+  Values lanes_block(const std::vector<Reduction>& reds, Value* from, Value* to,
+                     const Values& carried, const Values& bases_o, const std::vector<Value*>& lanes,
+                     std::vector<Value*>& parts);
   Values accumulate_element(const std::vector<Reduction>& reds, Value* j, Value* r_flat,
                             const Values& cur, const Values& bases, uint32_t last,
-                            bool float32_blocks);
+                            const std::vector<Value*>& tiles, Value* block_start);
   Value* build_outer_main();
   Value* build_finish();
   void fold_rows(const Reduction& r, Value* position, Value* other);

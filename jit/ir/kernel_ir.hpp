@@ -15,7 +15,25 @@ namespace kiln::ir {
 
 /// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
 /// cached binaries of an older kiln are never used.
-inline constexpr uint32_t kKernelAbiVersion = 5;
+inline constexpr uint32_t kKernelAbiVersion = 6;
+
+/// The fixed order of floating-point sums and products on the CPU, part of the kernel ABI. A
+/// result depends only on the values and the element count, never on the vector width or the
+/// thread count, so it is bit-identical on every CPU and for any KILN_NUM_THREADS:
+/// - the reduced positions of each output are cut into blocks of kTreeBlock, and blocks into
+///   groups of kTreeGroupBlocks (both counted from position 0);
+/// - a block shorter than kTreeSequentialBelow adds its values one after the other; a longer
+///   one keeps kTreeLaneBytes / itemsize lanes (64 float32 or 32 float64), lane l adding the
+///   positions congruent to l, then folds the lanes by halving (lane i with lane i + half);
+/// - block results fold, in order, into their group's total (the accumulator dtype: float64
+///   for float32 sums), and group totals, in order, into the result. A launch split over
+///   threads gives each split exactly one group, so the finish folds the same totals in the
+///   same order.
+inline constexpr int64_t kTreeBlock = 1024;
+inline constexpr int64_t kTreeGroupBlocks = 32;
+inline constexpr int64_t kTreeGroup = kTreeBlock * kTreeGroupBlocks;
+inline constexpr int64_t kTreeSequentialBelow = 16;
+inline constexpr int64_t kTreeLaneBytes = 256;
 
 /// The kinds of instruction.
 enum class InstrKind : uint8_t {

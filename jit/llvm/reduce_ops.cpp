@@ -56,13 +56,17 @@ Value* reduction_index_identity(llvm::IRBuilder<>& b) {
   return b.getInt64(INT64_MAX);
 }
 
-Value* reduction_combine(llvm::IRBuilder<>& b, const Reduction& r, Value* acc, Value* x) {
+bool order_sensitive(const Reduction& r) {
+  return (r.op == Op::Sum || r.op == Op::Prod) && is_float(r.operand);
+}
+
+Value* reduction_combine(llvm::IRBuilder<>& b, const Reduction& r, Value* acc, Value* x,
+                         bool reassociate) {
   const bool f = is_float(r.acc);
-  // Reassociation is what lets the CPU's vectorizer keep several partial sums.
   llvm::IRBuilder<>::FastMathFlagGuard guard(b);
-  llvm::FastMathFlags reassoc;
-  reassoc.setAllowReassoc();
-  b.setFastMathFlags(reassoc);
+  llvm::FastMathFlags flags;
+  flags.setAllowReassoc(reassociate);
+  b.setFastMathFlags(flags);
   switch (r.op) {
     case Op::Sum:
       return f ? b.CreateFAdd(acc, x) : b.CreateAdd(acc, x);

@@ -33,9 +33,15 @@ llvm::Value* reduction_identity(llvm::IRBuilder<>& b, const Reduction& r);
 /// The index an arg reduction starts from (larger than every position).
 llvm::Value* reduction_index_identity(llvm::IRBuilder<>& b);
 
-/// acc (op) x, both of the accumulator dtype. Float sums and products may reassociate.
+/// acc (op) x, both of the accumulator dtype (or vectors of it). With `reassociate`, float sums
+/// and products may be reordered (a GPU thread's loop); without, they are exact IEEE operations
+/// in the order written (the CPU's fixed summation tree, ir::kTreeBlock).
 llvm::Value* reduction_combine(llvm::IRBuilder<>& b, const Reduction& r, llvm::Value* acc,
-                               llvm::Value* x);
+                               llvm::Value* x, bool reassociate = true);
+
+/// True for the reductions whose result depends on the order of their operands: float sums and
+/// products (the CPU computes them in the fixed order of ir::kTreeBlock).
+bool order_sensitive(const Reduction& r);
 
 /// argmax/argmin: whether (x, xi) beats (acc, acci): strictly more extreme, a nan against a
 /// number, or equal (both nan) at a smaller position, which is numpy's first extreme.

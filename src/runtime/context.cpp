@@ -26,6 +26,7 @@ Options Options::from_environment() {
   o.cache_max_bytes = cache::max_bytes_from_environment();
   if (const char* r = std::getenv("KILN_RECORD")) o.record_path = r;
   if (const char* d = std::getenv("KILN_DEVICE")) o.device = d;
+  if (const char* c = std::getenv("KILN_CPU")) o.cpu = c;
   // Keep up to an eighth of physical memory (at most 4 GiB) of freed buffers for reuse.
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const size_t physical =
@@ -51,6 +52,8 @@ jit::Backend& Context::cpu() {
   if (!cpu_) {
     jit::BackendOptions o;
     o.dump_dir = options_.dump_dir;
+    o.cpu = options_.cpu;
+    o.run_here = true;
     cpu_ = jit::make_backend(Device::cpu(), o);
   }
   return *cpu_;

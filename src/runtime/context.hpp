@@ -35,6 +35,7 @@ struct Options {
   uint64_t cache_max_bytes = 0;  ///< KILN_CACHE_MAX_SIZE
   std::string record_path;       ///< KILN_RECORD: append every kernel used to this manifest
   std::string device;            ///< KILN_DEVICE: the default device's name ("cpu", "cuda:0")
+  std::string cpu;  ///< KILN_CPU: generate CPU code for this LLVM CPU model (e.g. x86-64-v3)
 
   /// Reads the KILN_* variables.
   static Options from_environment();

@@ -30,21 +30,35 @@ int64_t grain_for(const ir::KernelIR& ir) {
   return std::max<int64_t>(2048, kWorkPerChunk / cost);
 }
 
-// How many rows of partial results a reduction accumulates. An inner reduction (the reduced
-// axes are the fastest) shares whole outputs among the threads when there are enough of them,
-// else splits the reduced range a few ways per thread. An outer reduction (the kept axes are the
-// fastest) reads its input row by row, so it splits the reduced range whenever the accumulator
-// row stays cache-resident: each thread then streams a contiguous block of rows, where sharing
-// out the columns would make every thread jump a row stride per row.
-int64_t reduction_splits(ir::KernelKind kind, int64_t outputs, int64_t reduced, int64_t grain,
-                         int threads) {
-  if (threads <= 1 || outputs * reduced <= grain) return 1;
-  if (kind == ir::KernelKind::ReduceOuter && outputs <= kOuterSplitMaxOutputs &&
-      reduced >= 16 * threads)
-    return std::min<int64_t>(2 * threads, reduced / 8);
-  if (outputs >= 4 * threads) return 1;
-  const int64_t by_size = reduced / 4096;
-  return std::clamp<int64_t>(std::min<int64_t>(4 * threads, by_size), 1, 256);
+// How a reduction launch splits its reduced range into rows of partial results, which the
+// finish combines in row order. The rows fix the order of float sums and products, so
+// reductions give bit-identical results for any thread count:
+// - an inner reduction (the reduced axes are the fastest) gives each row exactly one group of
+//   ir::kTreeGroup positions, whose total its kernel computes the same way whether or not the
+//   range is split (see kernel_ir.hpp), so splitting is only a matter of speed: it splits when
+//   there are threads to share the groups and too few outputs to share instead;
+// - an outer reduction (the kept axes are the fastest) adds each output's values in row order,
+//   so its rows depend on the element counts alone: it splits the reduced range into
+//   kOuterSplits rows while one accumulator row per split stays cache-resident, so that each
+//   thread streams a contiguous block of rows (sharing out the columns instead would make every
+//   thread jump a row stride per row). One thread runs the rows one after the other.
+struct Splits {
+  int64_t rows = 1;  // accumulator rows
+  int64_t span = 0;  // reduced positions per row
+};
+constexpr int64_t kOuterSplits = 8;
+
+Splits reduction_splits(ir::KernelKind kind, int64_t outputs, int64_t reduced, int64_t grain,
+                        int threads) {
+  if (kind == ir::KernelKind::ReduceOuter) {
+    if (outputs > kOuterSplitMaxOutputs || reduced < 16 * kOuterSplits) return {};
+    const int64_t span = ((reduced + kOuterSplits - 1) / kOuterSplits + 63) & ~int64_t{63};
+    return {(reduced + span - 1) / span, span};
+  }
+  if (threads <= 1 || outputs * reduced <= grain || outputs >= 4 * threads ||
+      reduced < 2 * ir::kTreeGroup)
+    return {};
+  return {(reduced + ir::kTreeGroup - 1) / ir::kTreeGroup, ir::kTreeGroup};
 }
 
 // A buffer that views `base` from element `offset` on, keeping `base` alive.
@@ -293,8 +307,10 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   if (memory) {
     // A device kernel finishes its reductions itself: no splits, no accumulator rows.
   } else if (k.ir.is_reduction()) {
-    args.splits =
+    const Splits splits =
         reduction_splits(k.ir.kind, k.size, k.reduce_size, args.grain, threads_.threads());
+    args.splits = splits.rows;
+    args.split_span = splits.span;
   } else {
     // Outputs much larger than the last-level cache are written past it (the thread pool
     // starts such chunks at cache-line multiples).
