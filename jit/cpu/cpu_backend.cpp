@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <unordered_map>
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -169,6 +170,8 @@ class CpuBackend final : public Backend {
 
   KernelEntry load(const Binary& binary, const ir::KernelIR& ir) override {
     std::lock_guard lock(load_mutex_);
+    // Two threads may compile the same kernel at once; its symbol is linked only once.
+    if (auto it = loaded_.find(binary.symbol); it != loaded_.end()) return it->second;
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
         llvm::StringRef(reinterpret_cast<const char*>(binary.code.data()), binary.code.size()),
         binary.symbol);
@@ -178,6 +181,7 @@ class CpuBackend final : public Backend {
     KernelEntry entry;
     entry.main = lookup(binary.symbol);
     if (ir.is_reduction()) entry.finish = lookup(binary.symbol + kFinishSuffix);
+    loaded_.emplace(binary.symbol, entry);
     return entry;
   }
 
@@ -268,6 +272,7 @@ class CpuBackend final : public Backend {
   std::string target_id_;
   std::unique_ptr<CpuJit> jit_;
   std::mutex compile_mutex_, load_mutex_;
+  std::unordered_map<std::string, KernelEntry> loaded_;  // by symbol (guarded by load_mutex_)
 };
 
 }  // namespace

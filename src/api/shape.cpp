@@ -20,21 +20,26 @@ namespace detail {
 
 Array make_view(const Array& a, const Dims& shape, const Layout& over_a, SourceLoc loc) {
   Node* n = a.node();
-  // Compose with the operand's own view when the two collapse into one strided access.
+  graph::Tracer& tracer = context().tracer();
+  // Compose with the operand's own view when the two collapse into one strided access. The
+  // operand of a pending view is read under the lock (another thread's sync may evaluate the
+  // view, which lets go of its operand), and held while the new view is recorded.
   Node* base = n;
   Layout layout = over_a;
-  if (n->op == graph::Op::View && !n->evaluated()) {
-    Layout composed;
-    const Layout inner{static_cast<int64_t>(n->payload.v[0]), n->strides};
-    if (graph::compose(shape, over_a, n->shape, inner, composed)) {
-      base = n->args[0];
-      layout = composed;
+  {
+    std::lock_guard lock(tracer.mutex());
+    if (n->op == graph::Op::View && !n->evaluated()) {
+      Layout composed;
+      const Layout inner{static_cast<int64_t>(n->payload.v[0]), n->strides};
+      if (graph::compose(shape, over_a, n->shape, inner, composed)) {
+        base = n->args[0];
+        layout = composed;
+      }
     }
-  }
-  if (graph::is_identity(shape, layout, base->shape)) {
     graph::Tracer::add_handle(base);
-    return Array(base);
   }
+  const Array held(base);  // the handle just taken
+  if (graph::is_identity(shape, layout, base->shape)) return held;
   graph::NodeDesc d;
   d.op = graph::Op::View;
   d.dtype = n->dtype;
@@ -44,7 +49,7 @@ Array make_view(const Array& a, const Dims& shape, const Layout& over_a, SourceL
   d.strides = layout.strides;
   d.payload.v[0] = static_cast<uint64_t>(layout.offset);
   d.loc = loc;
-  return Array(context().tracer().record(d));
+  return Array(tracer.record(d));
 }
 
 }  // namespace detail

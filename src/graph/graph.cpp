@@ -9,24 +9,23 @@
 
 namespace kiln::graph {
 
-void walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
-                  std::vector<int32_t>& outputs) {
+Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
+                   std::vector<int32_t>& outputs) {
   order.clear();
   outputs.clear();
+  Node* failed = nullptr;
   const uint32_t epoch = tracer.next_epoch();
-  struct Frame {
-    Node* node;
-    int next_arg;
-  };
-  std::vector<Frame> stack;
+  std::vector<Tracer::WalkFrame>& stack = tracer.walk_stack();  // scratch kept by the tracer
+  stack.clear();
   auto visit = [&](Node* root) -> int32_t {
     if (root->visit_epoch == epoch) return root->visit_index;
     stack.push_back({root, 0});
     root->visit_epoch = epoch;
     root->visit_index = -1;  // on the stack
     while (!stack.empty()) {
-      Frame& f = stack.back();
+      Tracer::WalkFrame& f = stack.back();
       Node* n = f.node;
+      if (n->failure && !failed) failed = n;
       const int nargs = n->evaluated() ? 0 : n->nargs;
       if (f.next_arg < nargs) {
         Node* a = n->args[f.next_arg++];
@@ -44,6 +43,7 @@ void walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<No
     return root->visit_index;
   };
   for (Node* t : targets) outputs.push_back(visit(t));
+  return failed;
 }
 
 Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs) {

@@ -42,10 +42,10 @@ struct Graph {
 
 /// The pending nodes behind `targets` in depth-first post-order from the targets in the order
 /// given (so the same program always gives the same order), and the position of each target.
-/// Evaluated nodes end the walk. Sets each node's visit_index to its position. Requires the
-/// tracer's lock.
-void walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
-                  std::vector<int32_t>& outputs);
+/// Evaluated nodes end the walk. Sets each node's visit_index to its position. Returns the
+/// first failed node met (Node::failure set), or null. Requires the tracer's lock.
+Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
+                   std::vector<int32_t>& outputs);
 
 /// The Graph of a walk_pending() result: evaluated nodes become Data leaves.
 Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs);

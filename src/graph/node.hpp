@@ -64,16 +64,22 @@ struct Node {
   Dims strides;                       ///< View only: strides over the operand's flat index
   Payload payload;                    ///< op-specific values (View: v[0] = offset)
   SourceLoc loc;                      ///< call site that recorded it
-  std::shared_ptr<Buffer> buffer;     ///< the data, once evaluated (device memory off the CPU)
+  std::shared_ptr<Buffer> buffer;     ///< the data, once evaluated (set once, under the lock,
+                                      ///< before `ready`; never changed after)
+  std::atomic<bool> ready{false};     ///< evaluated: `buffer` may be read without the lock
   std::shared_ptr<Buffer> host_copy;  ///< off the CPU: the data copied to the host at a read
-  Tracer* tracer = nullptr;           ///< owner
-  uint64_t hash = 0;                  ///< CSE hash of (op, dtype, args, shape, payload)
-  Node* live_prev = nullptr;          ///< the tracer's list of live nodes
+  /// Set (under the lock) when a sync that computed this node failed: the error's message, which
+  /// every later sync or read of this node, or of a node computed from it, raises again.
+  std::shared_ptr<const std::string> failure;
+  Tracer* tracer = nullptr;   ///< owner
+  uint64_t hash = 0;          ///< CSE hash of (op, dtype, args, shape, payload)
+  Node* live_prev = nullptr;  ///< the tracer's list of live nodes
   Node* live_next = nullptr;
   uint32_t visit_epoch = 0;  ///< scratch for graph walks (under the tracer lock)
   int32_t visit_index = -1;  ///< scratch for graph walks
 
-  bool evaluated() const noexcept { return buffer != nullptr; }
+  /// True once the node holds its data. Safe from any thread: a node is evaluated once.
+  bool evaluated() const noexcept { return ready.load(std::memory_order_acquire); }
 };
 
 /// What to record: everything that identifies an operation.

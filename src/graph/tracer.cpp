@@ -236,6 +236,7 @@ Node* Tracer::record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dim
   n->shape = shape;
   n->loc = loc;
   n->buffer = std::move(buffer);
+  n->ready.store(true, std::memory_order_release);
   n->handles.store(1, std::memory_order_relaxed);
   link(n);
   return n;
@@ -281,6 +282,8 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
     n->consed = false;
   }
   n->buffer = std::move(buffer);
+  n->ready.store(true, std::memory_order_release);
+  n->failure.reset();
   const int nargs = n->nargs;
   Node* args[3] = {n->args[0], n->args[1], n->args[2]};
   n->nargs = 0;
@@ -293,7 +296,7 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
 std::vector<Node*> Tracer::pending_handles() {
   std::vector<Node*> out;
   for (Node* n = live_head_.live_next; n != &live_head_; n = n->live_next) {
-    if (!n->evaluated() && n->handles.load(std::memory_order_relaxed) > 0) {
+    if (!n->evaluated() && !n->failure && n->handles.load(std::memory_order_relaxed) > 0) {
       add_ref(n);
       out.push_back(n);
     }

@@ -13,7 +13,10 @@
 namespace kiln::graph {
 
 /// Owns recorded nodes. One per Context. Recording, freeing and graph walks take the tracer's
-/// mutex; handle copies only touch atomics.
+/// mutex; handle copies only touch atomics. A node's op, dtype, device, shape, strides, payload
+/// and call site never change, so any thread may read them while it holds a reference; its
+/// operands, buffer and failure change at evaluation and are read under the lock (or, for the
+/// buffer, after evaluated() says true).
 class Tracer {
  public:
   Tracer();
@@ -73,15 +76,24 @@ class Tracer {
   void drop_ref(Node* n) noexcept { drop_handle(n); }
 
   /// Makes `n` an evaluated leaf holding `buffer`: it leaves the CSE table and lets go of its
-  /// operands. Requires the lock.
+  /// operands. Requires the lock, and that `n` is not evaluated yet (two syncs that computed the
+  /// same node keep the first one's data: check evaluated() under the lock first).
   void attach_buffer(Node* n, std::shared_ptr<Buffer> buffer);
 
-  /// Pending (unevaluated) nodes that an Array handle refers to, each with an added reference
-  /// that the caller drops. Requires the lock.
+  /// Pending (unevaluated, not failed) nodes that an Array handle refers to, each with an added
+  /// reference that the caller drops. Requires the lock.
   std::vector<Node*> pending_handles();
 
   /// A new epoch for Node::visit_epoch marks. Requires the lock.
   uint32_t next_epoch() noexcept { return ++epoch_; }
+
+  /// One step of a depth-first graph walk.
+  struct WalkFrame {
+    Node* node;
+    int next_arg;
+  };
+  /// Scratch for graph walks (kept to avoid allocating at every sync). Requires the lock.
+  std::vector<WalkFrame>& walk_stack() noexcept { return walk_stack_; }
 
   /// The lock guarding recording, freeing and walks.
   SpinLock& mutex() noexcept { return mutex_; }
@@ -123,6 +135,7 @@ class Tracer {
   Node live_head_;  // sentinel of the live list
   size_t live_count_ = 0;
   uint32_t epoch_ = 0;
+  std::vector<WalkFrame> walk_stack_;
 };
 
 /// The CSE hash of a node description.

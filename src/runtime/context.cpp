@@ -49,6 +49,7 @@ Context::~Context() = default;
 // created was tried: on this machine the two threads' page faults serialise and the program's
 // first result came later, not sooner.)
 jit::Backend& Context::cpu() {
+  std::lock_guard lock(backends_mutex_);
   if (!cpu_) {
     jit::BackendOptions o;
     o.dump_dir = options_.dump_dir;
@@ -61,6 +62,7 @@ jit::Backend& Context::cpu() {
 
 jit::Backend& Context::backend_for(graph::DeviceId device) {
   if (device == graph::kCpuDevice) return cpu();
+  std::lock_guard lock(backends_mutex_);
   std::unique_ptr<jit::Backend>& b = devices_[device];
   if (!b) {
     jit::BackendOptions o;
@@ -89,7 +91,10 @@ const void* Context::host_data(graph::Node* n) {
   // The download waits for the device: without the tracer's lock, so other threads trace on.
   const size_t bytes = static_cast<size_t>(n->shape.size()) * itemsize(n->dtype);
   std::shared_ptr<graph::Buffer> copy = pool_.allocate(bytes);
-  memory->download(copy->data, source->data, bytes);
+  {
+    std::lock_guard gpu(gpu_mutex_);
+    memory->download(copy->data, source->data, bytes);
+  }
   std::lock_guard lock(tracer_.mutex());
   if (!n->host_copy) n->host_copy = std::move(copy);  // else another thread's came first
   return n->host_copy->data;
@@ -123,16 +128,29 @@ std::pair<uint64_t, uint64_t> Context::next_random_stream() {
 }
 
 Stats Context::stats() {
+  Stats s;
+  s.kernels_compiled = counters_.kernels_compiled.load();
+  s.memory_cache_hits = counters_.memory_cache_hits.load();
+  s.disk_cache_hits = counters_.disk_cache_hits.load();
+  s.kernels_launched = counters_.kernels_launched.load();
+  s.compile_seconds = counters_.compile_seconds.load();
+  s.syncs = counters_.syncs.load();
+  s.bytes_allocated = counters_.bytes_allocated.load();
   std::lock_guard lock(tracer_.mutex());
-  Stats s = stats_;
   s.trace_ops = tracer_.trace_ops;
   s.cse_hits = tracer_.cse_hits;
   return s;
 }
 
 void Context::reset_stats() {
+  counters_.kernels_compiled = 0;
+  counters_.memory_cache_hits = 0;
+  counters_.disk_cache_hits = 0;
+  counters_.kernels_launched = 0;
+  counters_.compile_seconds = 0.0;
+  counters_.syncs = 0;
+  counters_.bytes_allocated = 0;
   std::lock_guard lock(tracer_.mutex());
-  stats_ = {};
   tracer_.trace_ops = 0;
   tracer_.cse_hits = 0;
 }

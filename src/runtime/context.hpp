@@ -19,6 +19,7 @@
 #include "kiln/runtime.hpp"
 #include "runtime/fft_plans.hpp"
 #include "runtime/host_pool.hpp"
+#include "runtime/library_call.hpp"
 #include "runtime/thread_pool.hpp"
 #include "schedule/schedule.hpp"
 
@@ -41,7 +42,23 @@ struct Options {
   static Options from_environment();
 };
 
+/// The counters behind kiln::Stats, updated by any thread.
+struct Counters {
+  std::atomic<uint64_t> kernels_compiled{0}, memory_cache_hits{0}, disk_cache_hits{0},
+      kernels_launched{0}, syncs{0}, bytes_allocated{0};
+  std::atomic<double> compile_seconds{0.0};
+};
+
 /// The owner of a trace and of everything needed to evaluate it.
+///
+/// Threading: any number of threads may record and evaluate at once. Recording, and the part of
+/// a sync that reads the trace (the walk of the pending graph, its signature, the data of its
+/// inputs) and the part that writes it (attaching results) each hold the tracer's lock for a
+/// short while; planning, compiling and running happen without it, on per-sync state, so two
+/// threads' kernels run at the same time. The plan cache, the loaded kernels, the disk cache and
+/// the backends have locks of their own, always taken after the tracer's, never before it.
+/// Two syncs that compute the same node both compute it; the first to finish attaches its
+/// result (the values are equal: kiln computes deterministically). Work on a GPU is serialised.
 class Context {
  public:
   /// The process's context, created on first use and never destroyed (arrays with static
@@ -58,10 +75,13 @@ class Context {
   /// Host memory.
   HostPool& host_pool() noexcept { return pool_; }
 
-  /// Evaluates `targets` (live nodes) in one pass: simplify, schedule, compile or fetch, run.
-  /// Throws kiln::Error for failures seen only at run time, naming the op and its call site.
+  /// Evaluates `targets` (live nodes the caller holds) in one pass: simplify, schedule, compile
+  /// or fetch, run. Throws kiln::Error for failures seen only at run time, naming the op and its
+  /// call site; the targets that failed keep the error (Node::failure) and raise it again at
+  /// every later evaluation of them or of arrays computed from them.
   void evaluate(std::span<graph::Node* const> targets);
-  /// Evaluates every pending node that an Array handle refers to.
+  /// Evaluates every pending node that an Array handle refers to, except those that failed
+  /// earlier or are computed from one that did (they raise when evaluated themselves).
   void evaluate_all();
   /// Waits for the work queued on every device in use (kernels run there asynchronously).
   void synchronize_devices();
@@ -101,44 +121,106 @@ class Context {
   struct LoadedKernel {
     jit::KernelEntry entry;
   };
-  // A sync's plan, reused by later syncs of the same captured graph (up to buffers).
+  // A sync's plan, reused by later syncs of the same captured graph (up to buffers). Complete
+  // (every kernel loaded) before it is published, and never changed after.
   struct CachedPlan {
-    std::vector<uint8_t> signature;         // the captured graph, without buffers
     schedule::Plan plan;                    // its kernels and outputs
-    std::vector<jit::KernelEntry> entries;  // each kernel, once loaded
+    std::vector<jit::KernelEntry> entries;  // each kernel, loaded
     size_t produced_size = 0;               // nodes of the graph the plan was made from
+  };
+  struct PlanSlot {
+    std::vector<uint8_t> signature;  // the captured graph, without buffers
+    std::shared_ptr<const CachedPlan> plan;
     uint64_t last_use = 0;
   };
-  void evaluate_locked(std::span<graph::Node* const> targets);
-  CachedPlan& plan_for(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs);
+  // References a sync holds on nodes; dropped when it goes (never while the tracer's lock is held).
+  class Held {
+   public:
+    explicit Held(graph::Tracer& t) : tracer_(t) {}
+    ~Held() {
+      for (graph::Node* n : nodes) tracer_.drop_ref(n);
+    }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+    // Adds `n` with a new reference (the tracer's lock held, or `n` otherwise kept alive).
+    void add(graph::Node* n) {
+      graph::Tracer::add_ref(n);
+      nodes.push_back(n);
+    }
+    std::vector<graph::Node*> nodes;
+
+   private:
+    graph::Tracer& tracer_;
+  };
+
+  // What a sync reads of the trace under the tracer's lock, to plan and run without it.
+  struct Capture {
+    std::vector<graph::Node*> targets;  // unevaluated, held by the caller
+    graph::DeviceId device = graph::kCpuDevice;
+    std::vector<graph::Node*> order;  // the pending graph (only while the lock is held)
+    std::vector<int32_t> outputs;
+    std::vector<uint8_t> signature;
+    uint64_t hash = 0;
+    std::vector<std::shared_ptr<graph::Buffer>> data;  // inputs, by position in the walk
+    std::shared_ptr<const CachedPlan> plan;            // found in the plan cache, or
+    graph::Graph graph;                                // the graph to plan
+    std::vector<std::shared_ptr<graph::Buffer>> produced, results;  // run_plan's
+  };
+  // A Capture for one sync, returned to the context's spares when it goes (emptied, keeping its
+  // vectors' capacity: a sync of a small expression then allocates nothing of its own).
+  class CaptureLease {
+   public:
+    explicit CaptureLease(Context& c);
+    ~CaptureLease();
+    CaptureLease(const CaptureLease&) = delete;
+    CaptureLease& operator=(const CaptureLease&) = delete;
+    Capture& operator*() const noexcept { return *capture_; }
+    Capture* operator->() const noexcept { return capture_.get(); }
+
+   private:
+    Context& context_;
+    std::unique_ptr<Capture> capture_;
+  };
+
+  // sync.cpp: the sync driver.
+  void evaluate_held(const std::vector<graph::Node*>& targets);
+  // Fills `c` for evaluating `targets` (the lock held); false when there is nothing to do, or
+  // when the targets need library ops first or span devices.
+  bool capture_kernels(const std::vector<graph::Node*>& targets, Capture& c);
+  void run_capture(Capture& c);
+  std::shared_ptr<const CachedPlan> plan_graph(graph::Graph g, jit::Backend& backend,
+                                               graph::DeviceId device);
+  std::shared_ptr<const CachedPlan> find_plan(const std::vector<uint8_t>& signature, uint64_t hash);
+  void publish_plan(const std::vector<uint8_t>& signature, uint64_t hash,
+                    std::shared_ptr<const CachedPlan> plan);
+  void run_plan(const CachedPlan& cached, jit::Backend& backend, Capture& c);
+  // Marks the targets of a failed sync that depend on the failing op (all of them when the
+  // error names none of theirs), so that they raise `e` again. Takes the tracer's lock.
+  void mark_failed(const std::vector<graph::Node*>& targets, const kiln::Error& e);
+  // Attaches each target's result unless another sync attached one first. Takes the lock.
+  void attach(const std::vector<graph::Node*>& targets,
+              std::vector<std::shared_ptr<graph::Buffer>>& results);
   jit::Backend& cpu();
   jit::Backend& backend_for(graph::DeviceId device);
   jit::DeviceMemory& device_memory(graph::DeviceId device);
-  void evaluate_on_device(graph::DeviceId device);
+
+  // kernels.cpp: a kernel's code from the memory cache, the disk cache or the compiler.
   jit::KernelEntry kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend,
                               graph::DeviceId device);
   // The kernel from the disk cache entry (key, target_id), loaded; an empty entry on a miss.
   // `what` says which code it is: "" (compiled code: a failure to load throws) or " (native)"
   // (the loader's output: a failure to load is a miss).
-  jit::KernelEntry load_from_disk(const cache::Key& key, const std::string& target_id,
-                                  const std::string& symbol, const schedule::KernelLaunch& k,
-                                  jit::Backend& backend, const char* what);
+  jit::KernelEntry load_from_disk(cache::DiskCache* disk, const cache::Key& key,
+                                  const std::string& target_id, const std::string& symbol,
+                                  const schedule::KernelLaunch& k,
+                                  const std::vector<uint8_t>& ir_bytes, jit::Backend& backend,
+                                  const char* what);
   // Stores what the backend's loader made of `entry` (a cubin) under (key, target_id).
-
-  void store_native(const cache::Key& key, const std::string& target_id,
-                    const jit::KernelEntry& entry, jit::Backend& backend);
-  void run_transfer(graph::Node* n);
-  bool run_library_ops(const std::vector<graph::Node*>& order);
-  void run_host_op_node(graph::Node* n);
-  // Concatenate node `n` on its GPU: one strided device copy per operand.
-  void run_device_concatenate(graph::Node* n);
-  void run_fft_node(graph::Node* n);
-  // FFT node `n` (layout `l`, input data `in`) on its device's FFT library.
-  void run_device_fft(graph::Node* n, const FftLayout& l, void* in);
-  std::vector<void*> contiguous_inputs(graph::Node* n);
-  std::shared_ptr<graph::Buffer> new_output(graph::Node* n);
-  cache::DiskCache* disk_cache();
-  void record(const cache::Key& key, std::string_view backend);
+  void store_native(cache::DiskCache* disk, const cache::Key& key, const std::string& target_id,
+                    const std::vector<uint8_t>& ir_bytes, const jit::KernelEntry& entry,
+                    jit::Backend& backend);
+  std::shared_ptr<cache::DiskCache> disk_cache();
+  void record(const cache::Key& key, std::string_view backend, const std::vector<uint8_t>& bytes);
   void note_hit(const schedule::KernelLaunch& k, const jit::Backend& backend);
   // Runs kernel `k`. On a device (`memory` set), asynchronously: its error bits go to the
   // device word `status`, read once the plan has run.
@@ -147,37 +229,52 @@ class Context {
            const std::vector<std::shared_ptr<graph::Buffer>>& data,
            std::vector<std::shared_ptr<graph::Buffer>>& produced);
 
+  // library_ops.cpp: library ops and transfers, each run off the tracer's lock.
+  void run_library_ops(const std::vector<graph::Node*>& targets);
+  void run_library_node(graph::Node* n);
+  std::shared_ptr<graph::Buffer> run_library_call(const LibraryCall& c);
+  std::shared_ptr<graph::Buffer> run_transfer(const LibraryCall& c);
+  std::shared_ptr<graph::Buffer> run_matmul(const LibraryCall& c);
+  std::shared_ptr<graph::Buffer> run_fft(const LibraryCall& c);
+  // FFT `c` (layout `l`, input data `in`) on its device's FFT library.
+  std::shared_ptr<graph::Buffer> run_device_fft(const LibraryCall& c, const FftLayout& l, void* in);
+  // Concatenate `c` on its GPU: one strided device copy per operand.
+  std::shared_ptr<graph::Buffer> run_device_concatenate(const LibraryCall& c);
+  std::shared_ptr<graph::Buffer> new_output(const LibraryCall& c);
+
   Options options_;
   graph::Tracer tracer_;
   HostPool pool_;
   ThreadPool threads_;
   FftPlans fft_plans_;
-  bool fft_wisdom_checked_ = false;
+  Counters counters_;
+  std::mutex backends_mutex_;          // guards cpu_ and devices_ (backends are never closed)
   std::unique_ptr<jit::Backend> cpu_;  // opened at the first kernel lookup
   std::unordered_map<graph::DeviceId, std::unique_ptr<jit::Backend>> devices_;  // GPUs in use
+  std::mutex gpu_mutex_;  // serialises the work of GPU syncs (one stream, one memory pool)
   std::atomic<int> default_device_{-1};
   // Loaded kernels by device: two GPUs of one model share cache keys, not loaded code.
+  std::mutex kernels_mutex_;
   std::unordered_map<graph::DeviceId, cache::MemoryCache<LoadedKernel>> kernels_;
-  std::unique_ptr<cache::DiskCache> disk_;  // opened at the first kernel lookup
+  std::mutex disk_mutex_;  // guards options_.cache_dir, disk_, disk_opened_, fft_wisdom_checked_
+  std::shared_ptr<cache::DiskCache> disk_;  // opened at the first kernel lookup
   bool disk_opened_ = false;
+  bool fft_wisdom_checked_ = false;
+  std::mutex record_mutex_;                                  // guards recorded_ and the manifest
   std::unordered_set<cache::Key, cache::KeyHash> recorded_;  // kernels already in the manifest
-  std::unordered_map<uint64_t, CachedPlan> plans_;
+  std::mutex captures_mutex_;                                // guards spare_captures_
+  std::vector<std::unique_ptr<Capture>> spare_captures_;     // see CaptureLease
+  std::mutex plans_mutex_;                                   // guards plans_ and plan_clock_
+  std::unordered_map<uint64_t, PlanSlot> plans_;
   uint64_t plan_clock_ = 0;
   struct DeviceProbe {
     Device device;
     bool usable;
     std::string why;
   };
-  std::vector<DeviceProbe> probed_;  // devices asked about, with the answers
-  std::mutex probe_mutex_;           // guards probed_
-  uint64_t random_seed_ = 0, random_stream_ = 0;
-  Stats stats_;
-  std::vector<uint8_t> ir_bytes_;   // scratch for the cache key
-  std::vector<uint8_t> signature_;  // scratch for the plan cache
-  // Scratch of evaluate_locked, kept to avoid allocating on every sync.
-  std::vector<graph::Node*> targets_, order_;
-  std::vector<int32_t> outputs_;
-  std::vector<std::shared_ptr<graph::Buffer>> data_, produced_;
+  std::vector<DeviceProbe> probed_;               // devices asked about, with the answers
+  std::mutex probe_mutex_;                        // guards probed_
+  uint64_t random_seed_ = 0, random_stream_ = 0;  // guarded by the tracer's lock
 };
 
 }  // namespace kiln::runtime

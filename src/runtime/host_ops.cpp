@@ -12,7 +12,6 @@ namespace kiln::runtime {
 namespace {
 
 using graph::Dims;
-using graph::Node;
 using graph::Op;
 
 int64_t prod(const Dims& d, int from, int to) {
@@ -28,7 +27,7 @@ int64_t index_at(const void* data, DType t, int64_t j) {
 }
 
 // numpy's mode='raise' check: -extent <= i < extent, negatives counting from the end.
-int64_t checked(const Node& n, int64_t i, int64_t extent, int axis) {
+int64_t checked(const LibraryCall& n, int64_t i, int64_t extent, int axis) {
   if (i < -extent || i >= extent)
     graph::throw_error(graph::op_info(n.op).fn,
                        "index " + std::to_string(i) + " is out of bounds for axis " +
@@ -40,9 +39,9 @@ int64_t checked(const Node& n, int64_t i, int64_t extent, int axis) {
 // out[o, j, i] = a[o, idx[j], i] for a of shape (outer, extent, inner).
 // out = a; then out[o, idx[j], i] = values[o, j, i] (Scatter: in index order, the last write
 // wins) or += (ScatterAdd: every contribution counts, as numpy's add.at).
-void scatter(const Node& n, const std::vector<const void*>& in, void* out) {
-  const Node& a = *n.args[0];
-  const Node& idx = *n.args[1];
+void scatter(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
+  const LibraryOperand& a = n.args[0];
+  const LibraryOperand& idx = n.args[1];
   const int axis = static_cast<int>(n.payload.v[0]);
   const int64_t outer = prod(a.shape, 0, axis), extent = a.shape[axis];
   const int64_t inner = prod(a.shape, axis + 1, a.shape.rank()), m = idx.shape.size();
@@ -71,10 +70,10 @@ void scatter(const Node& n, const std::vector<const void*>& in, void* out) {
   });
 }
 
-void concatenate(const Node& n, const std::vector<const void*>& in, void* out) {
+void concatenate(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
   const int axis = static_cast<int>(n.payload.v[0]);
-  const Node& a = *n.args[0];
-  const Node& b = *n.args[1];
+  const LibraryOperand& a = n.args[0];
+  const LibraryOperand& b = n.args[1];
   const int64_t outer = prod(n.shape, 0, axis);
   const size_t item = itemsize(n.dtype);
   const size_t ra = static_cast<size_t>(prod(a.shape, axis, a.shape.rank())) * item;
@@ -89,7 +88,7 @@ void concatenate(const Node& n, const std::vector<const void*>& in, void* out) {
 
 // Running sums or products along the axis, sequentially in the result dtype (numpy's
 // add.accumulate / multiply.accumulate; the operand already has that dtype).
-void scan(const Node& n, const std::vector<const void*>& in, void* out) {
+void scan(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
   const int axis = static_cast<int>(n.payload.v[0]);
   const int64_t outer = prod(n.shape, 0, axis), extent = n.shape[axis];
   const int64_t inner = prod(n.shape, axis + 1, n.shape.rank());
@@ -122,7 +121,7 @@ void scan(const Node& n, const std::vector<const void*>& in, void* out) {
 
 }  // namespace
 
-void run_host_op(const Node& n, const std::vector<const void*>& inputs, void* out) {
+void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, void* out) {
   switch (n.op) {
     case Op::Scatter:
     case Op::ScatterAdd:

@@ -17,50 +17,54 @@ void print_warning(const std::string& message) {
 }
 }  // namespace
 
-cache::DiskCache* Context::disk_cache() {
+std::shared_ptr<cache::DiskCache> Context::disk_cache() {
+  std::lock_guard lock(disk_mutex_);
   if (!disk_opened_) {
     disk_opened_ = true;
     disk_ = cache::DiskCache::open(options_.cache_dir, options_.cache_max_bytes, print_warning);
   }
-  return disk_.get();
+  return disk_;
 }
 
 void Context::set_cache_dir(const std::string& dir) {
-  std::lock_guard lock(tracer_.mutex());
+  std::lock_guard lock(disk_mutex_);
   options_.cache_dir = dir;
-  disk_.reset();
+  disk_.reset();  // syncs using the old one keep it until they finish
   disk_opened_ = false;
   fft_wisdom_checked_ = false;
 }
 
 std::string Context::cache_dir() {
-  std::lock_guard lock(tracer_.mutex());
-  cache::DiskCache* disk = disk_cache();
+  const std::shared_ptr<cache::DiskCache> disk = disk_cache();
   return disk ? disk->directory() : std::string();
 }
 
 void Context::note_hit(const schedule::KernelLaunch& k, const jit::Backend& backend) {
-  ++stats_.memory_cache_hits;
+  ++counters_.memory_cache_hits;
   if (options_.log)
     std::fprintf(stderr, "kiln: hit     (plan) %s memory, %zu instrs (at %s:%u)\n",
                  std::string(backend.name()).c_str(), k.ir.instrs.size(), k.loc.file, k.loc.line);
 }
 
-void Context::record(const cache::Key& key, std::string_view backend) {
-  if (options_.record_path.empty() || !recorded_.insert(key).second) return;
-  ManifestEntry e{std::string(backend), key.hex(), ir_bytes_};
+void Context::record(const cache::Key& key, std::string_view backend,
+                     const std::vector<uint8_t>& bytes) {
+  if (options_.record_path.empty()) return;
+  std::lock_guard lock(record_mutex_);
+  if (!recorded_.insert(key).second) return;
+  ManifestEntry e{std::string(backend), key.hex(), bytes};
   if (!append_manifest(options_.record_path, e))
     print_warning("cannot append to the kernel manifest " + options_.record_path +
                   " (KILN_RECORD)");
 }
 
-jit::KernelEntry Context::load_from_disk(const cache::Key& key, const std::string& target_id,
-                                         const std::string& symbol, const schedule::KernelLaunch& k,
+jit::KernelEntry Context::load_from_disk(cache::DiskCache* disk, const cache::Key& key,
+                                         const std::string& target_id, const std::string& symbol,
+                                         const schedule::KernelLaunch& k,
+                                         const std::vector<uint8_t>& ir_bytes,
                                          jit::Backend& backend, const char* what) {
-  cache::DiskCache* disk = disk_cache();
   if (!disk) return {};
   const auto start = std::chrono::steady_clock::now();
-  auto payload = disk->load(key, target_id, ir_bytes_);
+  auto payload = disk->load(key, target_id, ir_bytes);
   if (!payload) return {};
   jit::Binary binary{std::move(*payload), symbol};
   jit::KernelEntry entry;
@@ -76,7 +80,7 @@ jit::KernelEntry Context::load_from_disk(const cache::Key& key, const std::strin
                    std::string(backend.name()).c_str(), what, e.what());
     return {};
   }
-  ++stats_.disk_cache_hits;
+  ++counters_.disk_cache_hits;
   if (options_.log) {
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -87,27 +91,41 @@ jit::KernelEntry Context::load_from_disk(const cache::Key& key, const std::strin
   return entry;
 }
 
-void Context::store_native(const cache::Key& key, const std::string& target_id,
+void Context::store_native(cache::DiskCache* disk, const cache::Key& key,
+                           const std::string& target_id, const std::vector<uint8_t>& ir_bytes,
                            const jit::KernelEntry& entry, jit::Backend& backend) {
   const std::vector<uint8_t> native = backend.native_code(entry);
-  if (cache::DiskCache* disk = disk_cache(); disk && !native.empty())
-    disk->store(key, target_id, ir_bytes_, native);
+  if (disk && !native.empty()) disk->store(key, target_id, ir_bytes, native);
 }
 
 jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend,
                                      graph::DeviceId device) {
-  cache::MemoryCache<LoadedKernel>& loaded = kernels_[device];
   const std::string backend_name(backend.name());
-  ir::serialize(k.ir, ir_bytes_);
-  const cache::Key key = cache::make_key(ir_bytes_, backend.target_id());
-  record(key, backend_name);
-  if (LoadedKernel* hit = loaded.find(key)) {
-    ++stats_.memory_cache_hits;
-    if (options_.log)
-      std::fprintf(stderr, "kiln: hit     %s %s memory, %zu instrs (at %s:%u)\n", key.hex().c_str(),
-                   backend_name.c_str(), k.ir.instrs.size(), k.loc.file, k.loc.line);
-    return hit->entry;
+  std::vector<uint8_t> ir_bytes;
+  ir::serialize(k.ir, ir_bytes);
+  const cache::Key key = cache::make_key(ir_bytes, backend.target_id());
+  record(key, backend_name, ir_bytes);
+  {
+    std::lock_guard lock(kernels_mutex_);
+    if (LoadedKernel* hit = kernels_[device].find(key)) {
+      ++counters_.memory_cache_hits;
+      if (options_.log)
+        std::fprintf(stderr, "kiln: hit     %s %s memory, %zu instrs (at %s:%u)\n",
+                     key.hex().c_str(), backend_name.c_str(), k.ir.instrs.size(), k.loc.file,
+                     k.loc.line);
+      return hit->entry;
+    }
   }
+  // Loaded or compiled without the lock (another thread may do the same kernel at the same
+  // time: the first to finish is kept, and both codes work).
+  auto keep = [&](const jit::KernelEntry& e) {
+    std::lock_guard lock(kernels_mutex_);
+    cache::MemoryCache<LoadedKernel>& loaded = kernels_[device];
+    if (LoadedKernel* first = loaded.find(key)) return first->entry;
+    return loaded.insert(key, {e}).entry;
+  };
+  const std::shared_ptr<cache::DiskCache> disk_holder = disk_cache();
+  cache::DiskCache* disk = disk_holder.get();
   // A backend whose loader compiles further (CUDA: PTX to a cubin) caches that output too, under
   // its own key, and a warm run loads it without assembling anything. Either way the entry
   // point is named after the compiled code's key.
@@ -116,20 +134,18 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
   const std::string native_target =
       native_id.empty() ? std::string() : backend.target_id() + ";" + native_id;
   const cache::Key native_key =
-      native_id.empty() ? cache::Key{} : cache::make_key(ir_bytes_, native_target);
+      native_id.empty() ? cache::Key{} : cache::make_key(ir_bytes, native_target);
   if (!native_id.empty()) {
-    if (jit::KernelEntry e =
-            load_from_disk(native_key, native_target, symbol, k, backend, " (native)");
-        e.main) {
-      loaded.insert(key, {e});
-      return e;
-    }
+    if (jit::KernelEntry e = load_from_disk(disk, native_key, native_target, symbol, k, ir_bytes,
+                                            backend, " (native)");
+        e.main)
+      return keep(e);
   }
-  if (jit::KernelEntry e = load_from_disk(key, backend.target_id(), symbol, k, backend, "");
+  if (jit::KernelEntry e =
+          load_from_disk(disk, key, backend.target_id(), symbol, k, ir_bytes, backend, "");
       e.main) {
-    if (!native_id.empty()) store_native(native_key, native_target, e, backend);
-    loaded.insert(key, {e});
-    return e;
+    if (!native_id.empty()) store_native(disk, native_key, native_target, ir_bytes, e, backend);
+    return keep(e);
   }
   const std::string problem = ir::validate(k.ir);
   KILN_CHECK(problem.empty(), "invalid kernel IR: " + problem + "\n" + ir::to_text(k.ir));
@@ -138,18 +154,17 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
   const jit::KernelEntry entry = backend.load(binary, k.ir);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ++stats_.kernels_compiled;
-  stats_.compile_seconds += seconds;
+  ++counters_.kernels_compiled;
+  counters_.compile_seconds += seconds;
   if (options_.log)
     std::fprintf(stderr, "kiln: compile %s %s %.2f ms, %zu instrs, %zu bytes (at %s:%u)\n",
                  key.hex().c_str(), backend_name.c_str(), seconds * 1e3, k.ir.instrs.size(),
                  binary.code.size(), k.loc.file, k.loc.line);
-  if (cache::DiskCache* disk = disk_cache()) {
-    disk->store(key, backend.target_id(), ir_bytes_, binary.code);
-    if (!native_id.empty()) store_native(native_key, native_target, entry, backend);
+  if (disk) {
+    disk->store(key, backend.target_id(), ir_bytes, binary.code);
+    if (!native_id.empty()) store_native(disk, native_key, native_target, ir_bytes, entry, backend);
   }
-  loaded.insert(key, {entry});
-  return entry;
+  return keep(entry);
 }
 
 }  // namespace kiln::runtime

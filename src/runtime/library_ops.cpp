@@ -2,10 +2,12 @@
 // concatenation and scans on the host (host_ops.cpp), FFTs through FFTW (fft_plans.cpp), and
 // matmul through the CPU's BLAS (OpenBLAS). Operands are evaluated first (a nested evaluation),
 // except matmul's views of evaluated data that BLAS can read as they are (transposes and
-// row-strided slices): those are passed with a transpose flag and a leading dimension.
+// row-strided slices): those are passed with a transpose flag and a leading dimension. Each op
+// is read from the trace under the tracer's lock (a LibraryCall) and runs without it.
 #include <cblas.h>
 
 #include <cstring>
+#include <utility>
 
 #include "graph/errors.hpp"
 #include "graph/graph.hpp"
@@ -30,15 +32,14 @@ struct Strided {
 };
 
 // The operand's storage when it is evaluated data or a view of it; false otherwise.
-bool strided_of(const Node* x, Strided& out) {
-  if (x->evaluated()) {
-    out = {static_cast<const char*>(x->buffer->data), 0, x->shape,
-           graph::contiguous_strides(x->shape)};
+bool strided_of(const LibraryOperand& x, Strided& out) {
+  if (x.buffer) {
+    out = {static_cast<const char*>(x.buffer->data), 0, x.shape,
+           graph::contiguous_strides(x.shape)};
     return true;
   }
-  if (x->op == graph::Op::View && x->args[0]->evaluated()) {
-    out = {static_cast<const char*>(x->args[0]->buffer->data),
-           static_cast<int64_t>(x->payload.v[0]), x->shape, x->strides};
+  if (x.view_data) {
+    out = {static_cast<const char*>(x.view_data->data), x.view_offset, x.shape, x.view_strides};
     return true;
   }
   return false;
@@ -193,106 +194,189 @@ void device_matmul(jit::Backend& backend, jit::DeviceMemory& memory, DType dtype
   }
 }
 
-}  // namespace
-
-std::vector<void*> Context::contiguous_inputs(graph::Node* n) {
-  // Host ops and FFTs read their operands contiguously: anything else is evaluated first.
-  std::vector<void*> inputs;
-  for (int i = 0; i < n->nargs; ++i) {
-    Node* x = n->args[i];
-    if (!x->evaluated()) {
-      const graph::Tracer::LockedHandles target(tracer_, {x});
-      evaluate_locked(target.nodes());
-      KILN_CHECK(x->evaluated(), "an operand of a library op was left unevaluated");
-    }
-    inputs.push_back(x->buffer->data);
-  }
-  return inputs;
+// Whether matmul can read operand `x` where it is (BLAS, or the exact loop for integers).
+bool matmul_reads_in_place(const LibraryCall& c, int i) {
+  Strided s;
+  if (!strided_of(c.args[i], s)) return false;
+  const bool blas = c.dtype == DType::float32 || c.dtype == DType::float64 || is_complex(c.dtype);
+  if (!blas) return true;
+  const bool vector = c.payload.v[0] & (i == 0 ? 1 : 2);
+  const MatrixView v = matrix_view(s, vector, i == 0);
+  bool trans;
+  int64_t ld;
+  return blas_layout(v.rows, v.cols, v.row_stride, v.col_stride, trans, ld);
 }
 
-std::shared_ptr<graph::Buffer> Context::new_output(graph::Node* n) {
-  const size_t bytes = static_cast<size_t>(n->shape.size()) * itemsize(n->dtype);
-  std::shared_ptr<graph::Buffer> out = n->device == graph::kCpuDevice
+}  // namespace
+
+void Context::run_library_ops(const std::vector<graph::Node*>& targets) {
+  Held library(tracer_);
+  {
+    std::lock_guard lock(tracer_.mutex());
+    std::vector<Node*> order;
+    std::vector<int32_t> outputs;
+    if (const Node* failed = graph::walk_pending(tracer_, targets, order, outputs))
+      throw kiln::Error(*failed->failure);
+    for (Node* n : order)  // in topological order: operands first
+      if (!n->evaluated() && graph::is_library(n->op)) library.add(n);
+  }
+  for (Node* n : library.nodes) run_library_node(n);
+}
+
+void Context::run_library_node(Node* n) {
+  LibraryCall c;
+  Held operands(tracer_);
+  {
+    std::lock_guard lock(tracer_.mutex());
+    if (n->evaluated()) return;  // by an earlier node's operand evaluation, or another thread
+    if (n->failure) throw kiln::Error(*n->failure);
+    c.node = n;
+    c.op = n->op;
+    c.dtype = n->dtype;
+    c.shape = n->shape;
+    c.payload = n->payload;
+    c.loc = n->loc;
+    c.device = n->device;
+    for (int i = 0; i < n->nargs; ++i) {
+      Node* x = n->args[i];
+      operands.add(x);
+      LibraryOperand o;
+      o.node = x;
+      o.dtype = x->dtype;
+      o.shape = x->shape;
+      o.device = x->device;
+      if (x->evaluated()) {
+        o.buffer = x->buffer;
+      } else if (x->op == graph::Op::View && x->args[0]->evaluated()) {
+        o.view_data = x->args[0]->buffer;
+        o.view_offset = static_cast<int64_t>(x->payload.v[0]);
+        o.view_strides = x->strides;
+      }
+      c.args.push_back(std::move(o));
+    }
+  }
+  // Operands are evaluated first (a nested sync), except matmul's views of evaluated data that
+  // BLAS reads as they are (transposes and row-strided slices).
+  std::vector<Node*> pending;
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    const bool in_place =
+        c.op == graph::Op::MatMul && matmul_reads_in_place(c, static_cast<int>(i));
+    if (!c.args[i].buffer && !in_place) pending.push_back(c.args[i].node);
+  }
+  if (!pending.empty()) {
+    evaluate(pending);
+    std::lock_guard lock(tracer_.mutex());
+    for (LibraryOperand& o : c.args)
+      if (!o.buffer && o.node->evaluated()) {
+        o.buffer = o.node->buffer;
+        o.view_data.reset();
+      }
+  }
+  std::shared_ptr<graph::Buffer> out;
+  try {
+    std::unique_lock gpu(gpu_mutex_, std::defer_lock);
+    bool on_gpu = c.device != graph::kCpuDevice;
+    for (const LibraryOperand& o : c.args) on_gpu |= o.device != graph::kCpuDevice;
+    if (on_gpu) gpu.lock();
+    out = run_library_call(c);
+  } catch (const kiln::Error& e) {
+    std::lock_guard lock(tracer_.mutex());
+    if (!n->evaluated()) n->failure = std::make_shared<const std::string>(e.what());
+    throw;
+  }
+  if (c.op != graph::Op::Transfer) ++counters_.kernels_launched;  // a copy is not a kernel
+  std::lock_guard lock(tracer_.mutex());
+  if (!n->evaluated()) tracer_.attach_buffer(n, std::move(out));
+}
+
+std::shared_ptr<graph::Buffer> Context::new_output(const LibraryCall& c) {
+  const size_t bytes = static_cast<size_t>(c.shape.size()) * itemsize(c.dtype);
+  std::shared_ptr<graph::Buffer> out = c.device == graph::kCpuDevice
                                            ? pool_.allocate(bytes)
-                                           : device_memory(n->device).allocate(bytes);
-  stats_.bytes_allocated += out->bytes;
+                                           : device_memory(c.device).allocate(bytes);
+  counters_.bytes_allocated += out->bytes;
   return out;
 }
 
-void Context::run_device_concatenate(graph::Node* n) {
-  const std::vector<void*> in = contiguous_inputs(n);
-  const int axis = static_cast<int>(n->payload.v[0]);
-  std::shared_ptr<graph::Buffer> out = new_output(n);
-  const size_t item = itemsize(n->dtype);
+std::shared_ptr<graph::Buffer> Context::run_library_call(const LibraryCall& c) {
+  if (c.op == graph::Op::Transfer) return run_transfer(c);
+  if (c.op == graph::Op::Fft || c.op == graph::Op::Rfft || c.op == graph::Op::Irfft)
+    return run_fft(c);
+  if (c.op == graph::Op::Concatenate && c.device != graph::kCpuDevice)
+    return run_device_concatenate(c);
+  if (c.op == graph::Op::MatMul) return run_matmul(c);
+  std::vector<const void*> in;
+  for (const LibraryOperand& o : c.args) in.push_back(o.buffer->data);
+  std::shared_ptr<graph::Buffer> out = new_output(c);
+  run_host_op(c, in, out->data);
+  return out;
+}
+
+std::shared_ptr<graph::Buffer> Context::run_device_concatenate(const LibraryCall& c) {
+  const int axis = static_cast<int>(c.payload.v[0]);
+  std::shared_ptr<graph::Buffer> out = new_output(c);
+  const size_t item = itemsize(c.dtype);
   int64_t outer = 1;
-  for (int d = 0; d < axis; ++d) outer *= n->shape[d];
-  auto row = [&](const Node* x) {  // bytes of one operand in one outer block
+  for (int d = 0; d < axis; ++d) outer *= c.shape[d];
+  auto row = [&](const LibraryOperand& x) {  // bytes of one operand in one outer block
     int64_t r = 1;
-    for (int d = axis; d < x->shape.rank(); ++d) r *= x->shape[d];
+    for (int d = axis; d < x.shape.rank(); ++d) r *= x.shape[d];
     return static_cast<size_t>(r) * item;
   };
-  const size_t ra = row(n->args[0]), rb = row(n->args[1]);
+  const size_t ra = row(c.args[0]), rb = row(c.args[1]);
   try {
-    jit::DeviceMemory& memory = device_memory(n->device);
-    memory.copy_2d(out->data, ra + rb, in[0], ra, ra, static_cast<size_t>(outer));
-    memory.copy_2d(static_cast<char*>(out->data) + ra, ra + rb, in[1], rb, rb,
+    jit::DeviceMemory& memory = device_memory(c.device);
+    memory.copy_2d(out->data, ra + rb, c.args[0].buffer->data, ra, ra, static_cast<size_t>(outer));
+    memory.copy_2d(static_cast<char*>(out->data) + ra, ra + rb, c.args[1].buffer->data, rb, rb,
                    static_cast<size_t>(outer));
   } catch (const kiln::Error& e) {
-    graph::rethrow_at(e, n->loc);
+    graph::rethrow_at(e, c.loc);
   }
-  ++stats_.kernels_launched;
-  tracer_.attach_buffer(n, std::move(out));
+  return out;
 }
 
-void Context::run_host_op_node(graph::Node* n) {
-  const std::vector<void*> in = contiguous_inputs(n);
-  std::shared_ptr<graph::Buffer> out = new_output(n);
-  run_host_op(*n, std::vector<const void*>(in.begin(), in.end()), out->data);
-  ++stats_.kernels_launched;
-  tracer_.attach_buffer(n, std::move(out));
-}
-
-void Context::run_transfer(graph::Node* n) {
-  const void* in = contiguous_inputs(n)[0];
-  const Node* x = n->args[0];
-  const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+std::shared_ptr<graph::Buffer> Context::run_transfer(const LibraryCall& c) {
+  const LibraryOperand& x = c.args[0];
+  const void* in = x.buffer->data;
+  const size_t bytes = static_cast<size_t>(x.shape.size()) * itemsize(x.dtype);
   std::shared_ptr<graph::Buffer> out;
   try {
-    if (x->device == graph::kCpuDevice) {
-      jit::DeviceMemory& to = device_memory(n->device);
+    if (x.device == graph::kCpuDevice) {
+      jit::DeviceMemory& to = device_memory(c.device);
       out = to.allocate(bytes);
       to.upload(out->data, in, bytes);
       // The user's memory (wrap) may be pinned, which makes the copy truly asynchronous: it
       // must be done before the user can change or free that memory.
-      if (x->buffer->external) to.synchronize();
-    } else if (n->device == graph::kCpuDevice) {
+      if (x.buffer->external) to.synchronize();
+    } else if (c.device == graph::kCpuDevice) {
       out = pool_.allocate(bytes);
-      device_memory(x->device).download(out->data, in, bytes);
+      device_memory(x.device).download(out->data, in, bytes);
     } else {  // between two GPUs, through the host
       const std::shared_ptr<graph::Buffer> staging = pool_.allocate(bytes);
-      device_memory(x->device).download(staging->data, in, bytes);
-      jit::DeviceMemory& to = device_memory(n->device);
+      device_memory(x.device).download(staging->data, in, bytes);
+      jit::DeviceMemory& to = device_memory(c.device);
       out = to.allocate(bytes);
       to.upload(out->data, staging->data, bytes);
     }
   } catch (const kiln::Error& e) {
-    graph::rethrow_at(e, n->loc);
+    graph::rethrow_at(e, c.loc);
   }
-  stats_.bytes_allocated += bytes;
-  tracer_.attach_buffer(n, std::move(out));
+  counters_.bytes_allocated += bytes;
+  return out;
 }
 
-void Context::run_device_fft(graph::Node* n, const FftLayout& l, void* in) {
-  const Node* x = n->args[0];
-  jit::DeviceMemory& memory = device_memory(n->device);
-  std::shared_ptr<graph::Buffer> out = new_output(n);
+std::shared_ptr<graph::Buffer> Context::run_device_fft(const LibraryCall& c, const FftLayout& l,
+                                                       void* in) {
+  const LibraryOperand& x = c.args[0];
+  jit::DeviceMemory& memory = device_memory(c.device);
+  std::shared_ptr<graph::Buffer> out = new_output(c);
   if (l.n > 0 && l.outer > 0 && l.inner > 0) {  // cuFFT refuses empty plans
     std::shared_ptr<graph::Buffer> scratch;
-    if (n->op == graph::Op::Irfft) {
+    if (c.op == graph::Op::Irfft) {
       // A complex-to-real transform overwrites its input, and cuFFT does not promise to ignore
       // the imaginary parts of the zero-frequency and (even lengths) Nyquist terms, which
       // numpy drops: a copy with those parts zeroed.
-      const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+      const size_t bytes = static_cast<size_t>(x.shape.size()) * itemsize(x.dtype);
       scratch = memory.allocate(bytes);
       memory.copy(scratch->data, in, bytes);
       const size_t part = l.wide ? 8 : 4, item = 2 * part;
@@ -312,144 +396,97 @@ void Context::run_device_fft(graph::Node* n, const FftLayout& l, void* in) {
       }
       in = scratch->data;
     }
-    backend_for(n->device).fft({l.op, l.inverse, l.wide, l.n, l.outer, l.inner, in, out->data});
+    backend_for(c.device).fft({l.op, l.inverse, l.wide, l.n, l.outer, l.inner, in, out->data});
   }
-  ++stats_.kernels_launched;
-  tracer_.attach_buffer(n, std::move(out));
+  return out;
 }
 
-void Context::run_fft_node(graph::Node* n) {
-  void* in = contiguous_inputs(n)[0];
-  const Node* x = n->args[0];
-  const int axis = static_cast<int>(n->payload.v[0]);
+std::shared_ptr<graph::Buffer> Context::run_fft(const LibraryCall& c) {
+  void* in = c.args[0].buffer->data;
+  const LibraryOperand& x = c.args[0];
+  const int axis = static_cast<int>(c.payload.v[0]);
   FftLayout l;
-  l.op = n->op;
-  l.inverse = n->op == graph::Op::Fft && n->payload.v[1] != 0;
-  l.n = n->op == graph::Op::Fft ? n->shape[axis] : static_cast<int64_t>(n->payload.v[1]);
-  for (int d = 0; d < axis; ++d) l.outer *= n->shape[d];
-  for (int d = axis + 1; d < n->shape.rank(); ++d) l.inner *= n->shape[d];
-  l.wide = n->dtype == DType::float64 || n->dtype == DType::complex128;
-  if (n->device != graph::kCpuDevice) {  // the device's own FFT library
+  l.op = c.op;
+  l.inverse = c.op == graph::Op::Fft && c.payload.v[1] != 0;
+  l.n = c.op == graph::Op::Fft ? c.shape[axis] : static_cast<int64_t>(c.payload.v[1]);
+  for (int d = 0; d < axis; ++d) l.outer *= c.shape[d];
+  for (int d = axis + 1; d < c.shape.rank(); ++d) l.inner *= c.shape[d];
+  l.wide = c.dtype == DType::float64 || c.dtype == DType::complex128;
+  if (c.device != graph::kCpuDevice) {  // the device's own FFT library
     try {
-      run_device_fft(n, l, in);
+      return run_device_fft(c, l, in);
     } catch (const kiln::Error& e) {
-      graph::rethrow_at(e, n->loc);
+      graph::rethrow_at(e, c.loc);
     }
-    return;
   }
-  if (!fft_wisdom_checked_) {  // plans measured by kiln-warmup, if any
-    fft_wisdom_checked_ = true;
-    if (cache::DiskCache* disk = disk_cache()) fft_plans_.use_wisdom(disk->directory());
+  bool check_wisdom = false;
+  {
+    std::lock_guard lock(disk_mutex_);
+    check_wisdom = !std::exchange(fft_wisdom_checked_, true);
   }
+  if (check_wisdom)  // plans measured by kiln-warmup, if any
+    if (const std::shared_ptr<cache::DiskCache> disk = disk_cache())
+      fft_plans_.use_wisdom(disk->directory());
   // kiln-warmup record: the layout, for measuring its plan ahead of time.
-  if (!options_.record_path.empty() && n->shape.size() > 0 && x->shape.size() > 0) {
-    ir_bytes_ = encode_layout(l);
-    record(cache::make_key(ir_bytes_, "fftw"), "fftw");
+  if (!options_.record_path.empty() && c.shape.size() > 0 && x.shape.size() > 0) {
+    const std::vector<uint8_t> bytes = encode_layout(l);
+    record(cache::make_key(bytes, "fftw"), "fftw", bytes);
   }
   std::shared_ptr<graph::Buffer> scratch;
-  if (n->op == graph::Op::Irfft) {  // FFTW's c2r overwrites its input: give it a copy
-    const size_t bytes = static_cast<size_t>(x->shape.size()) * itemsize(x->dtype);
+  if (c.op == graph::Op::Irfft) {  // FFTW's c2r overwrites its input: give it a copy
+    const size_t bytes = static_cast<size_t>(x.shape.size()) * itemsize(x.dtype);
     scratch = pool_.allocate(bytes);
     if (bytes) std::memcpy(scratch->data, in, bytes);
     in = scratch->data;
   }
-  std::shared_ptr<graph::Buffer> out = new_output(n);
+  std::shared_ptr<graph::Buffer> out = new_output(c);
   fft_plans_.execute(l, in, out->data);
-  ++stats_.kernels_launched;
-  tracer_.attach_buffer(n, std::move(out));
+  return out;
 }
 
-bool Context::run_library_ops(const std::vector<graph::Node*>& order) {
-  std::vector<Node*> pending;
-  for (Node* n : order)
-    if (!n->evaluated() && graph::is_library(n->op)) pending.push_back(n);
-  if (pending.empty()) return false;
-  const graph::Tracer::LockedHandles library(tracer_, std::move(pending));
-
-  for (Node* n : library.nodes()) {
-    if (n->evaluated()) continue;
-    if (n->op == graph::Op::Transfer) {
-      run_transfer(n);
-      continue;
+std::shared_ptr<graph::Buffer> Context::run_matmul(const LibraryCall& c) {
+  const bool vec_a = c.payload.v[0] & 1, vec_b = c.payload.v[0] & 2;
+  Strided sa, sb;
+  strided_of(c.args[0], sa);
+  strided_of(c.args[1], sb);
+  const MatrixView a = matrix_view(sa, vec_a, true), b = matrix_view(sb, vec_b, false);
+  const int64_t m = a.rows, k = a.cols, nn = b.cols;
+  const int batch_rank = c.shape.rank() - (vec_a ? 0 : 1) - (vec_b ? 0 : 1);
+  Dims batch;
+  for (int d = 0; d < batch_rank; ++d) batch.push_back(c.shape[d]);
+  const size_t item = itemsize(c.dtype);
+  std::shared_ptr<graph::Buffer> out = new_output(c);
+  if (c.device != graph::kCpuDevice) {
+    try {
+      device_matmul(backend_for(c.device), device_memory(c.device), c.dtype, a, b, batch,
+                    out->data);
+    } catch (const kiln::Error& e) {
+      graph::rethrow_at(e, c.loc);
     }
-    if (n->op == graph::Op::Fft || n->op == graph::Op::Rfft || n->op == graph::Op::Irfft) {
-      run_fft_node(n);
-      continue;
-    }
-    if (n->op == graph::Op::Concatenate && n->device != graph::kCpuDevice) {
-      run_device_concatenate(n);
-      continue;
-    }
-    if (n->op != graph::Op::MatMul) {
-      run_host_op_node(n);
-      continue;
-    }
-    const bool vec_a = n->payload.v[0] & 1, vec_b = n->payload.v[0] & 2;
-    const bool blas =
-        n->dtype == DType::float32 || n->dtype == DType::float64 || is_complex(n->dtype);
-    Strided sa, sb;
-    // Operands BLAS (or the exact loop) cannot read in place are evaluated into buffers.
-    for (int i = 0; i < 2; ++i) {
-      Node* x = n->args[i];
-      Strided s;
-      bool ready = strided_of(x, s);
-      if (ready && blas) {
-        const MatrixView v = matrix_view(s, i == 0 ? vec_a : vec_b, i == 0);
-        bool t;
-        int64_t ld;
-        ready = blas_layout(v.rows, v.cols, v.row_stride, v.col_stride, t, ld);
-      }
-      if (!ready) {
-        const graph::Tracer::LockedHandles target(tracer_, {x});
-        evaluate_locked(target.nodes());
-        KILN_CHECK(x->evaluated(), "a matmul operand was left unevaluated");
-        strided_of(x, s);
-      }
-      (i == 0 ? sa : sb) = s;
-    }
-    const MatrixView a = matrix_view(sa, vec_a, true), b = matrix_view(sb, vec_b, false);
-    const int64_t m = a.rows, k = a.cols, nn = b.cols;
-    const int batch_rank = n->shape.rank() - (vec_a ? 0 : 1) - (vec_b ? 0 : 1);
-    Dims batch;
-    for (int d = 0; d < batch_rank; ++d) batch.push_back(n->shape[d]);
-    const size_t item = itemsize(n->dtype);
-    std::shared_ptr<graph::Buffer> out = new_output(n);
-    if (n->device != graph::kCpuDevice) {
-      try {
-        device_matmul(backend_for(n->device), device_memory(n->device), n->dtype, a, b, batch,
-                      out->data);
-      } catch (const kiln::Error& e) {
-        graph::rethrow_at(e, n->loc);
-      }
-      ++stats_.kernels_launched;
-      tracer_.attach_buffer(n, std::move(out));
-      continue;
-    }
-    const int64_t batches = batch.size();
-    Dims index;
-    index.resize(batch.rank(), 0);
-    for (int64_t bi = 0; bi < batches; ++bi) {
-      char* c = static_cast<char*>(out->data) + static_cast<size_t>(bi * m * nn) * item;
-      const int64_t ao = batch_offset(a, batch, index), bo = batch_offset(b, batch, index);
-      if (k == 0 || m == 0 || nn == 0) {
-        std::memset(c, 0, static_cast<size_t>(m * nn) * item);
-      } else {
-        graph::visit_dtype(n->dtype, [&]<class T>() {
-          if constexpr (std::is_floating_point_v<T> || graph::ref::is_complex_v<T>)
-            gemm_blas<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);
-          else
-            gemm_exact<T>(a, b, ao, bo, reinterpret_cast<T*>(c), m, nn, k);
-        });
-      }
-      for (int d = batch.rank() - 1; d >= 0; --d) {  // next batch index
-        if (++index[d] < batch[d]) break;
-        index[d] = 0;
-      }
-    }
-    ++stats_.kernels_launched;
-    tracer_.attach_buffer(n, std::move(out));
+    return out;
   }
-  return true;
+  const int64_t batches = batch.size();
+  Dims index;
+  index.resize(batch.rank(), 0);
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    char* dst = static_cast<char*>(out->data) + static_cast<size_t>(bi * m * nn) * item;
+    const int64_t ao = batch_offset(a, batch, index), bo = batch_offset(b, batch, index);
+    if (k == 0 || m == 0 || nn == 0) {
+      std::memset(dst, 0, static_cast<size_t>(m * nn) * item);
+    } else {
+      graph::visit_dtype(c.dtype, [&]<class T>() {
+        if constexpr (std::is_floating_point_v<T> || graph::ref::is_complex_v<T>)
+          gemm_blas<T>(a, b, ao, bo, reinterpret_cast<T*>(dst), m, nn, k);
+        else
+          gemm_exact<T>(a, b, ao, bo, reinterpret_cast<T*>(dst), m, nn, k);
+      });
+    }
+    for (int d = batch.rank() - 1; d >= 0; --d) {  // next batch index
+      if (++index[d] < batch[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
 }
 
 }  // namespace kiln::runtime

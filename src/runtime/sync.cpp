@@ -3,10 +3,15 @@
 // A plan cache sits in front: a sync whose captured graph has exactly the structure and values
 // of an earlier one (only the data buffers differ) reuses that sync's plan and loaded kernels,
 // skipping passes, scheduling, lowering and key hashing.
+//
+// Threading (see Context): a sync reads the trace under the tracer's lock once (walk, signature,
+// input data, a copy of the graph when it must be planned), plans, compiles and runs without
+// it, and takes it again to attach the results.
 #include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "cache/key.hpp"
 #include "graph/errors.hpp"
@@ -107,36 +112,121 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
   put(outputs.data(), outputs.size() * sizeof(int32_t));
 }
 
-// References held for the duration of a sync, dropped after the tracer's lock is released.
-struct HeldRefs {
-  graph::Tracer& tracer;
-  std::vector<graph::Node*> nodes;
-  ~HeldRefs() {
-    for (graph::Node* n : nodes) tracer.drop_ref(n);
-  }
-};
-
 constexpr size_t kMaxPlans = 1024;
 constexpr size_t kStreamBytes = size_t{64} << 20;  // twice this machine's 32 MiB L3
 
+// "file:line" of the call site an error message ends with ("... (at file:line)"), or "".
+std::string call_site_of(const std::string& message) {
+  const size_t at = message.rfind("(at ");
+  if (at == std::string::npos || message.back() != ')') return {};
+  return message.substr(at + 4, message.size() - at - 5);
+}
+
 }  // namespace
 
-void Context::evaluate(std::span<graph::Node* const> targets) {
-  std::lock_guard lock(tracer_.mutex());
-  evaluate_locked(targets);
+Context::CaptureLease::CaptureLease(Context& c) : context_(c) {
+  {
+    std::lock_guard lock(c.captures_mutex_);
+    if (!c.spare_captures_.empty()) {
+      capture_ = std::move(c.spare_captures_.back());
+      c.spare_captures_.pop_back();
+    }
+  }
+  if (!capture_) capture_ = std::make_unique<Capture>();
+}
+
+Context::CaptureLease::~CaptureLease() {
+  Capture& c = *capture_;
+  c.targets.clear();
+  c.order.clear();
+  c.outputs.clear();
+  c.signature.clear();
+  c.data.clear();  // lets go of the buffers
+  c.plan.reset();
+  c.graph = {};
+  c.produced.clear();
+  c.results.clear();
+  std::lock_guard lock(context_.captures_mutex_);
+  if (context_.spare_captures_.size() < 16) context_.spare_captures_.push_back(std::move(capture_));
+}
+
+void Context::evaluate(std::span<graph::Node* const> requested) {
+  Held held(tracer_);
+  CaptureLease lease(*this);
+  Capture& capture = *lease;
+  {
+    std::lock_guard lock(tracer_.mutex());
+    for (graph::Node* n : requested) {
+      if (n->failure) throw kiln::Error(*n->failure);
+      if (!n->evaluated() && std::find(held.nodes.begin(), held.nodes.end(), n) == held.nodes.end())
+        held.add(n);
+    }
+    if (held.nodes.empty()) return;
+    // The common case, in this one hold of the lock: no library op pending, one device.
+    if (!capture_kernels(held.nodes, capture)) capture.targets.clear();
+  }
+  ++counters_.syncs;
+  if (!capture.targets.empty())
+    run_capture(capture);
+  else
+    evaluate_held(held.nodes);
 }
 
 void Context::evaluate_all() {
-  HeldRefs held{tracer_, {}};
-  std::lock_guard lock(tracer_.mutex());
-  held.nodes = tracer_.pending_handles();
-  evaluate_locked(held.nodes);
+  Held held(tracer_);
+  std::vector<graph::Node*> targets;
+  {
+    std::lock_guard lock(tracer_.mutex());
+    held.nodes = tracer_.pending_handles();
+    // Arrays computed from one whose evaluation failed raise that error when they are evaluated
+    // themselves; an unrelated sync leaves them pending.
+    std::vector<graph::Node*> order;
+    std::vector<int32_t> outputs;
+    if (graph::walk_pending(tracer_, held.nodes, order, outputs)) {
+      std::vector<char> tainted(order.size(), 0);
+      for (size_t i = 0; i < order.size(); ++i) {
+        const graph::Node* n = order[i];
+        tainted[i] = n->failure != nullptr;
+        for (int a = 0; a < n->nargs && !n->evaluated(); ++a)
+          tainted[i] |= !n->args[a]->evaluated() && tainted[n->args[a]->visit_index];
+      }
+      for (size_t t = 0; t < held.nodes.size(); ++t)
+        if (!tainted[outputs[t]]) targets.push_back(held.nodes[t]);
+    } else {
+      targets = held.nodes;
+    }
+  }
+  if (targets.empty()) return;
+  ++counters_.syncs;
+  evaluate_held(targets);
+}
+
+void Context::evaluate_held(const std::vector<graph::Node*>& targets) {
+  // Library ops (matmul, FFTs, scatters, ...) and transfers first, each with a nested evaluation
+  // of its operands; then each device's targets (only transfers cross devices, and they have
+  // run, so the devices share no pending node).
+  run_library_ops(targets);
+  std::vector<graph::DeviceId> devices;
+  for (const graph::Node* n : targets)
+    if (std::find(devices.begin(), devices.end(), n->device) == devices.end())
+      devices.push_back(n->device);
+  for (graph::DeviceId d : devices) {
+    std::vector<graph::Node*> mine;
+    for (graph::Node* n : targets)
+      if (n->device == d) mine.push_back(n);
+    CaptureLease capture(*this);
+    {
+      std::lock_guard lock(tracer_.mutex());
+      if (!capture_kernels(mine, *capture)) continue;  // evaluated meanwhile
+    }
+    run_capture(*capture);
+  }
 }
 
 void Context::synchronize_devices() {
   std::vector<jit::DeviceMemory*> memories;
   {
-    std::lock_guard lock(tracer_.mutex());
+    std::lock_guard lock(backends_mutex_);
     for (auto& [id, backend] : devices_)
       if (jit::DeviceMemory* memory = backend->device_memory()) memories.push_back(memory);
   }
@@ -144,88 +234,98 @@ void Context::synchronize_devices() {
   for (jit::DeviceMemory* memory : memories) memory->synchronize();
 }
 
-Context::CachedPlan& Context::plan_for(const std::vector<graph::Node*>& order,
-                                       const std::vector<int32_t>& outputs) {
-  signature(order, outputs, signature_);
-  const uint64_t h = cache::hash64(signature_);
-  if (auto it = plans_.find(h); it != plans_.end() && it->second.signature == signature_) {
-    it->second.last_use = ++plan_clock_;
-    return it->second;
-  }
+std::shared_ptr<const Context::CachedPlan> Context::find_plan(const std::vector<uint8_t>& signature,
+                                                              uint64_t hash) {
+  std::lock_guard lock(plans_mutex_);
+  auto it = plans_.find(hash);
+  if (it == plans_.end() || it->second.signature != signature) return nullptr;
+  it->second.last_use = ++plan_clock_;
+  return it->second.plan;
+}
+
+void Context::publish_plan(const std::vector<uint8_t>& signature, uint64_t hash,
+                           std::shared_ptr<const CachedPlan> plan) {
+  std::lock_guard lock(plans_mutex_);
   if (plans_.size() >= kMaxPlans) {  // forget the least recently used half
     std::vector<std::pair<uint64_t, uint64_t>> uses;
     for (const auto& [key, p] : plans_) uses.push_back({p.last_use, key});
     std::sort(uses.begin(), uses.end());
     for (size_t i = 0; i < uses.size() / 2; ++i) plans_.erase(uses[i].second);
   }
-  CachedPlan fresh;
-  fresh.signature = signature_;
-  fresh.last_use = ++plan_clock_;
-  graph::Graph g = graph::build_graph(order, outputs);
+  plans_.insert_or_assign(hash, PlanSlot{signature, std::move(plan), ++plan_clock_});
+}
+
+std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
+                                                               jit::Backend& backend,
+                                                               graph::DeviceId device) {
+  auto fresh = std::make_shared<CachedPlan>();
   passes::run_pipeline(g, options_.dump_passes);
-  fresh.plan = schedule::make_plan(g);
-  fresh.entries.resize(fresh.plan.kernels.size());
-  fresh.produced_size = g.nodes.size();
-  return plans_.insert_or_assign(h, std::move(fresh)).first->second;
-}
-
-void Context::evaluate_locked(std::span<graph::Node* const> requested) {
-  std::vector<graph::Node*>& targets = targets_;
-  targets.clear();
-  for (graph::Node* n : requested)
-    if (!n->evaluated() && std::find(targets.begin(), targets.end(), n) == targets.end())
-      targets.push_back(n);
-  if (targets.empty()) return;
-  ++stats_.syncs;
-
-  graph::walk_pending(tracer_, targets, order_, outputs_);
-  if (std::any_of(order_.begin(), order_.end(), [](const graph::Node* n) {
-        return graph::is_library(n->op) && !n->evaluated();
-      })) {
-    // Library ops (matmul) and transfers run first, with nested evaluations of their operands
-    // that reuse this function's scratch vectors; then the rest is planned without them.
-    const graph::Tracer::LockedHandles held(tracer_, {targets.begin(), targets.end()});
-    run_library_ops(std::vector<graph::Node*>(order_));
-    evaluate_locked(held.nodes());
-    return;
-  }
-  const graph::DeviceId device = targets[0]->device;
-  if (std::any_of(targets.begin(), targets.end(),
-                  [device](const graph::Node* n) { return n->device != device; })) {
-    // Only transfers cross devices, and they have run: each device's targets share no pending
-    // node with another's, and are evaluated on their own.
-    const std::vector<graph::Node*> all(targets.begin(), targets.end());
-    std::vector<graph::DeviceId> devices;
-    for (const graph::Node* n : all)
-      if (std::find(devices.begin(), devices.end(), n->device) == devices.end())
-        devices.push_back(n->device);
-    for (graph::DeviceId d : devices) {
-      std::vector<graph::Node*> mine;
-      for (graph::Node* n : all)
-        if (n->device == d) mine.push_back(n);
-      evaluate_locked(mine);
+  fresh->plan = schedule::make_plan(g);
+  fresh->produced_size = g.nodes.size();
+  for (const schedule::KernelLaunch& launch : fresh->plan.kernels) {
+    try {
+      fresh->entries.push_back(kernel_for(launch, backend, device));
+    } catch (const kiln::Error& e) {
+      graph::rethrow_at(e, launch.loc);
     }
-    return;
   }
-  evaluate_on_device(device);
+  return fresh;
 }
 
-void Context::evaluate_on_device(graph::DeviceId device) {
-  const std::vector<graph::Node*>& targets = targets_;
+bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Capture& c) {
+  c.targets.clear();
+  for (graph::Node* n : requested)
+    if (!n->evaluated()) c.targets.push_back(n);
+  if (c.targets.empty()) return false;
+  c.device = c.targets[0]->device;
+  if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
+    throw kiln::Error(*failed->failure);
+  for (const graph::Node* n : c.targets)
+    if (n->device != c.device) return false;
+  for (const graph::Node* n : c.order)
+    if (graph::is_library(n->op) && !n->evaluated()) return false;
+  signature(c.order, c.outputs, c.signature);
+  c.hash = cache::hash64(c.signature);
+  c.plan = find_plan(c.signature, c.hash);
+  c.data.assign(c.order.size(), nullptr);
+  for (size_t i = 0; i < c.order.size(); ++i)
+    if (c.order[i]->evaluated()) c.data[i] = c.order[i]->buffer;
+  if (!c.plan) c.graph = graph::build_graph(c.order, c.outputs);
+  c.order.clear();  // not to be read without the lock
+  return true;
+}
+
+void Context::run_capture(Capture& c) {
   jit::Backend* opened = nullptr;
   try {
-    opened = &backend_for(device);  // a device's driver and code generator, at its first use
+    opened = &backend_for(c.device);  // a device's driver and code generator, at its first use
   } catch (const kiln::Error& e) {
-    graph::rethrow_at(e, targets[0]->loc);
+    graph::rethrow_at(e, c.targets[0]->loc);
   }
-  jit::Backend& backend = *opened;
+  std::unique_lock gpu(gpu_mutex_, std::defer_lock);
+  if (c.device != graph::kCpuDevice) gpu.lock();
+  try {
+    if (!c.plan) {
+      c.plan = plan_graph(std::move(c.graph), *opened, c.device);
+      publish_plan(c.signature, c.hash, c.plan);
+    } else {
+      for (const schedule::KernelLaunch& k : c.plan->plan.kernels) note_hit(k, *opened);
+    }
+    run_plan(*c.plan, *opened, c);
+  } catch (const kiln::Error& e) {
+    mark_failed(c.targets, e);
+    throw;
+  }
+  attach(c.targets, c.results);
+}
+
+void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture& c) {
+  const std::vector<std::shared_ptr<graph::Buffer>>& data = c.data;
+  const std::vector<graph::Node*>& targets = c.targets;
+  std::vector<std::shared_ptr<graph::Buffer>>& produced = c.produced;
+  std::vector<std::shared_ptr<graph::Buffer>>& results = c.results;
   jit::DeviceMemory* memory = backend.device_memory();
-  CachedPlan& cached = plan_for(order_, outputs_);
-  // The data, by position in the walk: the plan refers to its inputs that way.
-  data_.assign(order_.size(), nullptr);
-  for (size_t i = 0; i < order_.size(); ++i)
-    if (order_[i]->evaluated()) data_[i] = order_[i]->buffer;
-  produced_.assign(cached.produced_size, nullptr);
+  produced.assign(cached.produced_size, nullptr);
   const size_t kernels = cached.plan.kernels.size();
   // On a device, kernels run asynchronously: each ORs its error bits into its own word, and the
   // words are read (waiting for the device) only when some kernel can fail.
@@ -242,13 +342,9 @@ void Context::evaluate_on_device(graph::DeviceId device) {
   for (size_t k = 0; k < kernels; ++k) {
     const schedule::KernelLaunch& launch = cached.plan.kernels[k];
     try {
-      if (!cached.entries[k].main)
-        cached.entries[k] = kernel_for(launch, backend, device);
-      else
-        note_hit(launch, backend);
       may_fail |= !launch.error_sources.empty();
       run(launch, cached.entries[k], backend, memory,
-          status ? static_cast<uint64_t*>(status->data) + k : nullptr, data_, produced_);
+          status ? static_cast<uint64_t*>(status->data) + k : nullptr, data, produced);
     } catch (const kiln::Error& e) {
       graph::rethrow_at(e, launch.loc);  // e.g. the device out of memory: whose kernel it was
     }
@@ -266,33 +362,56 @@ void Context::evaluate_on_device(graph::DeviceId device) {
       if (words[k]) {
         const schedule::ErrorSource& e =
             cached.plan.kernels[k].error_sources[std::countr_zero(words[k])];
-        data_.clear();
-        produced_.clear();
         graph::throw_error(e.op, e.message, e.loc);
       }
   }
-
+  results.clear();
   for (size_t t = 0; t < targets.size(); ++t) {
     const schedule::OutputRef& out = cached.plan.outputs[t];
-    std::shared_ptr<graph::Buffer> buffer;
     switch (out.kind) {
       case schedule::OutputRef::Kind::produced:
-        buffer = produced_[out.node];
+        results.push_back(produced[out.node]);
         break;
       case schedule::OutputRef::Kind::data:
-        buffer = data_[out.node];
+        results.push_back(data[out.node]);
         break;
       case schedule::OutputRef::Kind::alias:
-        buffer = alias(data_[out.node], out.offset, out.dtype);
+        results.push_back(alias(data[out.node], out.offset, out.dtype));
         break;
       case schedule::OutputRef::Kind::empty:
-        buffer = memory ? memory->allocate(0) : pool_.allocate(0);
+        results.push_back(memory ? memory->allocate(0) : pool_.allocate(0));
         break;
     }
-    tracer_.attach_buffer(targets[t], std::move(buffer));
   }
-  data_.clear();
-  produced_.clear();
+}
+
+void Context::attach(const std::vector<graph::Node*>& targets,
+                     std::vector<std::shared_ptr<graph::Buffer>>& results) {
+  std::lock_guard lock(tracer_.mutex());
+  for (size_t t = 0; t < targets.size(); ++t)
+    if (!targets[t]->evaluated()) tracer_.attach_buffer(targets[t], std::move(results[t]));
+}
+
+void Context::mark_failed(const std::vector<graph::Node*>& targets, const kiln::Error& e) {
+  const std::string site = call_site_of(e.what());
+  auto message = std::make_shared<const std::string>(e.what());
+  std::lock_guard lock(tracer_.mutex());
+  std::vector<graph::Node*> order;
+  std::vector<int32_t> outputs;
+  std::vector<char> hit;
+  if (!site.empty()) {
+    graph::walk_pending(tracer_, targets, order, outputs);
+    hit.assign(order.size(), 0);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const graph::Node* n = order[i];
+      hit[i] = site == std::string(n->loc.file) + ":" + std::to_string(n->loc.line);
+      for (int a = 0; a < n->nargs && !n->evaluated(); ++a)
+        hit[i] |= !n->args[a]->evaluated() && hit[n->args[a]->visit_index];
+    }
+  }
+  const bool any = std::any_of(outputs.begin(), outputs.end(), [&](int32_t o) { return hit[o]; });
+  for (size_t t = 0; t < targets.size(); ++t)
+    if (!targets[t]->evaluated() && (!any || hit[outputs[t]])) targets[t]->failure = message;
 }
 
 void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
@@ -325,7 +444,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   size_t owned = 0;
   auto allocate = [&](size_t bytes) -> void* {
     std::shared_ptr<graph::Buffer> b = memory ? memory->allocate(bytes) : pool_.allocate(bytes);
-    stats_.bytes_allocated += bytes;
+    counters_.bytes_allocated += bytes;
     void* p = b->data;
     if (owned < std::size(scratch))
       scratch[owned] = std::move(b);
@@ -361,7 +480,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   args.buffers = pointers;
   args.params = k.params.data();
   const uint64_t raised = backend.launch(entry, args, threads_);
-  ++stats_.kernels_launched;
+  ++counters_.kernels_launched;
   if (raised) {
     const schedule::ErrorSource& e = k.error_sources[std::countr_zero(raised)];
     graph::throw_error(e.op, e.message, e.loc);

@@ -38,37 +38,59 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
+void ThreadPool::start_workers() {
+  // Workers start with the first job worth splitting: starting a thread costs about a
+  // millisecond here, which a program of small arrays should never pay.
+  std::call_once(started_, [this] {
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_main(); });
+  });
+}
+
 void ThreadPool::run_chunks(Slot& s) {
-  const Job& j = s.job;
-  for (int64_t c; (c = s.next.fetch_add(1, std::memory_order_relaxed)) < j.chunks;) {
-    const int64_t begin = c * j.chunk;
-    j.body(j.ctx, begin, std::min(j.n, begin + j.chunk));
+  for (int64_t c; (c = s.next.fetch_add(1, std::memory_order_relaxed)) < s.chunks;) {
+    const int64_t begin = c * s.chunk;
+    s.body(s.ctx, begin, std::min(s.n, begin + s.chunk));
     s.done.fetch_add(1, std::memory_order_release);
   }
 }
 
+bool ThreadPool::help() {
+  bool found = false;
+  for (Slot& s : slots_) {
+    const uint64_t state = s.state.load(std::memory_order_acquire);
+    if ((state & 1) == 0) continue;
+    s.readers.fetch_add(1, std::memory_order_acq_rel);
+    // Still the job that was open: its fields stay put while this thread is a reader.
+    if (s.state.load(std::memory_order_acquire) == state &&
+        s.next.load(std::memory_order_relaxed) < s.chunks) {
+      run_chunks(s);
+      found = true;
+    }
+    s.readers.fetch_sub(1, std::memory_order_release);
+  }
+  return found;
+}
+
 void ThreadPool::worker_main() {
-  uint64_t seen = epoch_.load();
   for (;;) {
-    uint64_t e = epoch_.load(std::memory_order_acquire);
-    if (e == seen) {
-      const auto until = std::chrono::steady_clock::now() + kSpin;
-      for (int spin = 0; (e = epoch_.load(std::memory_order_acquire)) == seen; ++spin) {
-        if ((spin & 63) == 0 && std::chrono::steady_clock::now() > until) {
-          sleepers_.fetch_add(1);
-          epoch_.wait(seen);
-          sleepers_.fetch_sub(1);
-        } else {
-          cpu_relax();
-        }
+    const uint64_t seen = epoch_.load(std::memory_order_acquire);
+    if (stop_.load()) return;
+    if (help()) continue;
+    // Nothing open: spin a while, then sleep until the next publication.
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    bool woke = false;
+    for (int spin = 0; !woke; ++spin) {
+      if (epoch_.load(std::memory_order_acquire) != seen) {
+        woke = true;
+      } else if ((spin & 63) == 0 && std::chrono::steady_clock::now() > until) {
+        sleepers_.fetch_add(1);
+        epoch_.wait(seen);
+        sleepers_.fetch_sub(1);
+        woke = true;
+      } else {
+        cpu_relax();
       }
     }
-    seen = e;
-    if (stop_.load()) return;
-    Slot& s = slots_[e & 1];
-    s.readers.fetch_add(1);
-    if (epoch_.load() == e) run_chunks(s);  // otherwise the slot may already be reused
-    s.readers.fetch_sub(1, std::memory_order_release);
   }
 }
 
@@ -88,21 +110,36 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, void (*body)(void*, int6
   // Long element ranges are split at cache-line multiples; short task lists stay as they are.
   if (chunk >= 1024) chunk = (chunk + 63) & ~int64_t{63};
 
-  std::lock_guard lock(submit_);
-  // Workers start with the first job worth splitting: starting a thread costs about a
-  // millisecond here, which a program of small arrays should never pay.
-  if (workers_.empty())
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_main(); });
-  const uint64_t e = epoch_.load() + 1;
-  Slot& s = slots_[e & 1];
-  while (s.readers.load(std::memory_order_acquire) != 0) cpu_relax();  // stragglers of job e-2
-  s.job = {body, ctx, n, chunk, (n + chunk - 1) / chunk};
+  start_workers();
+  Slot* slot = nullptr;
+  for (Slot& s : slots_) {
+    bool expected = false;
+    if (s.claimed.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+      slot = &s;
+      break;
+    }
+  }
+  if (!slot) {  // kSlots jobs already in flight: the workers are busy anyway
+    body(ctx, 0, n);
+    return;
+  }
+  Slot& s = *slot;
+  // Readers of the slot's previous job leave at once (its state changed when it closed).
+  while (s.readers.load(std::memory_order_acquire) != 0) cpu_relax();
+  s.body = body;
+  s.ctx = ctx;
+  s.n = n;
+  s.chunk = chunk;
+  s.chunks = (n + chunk - 1) / chunk;
   s.next.store(0, std::memory_order_relaxed);
   s.done.store(0, std::memory_order_relaxed);
-  epoch_.store(e);
+  s.state.fetch_add(1, std::memory_order_release);  // open
+  epoch_.fetch_add(1, std::memory_order_release);
   if (sleepers_.load() > 0) epoch_.notify_all();
   run_chunks(s);
-  while (s.done.load(std::memory_order_acquire) < s.job.chunks) cpu_relax();
+  while (s.done.load(std::memory_order_acquire) < s.chunks) cpu_relax();
+  s.state.fetch_add(1, std::memory_order_release);  // closed
+  s.claimed.store(false, std::memory_order_release);
 }
 
 }  // namespace kiln::runtime

@@ -1,5 +1,8 @@
-// ThreadPool: the runtime's workers for splitting big kernel launches. Workers spin briefly
-// after each job (waking a sleeping thread costs tens of microseconds), then sleep on a futex.
+// ThreadPool: the runtime's workers for splitting big kernel launches. Several threads may
+// submit jobs at once (each sync launches its own kernels): every job sits in one of a few
+// slots, the workers take chunks of whichever jobs have some left, and the submitting thread
+// works on its own job until it is done. Workers spin briefly after each job (waking a sleeping
+// thread costs tens of microseconds), then sleep on a futex.
 #pragma once
 
 #include <atomic>
@@ -13,7 +16,7 @@
 namespace kiln::runtime {
 
 /// A fixed set of worker threads, started on first need; the calling thread takes part in
-/// every job.
+/// every job it submits. Thread-safe: any number of threads may call parallel_for at once.
 class ThreadPool final : public jit::Executor {
  public:
   /// `threads`: total threads per job, the caller included (1 = no workers).
@@ -30,29 +33,35 @@ class ThreadPool final : public jit::Executor {
   int concurrency() const override { return threads(); }
 
  private:
-  struct Job {
+  // Jobs in flight at once; a submitter that finds every slot taken runs its job alone.
+  static constexpr int kSlots = 8;
+  // One job. `state` is odd while the job is open to workers; it changes (+1) when the job is
+  // published and when it closes, so a worker that read an odd state and then registered as a
+  // reader knows the job it reads is still that one if the state has not changed.
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> state{0};
+    std::atomic<int> readers{0};
+    std::atomic<bool> claimed{false};
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
     void (*body)(void*, int64_t, int64_t) = nullptr;
     void* ctx = nullptr;
     int64_t n = 0;
     int64_t chunk = 0;   // elements per chunk
     int64_t chunks = 0;  // number of chunks
   };
-  // Jobs alternate between two slots; a slot is rewritten only when no straggler reads it.
-  struct alignas(64) Slot {
-    std::atomic<int> readers{0};
-    std::atomic<int64_t> next{0};
-    std::atomic<int64_t> done{0};
-    Job job;
-  };
 
   void worker_main();
+  void start_workers();
   static void run_chunks(Slot& s);
+  // Runs chunks of any open job; false when there was none.
+  bool help();
 
   int threads_;
+  std::once_flag started_;
   std::vector<std::thread> workers_;  // started by the first job that is split
-  std::mutex submit_;                 // one job at a time
-  Slot slots_[2];
-  alignas(64) std::atomic<uint64_t> epoch_{0};
+  Slot slots_[kSlots];
+  alignas(64) std::atomic<uint64_t> epoch_{0};  // bumped at each publication (workers wait on it)
   std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
 };

@@ -4,6 +4,7 @@
 #include "helpers.hpp"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -92,7 +93,9 @@ namespace {
 
 // The probe's output under `env`, and its exit status.
 std::string run(const std::string& env, int expect_status = 0) {
-  const std::string out = ::testing::TempDir() + "kiln_reduction_probe.out";
+  static int runs = 0;  // ctest runs this suite's tests in parallel processes: a file of its own
+  const std::string out = ::testing::TempDir() + "kiln_reduction_probe_" +
+                          std::to_string(::getpid()) + "_" + std::to_string(runs++) + ".out";
   const std::string command =
       "env " + env + " " KILN_BINARY_DIR "/tests/reduction_probe > " + out + " 2>&1";
   const int status = std::system(command.c_str());
