@@ -1,7 +1,8 @@
 # kiln: the two commands a new user runs on a fresh Debian 12 machine.
 #   make demo   installs what is missing, builds, runs the Black-Scholes demo
 #   make test   installs what is missing, builds, runs the whole test suite
-# Also: make build, make bench, make gpu-check (a CUDA GPU), make install PREFIX=..., make clean.
+# Also: make build, make bench, make gpu-check (a CUDA GPU), make install PREFIX=..., make clean,
+#   make sanitize (ASan + UBSan), make tsan (ThreadSanitizer), make fuzz-parsers SECONDS=N.
 
 BUILD_DIR ?= build
 JOBS      ?= 2
@@ -14,7 +15,7 @@ DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev
                 libbenchmark-dev libeigen3-dev python3-numpy libcli11-dev \
                 libopenblas-dev libfftw3-dev
 
-.PHONY: all deps configure build demo test bench gpu-check install clean
+.PHONY: all deps configure build demo test bench gpu-check install clean sanitize tsan fuzz-parsers
 
 all: build
 
@@ -55,7 +56,46 @@ install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz
+
+# The suite built with AddressSanitizer and UndefinedBehaviorSanitizer (-O1; the kernels kiln
+# compiles at run time are not instrumented). Left out: the CUDA emulator's suites (its fibers
+# switch stacks with swapcontext, which ASan misreads), the reruns for another CPU model, the
+# PTX check (LLVM's own work) and the install test (its consumer is built without ASan).
+SAN_EXCLUDE := CudaEmulator|FakeGpu|OtherCpu|PtxCheck|Install
+sanitize: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=None -DKILN_SANITIZE=address,undefined \
+	  -DKILN_BUILD_BENCHMARKS=OFF -DKILN_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/sanitizers/lsan.supp) \
+	  ctest --output-on-failure -j $(JOBS) -E '$(SAN_EXCLUDE)'
+
+# ThreadSanitizer over the threading stress suite and the API tests. OpenBLAS's own threads are
+# not instrumented (one thread: OPENBLAS_NUM_THREADS=1), nor are the JIT-compiled kernels.
+tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=None -DKILN_SANITIZE=thread \
+	  -DKILN_BUILD_BENCHMARKS=OFF -DKILN_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
+	cmake --build build-tsan -j $(JOBS) --target test_threads test_api log_probe
+	cd build-tsan && export OPENBLAS_NUM_THREADS=1 KILN_CACHE_DIR=$(abspath build-tsan)/kernel-cache \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(abspath tests/sanitizers/tsan.supp)" && \
+	  ./tests/test_threads && ./tests/test_api --gtest_filter=-Gpu.*
+
+# libFuzzer over the parsers of outside bytes (disk cache entries, manifests, kernel IR), each for
+# SECONDS/3, starting from the corpus in tests/fuzz_parsers/corpus. Needs clang-19 (installed here).
+FUZZ_PACKAGES := clang-19 libclang-rt-19-dev
+fuzz-parsers:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(FUZZ_PACKAGES)"
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++-19 \
+	  -DKILN_FUZZ_PARSERS=ON -DKILN_BUILD_TESTS=OFF -DKILN_BUILD_BENCHMARKS=OFF \
+	  -DKILN_BUILD_EXAMPLES=OFF $(CMAKE_ARGS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_entry fuzz_manifest fuzz_kernel_ir
+	for p in entry manifest kernel_ir; do \
+	  mkdir -p build-fuzz/corpus/$$p && \
+	  ./build-fuzz/fuzz_$$p -max_total_time=$$(( $(SECONDS) / 3 + 1 )) -artifact_prefix=build-fuzz/ \
+	    build-fuzz/corpus/$$p tests/fuzz_parsers/corpus/$$p || exit 1; \
+	done
 
 # The numpy differential program fuzzer for a time budget: make fuzz SEED=123 SECONDS=300.
 # Each failing program is printed with its text and a command that replays it.

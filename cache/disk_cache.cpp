@@ -34,7 +34,7 @@ constexpr int64_t kAbandonedSeconds = 600;
 constexpr double kLowWater = 0.8;
 
 // Kinds of warnings, each printed once per cache.
-enum WarnKind { kWarnWrite, kWarnRefused, kWarnIo, kWarnCount };
+enum WarnKind { kWarnWrite, kWarnEntry, kWarnRefused, kWarnIo, kWarnCount };
 
 struct Header {
   uint32_t version = 0;
@@ -344,6 +344,13 @@ EntryStatus DiskCache::read(const std::string& path, EntryData& out) const {
   if (size < kHeaderSize) return EntryStatus::corrupt;
   std::vector<uint8_t> bytes(size);
   if (read_all(fd, bytes.data(), bytes.size()) != 0) return EntryStatus::io_error;
+  const size_t slash = path.find_last_of('/');
+  return parse_entry(bytes, path.substr(slash + 1), out);
+}
+
+EntryStatus parse_entry(std::span<const uint8_t> bytes, std::string_view name, EntryData& out) {
+  const uint64_t size = bytes.size();
+  if (size < kHeaderSize) return EntryStatus::corrupt;
   const uint8_t* h = bytes.data();
   if (std::memcmp(h, kMagic, 8) != 0) return EntryStatus::corrupt;
   if (get32(h + 8) != kEntryFormatVersion) return EntryStatus::foreign;
@@ -364,8 +371,6 @@ EntryStatus DiskCache::read(const std::string& path, EntryData& out) const {
   const std::span<const uint8_t> payload(ir.data() + ir.size(), hd.payload_size);
   if (checksum(h, meta, ir, payload) != hd.checksum) return EntryStatus::corrupt;
   // The file name must be the key it holds (an entry copied or swapped onto another name).
-  const size_t slash = path.find_last_of('/');
-  const std::string name = path.substr(slash + 1);
   if (!ends_with(name, kEntrySuffix) ||
       name.substr(0, name.size() - std::strlen(kEntrySuffix)) != hd.key.hex())
     return EntryStatus::corrupt;
@@ -424,6 +429,14 @@ bool DiskCache::store(const Key& key, std::string_view meta, std::span<const uin
     if (!state_->writable) return false;
   }
   auto fail = [&](const std::string& what, int e) {
+    // Something else in the place of this one entry or its shard (a directory planted where
+    // the entry goes, a file where the shard goes): that entry's problem, not the cache's.
+    if (e == EISDIR || e == ENOTDIR || e == ENOTEMPTY || e == EEXIST || e == ELOOP) {
+      warn_once(kWarnEntry, "cannot write kernel cache entry " + entry_path(key) + " (" + what +
+                                ": " + describe_errno(e) +
+                                "): something else is in its place; that kernel stays in memory");
+      return false;
+    }
     const bool full = e == ENOSPC || e == EDQUOT;
     if (full || e == EROFS || e == EACCES || e == EPERM) {
       std::lock_guard lock(state_->mutex);

@@ -69,6 +69,10 @@ enum class EntryStatus {
 /// Short lower-case name of a status ("corrupt", ...).
 std::string_view to_string(EntryStatus s);
 
+/// Checks and splits the bytes of an entry file named `name` (its last path component): ok, or
+/// corrupt / foreign for anything else (never reads outside `bytes`, whatever they hold).
+EntryStatus parse_entry(std::span<const uint8_t> bytes, std::string_view name, EntryData& out);
+
 /// A cache directory. Thread-safe for concurrent loads and stores.
 class DiskCache {
  public:

@@ -72,19 +72,23 @@ Array array(std::initializer_list<T> values, const Shape& shape,
 template <class T>
 Array from_blob(const T* ptr, const Shape& shape,
                 std::source_location loc = std::source_location::current()) {
-  static_assert(is_storable_v<T> && !std::is_same_v<T, bool>,
-                "from_blob: T must be int32_t, int64_t, float or double");
+  static_assert(is_storable_v<T>,
+                "from_blob: T must be bool, int32_t, int64_t, float, double or "
+                "std::complex<float/double>");
   return detail::array_from_host(ptr, dtype_of<T>(), shape, -1, loc);
 }
 
 /// Uses the caller's memory as an evaluated array without copying. The caller keeps `ptr`
 /// alive and unchanged while the array or anything computed lazily from it lives. `ptr` must be
-/// aligned to the element size.
+/// aligned to the element size. kiln never writes to it (`ptr` may point to const data). A bool
+/// array is one byte per element, 0 or 1, as numpy's.
 template <class T>
 Array wrap(T* ptr, const Shape& shape, std::source_location loc = std::source_location::current()) {
-  static_assert(is_storable_v<T> && !std::is_same_v<T, bool>,
-                "wrap: T must be int32_t, int64_t, float or double");
-  return detail::wrap_host(ptr, dtype_of<T>(), shape, loc);
+  static_assert(is_storable_v<std::remove_cv_t<T>>,
+                "wrap: T must be bool, int32_t, int64_t, float, double or "
+                "std::complex<float/double>");
+  return detail::wrap_host(const_cast<void*>(static_cast<const void*>(ptr)), dtype_of<T>(), shape,
+                           loc);
 }
 
 /// An array of zeros (lazy).

@@ -236,18 +236,23 @@ KernelBuilder::Values KernelBuilder::walk(uint32_t d0, uint32_t d1, Value* begin
   BasicBlock* last = b_.GetInsertBlock();
   b_.CreateBr(exit);
   b_.SetInsertPoint(exit);
-  Values result;
-  for (size_t k = 0; k < carried.size(); ++k) {
-    if (!carried[k]) {
-      result.push_back(nullptr);
+  return merge(carried, guard, out, last);
+}
+
+KernelBuilder::Values KernelBuilder::merge(const Values& a, BasicBlock* from_a, const Values& b,
+                                           BasicBlock* from_b) {
+  Values out;
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (!a[k]) {
+      out.push_back(nullptr);
       continue;
     }
-    llvm::PHINode* p = b_.CreatePHI(carried[k]->getType(), 2);
-    p->addIncoming(carried[k], guard);
-    p->addIncoming(out[k], last);
-    result.push_back(p);
+    llvm::PHINode* p = b_.CreatePHI(a[k]->getType(), 2);
+    p->addIncoming(a[k], from_a);
+    p->addIncoming(b[k], from_b);
+    out.push_back(p);
   }
-  return result;
+  return out;
 }
 
 // The inner loop j in [from, to); `flat_base` + j is the flat position (null: j itself).

@@ -399,17 +399,7 @@ KernelBuilder::Values KernelBuilder::lanes_block(const std::vector<Reduction>& r
   BasicBlock* tail_end = b_.GetInsertBlock();
   b_.CreateBr(fold);
   b_.SetInsertPoint(fold);
-  Values chunk_state;
-  for (size_t k = 0; k < state.size(); ++k) {
-    if (!state[k]) {
-      chunk_state.push_back(nullptr);
-      continue;
-    }
-    llvm::PHINode* p = b_.CreatePHI(state[k]->getType(), 2);
-    p->addIncoming(state[k], before_tail);
-    p->addIncoming(with_tail[k], tail_end);
-    chunk_state.push_back(p);
-  }
+  const Values chunk_state = merge(state, before_tail, with_tail, tail_end);
   std::vector<Value*> chunk_parts(reds.size(), nullptr);
   for (size_t i = 0; i < reds.size(); ++i) {
     if (!lanes[i]) continue;
@@ -422,17 +412,8 @@ KernelBuilder::Values KernelBuilder::lanes_block(const std::vector<Reduction>& r
   b_.CreateBr(join);
 
   b_.SetInsertPoint(join);
-  Values out;
-  for (size_t k = 0; k < carried.size(); ++k) {
-    if (!carried[k]) {
-      out.push_back(nullptr);
-      continue;
-    }
-    llvm::PHINode* p = b_.CreatePHI(carried[k]->getType(), 2);
-    p->addIncoming(seq[k], sequential_end);
-    p->addIncoming(chunk_state[k], chunked_end);
-    out.push_back(p);
-  }
+  Values out = merge(Values(seq.begin(), seq.begin() + carried.size()), sequential_end, chunk_state,
+                     chunked_end);
   size_t extra = carried.size();
   for (size_t i = 0; i < reds.size(); ++i) {
     if (!lanes[i]) continue;

@@ -53,6 +53,9 @@ class KernelBuilder {
   Values element_loop(Value* from, Value* to, Value* flat_base, const Values& carried,
                       const std::function<Values(Value*, const Values&)>& body, const RowFn& at_row,
                       bool unroll_fully = false);
+  // One phi per non-null value: a[k] when coming from `from_a`, b[k] from `from_b` (at the
+  // current insertion point, the join of the two).
+  Values merge(const Values& a, BasicBlock* from_a, const Values& b, BasicBlock* from_b);
   Values row_walk(uint32_t d0, uint32_t d1, Value* begin, Value* end, bool scalar,
                   const Values& carried, const RowFn& at_row, const ElementFn& at_element);
   void store(size_t written, Value* base_ptr, llvm::Type* ty, Value* position, Value* v);

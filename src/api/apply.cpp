@@ -195,8 +195,17 @@ Node* record_cast(Node* n, DType dtype, SourceLoc loc) {
 }
 }  // namespace
 
+void check_dtype(DType dtype, std::string_view fn, SourceLoc loc) {
+  if (static_cast<int>(dtype) >= kNumDTypes)
+    graph::throw_error(fn,
+                       "invalid dtype value " + std::to_string(static_cast<int>(dtype)) +
+                           " (a DType is one of kiln's dtype constants, such as kiln::float32)",
+                       loc);
+}
+
 Array cast(const Array& a, DType dtype, SourceLoc loc) {
   Node* n = node_of(a, "astype", loc);
+  check_dtype(dtype, "astype", loc);
   if (n->dtype == dtype) return a;
   return Array(record_cast(n, dtype, loc));
 }

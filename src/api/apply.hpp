@@ -40,6 +40,9 @@ int normalize_axis(std::string_view fn, int axis, int rank, graph::SourceLoc loc
 /// broadcasting. The call site is the first operand's.
 Array apply(graph::Op op, std::initializer_list<const Operand*> operands);
 
+/// An error naming `fn` unless `dtype` is one of kiln's dtypes (a value cast to DType is not).
+void check_dtype(DType dtype, std::string_view fn, graph::SourceLoc loc);
+
 /// `a` converted to `dtype` (returns `a` itself when the dtype already matches).
 Array cast(const Array& a, DType dtype, graph::SourceLoc loc);
 

@@ -116,8 +116,8 @@ void Array::read_into(void* dst, DType as, int64_t first, int64_t count,
   const graph::Node* n = node_;
   const char* src = static_cast<const char*>(host_data(node_, loc)) + first * itemsize(n->dtype);
   if (as == n->dtype) {
-    std::memcpy(dst, src, static_cast<size_t>(count) * itemsize(as));
-    return;
+    if (count > 0) std::memcpy(dst, src, static_cast<size_t>(count) * itemsize(as));  // an empty
+    return;  // vector's data() may be null, which memcpy must not get even for 0 bytes
   }
   graph::visit_dtype(n->dtype, [&]<class From>() {
     graph::visit_dtype(as, [&]<class To>() {

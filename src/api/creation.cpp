@@ -69,6 +69,7 @@ Array wrap_host(void* data, DType dtype, const Shape& shape, const std::source_l
 Array full_impl(const Shape& shape, const Scalar& value, DType dtype,
                 const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
+  detail::check_dtype(dtype, "full", loc);
   const graph::Dims dims = checked_shape(shape, "full", loc);
   if (value.kind == Scalar::Kind::float_ && is_integer(dtype)) {
     // nan, inf and out-of-range values have no integer; numpy 2 refuses them here too.
@@ -90,6 +91,7 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
   const bool any_float = start.kind == Scalar::Kind::float_ || stop.kind == Scalar::Kind::float_ ||
                          step.kind == Scalar::Kind::float_;
   const DType t = dtype.value_or(any_float ? float64 : int64);
+  detail::check_dtype(t, "arange", loc);
   if (t == bool_ || is_complex(t))
     graph::throw_error("arange", "dtype " + std::string(dtype_name(t)) + " is not supported", loc);
   auto as_double = [](const Scalar& s) {
@@ -141,6 +143,7 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
 Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType dtype,
                     bool endpoint, const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
+  detail::check_dtype(dtype, "linspace", loc);
   if (num < 0)
     graph::throw_error("linspace", "num must be non-negative, got " + std::to_string(num), loc);
   if (is_complex(dtype))
@@ -186,6 +189,7 @@ namespace {
 Array filled_like(const Array& a, int value, std::optional<DType> dtype, const char* fn,
                   const std::source_location& loc) {
   const graph::Node* n = detail::node_of(a, fn, to_loc(loc));
+  if (dtype) detail::check_dtype(*dtype, fn, to_loc(loc));
   return detail::constant(Scalar::of(value), dtype.value_or(n->dtype), n->shape, fn, to_loc(loc),
                           n->device);
 }
@@ -206,6 +210,7 @@ Array ones_like(const Array& a, DType dtype, std::source_location loc) {
 
 Array eye(int64_t n, DType dtype, std::source_location l) {
   const SourceLoc loc = to_loc(l);
+  detail::check_dtype(dtype, "eye", loc);
   if (n < 0) graph::throw_error("eye", "n must be non-negative, got " + std::to_string(n), loc);
   const graph::Dims dims = checked_shape({n, n}, "eye", loc);
   graph::Payload p;

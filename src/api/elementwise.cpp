@@ -118,9 +118,22 @@ Array operator>>(const Operand& a, const Operand& b) {
 }
 
 namespace {
-// numpy's in-place rule: the result must cast back to the target's dtype under "same_kind".
+// numpy's in-place rules: the result keeps the target's shape (`b` may broadcast into it, not
+// widen it: numpy's "non-broadcastable output operand") and must cast back to the target's
+// dtype under "same_kind".
 Array& assign_in_place(Array& a, Array result, std::string_view fn, const Operand& b) {
   const graph::SourceLoc loc = detail::to_loc(b.loc());
+  if (result.shape() != a.shape())
+    graph::throw_error(fn,
+                       "the operand of shape " + graph::shape_string(b.array().shape()) +
+                           " does not broadcast into the in-place target of shape " +
+                           graph::shape_string(a.shape()) + "; write a = a " +
+                           std::string(fn == "add"        ? "+"
+                                       : fn == "subtract" ? "-"
+                                       : fn == "multiply" ? "*"
+                                                          : "/") +
+                           " b for a result of the broadcast shape",
+                       loc);
   if (result.dtype() != a.dtype()) {
     if (!graph::can_cast_same_kind(result.dtype(), a.dtype()))
       graph::throw_error(fn,

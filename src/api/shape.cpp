@@ -245,8 +245,12 @@ void adjust_slice(const Slice& s, int64_t n, int64_t& start, int64_t& step, int6
   };
   start = clamp_end(s.start, step < 0 ? n - 1 : 0);
   const int64_t stop = clamp_end(s.stop, step < 0 ? -1 : n);
+  // In unsigned arithmetic: a step of INT64_MIN has no positive counterpart.
   if (step < 0)
-    length = stop < start ? (start - stop - 1) / (-step) + 1 : 0;
+    length = stop < start ? static_cast<int64_t>(static_cast<uint64_t>(start - stop - 1) /
+                                                 (0 - static_cast<uint64_t>(step))) +
+                                1
+                          : 0;
   else
     length = start < stop ? (stop - start - 1) / step + 1 : 0;
 }
@@ -308,7 +312,9 @@ Array Array::operator[](const Indices& index) const {
         int64_t start, step, length;
         adjust_slice(e.slice(), shape[axis], start, step, length);
         out_shape.push_back(length);
-        layout.strides.push_back(step * strides[axis]);
+        // With two or more elements |step| < extent, so the product fits; with fewer the
+        // stride is never used (and a huge step times the stride could overflow).
+        layout.strides.push_back(length > 1 ? step * strides[axis] : 0);
         if (length > 0) layout.offset += start * strides[axis];
         ++axis;
         break;

@@ -14,6 +14,8 @@ namespace kiln::graph {
 
 /// numpy's limit on dimensions (NPY_MAXDIMS in numpy 1.x).
 inline constexpr int kMaxDims = 32;
+/// The most elements an array may have (2^62: positions and byte offsets stay within int64).
+inline constexpr int64_t kMaxElements = int64_t{1} << 62;
 
 /// A shape of at most kMaxDims extents. Up to kInline extents live inside the object, so
 /// nodes of ordinary rank never allocate for their shapes; higher ranks spill to the heap.
@@ -50,6 +52,22 @@ class Dims {
   int64_t size() const noexcept {
     int64_t n = 1;
     for (int i = 0; i < rank_; ++i) n *= data()[i];
+    return n;
+  }
+  /// The number of elements, or -1 when it exceeds kMaxElements (the product of the extents
+  /// would not fit the 64-bit positions kernels count with).
+  int64_t checked_size() const noexcept {
+    int64_t n = 1;
+    for (int d = 0; d < rank(); ++d) {
+      const int64_t e = (*this)[d];
+      if (e < 0) return -1;
+      if (e == 0) return 0;
+    }
+    for (int d = 0; d < rank(); ++d) {
+      const int64_t e = (*this)[d];
+      if (n > kMaxElements / e) return -1;
+      n *= e;
+    }
     return n;
   }
   /// Appends an extent.

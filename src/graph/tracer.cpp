@@ -106,9 +106,15 @@ Tracer::~Tracer() {
     for (auto& s : slabs_) (void)s.release();
 }
 
-Node* Tracer::allocate() {
+Node* Tracer::allocate(SourceLoc loc) {
   if (!free_list_) {
-    auto slab = std::make_unique<unsigned char[]>(kSlabNodes * sizeof(Node));
+    std::unique_ptr<unsigned char[]> slab;
+    try {
+      slab = std::make_unique<unsigned char[]>(kSlabNodes * sizeof(Node));
+      slabs_.reserve(slabs_.size() + 1);
+    } catch (const std::bad_alloc&) {
+      throw_error("record", "out of memory: no room for more recorded operations", loc);
+    }
     for (size_t i = 0; i < kSlabNodes; ++i) {
       auto* slot = reinterpret_cast<FreeSlot*>(slab.get() + i * sizeof(Node));
       slot->next = reinterpret_cast<FreeSlot*>(free_list_);
@@ -137,7 +143,32 @@ void Tracer::unlink(Node* n) noexcept {
   --live_count_;
 }
 
+namespace {
+// Every recorded shape and dtype passes here: an invalid dtype (a value cast to DType) or a shape
+// whose elements, or bytes, a 64-bit count cannot hold (broadcasting (2^32, 1) with (1, 2^32),
+// an outer product of two 2^32 vectors) is an error at the call that makes it.
+void check_result(const NodeDesc& d) {
+  const std::string_view fn = op_info(d.op).fn;
+  if (static_cast<int>(d.dtype) >= kNumDTypes)
+    throw_error(fn,
+                "invalid dtype value " + std::to_string(static_cast<int>(d.dtype)) +
+                    " (a DType is one of kiln's dtype constants, such as kiln::float32)",
+                d.loc);
+  const int64_t size = d.shape.checked_size();
+  if (size < 0)
+    throw_error(fn, "the result's shape " + to_string(d.shape) + " has more than 2^62 elements",
+                d.loc);
+  // Views read memory that exists; anything else may be stored, and its bytes must be countable.
+  if (d.op != Op::View && size > kMaxElements / static_cast<int64_t>(itemsize(d.dtype)))
+    throw_error(fn,
+                "an array of shape " + to_string(d.shape) + " and dtype " +
+                    std::string(dtype_name(d.dtype)) + " would take more than 2^62 bytes",
+                d.loc);
+}
+}  // namespace
+
 Node* Tracer::record(const NodeDesc& d) {
+  check_result(d);
   if (d.op != Op::Transfer) {
     // A 0-d operand on another device than the op's other operands joins them (copied at the
     // sync), as torch treats 0-d CPU tensors: `gpu_array * kiln::complex(0.f, 1.f)` works.
@@ -181,7 +212,7 @@ Node* Tracer::record(const NodeDesc& d) {
     add_handle(hit);
     return hit;
   }
-  Node* n = allocate();
+  Node* n = allocate(d.loc);
   n->op = d.op;
   n->dtype = d.dtype;
   n->nargs = d.nargs;
@@ -227,9 +258,14 @@ Node* Tracer::record_on_host(const NodeDesc& d) {
 
 Node* Tracer::record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dims& shape,
                           SourceLoc loc, DeviceId device) {
+  NodeDesc d;
+  d.dtype = dtype;
+  d.shape = shape;
+  d.loc = loc;
+  check_result(d);
   std::lock_guard lock(mutex_);
   ++trace_ops;
-  Node* n = allocate();
+  Node* n = allocate(loc);
   n->op = Op::Data;
   n->device = device;
   n->dtype = dtype;

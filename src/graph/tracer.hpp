@@ -122,7 +122,7 @@ class Tracer {
     size_t live_ = 0, used_ = 0;  // live entries; live + tombstones
   };
 
-  Node* allocate();
+  Node* allocate(SourceLoc loc);  // throws kiln::Error when memory is exhausted
   void free_chain(Node* n) noexcept;  // lock held
   void link(Node* n) noexcept;        // lock held
   void unlink(Node* n) noexcept;      // lock held

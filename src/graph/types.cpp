@@ -5,7 +5,8 @@ namespace kiln {
 std::string_view dtype_name(DType t) noexcept {
   constexpr std::string_view names[] = {"bool",    "int32",     "int64",     "float32",
                                         "float64", "complex64", "complex128"};
-  return names[static_cast<int>(t)];
+  const int i = static_cast<int>(t);
+  return i < kNumDTypes ? names[i] : std::string_view("<invalid dtype>");
 }
 
 DType promote_types(DType a, DType b) noexcept {

@@ -1,7 +1,9 @@
 #include "runtime/context.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include <unistd.h>
 
@@ -14,13 +16,28 @@ bool env_flag(const char* name) {
   const char* v = std::getenv(name);
   return v && *v && std::strcmp(v, "0") != 0;
 }
+// KILN_DUMP_DIR, created if needed; empty, after a warning, when it cannot be written to.
+std::string usable_dump_dir(const std::string& dir) {
+  if (dir.empty()) return dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK | X_OK) != 0) {
+    std::fprintf(stderr,
+                 "kiln: warning: KILN_DUMP_DIR=%s cannot be created or written to%s%s; kernels "
+                 "are not dumped\n",
+                 dir.c_str(), ec ? ": " : "", ec ? ec.message().c_str() : "");
+    return {};
+  }
+  return dir;
+}
+
 }  // namespace
 
 Options Options::from_environment() {
   Options o;
   o.log = env_flag("KILN_LOG");
   o.dump_passes = env_flag("KILN_DUMP_PASSES");
-  if (const char* d = std::getenv("KILN_DUMP_DIR")) o.dump_dir = d;
+  if (const char* d = std::getenv("KILN_DUMP_DIR")) o.dump_dir = usable_dump_dir(d);
   o.threads = default_thread_count();
   o.cache_dir = cache::directory_from_environment();
   o.cache_max_bytes = cache::max_bytes_from_environment();

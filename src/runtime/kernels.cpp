@@ -12,6 +12,9 @@
 namespace kiln::runtime {
 
 namespace {
+// The largest kernel handed to LLVM, in kernel IR instructions.
+constexpr size_t kMaxKernelInstrs = 100'000;
+
 void print_warning(const std::string& message) {
   std::fprintf(stderr, "kiln: warning: %s\n", message.c_str());
 }
@@ -100,6 +103,16 @@ void Context::store_native(cache::DiskCache* disk, const cache::Key& key,
 
 jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backend& backend,
                                      graph::DeviceId device) {
+  // LLVM cannot report running out of memory (it aborts the process), and its time grows faster
+  // than the kernel: a kernel past this size is refused before anything (LLVM, the manifest of
+  // kiln-warmup) sees it.
+  if (k.ir.instrs.size() > kMaxKernelInstrs)
+    graph::throw_error("compile",
+                       "a fused kernel of " + std::to_string(k.ir.instrs.size()) +
+                           " instructions is larger than kiln compiles (" +
+                           std::to_string(kMaxKernelInstrs) +
+                           "); evaluate part of the expression first with eval()",
+                       k.loc);
   const std::string backend_name(backend.name());
   std::vector<uint8_t> ir_bytes;
   ir::serialize(k.ir, ir_bytes);
@@ -149,6 +162,7 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
   }
   const std::string problem = ir::validate(k.ir);
   KILN_CHECK(problem.empty(), "invalid kernel IR: " + problem + "\n" + ir::to_text(k.ir));
+
   const auto start = std::chrono::steady_clock::now();
   const jit::Binary binary = backend.compile(k.ir, symbol);
   const jit::KernelEntry entry = backend.load(binary, k.ir);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "kiln/error.hpp"
 
@@ -67,9 +68,16 @@ bool append_manifest(const std::string& path, const ManifestEntry& entry) {
 }
 
 std::vector<ManifestEntry> read_manifest(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
+  std::ifstream file(path);
+  if (!file)
     throw Error("[kiln-warmup] cannot open manifest '" + path + "': " + std::strerror(errno));
+  std::stringstream text;
+  text << file.rdbuf();
+  return parse_manifest(text.str(), path);
+}
+
+std::vector<ManifestEntry> parse_manifest(const std::string& text, const std::string& path) {
+  std::istringstream in(text);
   std::vector<ManifestEntry> out;
   std::set<std::pair<std::string, std::vector<uint8_t>>> seen;
   std::string line;

@@ -30,6 +30,9 @@ bool append_manifest(const std::string& path, const ManifestEntry& entry);
 /// when it is not a manifest or a line is malformed.
 std::vector<ManifestEntry> read_manifest(const std::string& path);
 
+/// read_manifest of a manifest's text (`path` names it in errors).
+std::vector<ManifestEntry> parse_manifest(const std::string& text, const std::string& path);
+
 /// Writes `entries` to `path` atomically (temporary file, then rename). Throws kiln::Error.
 void write_manifest(const std::string& path, const std::vector<ManifestEntry>& entries);
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 using namespace kiln;
 
@@ -167,4 +168,29 @@ TEST(Sync, KilnLogNamesHashAndCallSite) {
   EXPECT_EQ(hash0, hash1);  // the same kernel, by the same 128-bit key
   EXPECT_EQ(hash0.find_first_not_of("0123456789abcdef"), std::string::npos);
   for (const auto& l : lines) EXPECT_NE(l.find("log_probe.cpp:7)"), std::string::npos) << l;
+}
+
+TEST(Sync, KilnDumpDirIsCreatedOrWarnedAbout) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / ("kiln_dump_" + std::to_string(getpid()));
+  const fs::path dir = base / "new" / "nested";
+  const fs::path err = base.string() + ".err";
+  const std::string probe = KILN_BINARY_DIR "/tests/log_probe";
+  ASSERT_EQ(std::system(("KILN_CACHE=off KILN_DUMP_DIR=" + dir.string() + " " + probe).c_str()), 0);
+  size_t dumped = 0;
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir)) dumped += e.path().extension() == ".ll";
+  EXPECT_GE(dumped, 1u) << "nothing dumped into the directory KILN_DUMP_DIR named";
+  // A path that cannot be a directory: one warning, and the program runs.
+  const fs::path file = base / "a_file";
+  std::ofstream(file) << "x";
+  ASSERT_EQ(std::system(("KILN_CACHE=off KILN_DUMP_DIR=" + (file / "sub").string() + " " + probe +
+                         " 2> " + err.string())
+                            .c_str()),
+            0);
+  std::ifstream in(err);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("kiln: warning: KILN_DUMP_DIR="), std::string::npos) << text;
+  fs::remove_all(base);
+  fs::remove(err);
 }

@@ -382,3 +382,37 @@ TEST(DiskCache, DirectoryFollowsTheEnvironment) {
 
 }  // namespace
 }  // namespace kiln::cache
+
+namespace kiln::cache {
+namespace {
+
+TEST(DiskCache, ADirectoryInPlaceOfAnEntryIsThatEntrysProblemOnly) {
+  ScratchDir d("dc_planted");
+  Opened o = open_cache(d.str("cache"));
+  ASSERT_TRUE(o.cache);
+  // Something planted a directory where entry 1 goes, and a file where entry 2's shard goes.
+  const std::string planted = o.cache->entry_path(key_of(1));
+  fs::create_directories(planted);
+  fs::create_directories(d.path() / "cache" / "zz");
+  const std::string shard = fs::path(o.cache->entry_path(key_of(2))).parent_path();
+  if (!fs::exists(shard)) std::ofstream(shard) << "not a directory";
+  EXPECT_FALSE(o.cache->store(key_of(1), kMeta, kIr, kCode));
+  EXPECT_FALSE(o.cache->load(key_of(1), kMeta, kIr));
+  EXPECT_TRUE(fs::is_directory(planted));  // left alone: not ours to delete
+  // Every other entry is still written and read.
+  for (int i = 3; i < 40; ++i) {
+    if (fs::path(o.cache->entry_path(key_of(i))).parent_path() == shard) continue;
+    EXPECT_TRUE(o.cache->store(key_of(i), kMeta, kIr, kCode)) << i;
+    EXPECT_TRUE(o.cache->load(key_of(i), kMeta, kIr)) << i;
+  }
+  // The warning names the entry, not the whole directory ("new kernels are kept in memory
+  // only" would be wrong: every other kernel was written).
+  ASSERT_FALSE(o.warnings->empty());
+  for (const std::string& w : *o.warnings)
+    EXPECT_EQ(w.find("kept in memory only"), std::string::npos) << w;
+  EXPECT_NE(o.warnings->front().find("that kernel stays in memory"), std::string::npos)
+      << o.warnings->front();
+}
+
+}  // namespace
+}  // namespace kiln::cache
