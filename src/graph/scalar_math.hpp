@@ -114,8 +114,9 @@ To cast(From v) {
   } else if constexpr (std::is_same_v<From, bool>) {
     return static_cast<To>(v ? 1 : 0);
   } else if constexpr (is_int_v<To> && std::is_floating_point_v<From>) {
-    constexpr From lo = -std::ldexp(From(1), std::numeric_limits<To>::digits);
-    constexpr From hi = std::ldexp(From(1), std::numeric_limits<To>::digits);
+    // 2^digits, exactly (std::ldexp is not constexpr everywhere).
+    constexpr From hi = static_cast<From>(uint64_t{1} << std::numeric_limits<To>::digits);
+    constexpr From lo = -hi;
     if (!(v >= lo && v < hi)) return std::numeric_limits<To>::min();
     return static_cast<To>(v);
   } else {
