@@ -229,6 +229,8 @@ std::string validate(const KernelIR& k) {
   for (size_t n = 0; n < k.instrs.size(); ++n) {
     const Instr& i = k.instrs[n];
     if (static_cast<int>(i.dtype) >= kNumDTypes) return "bad dtype at %" + std::to_string(n);
+    // Every kind's checks may ask the op table about i.op: it must name an op first.
+    if (static_cast<int>(i.op) >= graph::kNumOps) return "bad op at %" + std::to_string(n);
     if (i.nargs > 3) return "bad operand count";
     for (int a = 0; a < i.nargs; ++a)
       if (i.args[a] >= n) return "operand does not precede its user at %" + std::to_string(n);
