@@ -97,16 +97,20 @@ KernelBuilder::Values KernelBuilder::tree_walk(const std::vector<Reduction>& red
       start.push_back(reduction_identity(b_, reds[i]));
     }
   }
-  if (start.size() == carried.size())  // nothing order-sensitive: one walk, any order
+  // The reduced positions [from, to) walked element by element (tiles filled from `from`).
+  auto walk_range = [&](Value* from, Value* to, const Values& start_values, Value* tile_start) {
     return walk(
-        k, ir_.rank, r_begin, r_end, false, carried,
+        k, ir_.rank, from, to, false, start_values,
         [&](const Values& idx) {
           bases_r = advance(bases_o, k, last, idx);
           emit_level(2, bases_r);
         },
         [&](Value* j, Value* r_flat, const Values& cur) {
-          return accumulate_element(reds, j, r_flat, cur, bases_r, last, tiles, nullptr);
+          return accumulate_element(reds, j, r_flat, cur, bases_r, last, tiles, tile_start);
         });
+  };
+  if (start.size() == carried.size())  // nothing order-sensitive: one walk, any order
+    return walk_range(r_begin, r_end, carried, nullptr);
   const size_t n_carried = carried.size();
   Value* span = b_.CreateSub(r_end, r_begin);
   Value* blocks = b_.CreateSDiv(b_.CreateAdd(span, b_.getInt64(ir::kTreeBlock - 1)),
@@ -123,15 +127,7 @@ KernelBuilder::Values KernelBuilder::tree_walk(const std::vector<Reduction>& red
         if (one_dim) {
           next = lanes_block(reds, from, to, block_start, bases_o, tiles, parts);
         } else {
-          next = walk(
-              k, ir_.rank, from, to, false, block_start,
-              [&](const Values& idx) {
-                bases_r = advance(bases_o, k, last, idx);
-                emit_level(2, bases_r);
-              },
-              [&](Value* j, Value* r_flat, const Values& cur) {
-                return accumulate_element(reds, j, r_flat, cur, bases_r, last, tiles, from);
-              });
+          next = walk_range(from, to, block_start, from);
           for (size_t i = 0; i < reds.size(); ++i)
             if (tiles[i]) parts[i] = tree_block(reds[i], tiles[i], b_.CreateSub(to, from));
         }

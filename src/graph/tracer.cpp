@@ -286,10 +286,6 @@ void Tracer::drop_handle(Node* n) noexcept {
   if (n->handles.fetch_sub(1, std::memory_order_acq_rel) == 1 && n->uses == 0) free_chain(n);
 }
 
-void Tracer::drop_handle_locked(Node* n) noexcept {
-  if (n->handles.fetch_sub(1, std::memory_order_acq_rel) == 1 && n->uses == 0) free_chain(n);
-}
-
 void Tracer::free_chain(Node* first) noexcept {
   // Iterative: a chain of a million recorded ops must not overflow the stack.
   std::vector<Node*>& stack = free_stack_;

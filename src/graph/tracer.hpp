@@ -50,27 +50,6 @@ class Tracer {
   /// exactly once, by whoever leaves the node without handles and uses.
   void drop_handle(Node* n) noexcept;
 
-  /// drop_handle for a caller that holds the lock already.
-  void drop_handle_locked(Node* n) noexcept;
-
-  /// Handles held on nodes for the duration of a scope in which the lock is held throughout.
-  class LockedHandles {
-   public:
-    LockedHandles(Tracer& t, std::vector<Node*> nodes) : tracer_(t), nodes_(std::move(nodes)) {
-      for (Node* n : nodes_) add_handle(n);
-    }
-    ~LockedHandles() {
-      for (Node* n : nodes_) tracer_.drop_handle_locked(n);
-    }
-    LockedHandles(const LockedHandles&) = delete;
-    LockedHandles& operator=(const LockedHandles&) = delete;
-    const std::vector<Node*>& nodes() const noexcept { return nodes_; }
-
-   private:
-    Tracer& tracer_;
-    std::vector<Node*> nodes_;
-  };
-
   /// Synonyms used by syncs that hold nodes while they run.
   static void add_ref(Node* n) noexcept { add_handle(n); }
   void drop_ref(Node* n) noexcept { drop_handle(n); }
@@ -122,7 +101,7 @@ class Tracer {
     size_t live_ = 0, used_ = 0;  // live entries; live + tombstones
   };
 
-  Node* allocate(SourceLoc loc);  // throws kiln::Error when memory is exhausted
+  Node* allocate(SourceLoc loc);      // throws kiln::Error when memory is exhausted
   void free_chain(Node* n) noexcept;  // lock held
   void link(Node* n) noexcept;        // lock held
   void unlink(Node* n) noexcept;      // lock held
