@@ -33,6 +33,13 @@ struct Stats {
   uint64_t cse_hits = 0;           ///< recorded operations that matched an existing node
   uint64_t syncs = 0;              ///< sync points that had work to do
   uint64_t bytes_allocated = 0;    ///< bytes of new buffers handed out (pool hits included)
+  uint64_t plans_built = 0;        ///< syncs that ran the passes and the scheduler (plan misses)
+  uint64_t plan_cache_hits = 0;    ///< syncs that reused an earlier sync's plan
+  uint64_t planner_visits = 0;     ///< node visits by the passes and the scheduler (their work)
+  uint64_t ir_instructions = 0;    ///< kernel IR instructions of the kernels compiled
+  uint64_t arrays_kept = 0;        ///< pending arrays a user held, stored by a sync that needed
+                                   ///< them a second time (so loops do not recompute history)
+  uint64_t auto_evaluations = 0;   ///< evaluations started because too much was pending
 };
 
 /// The current counters.

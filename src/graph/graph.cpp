@@ -133,7 +133,7 @@ std::string to_text(const Graph& g) {
     out += "%" + std::to_string(i) + " = " + std::string(op_info(n.op).fn) + " " +
            std::string(dtype_name(n.dtype)) + " " + to_string(n.shape);
     for (int a = 0; a < n.nargs; ++a) out += " %" + std::to_string(n.args[a]);
-    out += payload_text(n) + "\n";
+    out += payload_text(n) + (n.store ? " store" : "") + "\n";
   }
   out += "outputs:";
   for (int32_t o : g.outputs) out += " %" + std::to_string(o);

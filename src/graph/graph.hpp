@@ -26,12 +26,14 @@ struct GNode {
   std::shared_ptr<Buffer> buffer;  ///< data of a Data node
   int32_t source = -1;             ///< index in the captured graph (kept by passes for Data
                                    ///< nodes: plans refer to their inputs by it)
+  bool store = false;              ///< gets its own buffer (passes/materialize.hpp decides)
 };
 
 /// A pending computation: nodes in topological order and the indices of the wanted results.
 struct Graph {
   std::vector<GNode> nodes;      ///< operands always precede their users
   std::vector<int32_t> outputs;  ///< results to produce, in the order asked for
+  uint64_t visits = 0;           ///< work counter: node visits by passes and the scheduler
 
   /// Appends a node and returns its index.
   int32_t add(GNode n) {

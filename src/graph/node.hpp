@@ -57,6 +57,8 @@ struct Node {
   DType dtype = DType::float32;       ///< element type of the result
   uint8_t nargs = 0;                  ///< operand count (0 once evaluated)
   bool consed = false;                ///< registered in the tracer's CSE table
+  bool held_at_sync = false;          ///< pending while a user handle held it at a sync: the
+                                      ///< next sync that needs it stores it (materialize.hpp)
   DeviceId device = kCpuDevice;       ///< where the data lives (a leaf's or Transfer's own;
                                       ///< other ops take their operands')
   Node* args[3] = {};                 ///< operands (each holds a reference)

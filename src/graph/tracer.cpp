@@ -204,6 +204,15 @@ Node* Tracer::record(const NodeDesc& d) {
         d.args[0]->device != kCpuDevice)
       return record_on_host(d);
   }
+  Node* n = record_locked(d);
+  // Outside the lock: the hook evaluates (Context::auto_evaluate).
+  if (auto_eval_ &&
+      pending_.load(std::memory_order_relaxed) >= auto_eval_at_.load(std::memory_order_relaxed))
+    auto_eval_();
+  return n;
+}
+
+Node* Tracer::record_locked(const NodeDesc& d) {
   const uint64_t h = hash_desc(d);
   std::lock_guard lock(mutex_);
   ++trace_ops;
@@ -213,6 +222,7 @@ Node* Tracer::record(const NodeDesc& d) {
     return hit;
   }
   Node* n = allocate(d.loc);
+  pending_.fetch_add(1, std::memory_order_relaxed);
   n->op = d.op;
   n->dtype = d.dtype;
   n->nargs = d.nargs;
@@ -296,6 +306,7 @@ void Tracer::free_chain(Node* first) noexcept {
     stack.pop_back();
     assert(n->handles.load() == 0 && n->uses == 0);
     if (n->consed) cons_.erase(n);
+    if (!n->evaluated()) pending_.fetch_sub(1, std::memory_order_relaxed);
     unlink(n);
     for (int i = 0; i < n->nargs; ++i) {
       Node* a = n->args[i];
@@ -315,6 +326,7 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
   }
   n->buffer = std::move(buffer);
   n->ready.store(true, std::memory_order_release);
+  pending_.fetch_sub(1, std::memory_order_relaxed);
   n->failure.reset();
   const int nargs = n->nargs;
   Node* args[3] = {n->args[0], n->args[1], n->args[2]};

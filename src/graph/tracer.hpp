@@ -2,7 +2,9 @@
 // last reference goes.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -80,11 +82,31 @@ class Tracer {
   /// Number of live nodes (for tests).
   size_t live_nodes() const noexcept { return live_count_; }
 
+  /// Live nodes not evaluated yet (recorded, waiting for a sync). Requires the lock.
+  size_t pending_nodes() const noexcept { return pending_.load(std::memory_order_relaxed); }
+
+  /// Calls `hook` after a record() that leaves `limit` or more nodes pending (without the lock
+  /// held, on the recording thread). The hook evaluates what is pending, then calls
+  /// rearm_auto_eval(). Set once, by the owning context, before any recording.
+  void set_auto_eval(size_t limit, std::function<void()> hook) {
+    auto_eval_limit_ = limit;
+    auto_eval_at_ = limit;
+    auto_eval_ = std::move(hook);
+  }
+  /// The next automatic evaluation comes once `limit` more nodes are pending than now (nodes
+  /// that failed stay pending).
+  void rearm_auto_eval() {
+    std::lock_guard lock(mutex_);
+    auto_eval_at_ = pending_.load(std::memory_order_relaxed) + auto_eval_limit_;
+  }
+
   /// Counters: operations recorded, and how many of those were CSE hits.
   uint64_t trace_ops = 0;
   uint64_t cse_hits = 0;
 
  private:
+  // record() under the lock: the CSE lookup, or a new node.
+  Node* record_locked(const NodeDesc& d);
   // Library op `d` on a device: transfers to the CPU, the op there, a transfer back.
   Node* record_on_host(const NodeDesc& d);
   // The CSE table: open addressing over node pointers (no allocation per record).
@@ -113,6 +135,11 @@ class Tracer {
   Node* free_list_ = nullptr;
   Node live_head_;  // sentinel of the live list
   size_t live_count_ = 0;
+  // Live nodes not evaluated, and the count that starts an automatic evaluation: changed under
+  // the lock, read by record() after it lets go of it.
+  std::atomic<size_t> pending_{0}, auto_eval_at_{SIZE_MAX};
+  size_t auto_eval_limit_ = 0;
+  std::function<void()> auto_eval_;
   uint32_t epoch_ = 0;
   std::vector<WalkFrame> walk_stack_;
 };

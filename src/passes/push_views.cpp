@@ -65,7 +65,9 @@ class ViewPusher {
         return place(xn.args[0], shape, composed, loc, depth);
       return add_view(x, shape, layout, loc);
     }
-    if (!graph::is_elementwise(xn.op) || depth >= kMaxDepth) return add_view(x, shape, layout, loc);
+    // A node the materialize pass stores is read through the view, not recomputed.
+    if (!graph::is_elementwise(xn.op) || xn.store || depth >= kMaxDepth)
+      return add_view(x, shape, layout, loc);
     // An elementwise op commutes with the view once each operand is seen through its own
     // broadcast into the op's shape.
     Layout through[3];
@@ -109,6 +111,7 @@ void push_views(graph::Graph& g) {
     }
   }
   for (int32_t& o : out.outputs = g.outputs) o = index[o];
+  out.visits = g.visits + out.nodes.size();
   g = std::move(out);
 }
 

@@ -19,8 +19,12 @@ class Redirects {
   void remap_args(graph::GNode& n) const {
     for (int a = 0; a < n.nargs; ++a) n.args[a] = to_[n.args[a]];
   }
-  /// From now on, node `from` is `to` (an earlier node, already final).
-  void redirect(size_t from, int32_t to) { to_[from] = to; }
+  /// From now on, node `from` is `to` (an earlier node, already final). `to` is stored when
+  /// either was to be.
+  void redirect(size_t from, int32_t to) {
+    to_[from] = to;
+    g_.nodes[to].store |= g_.nodes[from].store;
+  }
   /// Points the graph's outputs at their replacements.
   void remap_outputs() {
     for (int32_t& o : g_.outputs) o = to_[o];

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "graph/errors.hpp"
+#include "passes/materialize.hpp"
 
 namespace kiln::runtime {
 
@@ -58,7 +59,22 @@ Context& Context::get() {
 }
 
 Context::Context(Options options)
-    : options_(std::move(options)), pool_(options_.pool_bytes), threads_(options_.threads) {}
+    : options_(std::move(options)), pool_(options_.pool_bytes), threads_(options_.threads) {
+  tracer_.set_auto_eval(passes::kAutoEvalPending, [this] { auto_evaluate(); });
+}
+
+void Context::auto_evaluate() noexcept {
+  if (auto_eval_paused_.load() > 0 || auto_eval_running_.exchange(true)) return;
+  ++counters_.auto_evaluations;
+  try {
+    evaluate_all();
+  } catch (...) {
+    // A kiln::Error is kept by the arrays that failed (Node::failure), which raise it at their
+    // next sync or read; anything else (memory) leaves them pending, to be computed again then.
+  }
+  tracer_.rearm_auto_eval();
+  auto_eval_running_.store(false);
+}
 
 Context::~Context() = default;
 
@@ -153,6 +169,12 @@ Stats Context::stats() {
   s.compile_seconds = counters_.compile_seconds.load();
   s.syncs = counters_.syncs.load();
   s.bytes_allocated = counters_.bytes_allocated.load();
+  s.plans_built = counters_.plans_built.load();
+  s.plan_cache_hits = counters_.plan_cache_hits.load();
+  s.planner_visits = counters_.planner_visits.load();
+  s.ir_instructions = counters_.ir_instructions.load();
+  s.arrays_kept = counters_.arrays_kept.load();
+  s.auto_evaluations = counters_.auto_evaluations.load();
   std::lock_guard lock(tracer_.mutex());
   s.trace_ops = tracer_.trace_ops;
   s.cse_hits = tracer_.cse_hits;
@@ -167,6 +189,12 @@ void Context::reset_stats() {
   counters_.compile_seconds = 0.0;
   counters_.syncs = 0;
   counters_.bytes_allocated = 0;
+  counters_.plans_built = 0;
+  counters_.plan_cache_hits = 0;
+  counters_.planner_visits = 0;
+  counters_.ir_instructions = 0;
+  counters_.arrays_kept = 0;
+  counters_.auto_evaluations = 0;
   std::lock_guard lock(tracer_.mutex());
   tracer_.trace_ops = 0;
   tracer_.cse_hits = 0;

@@ -45,7 +45,8 @@ struct Options {
 /// The counters behind kiln::Stats, updated by any thread.
 struct Counters {
   std::atomic<uint64_t> kernels_compiled{0}, memory_cache_hits{0}, disk_cache_hits{0},
-      kernels_launched{0}, syncs{0}, bytes_allocated{0};
+      kernels_launched{0}, syncs{0}, bytes_allocated{0}, plans_built{0}, plan_cache_hits{0},
+      planner_visits{0}, ir_instructions{0}, arrays_kept{0}, auto_evaluations{0};
   std::atomic<double> compile_seconds{0.0};
 };
 
@@ -105,6 +106,20 @@ class Context {
   /// not, `why` says what is missing.
   bool device_usable(const Device& device, std::string& why);
 
+  /// While one of these lives, no automatic evaluation starts (rule 5 of
+  /// passes/materialize.hpp): a function being captured or differentiated sees the whole
+  /// recorded graph.
+  class AutoEvalPause {
+   public:
+    explicit AutoEvalPause(Context& c) : c_(c) { ++c_.auto_eval_paused_; }
+    ~AutoEvalPause() { --c_.auto_eval_paused_; }
+    AutoEvalPause(const AutoEvalPause&) = delete;
+    AutoEvalPause& operator=(const AutoEvalPause&) = delete;
+
+   private:
+    Context& c_;
+  };
+
   /// The settings the context started with.
   const Options& options() const noexcept { return options_; }
   /// The device new arrays are created on; -1 until the API has chosen it (KILN_DEVICE is
@@ -155,7 +170,11 @@ class Context {
 
   // What a sync reads of the trace under the tracer's lock, to plan and run without it.
   struct Capture {
-    std::vector<graph::Node*> targets;  // unevaluated, held by the caller
+    std::vector<graph::Node*> targets;    // unevaluated: those asked for, held by the caller, then
+    size_t asked = 0;                     // (this many) those rule 1 of materialize.hpp keeps,
+    std::vector<graph::Node*> kept;       // held by the capture (dropped by ~CaptureLease)
+    std::vector<char> is_output, wanted;  // scratch for keep_held_arrays, by position in the
+    std::vector<uint32_t> reads;          // walk
     graph::DeviceId device = graph::kCpuDevice;
     std::vector<graph::Node*> order;  // the pending graph (only while the lock is held)
     std::vector<int32_t> outputs;
@@ -182,11 +201,18 @@ class Context {
     std::unique_ptr<Capture> capture_;
   };
 
+  // Rule 5 of passes/materialize.hpp: evaluates every pending array, never throwing (the
+  // tracer calls it once too much is pending).
+  void auto_evaluate() noexcept;
+  std::atomic<int> auto_eval_paused_{0};
+  std::atomic<bool> auto_eval_running_{false};
+
   // sync.cpp: the sync driver.
   void evaluate_held(const std::vector<graph::Node*>& targets);
   // Fills `c` for evaluating `targets` (the lock held); false when there is nothing to do, or
   // when the targets need library ops first or span devices.
   bool capture_kernels(const std::vector<graph::Node*>& targets, Capture& c);
+  void keep_held_arrays(Capture& c);
   void run_capture(Capture& c);
   std::shared_ptr<const CachedPlan> plan_graph(graph::Graph g, jit::Backend& backend,
                                                graph::DeviceId device);

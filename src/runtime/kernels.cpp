@@ -169,6 +169,7 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++counters_.kernels_compiled;
+  counters_.ir_instructions += k.ir.instrs.size();
   counters_.compile_seconds += seconds;
   if (options_.log)
     std::fprintf(stderr, "kiln: compile %s %s %.2f ms, %zu instrs, %zu bytes (at %s:%u)\n",

@@ -124,6 +124,26 @@ void gemm_exact(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo
     }
 }
 
+// y = op(A) x through BLAS gemv: A stored row-major as rows x cols with leading dimension ld.
+template <class T>
+void gemv_blas(bool trans, int64_t rows, int64_t cols, const T* a, int64_t ld, const T* x,
+               int64_t inc_x, T* y) {
+  const auto op = trans ? CblasTrans : CblasNoTrans;
+  const auto r = static_cast<blasint>(rows), c = static_cast<blasint>(cols),
+             l = static_cast<blasint>(ld), ix = static_cast<blasint>(inc_x);
+  if constexpr (std::is_same_v<T, std::complex<float>>) {
+    const T one(1.0f, 0.0f), zero(0.0f, 0.0f);
+    cblas_cgemv(CblasRowMajor, op, r, c, &one, a, l, x, ix, &zero, y, 1);
+  } else if constexpr (std::is_same_v<T, std::complex<double>>) {
+    const T one(1.0, 0.0), zero(0.0, 0.0);
+    cblas_zgemv(CblasRowMajor, op, r, c, &one, a, l, x, ix, &zero, y, 1);
+  } else if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemv(CblasRowMajor, op, r, c, 1.0f, a, l, x, ix, 0.0f, y, 1);
+  } else {
+    cblas_dgemv(CblasRowMajor, op, r, c, 1.0, a, l, x, ix, 0.0, y, 1);
+  }
+}
+
 template <class T>
 void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo, T* c, int64_t m,
                int64_t n, int64_t k) {
@@ -133,6 +153,22 @@ void gemm_blas(const MatrixView& a, const MatrixView& b, int64_t ao, int64_t bo,
   blas_layout(b.rows, b.cols, b.row_stride, b.col_stride, tb, ldb);
   const T* pa = reinterpret_cast<const T*>(a.s.base) + ao;
   const T* pb = reinterpret_cast<const T*>(b.s.base) + bo;
+  // A matrix-vector product (a 1-d operand, or a single row or column) is gemv: gemm with one
+  // column runs several times slower in OpenBLAS. The vector is read in place at its stride.
+  if (n == 1 && b.row_stride > 0) {
+    if (ta)
+      gemv_blas<T>(true, k, m, pa, lda, pb, b.row_stride, c);
+    else
+      gemv_blas<T>(false, m, k, pa, lda, pb, b.row_stride, c);
+    return;
+  }
+  if (m == 1 && a.col_stride > 0) {
+    if (tb)
+      gemv_blas<T>(false, n, k, pb, ldb, pa, a.col_stride, c);
+    else
+      gemv_blas<T>(true, k, n, pb, ldb, pa, a.col_stride, c);
+    return;
+  }
   const auto op_a = ta ? CblasTrans : CblasNoTrans, op_b = tb ? CblasTrans : CblasNoTrans;
   const auto im = static_cast<blasint>(m), in = static_cast<blasint>(n),
              ik = static_cast<blasint>(k);

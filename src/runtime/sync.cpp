@@ -137,6 +137,8 @@ Context::CaptureLease::CaptureLease(Context& c) : context_(c) {
 
 Context::CaptureLease::~CaptureLease() {
   Capture& c = *capture_;
+  for (graph::Node* n : c.kept) context_.tracer_.drop_ref(n);
+  c.kept.clear();
   c.targets.clear();
   c.order.clear();
   c.outputs.clear();
@@ -261,6 +263,7 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
   auto fresh = std::make_shared<CachedPlan>();
   passes::run_pipeline(g, options_.dump_passes);
   fresh->plan = schedule::make_plan(g);
+  counters_.planner_visits += g.visits + fresh->plan.visits;
   fresh->produced_size = g.nodes.size();
   for (const schedule::KernelLaunch& launch : fresh->plan.kernels) {
     try {
@@ -270,6 +273,46 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
     }
   }
   return fresh;
+}
+
+// Rule 1 of passes/materialize.hpp: a pending array this sync computes is stored by it (one
+// more output) when a pending node outside this sync still reads it (it will be needed again),
+// or when a user handle held it at an earlier sync that needed it too; the arrays a handle holds
+// now are marked for the next sync. The targets and outputs grow by the arrays kept.
+void Context::keep_held_arrays(Capture& c) {
+  const size_t n = c.order.size();
+  c.asked = c.targets.size();
+  c.is_output.assign(n, 0);
+  for (int32_t o : c.outputs) c.is_output[o] = 1;
+  // Reads from inside the walk, to compare with each node's count of readers.
+  std::vector<uint32_t>& inside = c.reads;
+  inside.assign(n, 0);
+  for (const graph::Node* node : c.order)
+    if (!node->evaluated())
+      for (int a = 0; a < node->nargs; ++a) ++inside[node->args[a]->visit_index];
+  std::vector<char>& wanted = c.wanted;
+  wanted.assign(n, 0);
+  for (size_t i = n; i-- > 0;) {  // users first: a view read from outside wants its operand
+    graph::Node* node = c.order[i];
+    if (node->evaluated()) continue;
+    wanted[i] |= node->uses > inside[i];
+    if (wanted[i] && node->op == graph::Op::View) wanted[node->args[0]->visit_index] = 1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    graph::Node* node = c.order[i];
+    if (node->evaluated() || c.is_output[i] || node->op == graph::Op::View ||
+        graph::is_leaf(node->op) || node->shape.size() == 0 || node->device != c.device)
+      continue;
+    if (wanted[i] || node->held_at_sync) {
+      graph::Tracer::add_ref(node);
+      c.kept.push_back(node);
+      c.targets.push_back(node);
+      c.outputs.push_back(static_cast<int32_t>(i));
+      ++counters_.arrays_kept;
+    } else if (node->handles.load(std::memory_order_relaxed) > 0) {
+      node->held_at_sync = true;
+    }
+  }
 }
 
 bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Capture& c) {
@@ -284,9 +327,11 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
     if (n->device != c.device) return false;
   for (const graph::Node* n : c.order)
     if (graph::is_library(n->op) && !n->evaluated()) return false;
+  keep_held_arrays(c);
   signature(c.order, c.outputs, c.signature);
   c.hash = cache::hash64(c.signature);
   c.plan = find_plan(c.signature, c.hash);
+  ++(c.plan ? counters_.plan_cache_hits : counters_.plans_built);
   c.data.assign(c.order.size(), nullptr);
   for (size_t i = 0; i < c.order.size(); ++i)
     if (c.order[i]->evaluated()) c.data[i] = c.order[i]->buffer;
@@ -313,6 +358,9 @@ void Context::run_capture(Capture& c) {
     }
     run_plan(*c.plan, *opened, c);
   } catch (const kiln::Error& e) {
+    // Only the arrays asked for keep the error: a kept one may be fine, and is computed again
+    // (raising its own error, if any) when it is needed.
+    c.targets.resize(c.asked);
     mark_failed(c.targets, e);
     throw;
   }

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
+#include "passes/materialize.hpp"
 #include "schedule/lower.hpp"
 
 namespace kiln::schedule {
@@ -25,14 +27,21 @@ namespace {
 class Planner {
  public:
   explicit Planner(const graph::Graph& g)
-      : g_(g), n_(g.nodes.size()), stored_(n_, 0), stage_(n_, 0), post_of_(n_, -1) {}
+      : g_(g),
+        n_(g.nodes.size()),
+        stored_(n_, 0),
+        stage_(n_, 0),
+        post_of_(n_, -1),
+        seen_(2 * n_, 0) {}
 
   Plan run() {
     mark_required();
     while (settle()) {
     }
     compute_stages();
-    return lower_groups();
+    Plan plan = lower_groups();
+    plan.visits = visits_;
+    return plan;
   }
 
  private:
@@ -45,7 +54,18 @@ class Planner {
     return v.op == Op::View && g_.nodes[v.args[0]].op == Op::Data;
   }
 
-  // Outputs, broadcast intermediates, and operands of views that are not leaves.
+  // A fresh mark for seen_ (walks mark nodes with it instead of clearing a vector each time,
+  // which would make the planner quadratic in the graph's size).
+  uint32_t next_mark() {
+    if (++mark_ == 0) {
+      std::fill(seen_.begin(), seen_.end(), 0);
+      mark_ = 1;
+    }
+    return mark_;
+  }
+
+  // Outputs, what the materialize pass stores, broadcast intermediates, and operands of views
+  // that are not leaves.
   void mark_required() {
     for (int32_t o : g_.outputs) {
       const GNode& n = g_.nodes[o];
@@ -54,6 +74,10 @@ class Planner {
     }
     for (size_t i = 0; i < n_; ++i) {
       const GNode& user = g_.nodes[i];
+      ++visits_;
+      if (user.store && !leafish(static_cast<int32_t>(i)) && user.op != Op::View &&
+          user.shape.size() > 0)
+        stored_[i] = 1;
       for (int a = 0; a < user.nargs; ++a) {
         const int32_t arg = user.args[a];
         // A gather reads its operand at data-dependent positions and its indices through a
@@ -75,17 +99,18 @@ class Planner {
 
   // The reductions a kernel computing `from` would meet while fusing: a walk through operands
   // that are neither stored, leaves nor views (those are read from memory).
-  std::vector<int32_t> fused_reductions(int32_t from) const {
+  std::vector<int32_t> fused_reductions(int32_t from) {
     std::vector<int32_t> found, stack{from};
-    std::vector<char> seen(n_, 0);
+    const uint32_t mark = next_mark();
     while (!stack.empty()) {
       const int32_t i = stack.back();
       stack.pop_back();
       const GNode& n = g_.nodes[i];
       for (int a = 0; a < n.nargs; ++a) {
         const int32_t arg = n.args[a];
-        if (seen[arg] || stored_[arg] || leafish(arg)) continue;
-        seen[arg] = 1;
+        ++visits_;
+        if (seen_[2 * arg] == mark || stored_[arg] || leafish(arg)) continue;
+        seen_[2 * arg] = mark;
         if (graph::is_reduction(g_.nodes[arg].op))
           found.push_back(arg);
         else if (g_.nodes[arg].op != Op::View)
@@ -142,6 +167,13 @@ class Planner {
     friend bool operator==(const Key&, const Key&) = default;
   };
 
+  static uint64_t hash_of(const Key& k, int stage) {
+    uint64_t h = static_cast<uint64_t>(stage) * 0x9e3779b97f4a7c15ull ^ k.mask ^ k.reduce;
+    for (int64_t e : k.shape) h = (h ^ static_cast<uint64_t>(e)) * 0x100000001b3ull;
+    for (int64_t e : k.result) h = (h ^ static_cast<uint64_t>(e)) * 0x100000001b3ull;
+    return h;
+  }
+
   Key key_of(int32_t i) const {
     const int32_t red = graph::is_reduction(g_.nodes[i].op) ? i : post_of_[i];
     if (red < 0) return {false, g_.nodes[i].shape, 0, {}};
@@ -151,7 +183,8 @@ class Planner {
 
   // Stage of every stored node and reduction: a kernel reads only results of earlier stages.
   // A stored node read by a kernel of its own key, outside any reduction's operand, is computed
-  // in that same kernel (one kernel with several outputs); anything else waits a stage.
+  // in that same kernel (one kernel with several outputs), unless the materialize pass stored
+  // it; anything else waits a stage.
   void compute_stages() {
     std::fill(stage_.begin(), stage_.end(), 0);
     for (size_t i = 0; i < n_; ++i) {
@@ -160,7 +193,7 @@ class Planner {
       const Key key = key_of(static_cast<int32_t>(i));
       int stage = 0;
       std::vector<std::pair<int32_t, bool>> stack;  // (node, inside a reduction's operand)
-      std::vector<char> seen(2 * n_, 0);
+      const uint32_t mark = next_mark();
       auto push_args = [&](int32_t node, bool inside) {
         const GNode& n = g_.nodes[node];
         // A gather's operands, and a view's, are read at other positions than the one being
@@ -172,9 +205,13 @@ class Planner {
       while (!stack.empty()) {
         const auto [node, inside] = stack.back();
         stack.pop_back();
-        if (std::exchange(seen[2 * node + inside], 1)) continue;
+        ++visits_;
+        if (std::exchange(seen_[2 * node + inside], mark) == mark) continue;
         if (stored_[node]) {
-          stage = std::max(stage, stage_[node] + (inside || !(key_of(node) == key) ? 1 : 0));
+          // What the materialize pass stores is read from memory, never recomputed inline: that
+          // is what bounds a kernel's size.
+          const bool later = inside || g_.nodes[node].store || !(key_of(node) == key);
+          stage = std::max(stage, stage_[node] + (later ? 1 : 0));
           continue;
         }
         push_args(node, inside || graph::is_reduction(g_.nodes[node].op));
@@ -203,18 +240,31 @@ class Planner {
       std::vector<int32_t> stores;
     };
     std::vector<Group> groups;
+    // The open group of each (stage, key), found by a hash of both: a full group (at
+    // kMaxKernelOutputs stores) is closed and the next store opens another.
+    std::unordered_multimap<uint64_t, size_t> open;
     for (size_t i = 0; i < n_; ++i) {
       if (!stored_[i]) continue;
+      ++visits_;
       const Key key = key_of(static_cast<int32_t>(i));
       const int32_t red =
           graph::is_reduction(g_.nodes[i].op) ? static_cast<int32_t>(i) : post_of_[i];
       const int stage = stage_[red >= 0 ? red : static_cast<int32_t>(i)];
-      auto it = std::find_if(groups.begin(), groups.end(),
-                             [&](const Group& gr) { return gr.stage == stage && gr.key == key; });
-      if (it == groups.end())
+      const uint64_t h = hash_of(key, stage);
+      size_t at = groups.size();
+      for (auto [it, end] = open.equal_range(h); it != end; ++it)
+        if (groups[it->second].stage == stage && groups[it->second].key == key) at = it->second;
+      if (at == groups.size() || groups[at].stores.size() >= passes::kMaxKernelOutputs) {
+        for (auto [it, end] = open.equal_range(h); it != end; ++it)
+          if (it->second == at) {
+            open.erase(it);
+            break;
+          }
+        open.emplace(h, groups.size());
         groups.push_back({key, stage, {static_cast<int32_t>(i)}});
-      else
-        it->stores.push_back(static_cast<int32_t>(i));
+      } else {
+        groups[at].stores.push_back(static_cast<int32_t>(i));
+      }
     }
     std::stable_sort(groups.begin(), groups.end(),
                      [](const Group& a, const Group& b) { return a.stage < b.stage; });
@@ -252,6 +302,9 @@ class Planner {
   std::vector<char> stored_;
   std::vector<int> stage_;
   std::vector<int32_t> post_of_;  // stored elementwise node -> a reduction of its group, or -1
+  std::vector<uint32_t> seen_;    // walk marks (two per node: compute_stages walks each twice)
+  uint32_t mark_ = 0;
+  uint64_t visits_ = 0;
 };
 
 }  // namespace

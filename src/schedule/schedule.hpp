@@ -1,8 +1,9 @@
 // The scheduler: cuts a (passed) Graph into kernels and lowers each to kernel IR plus the values
-// its launch needs. Decides what gets stored: the graph's outputs, intermediates broadcast into a
-// larger iteration space (computing those inline would repeat their work), operands of views
-// that cannot be read through strides, and reductions whose results feed other iteration
-// spaces. Everything else fuses: elementwise chains into their consumers, producers into their
+// its launch needs. Decides what gets stored: the graph's outputs, what the store-or-recompute
+// policy marked (passes/materialize.hpp), intermediates broadcast into a larger iteration space
+// (computing those inline would repeat their work), operands of views that cannot be read
+// through strides, and reductions whose results feed other iteration spaces. A kernel stores at
+// most kMaxKernelOutputs results. Everything else fuses: elementwise chains into their consumers, producers into their
 // reductions, and elementwise ops on reduction results into the reduction's finish.
 #pragma once
 
@@ -56,6 +57,7 @@ struct KernelLaunch {
 struct Plan {
   std::vector<KernelLaunch> kernels;
   std::vector<OutputRef> outputs;
+  uint64_t visits = 0;  ///< node visits the scheduler made (a measure of its work)
 };
 
 /// True when view node `v` reads data in order from `offset` on, so the view can share its
