@@ -116,6 +116,7 @@ def main(folder):
             if "demo_first_result_warm_ms" in r:
                 print(f"  demo, process start to first result: empty cache {r['demo_first_result_cold_ms']:.1f} ms, "
                       f"warm cache {r['demo_first_result_warm_ms']:.1f} ms")
+    loops_report(folder)
     print()
     print("Targets")
     checks = [
@@ -133,6 +134,51 @@ def main(folder):
     for c, k, h in small:
         if k and h:
             print(f"  n=1e3 {c:6}: kiln - hand = {k - h:6.2f} us (the launch cost; no threads at this size)")
+
+
+LOOPS = [("carried", "v = v*0.5+1; v.sum() per step", "steps"),
+         ("views", "a += a[:,i,None]*.5 + a[i]*.25", "steps"),
+         ("floyd", "Floyd-Warshall, n nodes", "nodes"),
+         ("chain", "trace += tanh(a[i,i]), one sync", "steps"),
+         ("wide", "eval of N arrays base*i+1", "N"),
+         ("nbody", "n-body 256, matmul sync/step", "steps")]
+
+
+def loops_report(folder):
+    """numpy-style loops (bench/loops_bench.cpp against bench/numpy_loops.py)."""
+    kiln_path, numpy_path = os.path.join(folder, "loops.json"), os.path.join(folder, "numpy_loops.json")
+    if not os.path.exists(kiln_path):
+        return
+    kiln = load(kiln_path)
+    numpy = load(numpy_path) if os.path.exists(numpy_path) else {}
+    print()
+    print("Loops (whole loop per iteration, kernels warm; numpy/kiln > 1: kiln faster)")
+    print(f"  {'loop':36} {'n':>6} | {'kiln us':>10} {'numpy us':>10} | {'numpy/kiln':>10} {'kiln us/step':>12}")
+    for case, title, unit in LOOPS:
+        for name in sorted((k for k in kiln if k.startswith(f"loops_{case}/")),
+                           key=lambda k: int(k.split("/")[1])):
+            n = int(name.split("/")[1])
+            k = kiln[name][0]
+            p = numpy.get("numpy_" + name, (None,))[0]
+            ratio = f"{p / k:10.2f}" if p else f"{'-':>10}"
+            pt = f"{p:10.1f}" if p else f"{'-':>10}"
+            print(f"  {title:36} {n:>6} | {k:10.1f} {pt} | {ratio} {k / n:12.2f}")
+    for n in (500, 2000):
+        k, p = kiln.get(f"matvec/{n}"), numpy.get(f"numpy_matvec/{n}")
+        if k and p:
+            print(f"  A @ x and x @ A, {n}x{n} float64 (BLAS gemv): kiln {k[0]:.1f} us, numpy {p[0]:.1f} us "
+                  f"(numpy/kiln {p[0] / k[0]:.2f})")
+    expr, named = kiln.get("black_scholes_expression/1000000"), kiln.get("black_scholes_named/1000000")
+    if expr and named:
+        print(f"  Black-Scholes 1M float32: one expression {expr[0]:.1f} us, named intermediates "
+              f"{named[0]:.1f} us (named/expression {named[0] / expr[0]:.2f}, target <= 1.2)")
+    chain_path = os.path.join(folder, "chain.jsonl")
+    if os.path.exists(chain_path):
+        for r in (json.loads(line) for line in open(chain_path) if line.strip()):
+            ops = 3 * r["chain_ops"]  # a view, a tanh and an add per step
+            print(f"  first sync of a {ops}-op pending chain (fresh process): {r['first_sync_ms']:.1f} ms, "
+                  f"{r['first_sync_ms'] / ops:.3f} ms per op (target <= 0.2), "
+                  f"{r['kernels_compiled']} kernels compiled")
 
 
 if __name__ == "__main__":

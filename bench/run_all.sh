@@ -29,6 +29,11 @@ echo "running matmul ..." >&2
 echo "running fft ..." >&2
 "$build/bench/fft_bench" --benchmark_min_time="$min_time" --benchmark_out="$out/fft.json" \
   --benchmark_out_format=json >/dev/null
+echo "running loops ..." >&2
+"$build/bench/loops_bench" --benchmark_min_time="$min_time" --benchmark_out="$out/loops.json" \
+  --benchmark_out_format=json >/dev/null
+/usr/bin/python3 "$here/numpy_loops.py" >"$out/numpy_loops.json" 2>/dev/null
+for n in 1000 2000 3000; do "$build/bench/loops_bench" --compile-chain "$n" >>"$out/chain.jsonl"; done
 echo "running cache costs ..." >&2
 "$build/bench/kiln_cache_bench" --json >"$out/cache.jsonl"
 /usr/bin/python3 "$here/report.py" "$out"

@@ -24,8 +24,9 @@ struct GNode {
   Payload payload;                 ///< op-specific values
   SourceLoc loc;                   ///< call site
   std::shared_ptr<Buffer> buffer;  ///< data of a Data node
-  int32_t source = -1;             ///< index in the captured graph (kept by passes for Data
-                                   ///< nodes: plans refer to their inputs by it)
+  int32_t source = -1;             ///< index in the captured graph, kept by passes while the
+                                   ///< node holds the captured node's data or payload (plans
+                                   ///< refer to inputs and scalar values by it); -1 when derived
   bool store = false;              ///< gets its own buffer (passes/materialize.hpp decides)
 };
 
@@ -34,6 +35,9 @@ struct Graph {
   std::vector<GNode> nodes;      ///< operands always precede their users
   std::vector<int32_t> outputs;  ///< results to produce, in the order asked for
   uint64_t visits = 0;           ///< work counter: node visits by passes and the scheduler
+  /// A pass decided something from a scalar's value (folded constants): a plan made from this
+  /// graph holds only for the same values.
+  bool values_used = false;
 
   /// Appends a node and returns its index.
   int32_t add(GNode n) {

@@ -13,9 +13,13 @@ namespace kiln::graph {
 namespace {
 constexpr size_t kSlabNodes = 256;
 
-// One multiply per word: cheap, and good enough for an open-addressing table.
+// One multiply and a shift per word. The shift matters: a product's low bits depend only on its
+// operands' low bits, and the table indexes by low bits, so without it values that differ only
+// in high bits (doubles 1.0, 2.0, 3.0, ...) all landed in one probe run, and recording
+// `base * i` for thousands of i became quadratic.
 inline uint64_t mix(uint64_t h, uint64_t v) noexcept {
-  return (h ^ v) * 0x9e3779b97f4a7c15ull;
+  h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 32);
 }
 
 // The device a node recorded from `d` is on (see Tracer::record).
@@ -47,7 +51,9 @@ uint64_t hash_desc(const NodeDesc& d) noexcept {
   for (uint64_t v : d.payload.v) h = mix(h, v);
   for (int64_t e : d.shape) h = mix(h, static_cast<uint64_t>(e));
   for (int64_t e : d.strides) h = mix(h, static_cast<uint64_t>(e));
-  return h ^ (h >> 29);
+  h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;  // MurmurHash3's finalizer
+  h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
 }
 
 Node* Tracer::ConsTable::find(const NodeDesc& d, uint64_t hash) const noexcept {

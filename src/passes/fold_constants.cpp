@@ -20,6 +20,7 @@ void fold_constants(graph::Graph& g) {
       const int32_t chosen = g.nodes[n.args[0]].payload.v[0] ? n.args[1] : n.args[2];
       if (g.nodes[chosen].shape == n.shape && g.nodes[chosen].dtype == n.dtype) {
         r.redirect(i, chosen);
+        g.values_used = true;
         continue;
       }
     }
@@ -33,6 +34,8 @@ void fold_constants(graph::Graph& g) {
         static_cast<uint64_t>(graph::apply_op_bits(n.op, n.dtype, arg_dtype, args, fail));
     if (fail) continue;  // the kernel reports it at the sync, with the call site
     n.op = Op::Full;
+    n.source = -1;  // a derived value: plans made with it hold for these values only
+    g.values_used = true;
     n.nargs = 0;
     n.args[0] = n.args[1] = n.args[2] = -1;
     n.payload = {};

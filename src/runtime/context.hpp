@@ -42,6 +42,15 @@ struct Options {
   static Options from_environment();
 };
 
+/// A scalar (Full node) of a captured graph, for the structural plan signature (sync.cpp).
+struct ScalarKey {
+  uint8_t dtype = 0;
+  uint64_t bits = 0;
+  int32_t position = 0;     // in the walk
+  int32_t first_equal = 0;  // position of the first scalar of equal dtype and value
+  friend auto operator<=>(const ScalarKey&, const ScalarKey&) = default;
+};
+
 /// The counters behind kiln::Stats, updated by any thread.
 struct Counters {
   std::atomic<uint64_t> kernels_compiled{0}, memory_cache_hits{0}, disk_cache_hits{0},
@@ -142,6 +151,8 @@ class Context {
     schedule::Plan plan;                    // its kernels and outputs
     std::vector<jit::KernelEntry> entries;  // each kernel, loaded
     size_t produced_size = 0;               // nodes of the graph the plan was made from
+    bool relocatable = false;  // serves other scalar values (published under the structural
+                               // signature; otherwise under the one with values)
   };
   struct PlanSlot {
     std::vector<uint8_t> signature;  // the captured graph, without buffers
@@ -178,8 +189,11 @@ class Context {
     graph::DeviceId device = graph::kCpuDevice;
     std::vector<graph::Node*> order;  // the pending graph (only while the lock is held)
     std::vector<int32_t> outputs;
-    std::vector<uint8_t> signature;
-    uint64_t hash = 0;
+    std::vector<uint8_t> signature, value_signature;  // structural, and with scalar values
+    uint64_t hash = 0, value_hash = 0;
+    std::vector<ScalarKey> scalar_keys;  // scratch for the structural signature
+    std::vector<uint64_t> scalars;       // value of each Full node, by position in the walk
+    std::vector<uint64_t> params;        // scratch: a launch's parameters with relocations
     std::vector<std::shared_ptr<graph::Buffer>> data;  // inputs, by position in the walk
     std::shared_ptr<const CachedPlan> plan;            // found in the plan cache, or
     graph::Graph graph;                                // the graph to plan
@@ -253,7 +267,8 @@ class Context {
   void run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry, jit::Backend& backend,
            jit::DeviceMemory* memory, uint64_t* status,
            const std::vector<std::shared_ptr<graph::Buffer>>& data,
-           std::vector<std::shared_ptr<graph::Buffer>>& produced);
+           std::vector<std::shared_ptr<graph::Buffer>>& produced,
+           const std::vector<uint64_t>& scalars, std::vector<uint64_t>& params);
 
   // library_ops.cpp: library ops and transfers, each run off the tracer's lock.
   void run_library_ops(const std::vector<graph::Node*>& targets);

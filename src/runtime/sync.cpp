@@ -81,14 +81,35 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
 }
 
 // Everything about the pending graph except its buffers, from a walk_pending() result: two
-// graphs with equal signatures get the same plan.
+// graphs with equal signatures get the same plan. The structural form leaves out the values of
+// the scalars (Full nodes: constants, random seeds and streams), keeping of them only which
+// are zero (constant folding picks a where() branch by that) and which are equal (the CSE pass
+// merges equal ones): a plan whose scalar parameters are all relocations
+// (schedule::Relocation) serves any values, so a loop whose scalars change plans once. The
+// other form keeps every value, for plans that folded constants.
 void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs,
-               std::vector<uint8_t>& out) {
+               bool structural, std::vector<ScalarKey>& scalars, std::vector<uint8_t>& out) {
   out.clear();
   auto put = [&out](const void* p, size_t n) {
     const auto* b = static_cast<const uint8_t*>(p);
     out.insert(out.end(), b, b + n);
   };
+  const uint8_t form = structural;
+  put(&form, 1);
+  if (structural) {  // each scalar's first equal one, by sorting (dtype, value, position)
+    scalars.clear();
+    for (size_t i = 0; i < order.size(); ++i)
+      if (!order[i]->evaluated() && order[i]->op == graph::Op::Full)
+        scalars.push_back({static_cast<uint8_t>(order[i]->dtype), order[i]->payload.v[0],
+                           static_cast<int32_t>(i), static_cast<int32_t>(i)});
+    std::sort(scalars.begin(), scalars.end());
+    for (size_t k = 1; k < scalars.size(); ++k)
+      if (scalars[k].dtype == scalars[k - 1].dtype && scalars[k].bits == scalars[k - 1].bits)
+        scalars[k].first_equal = scalars[k - 1].first_equal;
+    std::sort(scalars.begin(), scalars.end(),
+              [](const ScalarKey& a, const ScalarKey& b) { return a.position < b.position; });
+  }
+  size_t next_scalar = 0;
   for (const graph::Node* n : order) {
     const bool data = n->evaluated();
     const uint8_t head[5] = {static_cast<uint8_t>(data ? graph::Op::Data : n->op),
@@ -102,7 +123,14 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
     const uint8_t srank = static_cast<uint8_t>(n->strides.rank());
     put(&srank, 1);
     put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
-    put(n->payload.v.data(), sizeof n->payload.v);
+    if (structural && n->op == graph::Op::Full) {
+      const ScalarKey& k = scalars[next_scalar++];
+      const uint8_t zero = k.bits == 0;
+      put(&zero, 1);
+      put(&k.first_equal, sizeof k.first_equal);
+    } else {
+      put(n->payload.v.data(), sizeof n->payload.v);
+    }
     // A plan's run-time errors name the recording call site: ops that can raise one keep it.
     if (graph::has_flag(n->op, graph::kMayFail) || graph::is_gather(n->op)) {
       put(&n->loc.file, sizeof n->loc.file);
@@ -143,6 +171,7 @@ Context::CaptureLease::~CaptureLease() {
   c.order.clear();
   c.outputs.clear();
   c.signature.clear();
+  c.value_signature.clear();
   c.data.clear();  // lets go of the buffers
   c.plan.reset();
   c.graph = {};
@@ -158,10 +187,13 @@ void Context::evaluate(std::span<graph::Node* const> requested) {
   Capture& capture = *lease;
   {
     std::lock_guard lock(tracer_.mutex());
+    const uint32_t epoch = tracer_.next_epoch();  // marks what is held: no quadratic search
     for (graph::Node* n : requested) {
       if (n->failure) throw kiln::Error(*n->failure);
-      if (!n->evaluated() && std::find(held.nodes.begin(), held.nodes.end(), n) == held.nodes.end())
+      if (!n->evaluated() && n->visit_epoch != epoch) {
+        n->visit_epoch = epoch;
         held.add(n);
+      }
     }
     if (held.nodes.empty()) return;
     // The common case, in this one hold of the lock: no library op pending, one device.
@@ -264,6 +296,9 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
   passes::run_pipeline(g, options_.dump_passes);
   fresh->plan = schedule::make_plan(g);
   counters_.planner_visits += g.visits + fresh->plan.visits;
+  fresh->relocatable = !g.values_used;
+  for (const schedule::KernelLaunch& k : fresh->plan.kernels)
+    fresh->relocatable &= !k.derived_scalars;
   fresh->produced_size = g.nodes.size();
   for (const schedule::KernelLaunch& launch : fresh->plan.kernels) {
     try {
@@ -328,13 +363,25 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
   for (const graph::Node* n : c.order)
     if (graph::is_library(n->op) && !n->evaluated()) return false;
   keep_held_arrays(c);
-  signature(c.order, c.outputs, c.signature);
+  signature(c.order, c.outputs, /*structural=*/true, c.scalar_keys, c.signature);
   c.hash = cache::hash64(c.signature);
   c.plan = find_plan(c.signature, c.hash);
+  c.value_signature.clear();
+  if (!c.plan) {  // a plan made for these scalar values only
+    signature(c.order, c.outputs, /*structural=*/false, c.scalar_keys, c.value_signature);
+    c.value_hash = cache::hash64(c.value_signature);
+    c.plan = find_plan(c.value_signature, c.value_hash);
+  }
   ++(c.plan ? counters_.plan_cache_hits : counters_.plans_built);
   c.data.assign(c.order.size(), nullptr);
-  for (size_t i = 0; i < c.order.size(); ++i)
-    if (c.order[i]->evaluated()) c.data[i] = c.order[i]->buffer;
+  c.scalars.assign(c.order.size(), 0);
+  for (size_t i = 0; i < c.order.size(); ++i) {
+    const graph::Node* n = c.order[i];
+    if (n->evaluated())
+      c.data[i] = n->buffer;
+    else if (n->op == graph::Op::Full)
+      c.scalars[i] = n->payload.v[0];
+  }
   if (!c.plan) c.graph = graph::build_graph(c.order, c.outputs);
   c.order.clear();  // not to be read without the lock
   return true;
@@ -352,7 +399,10 @@ void Context::run_capture(Capture& c) {
   try {
     if (!c.plan) {
       c.plan = plan_graph(std::move(c.graph), *opened, c.device);
-      publish_plan(c.signature, c.hash, c.plan);
+      if (c.plan->relocatable)
+        publish_plan(c.signature, c.hash, c.plan);
+      else
+        publish_plan(c.value_signature, c.value_hash, c.plan);
     } else {
       for (const schedule::KernelLaunch& k : c.plan->plan.kernels) note_hit(k, *opened);
     }
@@ -392,7 +442,8 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
     try {
       may_fail |= !launch.error_sources.empty();
       run(launch, cached.entries[k], backend, memory,
-          status ? static_cast<uint64_t*>(status->data) + k : nullptr, data, produced);
+          status ? static_cast<uint64_t*>(status->data) + k : nullptr, data, produced, c.scalars,
+          c.params);
     } catch (const kiln::Error& e) {
       graph::rethrow_at(e, launch.loc);  // e.g. the device out of memory: whose kernel it was
     }
@@ -465,7 +516,8 @@ void Context::mark_failed(const std::vector<graph::Node*>& targets, const kiln::
 void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry,
                   jit::Backend& backend, jit::DeviceMemory* memory, uint64_t* status,
                   const std::vector<std::shared_ptr<graph::Buffer>>& data,
-                  std::vector<std::shared_ptr<graph::Buffer>>& produced) {
+                  std::vector<std::shared_ptr<graph::Buffer>>& produced,
+                  const std::vector<uint64_t>& scalars, std::vector<uint64_t>& params) {
   jit::LaunchArgs args;
   args.size = k.size;
   args.reduce_size = k.reduce_size;
@@ -527,6 +579,11 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   }
   args.buffers = pointers;
   args.params = k.params.data();
+  if (!k.relocations.empty()) {  // this sync's scalar values into the plan's parameter block
+    params.assign(k.params.begin(), k.params.end());
+    for (const schedule::Relocation& r : k.relocations) params[r.param] = scalars[r.source];
+    args.params = params.data();
+  }
   const uint64_t raised = backend.launch(entry, args, threads_);
   ++counters_.kernels_launched;
   if (raised) {

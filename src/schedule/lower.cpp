@@ -226,6 +226,10 @@ class Lowering {
     const DType t = n.dtype;
     switch (n.op) {
       case Op::Full:
+        if (n.source >= 0)
+          out_.relocations.push_back({static_cast<uint32_t>(scalar_params_.size()), n.source});
+        else
+          out_.derived_scalars = true;
         return param(t, n.payload.v[0]);
       case Op::Arange: {
         const uint32_t i = cast_to(index(shape, layout, space), t);

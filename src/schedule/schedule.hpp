@@ -3,8 +3,9 @@
 // policy marked (passes/materialize.hpp), intermediates broadcast into a larger iteration space
 // (computing those inline would repeat their work), operands of views that cannot be read
 // through strides, and reductions whose results feed other iteration spaces. A kernel stores at
-// most kMaxKernelOutputs results. Everything else fuses: elementwise chains into their consumers, producers into their
-// reductions, and elementwise ops on reduction results into the reduction's finish.
+// most kMaxKernelOutputs results. Everything else fuses: elementwise chains into their consumers,
+// producers into their reductions, and elementwise ops on reduction results into the reduction's
+// finish.
 #pragma once
 
 #include <memory>
@@ -40,12 +41,21 @@ struct ErrorSource {
   graph::SourceLoc loc;  ///< its call site
 };
 
+/// A kernel parameter that is a scalar of the captured graph, copied unchanged: a plan reused
+/// for a graph of the same structure with other scalars takes them from there.
+struct Relocation {
+  uint32_t param = 0;   ///< index in KernelLaunch::params
+  int32_t source = -1;  ///< captured-graph index of the Full node whose value it is
+};
+
 /// One kernel launch: the IR (structure, hashed) and everything else (values, not hashed).
 struct KernelLaunch {
   ir::KernelIR ir;                         ///< structure
   std::vector<int32_t> stores;             ///< graph node stored by each IR output, in order
   std::vector<InputRef> inputs;            ///< one per buffer access, in access order
   std::vector<uint64_t> params;            ///< the whole parameter block (ABI in kernel_ir.hpp)
+  std::vector<Relocation> relocations;     ///< params that are captured scalar values
+  bool derived_scalars = false;            ///< some scalar param is not a captured value
   int64_t size = 0;                        ///< output elements (map: iteration size)
   int64_t reduce_size = 0;                 ///< reductions: reduced elements per output
   std::vector<ErrorSource> error_sources;  ///< meaning of each error bit

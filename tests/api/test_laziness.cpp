@@ -170,7 +170,9 @@ TEST(Laziness, RecomputationThroughSeveralViewsIsLinearInTheSteps) {
   EXPECT_LE(s48.planner_visits, 4 * s16.planner_visits);
   EXPECT_LE(s48.kernels_launched, 4 * s16.kernels_launched);
   EXPECT_LE(new_kernels(s48), 6u);
-  if (s48.kernels_compiled > 0) EXPECT_LE(s48.ir_instructions / s48.kernels_compiled, 64u);
+  if (s48.kernels_compiled > 0) {
+    EXPECT_LE(s48.ir_instructions / s48.kernels_compiled, 64u);
+  }
 }
 
 TEST(Laziness, FloydWarshallWrittenAsNumpyWritesIt) {
@@ -237,8 +239,9 @@ TEST(Laziness, ALongPendingChainCompilesBoundedKernelsInLinearWork) {
   EXPECT_LE(new_kernels(s1200), 4u);
   EXPECT_LE(s1200.planner_visits, 5 * s300.planner_visits);
   for (const Stats& s : {s300, s1200})
-    if (s.kernels_compiled > 0)
+    if (s.kernels_compiled > 0) {
       EXPECT_LE(s.ir_instructions / s.kernels_compiled, 2 * passes::kMaxFusedNodes);
+    }
 }
 
 Stats many_outputs(int n) {
@@ -303,4 +306,74 @@ TEST(Laziness, AutomaticEvaluationWaitsWhilePaused) {
   x = x + 0.0;  // the next recording after the pause evaluates
   EXPECT_GE(kiln::stats().auto_evaluations, 1u);
   EXPECT_NEAR(x.item<double>(0), 2.0, 1e-12);
+}
+
+TEST(Laziness, ALoopWhoseScalarsAndRandomStreamsChangePlansOnce) {
+  auto v = arange(1000, float64);
+  v.eval();
+  std::vector<double> sums;
+  const Steps s = run_steps(12, [&](int i) {
+    v = v * (1.0 - 0.001 * i) + random::uniform({1000}, 0.0, 1.0, float64) * 0.01;
+    sums.push_back(kiln::sum(v).item<double>());
+  });
+  // A step whose scalars happen to equal others (a random stream number equal to a constant of
+  // the same dtype is recorded as the same node) has another structure and plans again.
+  uint64_t plans = 0, visits = 0;
+  for (size_t i = 3; i < s.each.size(); ++i) {
+    plans += s.each[i].plans_built;
+    visits += s.each[i].planner_visits;
+  }
+  EXPECT_LE(plans, 3u);
+  EXPECT_LE(visits, 3 * s.each[1].planner_visits);
+  // The same recurrence from scratch with the same random streams, one sync at the end of each
+  // step but nothing carried over from a reused plan: equal sums, bit for bit.
+  kiln::random::seed(7);
+  auto w = arange(1000, float64);
+  w.eval();
+  std::vector<double> again;
+  auto replay = [&] {
+    kiln::random::seed(7);
+    v = arange(1000, float64);
+    v.eval();
+    sums.clear();
+    for (int i = 0; i < 12; ++i) {
+      v = v * (1.0 - 0.001 * i) + random::uniform({1000}, 0.0, 1.0, float64) * 0.01;
+      sums.push_back(kiln::sum(v).item<double>());
+    }
+    return sums;
+  };
+  const std::vector<double> first = replay();
+  for (int i = 0; i < 12; ++i) {  // the same values, each step's graph planned from scratch
+    if (i == 0) {
+      kiln::random::seed(7);
+      w = arange(1000, float64);
+      w.eval();
+    }
+    w = w * (1.0 - 0.001 * i) + random::uniform({1000}, 0.0, 1.0, float64) * 0.01;
+    w.eval();  // a different graph shape each step than the loop above: no shared plan
+    again.push_back(kiln::sum(w).item<double>());
+  }
+  for (int i = 0; i < 12; ++i) EXPECT_DOUBLE_EQ(first[i], again[i]) << "step " << i;
+}
+
+TEST(Laziness, APlanReusedForOtherScalarsUsesTheirValues) {
+  auto x = arange(4, float64);
+  x.eval();
+  for (double a : {1.0, 2.0, -3.0, 0.5}) {
+    // Scalars merged when equal (push_views makes both halves Full of one shape, CSE merges
+    // equal ones): a plan where they were merged must not serve unequal ones.
+    for (double b : {1.0, 2.0}) {
+      auto y = (full({4}, a, float64)[{slice(0, 2)}] + full({4}, b, float64)[{slice(2, 4)}]) *
+               x[{slice(0, 2)}];
+      const std::vector<double> got = y.to_vector<double>();
+      EXPECT_DOUBLE_EQ(got[0], 0.0);
+      EXPECT_DOUBLE_EQ(got[1], a + b) << a << " " << b;
+    }
+    // Folded constants (a plan made for these values only).
+    auto z = x + (full({}, a, float64) * 3.0 + 1.0);
+    EXPECT_DOUBLE_EQ(z.to_vector<double>()[3], 3.0 + a * 3.0 + 1.0);
+    // A where() on a constant condition picks its branch by the value.
+    auto c = where(full({}, a, float64) > 0.75, x, -x);
+    EXPECT_DOUBLE_EQ(c.to_vector<double>()[2], a > 0.75 ? 2.0 : -2.0);
+  }
 }

@@ -49,7 +49,9 @@ class Generator {
   Program run() {
     const int length = 3 + pick(10);
     while (static_cast<int>(program_.statements.size()) < length) {
-      const bool ok = values_.empty() || pick(10) == 0 ? creation() : statement();
+      const bool ok = values_.empty() || pick(10) == 0 ? creation()
+                      : one_in(12)                     ? loop()
+                                                       : statement();
       if (!ok) break;  // kiln refused the call: later statements cannot use its value
     }
     return std::move(program_);
@@ -243,6 +245,51 @@ class Generator {
     if (k < 94) return linalg();
     if (k < 97) return fourier();
     return emit("eval", {ref(choose())});
+  }
+
+  // A numpy-style loop, unrolled: a float value carried through 1-50 steps of one body (an
+  // update by scalars and another value, through its own first row, through its mean, or
+  // through a function), with evals at random steps, the way a time-stepping loop syncs. Every
+  // step's value stays alive, as the program keeps them all.
+  bool loop() {
+    int c = choose([](const kiln::Array& a) {
+      return (a.dtype() == kiln::float32 || a.dtype() == kiln::float64) && a.size() > 0 &&
+             a.size() <= 128;
+    });
+    if (c < 0) return creation();
+    const int steps = 1 + pick(50), body = pick(4);
+    const std::string half = "S:float:" + oracle::hex(0.5),
+                      quarter = "S:float:" + oracle::hex(0.25);
+    const std::string other_value = other(val(c));
+    auto last = [&] { return static_cast<int>(values_.size()) - 1; };
+    for (int step = 0; step < steps; ++step) {
+      if (!emit("multiply", {ref(c), half})) return false;
+      const int scaled = last();
+      bool ok = true;
+      switch (body) {
+        case 0:
+          ok = emit("add", {ref(scaled), other_value});
+          break;
+        case 1:
+          ok = val(c).ndim() >= 1 && emit("index", {ref(c), "K:i0"}) &&
+               emit("multiply", {ref(last()), quarter}) && emit("add", {ref(scaled), ref(last())});
+          break;
+        case 2:
+          ok = emit("mean", {ref(c), "X:none", "S:bool:0"}) &&
+               emit("add", {ref(scaled), ref(last())});
+          break;
+        default:
+          ok = emit("tanh", {ref(c)}) && emit("add", {ref(scaled), ref(last())});
+          break;
+      }
+      if (!ok) return false;
+      // A step must keep the carried value's shape and dtype (another value may broadcast it).
+      if (val(last()).shape() != val(c).shape() || val(last()).dtype() != val(c).dtype())
+        return true;
+      c = last();
+      if (one_in(6) && !emit("eval", {ref(pick(2) ? c : scaled)})) return false;
+    }
+    return true;
   }
 
   bool unary() {

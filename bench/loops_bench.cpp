@@ -1,0 +1,217 @@
+// numpy-style loops under implicit laziness (issue: loops must not recompute their history, and
+// compile only once): each pattern at growing step counts, run the way numpy code runs it,
+// against bench/numpy_loops.py running the same loop. Also Black-Scholes as one expression and
+// with named intermediates (live handles are stored: that must cost little).
+//
+// With --compile-chain the program instead prints, as JSON lines, the time of a first sync of a
+// pending chain of N ops in a fresh process (planning and compiling included), for the
+// per-op compile cost.
+#include <kiln/kiln.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+using namespace kiln;
+
+namespace {
+
+void steps(benchmark::internal::Benchmark* b) {
+  for (int64_t n : {10, 30, 100, 300}) b->Arg(n);
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+// 1. v = v * 0.5 + 1; v.sum() each step.
+void loops_carried(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  for (auto _ : st) {
+    Array v = arange(1000, float64);
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      v = v * 0.5 + 1.0;
+      total += kiln::sum(v).item<double>();
+    }
+    benchmark::DoNotOptimize(total);
+  }
+}
+BENCHMARK(loops_carried)->Apply(steps);
+
+// 2. a = a + a[:, i, None] * 0.5 + a[i] * 0.25 (64 x 64), never synced inside the loop.
+void loops_views(benchmark::State& st) {
+  const int64_t n = std::min<int64_t>(st.range(0), 64);
+  for (auto _ : st) {
+    Array a = arange(64 * 64, float64).reshape({64, 64});
+    for (int64_t i = 0; i < n; ++i) a = a + a[{slice(), i, newaxis}] * 0.5 + a[{i}] * 0.25;
+    benchmark::DoNotOptimize(a.eval().data<double>());
+  }
+}
+BENCHMARK(loops_views)->Arg(10)->Arg(30)->Arg(64)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Floyd-Warshall on n nodes: d = minimum(d, d[:, k, None] + d[k, None, :]) for every k.
+void loops_floyd(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Array d0 = random::uniform({n, n}, 0.0, 10.0, float64);
+  d0.eval();
+  for (auto _ : st) {
+    Array d = d0;
+    for (int64_t k = 0; k < n; ++k)
+      d = minimum(d, d[{slice(), k, newaxis}] + d[{k, newaxis, slice()}]);
+    benchmark::DoNotOptimize(d.eval().data<double>());
+  }
+}
+BENCHMARK(loops_floyd)->Arg(50)->Arg(100)->Arg(200)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// 3. trace = trace + tanh(a[i, i]), one sync at the end.
+void loops_chain(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Array a = random::uniform({n, n}, 0.0, 1.0, float64);
+  a.eval();
+  for (auto _ : st) {
+    Array trace = full({}, 0.0, float64);
+    for (int64_t i = 0; i < n; ++i) trace = trace + kiln::tanh(a[{i, i}]);
+    benchmark::DoNotOptimize(trace.item<double>());
+  }
+}
+BENCHMARK(loops_chain)
+    ->Arg(100)
+    ->Arg(300)
+    ->Arg(1000)
+    ->Arg(3000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// 4. N arrays base * i + 1 evaluated by one eval({...}).
+void loops_wide(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Array base = arange(1000, float64);
+  base.eval();
+  for (auto _ : st) {
+    std::vector<Array> outs;
+    outs.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) outs.push_back(base * static_cast<double>(i) + 1.0);
+    kiln::eval(outs);
+    benchmark::DoNotOptimize(outs.back().data<double>());
+  }
+}
+BENCHMARK(loops_wide)->Arg(250)->Arg(1000)->Arg(4000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// n-body time stepping (256 bodies), an energy matmul forcing a sync every step.
+void loops_nbody(benchmark::State& st) {
+  const int64_t n = st.range(0), bodies = 256;
+  Array pos0 = random::uniform({bodies, 3}, 0.0, 1.0, float64);
+  Array mass = random::uniform({bodies, 1}, 0.5, 1.0, float64);
+  eval({pos0, mass});
+  for (auto _ : st) {
+    Array pos = pos0, vel = zeros({bodies, 3}, float64);
+    double energy = 0;
+    for (int64_t s = 0; s < n; ++s) {
+      Array d = pos[{newaxis, slice(), slice()}] - pos[{slice(), newaxis, slice()}];
+      Array r2 = kiln::sum(d * d, {2}) + 0.01;
+      Array inv = 1.0 / (r2 * kiln::sqrt(r2));
+      Array acc = kiln::sum(d * inv[{slice(), slice(), newaxis}], {1});
+      vel = vel + acc * 0.01;
+      pos = pos + vel * 0.01;
+      energy += matmul(transpose(mass), kiln::sum(vel * vel, {1}, true)).item<double>();
+    }
+    benchmark::DoNotOptimize(energy);
+  }
+}
+BENCHMARK(loops_nbody)->Arg(10)->Arg(30)->Arg(100)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Matrix-vector products (BLAS gemv): A @ x and x @ A, float64, evaluated each iteration.
+void matvec(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Array a = random::uniform({n, n}, 0.0, 1.0, float64), x = random::uniform({n}, 0.0, 1.0, float64);
+  eval({a, x});
+  for (auto _ : st) {
+    Array y = matmul(a, x), z = matmul(x, a);
+    kiln::eval({y, z});
+    benchmark::DoNotOptimize(z.data<double>());
+  }
+}
+BENCHMARK(matvec)->Arg(500)->Arg(2000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Black-Scholes call and put, 1M options, float32: one expression per result, and the same
+// written with named intermediates (which stay alive, so a sync stores what the other result
+// still reads).
+struct Options {
+  Array s, k, t;
+};
+Options options(int64_t n) {
+  Options o{random::uniform({n}, 5.0, 30.0), random::uniform({n}, 1.0, 100.0),
+            random::uniform({n}, 0.25, 10.0)};
+  eval({o.s, o.k, o.t});
+  return o;
+}
+constexpr float kRate = 0.02f, kVol = 0.30f;
+
+Array cnd(const Array& x) {
+  return 0.5f * (1.0f + kiln::erf(x * 0.70710678f));
+}
+
+void black_scholes_expression(benchmark::State& st) {
+  const Options o = options(st.range(0));
+  for (auto _ : st) {
+    Array call = o.s * cnd((kiln::log(o.s / o.k) + (kRate + 0.5f * kVol * kVol) * o.t) /
+                           (kVol * kiln::sqrt(o.t))) -
+                 o.k * kiln::exp(-kRate * o.t) *
+                     cnd((kiln::log(o.s / o.k) + (kRate - 0.5f * kVol * kVol) * o.t) /
+                         (kVol * kiln::sqrt(o.t)));
+    Array put = o.k * kiln::exp(-kRate * o.t) *
+                    cnd(-((kiln::log(o.s / o.k) + (kRate - 0.5f * kVol * kVol) * o.t) /
+                          (kVol * kiln::sqrt(o.t)))) -
+                o.s * cnd(-((kiln::log(o.s / o.k) + (kRate + 0.5f * kVol * kVol) * o.t) /
+                            (kVol * kiln::sqrt(o.t))));
+    kiln::eval({call, put});
+    benchmark::DoNotOptimize(put.data<float>());
+  }
+}
+BENCHMARK(black_scholes_expression)->Arg(1'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void black_scholes_named(benchmark::State& st) {
+  const Options o = options(st.range(0));
+  for (auto _ : st) {
+    auto sqrt_t = kiln::sqrt(o.t);
+    auto d1 = (kiln::log(o.s / o.k) + (kRate + 0.5f * kVol * kVol) * o.t) / (kVol * sqrt_t);
+    auto d2 = d1 - kVol * sqrt_t;
+    auto discount = o.k * kiln::exp(-kRate * o.t);
+    auto call = o.s * cnd(d1) - discount * cnd(d2);
+    auto put = discount * cnd(-d2) - o.s * cnd(-d1);
+    kiln::eval({call, put});
+    benchmark::DoNotOptimize(put.data<float>());
+  }
+}
+BENCHMARK(black_scholes_named)->Arg(1'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// The first sync of an n-op pending chain in this process: tracing, planning and compiling.
+int compile_chain(int64_t n) {
+  set_cache_dir("");
+  Array a = random::uniform({n, n}, 0.0, 1.0, float64);
+  a.eval();
+  const auto start = std::chrono::steady_clock::now();
+  Array trace = full({}, 0.0, float64);
+  for (int64_t i = 0; i < n; ++i) trace = trace + kiln::tanh(a[{i, i}]);
+  const double value = trace.item<double>();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "{\"chain_ops\": %lld, \"first_sync_ms\": %.3f, \"kernels_compiled\": %llu, "
+      "\"value\": %.6f}\n",
+      static_cast<long long>(n), ms,
+      static_cast<unsigned long long>(kiln::stats().kernels_compiled), value);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--compile-chain") == 0)
+    return compile_chain(std::atoll(argv[2]));
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""numpy running the loops of bench/loops_bench.cpp the same way; prints Google Benchmark JSON."""
+import json
+import sys
+
+import numpy as np
+from numpy_bench import best_time
+
+
+def carried(n):
+    v = np.arange(1000, dtype=np.float64)
+    total = 0.0
+    for _ in range(n):
+        v = v * 0.5 + 1.0
+        total += float(v.sum())
+    return total
+
+
+def views(n):
+    a = np.arange(64 * 64, dtype=np.float64).reshape(64, 64)
+    for i in range(n):
+        a = a + a[:, i, None] * 0.5 + a[i] * 0.25
+    return a
+
+
+def floyd(d0):
+    d = d0
+    for k in range(d.shape[0]):
+        d = np.minimum(d, d[:, k, None] + d[k, None, :])
+    return d
+
+
+def chain(a):
+    trace = np.zeros((), dtype=np.float64)
+    for i in range(a.shape[0]):
+        trace = trace + np.tanh(a[i, i])
+    return float(trace)
+
+
+def wide(base, n):
+    return [base * float(i) + 1.0 for i in range(n)]
+
+
+def nbody(pos0, mass, n):
+    pos, vel = pos0, np.zeros_like(pos0)
+    energy = 0.0
+    for _ in range(n):
+        d = pos[None, :, :] - pos[:, None, :]
+        r2 = (d * d).sum(axis=2) + 0.01
+        inv = 1.0 / (r2 * np.sqrt(r2))
+        acc = (d * inv[:, :, None]).sum(axis=1)
+        vel = vel + acc * 0.01
+        pos = pos + vel * 0.01
+        energy += float(mass.T @ (vel * vel).sum(axis=1, keepdims=True))
+    return energy
+
+
+def main():
+    rng = np.random.default_rng(0)
+    results = []
+
+    def record(name, fn):
+        seconds = best_time(fn, 0.3)
+        results.append({"name": name, "real_time": seconds * 1e6, "time_unit": "us"})
+        print(f"{name}: {seconds * 1e6:.1f} us", file=sys.stderr)
+
+    for n in (10, 30, 100, 300):
+        record(f"numpy_loops_carried/{n}", lambda: carried(n))
+    for n in (10, 30, 64):
+        record(f"numpy_loops_views/{n}", lambda: views(n))
+    for n in (50, 100, 200):
+        d0 = rng.uniform(0.0, 10.0, (n, n))
+        record(f"numpy_loops_floyd/{n}", lambda: floyd(d0))
+    for n in (100, 300, 1000, 3000):
+        a = rng.uniform(0.0, 1.0, (n, n))
+        record(f"numpy_loops_chain/{n}", lambda: chain(a))
+    base = np.arange(1000, dtype=np.float64)
+    for n in (250, 1000, 4000):
+        record(f"numpy_loops_wide/{n}", lambda: wide(base, n))
+    pos0, mass = rng.uniform(0.0, 1.0, (256, 3)), rng.uniform(0.5, 1.0, (256, 1))
+    for n in (10, 30, 100):
+        record(f"numpy_loops_nbody/{n}", lambda: nbody(pos0, mass, n))
+    for n in (500, 2000):
+        a, x = rng.uniform(0.0, 1.0, (n, n)), rng.uniform(0.0, 1.0, n)
+        record(f"numpy_matvec/{n}", lambda: (a @ x, x @ a))
+    json.dump({"benchmarks": results}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
