@@ -162,19 +162,10 @@ std::pair<uint64_t, uint64_t> Context::next_random_stream() {
 
 Stats Context::stats() {
   Stats s;
-  s.kernels_compiled = counters_.kernels_compiled.load();
-  s.memory_cache_hits = counters_.memory_cache_hits.load();
-  s.disk_cache_hits = counters_.disk_cache_hits.load();
-  s.kernels_launched = counters_.kernels_launched.load();
+#define KILN_READ_COUNTER(name) s.name = counters_.name.load();
+  KILN_CONTEXT_COUNTERS(KILN_READ_COUNTER)
+#undef KILN_READ_COUNTER
   s.compile_seconds = counters_.compile_seconds.load();
-  s.syncs = counters_.syncs.load();
-  s.bytes_allocated = counters_.bytes_allocated.load();
-  s.plans_built = counters_.plans_built.load();
-  s.plan_cache_hits = counters_.plan_cache_hits.load();
-  s.planner_visits = counters_.planner_visits.load();
-  s.ir_instructions = counters_.ir_instructions.load();
-  s.arrays_kept = counters_.arrays_kept.load();
-  s.auto_evaluations = counters_.auto_evaluations.load();
   std::lock_guard lock(tracer_.mutex());
   s.trace_ops = tracer_.trace_ops;
   s.cse_hits = tracer_.cse_hits;
@@ -182,19 +173,10 @@ Stats Context::stats() {
 }
 
 void Context::reset_stats() {
-  counters_.kernels_compiled = 0;
-  counters_.memory_cache_hits = 0;
-  counters_.disk_cache_hits = 0;
-  counters_.kernels_launched = 0;
+#define KILN_ZERO_COUNTER(name) counters_.name = 0;
+  KILN_CONTEXT_COUNTERS(KILN_ZERO_COUNTER)
+#undef KILN_ZERO_COUNTER
   counters_.compile_seconds = 0.0;
-  counters_.syncs = 0;
-  counters_.bytes_allocated = 0;
-  counters_.plans_built = 0;
-  counters_.plan_cache_hits = 0;
-  counters_.planner_visits = 0;
-  counters_.ir_instructions = 0;
-  counters_.arrays_kept = 0;
-  counters_.auto_evaluations = 0;
   std::lock_guard lock(tracer_.mutex());
   tracer_.trace_ops = 0;
   tracer_.cse_hits = 0;

@@ -51,11 +51,19 @@ struct ScalarKey {
   friend auto operator<=>(const ScalarKey&, const ScalarKey&) = default;
 };
 
+/// kiln::Stats' integer counters that the context keeps, X(name) each: Counters, stats() and
+/// reset_stats() are generated from this list (the trace's own two live in the Tracer).
+#define KILN_CONTEXT_COUNTERS(X)                                                            \
+  X(kernels_compiled)                                                                       \
+  X(memory_cache_hits) X(disk_cache_hits) X(kernels_launched) X(syncs) X(bytes_allocated)   \
+      X(plans_built) X(plan_cache_hits) X(planner_visits) X(ir_instructions) X(arrays_kept) \
+          X(auto_evaluations)
+
 /// The counters behind kiln::Stats, updated by any thread.
 struct Counters {
-  std::atomic<uint64_t> kernels_compiled{0}, memory_cache_hits{0}, disk_cache_hits{0},
-      kernels_launched{0}, syncs{0}, bytes_allocated{0}, plans_built{0}, plan_cache_hits{0},
-      planner_visits{0}, ir_instructions{0}, arrays_kept{0}, auto_evaluations{0};
+#define KILN_COUNTER_FIELD(name) std::atomic<uint64_t> name{0};
+  KILN_CONTEXT_COUNTERS(KILN_COUNTER_FIELD)
+#undef KILN_COUNTER_FIELD
   std::atomic<double> compile_seconds{0.0};
 };
 
