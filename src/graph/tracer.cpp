@@ -60,9 +60,10 @@ Node* Tracer::ConsTable::find(const NodeDesc& d, uint64_t hash) const noexcept {
   if (slots_.empty()) return nullptr;
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    Node* n = slots_[i];
-    if (!n) return nullptr;
-    if (n != tombstone() && n->hash == hash && same(d, n)) return n;
+    const Slot& s = slots_[i];
+    if (!s.node) return nullptr;
+    // The hash is compared in the table: a probe touches a node only when it probably matches.
+    if (s.hash == hash && s.node != tombstone() && same(d, s.node)) return s.node;
   }
 }
 
@@ -72,17 +73,17 @@ void Tracer::ConsTable::insert(Node* n) {
   if ((used_ + 1) * 2 > slots_.size()) grow();
   const size_t mask = slots_.size() - 1;
   size_t i = n->hash & mask;
-  while (slots_[i] && slots_[i] != tombstone()) i = (i + 1) & mask;
-  if (!slots_[i]) ++used_;
-  slots_[i] = n;
+  while (slots_[i].node && slots_[i].node != tombstone()) i = (i + 1) & mask;
+  if (!slots_[i].node) ++used_;
+  slots_[i] = {n->hash, n};
   ++live_;
 }
 
 void Tracer::ConsTable::erase(Node* n) noexcept {
   const size_t mask = slots_.size() - 1;
-  for (size_t i = n->hash & mask; slots_[i]; i = (i + 1) & mask) {
-    if (slots_[i] == n) {
-      slots_[i] = tombstone();
+  for (size_t i = n->hash & mask; slots_[i].node; i = (i + 1) & mask) {
+    if (slots_[i].node == n) {
+      slots_[i].node = tombstone();
       --live_;
       return;
     }
@@ -90,15 +91,15 @@ void Tracer::ConsTable::erase(Node* n) noexcept {
 }
 
 void Tracer::ConsTable::grow() {
-  std::vector<Node*> old = std::move(slots_);
+  std::vector<Slot> old = std::move(slots_);
   // Double only when the table is really full of live nodes; otherwise rebuilding drops the
   // tombstones.
   size_t capacity = std::max<size_t>(64, old.size());
   while (live_ * 4 >= capacity) capacity *= 2;
-  slots_.assign(capacity, nullptr);
+  slots_.assign(capacity, Slot{});
   used_ = live_ = 0;
-  for (Node* n : old)
-    if (n && n != tombstone()) insert(n);
+  for (const Slot& s : old)
+    if (s.node && s.node != tombstone()) insert(s.node);
 }
 
 Tracer::Tracer() {

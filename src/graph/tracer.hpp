@@ -119,7 +119,11 @@ class Tracer {
    private:
     static Node* tombstone() noexcept { return reinterpret_cast<Node*>(uintptr_t{1}); }
     void grow();
-    std::vector<Node*> slots_;
+    struct Slot {
+      uint64_t hash = 0;
+      Node* node = nullptr;  // null: empty; tombstone(): erased
+    };
+    std::vector<Slot> slots_;
     size_t live_ = 0, used_ = 0;  // live entries; live + tombstones
   };
 

@@ -94,6 +94,7 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
     const auto* b = static_cast<const uint8_t*>(p);
     out.insert(out.end(), b, b + n);
   };
+  out.reserve(order.size() * 80);  // a typical node's bytes: one growth at most
   const uint8_t form = structural;
   put(&form, 1);
   if (structural) {  // each scalar's first equal one, by sorting (dtype, value, position)
@@ -208,31 +209,45 @@ void Context::evaluate(std::span<graph::Node* const> requested) {
 
 void Context::evaluate_all() {
   Held held(tracer_);
+  CaptureLease lease(*this);
   std::vector<graph::Node*> targets;
+  bool captured = false;
   {
     std::lock_guard lock(tracer_.mutex());
     held.nodes = tracer_.pending_handles();
-    // Arrays computed from one whose evaluation failed raise that error when they are evaluated
-    // themselves; an unrelated sync leaves them pending.
-    std::vector<graph::Node*> order;
-    std::vector<int32_t> outputs;
-    if (graph::walk_pending(tracer_, held.nodes, order, outputs)) {
-      std::vector<char> tainted(order.size(), 0);
-      for (size_t i = 0; i < order.size(); ++i) {
-        const graph::Node* n = order[i];
-        tainted[i] = n->failure != nullptr;
-        for (int a = 0; a < n->nargs && !n->evaluated(); ++a)
-          tainted[i] |= !n->args[a]->evaluated() && tainted[n->args[a]->visit_index];
+    if (held.nodes.empty()) return;
+    // The common case in one walk: no library op pending, one device, nothing failed.
+    try {
+      captured = capture_kernels(held.nodes, *lease);
+    } catch (const kiln::Error&) {  // something pending failed earlier: see below
+      captured = false;
+    }
+    if (!captured) {
+      // Arrays computed from one whose evaluation failed raise that error when they are
+      // evaluated themselves; an unrelated sync leaves them pending.
+      std::vector<graph::Node*> order;
+      std::vector<int32_t> outputs;
+      if (graph::walk_pending(tracer_, held.nodes, order, outputs)) {
+        std::vector<char> tainted(order.size(), 0);
+        for (size_t i = 0; i < order.size(); ++i) {
+          const graph::Node* n = order[i];
+          tainted[i] = n->failure != nullptr;
+          for (int a = 0; a < n->nargs && !n->evaluated(); ++a)
+            tainted[i] |= !n->args[a]->evaluated() && tainted[n->args[a]->visit_index];
+        }
+        for (size_t t = 0; t < held.nodes.size(); ++t)
+          if (!tainted[outputs[t]]) targets.push_back(held.nodes[t]);
+      } else {
+        targets = held.nodes;
       }
-      for (size_t t = 0; t < held.nodes.size(); ++t)
-        if (!tainted[outputs[t]]) targets.push_back(held.nodes[t]);
-    } else {
-      targets = held.nodes;
     }
   }
-  if (targets.empty()) return;
+  if (!captured && targets.empty()) return;
   ++counters_.syncs;
-  evaluate_held(targets);
+  if (captured)
+    run_capture(*lease);
+  else
+    evaluate_held(targets);
 }
 
 void Context::evaluate_held(const std::vector<graph::Node*>& targets) {
