@@ -55,6 +55,11 @@ def nbody(pos0, mass, n):
     return energy
 
 
+def sparse_rows(indptr, indices, values, x):
+    return np.stack([values[indptr[i]:indptr[i + 1]] @ x[indices[indptr[i]:indptr[i + 1]]]
+                     for i in range(len(indptr) - 1)])
+
+
 def main():
     rng = np.random.default_rng(0)
     results = []
@@ -80,6 +85,15 @@ def main():
     pos0, mass = rng.uniform(0.0, 1.0, (256, 3)), rng.uniform(0.5, 1.0, (256, 1))
     for n in (10, 30, 100):
         record(f"numpy_loops_nbody/{n}", lambda: nbody(pos0, mass, n))
+    for n in (500, 2000):
+        indptr, indices, values = [0], [], []
+        for i in range(n):
+            for k in range(16):
+                indices.append((i * 7 + k * 131) % n)
+                values.append(1.0 / (1 + k))
+            indptr.append(len(indices))
+        indices, values, x = np.array(indices), np.array(values), rng.uniform(0.0, 1.0, n)
+        record(f"numpy_loops_sparse_rows/{n}", lambda: sparse_rows(indptr, indices, values, x))
     for n in (500, 2000):
         a, x = rng.uniform(0.0, 1.0, (n, n)), rng.uniform(0.0, 1.0, n)
         record(f"numpy_matvec/{n}", lambda: (a @ x, x @ a))

@@ -141,7 +141,8 @@ LOOPS = [("carried", "v = v*0.5+1; v.sum() per step", "steps"),
          ("floyd", "Floyd-Warshall, n nodes", "nodes"),
          ("chain", "trace += tanh(a[i,i]), one sync", "steps"),
          ("wide", "eval of N arrays base*i+1", "N"),
-         ("nbody", "n-body 256, matmul sync/step", "steps")]
+         ("nbody", "n-body 256, matmul sync/step", "steps"),
+         ("sparse_rows", "CSR matvec as a loop over rows", "rows")]
 
 
 def loops_report(folder):

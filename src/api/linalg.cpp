@@ -64,6 +64,12 @@ Array matmul(const Array& a, const Array& b, std::source_location l) {
   if (!vec_b) out.push_back(n);
   const DType t = promote_types(na->dtype, nb->dtype);
   const Array ca = detail::cast(a, t, loc), cb = detail::cast(b, t, loc);
+  // A dot product of two float or complex vectors is the reduction sum(a * b), not a BLAS call:
+  // it fuses with what computes its operands (a gather of one sparse row, a slice) into one
+  // kernel, with kiln's fixed summation order. Integer and bool products stay MatMul, which
+  // keeps numpy's arithmetic in the operands' own type.
+  if (vec_a && vec_b && (is_floating(t) || is_complex(t)))
+    return sum(multiply(Operand(ca, l), Operand(cb, l)), l);
   graph::NodeDesc d;
   d.op = graph::Op::MatMul;
   d.dtype = t;

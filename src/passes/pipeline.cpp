@@ -8,6 +8,7 @@
 #include "passes/materialize.hpp"
 #include "passes/push_views.hpp"
 #include "passes/simplify.hpp"
+#include "passes/windows.hpp"
 
 namespace kiln::passes {
 
@@ -19,8 +20,8 @@ struct Step {
 
 // The order matters: the store-or-recompute policy decides first (views must not move through
 // what it stores), views move to the leaves (which can turn a view of a constant into a
-// constant), folding exposes simplifications, both can make nodes equal, and dead nodes are
-// swept last.
+// constant), folding exposes simplifications, both can make nodes equal, dead nodes are swept,
+// and the concatenations' operands are made ready to be stored in place last.
 constexpr Step kSteps[] = {
     {"materialize", [](graph::Graph& g) { g.visits += materialize(g); }},
     {"push_views", push_views},
@@ -28,6 +29,7 @@ constexpr Step kSteps[] = {
     {"simplify", simplify},
     {"cse", cse},
     {"dce", dce},
+    {"windows", windows},
 };
 }  // namespace
 

@@ -42,6 +42,11 @@ struct Options {
   static Options from_environment();
 };
 
+/// A library op that the kernel planner takes instead: a concatenation whose operands' kernels
+/// store them into its buffer (passes/windows.hpp). Other library ops run first, on the host
+/// or the device's libraries.
+bool planned_in_kernels(const graph::Node& n);
+
 /// A scalar (Full node) of a captured graph, for the structural plan signature (sync.cpp).
 struct ScalarKey {
   uint8_t dtype = 0;
@@ -53,11 +58,11 @@ struct ScalarKey {
 
 /// kiln::Stats' integer counters that the context keeps, X(name) each: Counters, stats() and
 /// reset_stats() are generated from this list (the trace's own two live in the Tracer).
-#define KILN_CONTEXT_COUNTERS(X)                                                            \
-  X(kernels_compiled)                                                                       \
-  X(memory_cache_hits) X(disk_cache_hits) X(kernels_launched) X(syncs) X(bytes_allocated)   \
-      X(plans_built) X(plan_cache_hits) X(planner_visits) X(ir_instructions) X(arrays_kept) \
-          X(auto_evaluations)
+#define KILN_CONTEXT_COUNTERS(X)                                                    \
+  X(kernels_compiled)                                                               \
+  X(memory_cache_hits)                                                              \
+  X(disk_cache_hits) X(kernels_launched) X(syncs) X(bytes_allocated) X(plans_built) \
+      X(plan_cache_hits) X(planner_visits) X(ir_instructions) X(arrays_kept) X(auto_evaluations)
 
 /// The counters behind kiln::Stats, updated by any thread.
 struct Counters {

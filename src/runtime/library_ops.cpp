@@ -254,7 +254,7 @@ void Context::run_library_ops(const std::vector<graph::Node*>& targets) {
     if (const Node* failed = graph::walk_pending(tracer_, targets, order, outputs))
       throw kiln::Error(*failed->failure);
     for (Node* n : order)  // in topological order: operands first
-      if (!n->evaluated() && graph::is_library(n->op)) library.add(n);
+      if (!n->evaluated() && graph::is_library(n->op) && !planned_in_kernels(*n)) library.add(n);
   }
   for (Node* n : library.nodes) run_library_node(n);
 }

@@ -17,6 +17,7 @@
 #include "graph/errors.hpp"
 #include "kiln/error.hpp"
 #include "passes/pipeline.hpp"
+#include "passes/windows.hpp"
 #include "runtime/context.hpp"
 
 namespace kiln::runtime {
@@ -152,6 +153,11 @@ std::string call_site_of(const std::string& message) {
 }
 
 }  // namespace
+
+bool planned_in_kernels(const graph::Node& n) {
+  return n.op == graph::Op::Concatenate &&
+         passes::concatenates_into_windows(n.shape, static_cast<int>(n.payload.v[0]));
+}
 
 Context::CaptureLease::CaptureLease(Context& c) : context_(c) {
   {
@@ -376,7 +382,8 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
   for (const graph::Node* n : c.targets)
     if (n->device != c.device) return false;
   for (const graph::Node* n : c.order)
-    if (graph::is_library(n->op) && !n->evaluated()) return false;
+    if (graph::is_library(n->op) && !n->evaluated() && !planned_in_kernels(*n))
+      return false;  // run first (run_library_ops)
   keep_held_arrays(c);
   signature(c.order, c.outputs, /*structural=*/true, c.scalar_keys, c.signature);
   c.hash = cache::hash64(c.signature);
@@ -452,6 +459,18 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
       graph::rethrow_at(e, targets[0]->loc);
     }
   }
+  // Concatenations' buffers, which kernels fill through windows, and the nested ones' parts.
+  try {
+    for (const schedule::WindowBase& b : cached.plan.window_bases) {
+      const size_t bytes = static_cast<size_t>(b.elements) * itemsize(b.dtype);
+      produced[b.node] = memory ? memory->allocate(bytes) : pool_.allocate(bytes);
+      counters_.bytes_allocated += bytes;
+    }
+  } catch (const kiln::Error& e) {
+    graph::rethrow_at(e, targets[0]->loc);
+  }
+  for (const schedule::WindowAlias& a : cached.plan.window_aliases)
+    produced[a.node] = alias(produced[a.window.base], a.window.offset, a.dtype);
   for (size_t k = 0; k < kernels; ++k) {
     const schedule::KernelLaunch& launch = cached.plan.kernels[k];
     try {
@@ -578,8 +597,16 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
     pointers = heap_pointers.data();
   }
   size_t at = 0;
-  for (const ir::Output& o : k.ir.outputs)
-    pointers[at++] = allocate(static_cast<size_t>(k.size) * itemsize(o.dtype));
+  for (size_t o = 0; o < k.ir.outputs.size(); ++o) {
+    const size_t item = itemsize(k.ir.outputs[o].dtype);
+    const schedule::Window& w = k.windows[o];
+    if (w.base >= 0) {  // a run of a concatenation's buffer (allocated by run_plan)
+      pointers[at++] =
+          static_cast<char*>(produced[w.base]->data) + static_cast<size_t>(w.offset) * item;
+      continue;
+    }
+    pointers[at++] = allocate(static_cast<size_t>(k.size) * item);
+  }
   for (const schedule::InputRef& in : k.inputs) {
     const graph::Buffer* b = in.data >= 0 ? data[in.data].get() : produced[in.produced_by].get();
     KILN_CHECK(b != nullptr, "kernel input was not produced by an earlier kernel");
@@ -605,9 +632,17 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
     const schedule::ErrorSource& e = k.error_sources[std::countr_zero(raised)];
     graph::throw_error(e.op, e.message, e.loc);
   }
-  for (size_t o = 0; o < k.ir.outputs.size(); ++o)
+  size_t next_owned = 0;
+  for (size_t o = 0; o < k.ir.outputs.size(); ++o) {
+    const schedule::Window& w = k.windows[o];
+    if (w.base >= 0) {
+      produced[k.stores[o]] = alias(produced[w.base], w.offset, k.ir.outputs[o].dtype);
+      continue;
+    }
+    const size_t i = next_owned++;
     produced[k.stores[o]] =
-        o < std::size(scratch) ? std::move(scratch[o]) : std::move(more[o - std::size(scratch)]);
+        i < std::size(scratch) ? std::move(scratch[i]) : std::move(more[i - std::size(scratch)]);
+  }
 }
 
 }  // namespace kiln::runtime

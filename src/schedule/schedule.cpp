@@ -32,7 +32,8 @@ class Planner {
         stored_(n_, 0),
         stage_(n_, 0),
         post_of_(n_, -1),
-        seen_(2 * n_, 0) {}
+        seen_(2 * n_, 0),
+        window_(n_) {}
 
   Plan run() {
     mark_required();
@@ -64,9 +65,32 @@ class Planner {
     return mark_;
   }
 
+  // Concatenations are stored (their operands' kernels fill them) and their operands go into
+  // windows of the outermost one's buffer: users come after operands, so a walk from the last
+  // node places each concatenation before its operands.
+  void place_windows() {
+    for (size_t i = n_; i-- > 0;) {
+      const GNode& c = g_.nodes[i];
+      if (c.op != Op::Concatenate || c.shape.size() == 0) continue;
+      stored_[i] = 1;
+      const Window at = window_[i].base >= 0 ? window_[i] : Window{static_cast<int32_t>(i), 0};
+      int64_t offset = at.offset;
+      for (int a = 0; a < c.nargs; ++a) {
+        const int32_t x = c.args[a];
+        const int64_t size = g_.nodes[x].shape.size();
+        if (size > 0) {
+          window_[x] = {at.base, offset};
+          stored_[x] = 1;
+        }
+        offset += size;
+      }
+    }
+  }
+
   // Outputs, what the materialize pass stores, broadcast intermediates, and operands of views
   // that are not leaves.
   void mark_required() {
+    place_windows();
     for (int32_t o : g_.outputs) {
       const GNode& n = g_.nodes[o];
       const bool alias = data_view(o) && is_contiguous_view(n);
@@ -197,8 +221,10 @@ class Planner {
       auto push_args = [&](int32_t node, bool inside) {
         const GNode& n = g_.nodes[node];
         // A gather's operands, and a view's, are read at other positions than the one being
-        // computed: like a reduction's, they must be complete before the kernel starts.
-        const bool elsewhere = graph::is_gather(n.op) || n.op == Op::View;
+        // computed: like a reduction's, they must be complete before the kernel starts. So must
+        // a concatenation's, which are its contents.
+        const bool elsewhere =
+            graph::is_gather(n.op) || n.op == Op::View || n.op == Op::Concatenate;
         for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside || elsewhere});
       };
       push_args(static_cast<int32_t>(i), reduction);
@@ -244,7 +270,7 @@ class Planner {
     // kMaxKernelOutputs stores) is closed and the next store opens another.
     std::unordered_multimap<uint64_t, size_t> open;
     for (size_t i = 0; i < n_; ++i) {
-      if (!stored_[i]) continue;
+      if (!stored_[i] || g_.nodes[i].op == Op::Concatenate) continue;  // filled by others
       ++visits_;
       const Key key = key_of(static_cast<int32_t>(i));
       const int32_t red =
@@ -286,12 +312,24 @@ class Planner {
       }
       plan.outputs.push_back(r);
     }
+    // A concatenation is read from its buffer: its stage comes after its operands' kernels.
     std::vector<char> stored_earlier(n_, 0);
+    for (size_t i = 0; i < n_; ++i) {
+      const GNode& c = g_.nodes[i];
+      if (c.op != Op::Concatenate || !stored_[i]) continue;
+      stored_earlier[i] = 1;
+      if (window_[i].base < 0)
+        plan.window_bases.push_back({static_cast<int32_t>(i), c.shape.size(), c.dtype});
+      else
+        plan.window_aliases.push_back({static_cast<int32_t>(i), window_[i], c.dtype});
+    }
     for (const Group& gr : groups) {
       plan.kernels.push_back(
           gr.key.reduce
               ? lower_reduce_kernel(g_, gr.stores, gr.key.shape, gr.key.mask, stored_earlier)
               : lower_kernel(g_, gr.stores, gr.key.shape, stored_earlier));
+      for (int32_t s : plan.kernels.back().stores)
+        plan.kernels.back().windows.push_back(window_[s]);
       for (int32_t s : gr.stores) stored_earlier[s] = 1;
     }
     return plan;
@@ -303,6 +341,7 @@ class Planner {
   std::vector<int> stage_;
   std::vector<int32_t> post_of_;  // stored elementwise node -> a reduction of its group, or -1
   std::vector<uint32_t> seen_;    // walk marks (two per node: compute_stages walks each twice)
+  std::vector<Window> window_;    // where each node is stored (see place_windows)
   uint32_t mark_ = 0;
   uint64_t visits_ = 0;
 };

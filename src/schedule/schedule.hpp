@@ -3,9 +3,10 @@
 // policy marked (passes/materialize.hpp), intermediates broadcast into a larger iteration space
 // (computing those inline would repeat their work), operands of views that cannot be read
 // through strides, and reductions whose results feed other iteration spaces. A kernel stores at
-// most kMaxKernelOutputs results. Everything else fuses: elementwise chains into their consumers,
-// producers into their reductions, and elementwise ops on reduction results into the reduction's
-// finish.
+// most kMaxKernelOutputs results. A concatenation is computed by no kernel of its own: the
+// kernels computing its operands store them into its buffer (windows). Everything else fuses:
+// elementwise chains into their consumers, producers into their reductions, and elementwise ops on
+// reduction results into the reduction's finish.
 #pragma once
 
 #include <memory>
@@ -48,10 +49,32 @@ struct Relocation {
   int32_t source = -1;  ///< captured-graph index of the Full node whose value it is
 };
 
+/// Where a kernel stores one of its results: its own new buffer (base -1), or a contiguous run
+/// of a concatenation's buffer, from element `offset` on (passes/windows.hpp).
+struct Window {
+  int32_t base = -1;   ///< graph node of the outermost concatenation, or -1
+  int64_t offset = 0;  ///< first element in it
+};
+
+/// A concatenation's buffer, which kernels fill through windows: allocated when the plan starts.
+struct WindowBase {
+  int32_t node = -1;  ///< the outermost Concatenate node
+  int64_t elements = 0;
+  DType dtype = DType::float32;
+};
+
+/// A Concatenate node nested in another: its result is part of the outer one's buffer.
+struct WindowAlias {
+  int32_t node = -1;
+  Window window;
+  DType dtype = DType::float32;
+};
+
 /// One kernel launch: the IR (structure, hashed) and everything else (values, not hashed).
 struct KernelLaunch {
   ir::KernelIR ir;                         ///< structure
   std::vector<int32_t> stores;             ///< graph node stored by each IR output, in order
+  std::vector<Window> windows;             ///< where each IR output goes
   std::vector<InputRef> inputs;            ///< one per buffer access, in access order
   std::vector<uint64_t> params;            ///< the whole parameter block (ABI in kernel_ir.hpp)
   std::vector<Relocation> relocations;     ///< params that are captured scalar values
@@ -67,6 +90,8 @@ struct KernelLaunch {
 struct Plan {
   std::vector<KernelLaunch> kernels;
   std::vector<OutputRef> outputs;
+  std::vector<WindowBase> window_bases;     ///< concatenations' buffers, allocated first
+  std::vector<WindowAlias> window_aliases;  ///< nested concatenations, parts of those
   uint64_t visits = 0;  ///< node visits the scheduler made (a measure of its work)
 };
 

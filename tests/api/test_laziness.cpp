@@ -377,3 +377,75 @@ TEST(Laziness, APlanReusedForOtherScalarsUsesTheirValues) {
     EXPECT_DOUBLE_EQ(c.to_vector<double>()[2], a > 0.75 ? 2.0 : -2.0);
   }
 }
+
+TEST(Laziness, ConcatenatedKernelResultsAreStoredInPlace) {
+  auto x = linspace(0.0, 1.0, 6, float64);
+  auto data = arange(4, float64);
+  data.eval();
+  x.eval();
+  kiln::reset_stats();
+  // Computed operands of several lengths, data, one operand twice, and a nested stack: one sync,
+  // no host copy, the result read by a consumer in the same sync.
+  auto a = kiln::exp(x), b = x[{slice(0, 3)}] * 2.0;
+  auto joined = concatenate({a, b, data, a, stack({kiln::sum(x), kiln::max(x)})});
+  auto total = kiln::sum(joined * 0.5);
+  kiln::eval({joined, total});
+  const Stats st = kiln::stats();
+  EXPECT_EQ(st.syncs, 1u);
+  std::vector<double> want;
+  for (int k = 0; k < 6; ++k) want.push_back(std::exp(k / 5.0));
+  for (int k = 0; k < 3; ++k) want.push_back(2.0 * k / 5.0);
+  for (int k = 0; k < 4; ++k) want.push_back(k);
+  for (int k = 0; k < 6; ++k) want.push_back(std::exp(k / 5.0));
+  want.push_back(3.0);
+  want.push_back(1.0);
+  const std::vector<double> got = joined.to_vector<double>();
+  ASSERT_EQ(got.size(), want.size());
+  double half = 0;
+  for (size_t k = 0; k < want.size(); ++k) {
+    EXPECT_NEAR(got[k], want[k], 1e-15 * std::abs(want[k])) << k;
+    half += want[k] * 0.5;
+  }
+  EXPECT_NEAR(total.item<double>(), half, 1e-13 * half);
+  // Along a later axis with leading extents above 1: copied on the host, same values.
+  auto m = concatenate({x.reshape({2, 3}) * 1.0, data.reshape({2, 2})}, 1);
+  const std::vector<double> rows = m.to_vector<double>(),
+                            expected{0.0, 0.2, 0.4, 0.0, 1.0, 0.6, 0.8, 1.0, 2.0, 3.0};
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t k = 0; k < rows.size(); ++k) EXPECT_NEAR(rows[k], expected[k], 1e-15) << k;
+}
+
+TEST(Laziness, ASparseMatrixVectorProductAsALoopOverRowsCostsAtMostOneLaunchPerRow) {
+  const int64_t n = 300;
+  std::vector<int64_t> indptr{0}, indices;
+  std::vector<double> values;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t k = 0; k < 1 + i % 7; ++k) {
+      indices.push_back((i * 7 + k * 131) % n);
+      values.push_back(1.0 / static_cast<double>(1 + k));
+    }
+    indptr.push_back(static_cast<int64_t>(indices.size()));
+  }
+  auto ind = array(indices);
+  auto val = array(values);
+  auto x = random::uniform({n}, 0.0, 1.0, float64);
+  eval({ind, val, x});
+  const std::vector<double> xs = x.to_vector<double>();
+  for (int pass = 0; pass < 2; ++pass) {
+    kiln::reset_stats();
+    std::vector<Array> rows;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t lo = indptr[i], hi = indptr[i + 1];
+      rows.push_back(dot(val[{slice(lo, hi)}], take(x, ind[{slice(lo, hi)}])));
+    }
+    const std::vector<double> y = stack(rows).to_vector<double>();
+    const Stats st = kiln::stats();
+    EXPECT_LE(st.kernels_launched, static_cast<uint64_t>(n));
+    EXPECT_EQ(st.syncs, 1u);
+    for (int64_t i = 0; i < n; ++i) {
+      double want = 0;
+      for (int64_t p = indptr[i]; p < indptr[i + 1]; ++p) want += values[p] * xs[indices[p]];
+      EXPECT_NEAR(y[i], want, 1e-14 * want) << i;
+    }
+  }
+}
