@@ -60,8 +60,10 @@ inline constexpr uint32_t kMaxFusedNodes = 128;
 /// square of the output count).
 inline constexpr size_t kMaxKernelOutputs = 32;
 
-/// Rule 5: pending recorded nodes that trigger an automatic evaluation.
-inline constexpr size_t kAutoEvalPending = 8192;
+/// Rule 5: pending recorded nodes that trigger an automatic evaluation: about 10 MB of nodes,
+/// and a graph the planner handles in a few milliseconds (a 2000-row loop of sparse dot products
+/// still syncs once).
+inline constexpr size_t kAutoEvalPending = 32768;
 
 /// Marks the nodes of `g` that rules 2-4 store (GNode::store). Runs first in the pipeline, so
 /// that push_views moves no view through a stored node. Returns the nodes it visited, a measure

@@ -100,7 +100,7 @@ TEST(Limits, AChainTooLongForOneKernelIsEvaluatedInBoundedPieces) {
     for (double& w : want) w = w * 1.0000001 + 1.0;
   for (size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-9 * want[k]);
   const Stats st = kiln::stats();
-  EXPECT_GE(st.auto_evaluations, 20u);
+  EXPECT_GE(st.auto_evaluations, 5u);
   EXPECT_LE(st.kernels_compiled, 8u);
   EXPECT_LE(st.ir_instructions, 8u * 2 * 128);
 }
