@@ -13,13 +13,12 @@ namespace kiln::graph {
 namespace {
 constexpr size_t kSlabNodes = 256;
 
-// One multiply and a shift per word. The shift matters: a product's low bits depend only on its
-// operands' low bits, and the table indexes by low bits, so without it values that differ only
-// in high bits (doubles 1.0, 2.0, 3.0, ...) all landed in one probe run, and recording
-// `base * i` for thousands of i became quadratic.
+// One multiply per word, and MurmurHash3's finalizer at the end (hash_desc). The finalizer
+// matters: a product's low bits depend only on its operands' low bits, and the table indexes by
+// low bits, so without it values that differ only in high bits (doubles 1.0, 2.0, 3.0, ...) all
+// landed in one probe run, and recording `base * i` for thousands of i became quadratic.
 inline uint64_t mix(uint64_t h, uint64_t v) noexcept {
-  h = (h ^ v) * 0x9e3779b97f4a7c15ull;
-  return h ^ (h >> 32);
+  return (h ^ v) * 0x9e3779b97f4a7c15ull;
 }
 
 // The device a node recorded from `d` is on (see Tracer::record).
@@ -231,7 +230,7 @@ Node* Tracer::record_locked(const NodeDesc& d) {
     return hit;
   }
   Node* n = allocate(d.loc);
-  pending_.fetch_add(1, std::memory_order_relaxed);
+  pending_.store(pending_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   n->op = d.op;
   n->dtype = d.dtype;
   n->nargs = d.nargs;
@@ -315,7 +314,8 @@ void Tracer::free_chain(Node* first) noexcept {
     stack.pop_back();
     assert(n->handles.load() == 0 && n->uses == 0);
     if (n->consed) cons_.erase(n);
-    if (!n->evaluated()) pending_.fetch_sub(1, std::memory_order_relaxed);
+    if (!n->evaluated())
+      pending_.store(pending_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     unlink(n);
     for (int i = 0; i < n->nargs; ++i) {
       Node* a = n->args[i];
@@ -335,7 +335,7 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
   }
   n->buffer = std::move(buffer);
   n->ready.store(true, std::memory_order_release);
-  pending_.fetch_sub(1, std::memory_order_relaxed);
+  pending_.store(pending_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   n->failure.reset();
   const int nargs = n->nargs;
   Node* args[3] = {n->args[0], n->args[1], n->args[2]};

@@ -140,7 +140,8 @@ class Tracer {
   Node live_head_;  // sentinel of the live list
   size_t live_count_ = 0;
   // Live nodes not evaluated, and the count that starts an automatic evaluation: changed under
-  // the lock, read by record() after it lets go of it.
+  // the lock (plain loads and stores, no read-modify-write), read by record() after it lets go
+  // of it.
   std::atomic<size_t> pending_{0}, auto_eval_at_{SIZE_MAX};
   size_t auto_eval_limit_ = 0;
   std::function<void()> auto_eval_;
