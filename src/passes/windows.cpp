@@ -13,6 +13,23 @@ bool concatenates_into_windows(const graph::Dims& shape, int axis) {
   return true;
 }
 
+namespace {
+bool computed(const GNode& x) {
+  return x.op != Op::Data && !graph::is_leaf(x.op) && x.op != Op::View;
+}
+}  // namespace
+
+int32_t window_target(const graph::Graph& g, int32_t x) {
+  const GNode& v = g.nodes[x];
+  if (v.op != Op::View || v.payload.v[0] != 0) return x;
+  const GNode& y = g.nodes[v.args[0]];
+  if (!computed(y) || y.shape.size() != v.shape.size()) return x;
+  const graph::Dims cs = graph::contiguous_strides(v.shape);
+  for (int d = 0; d < v.shape.rank(); ++d)
+    if (v.shape[d] > 1 && v.strides[d] != cs[d]) return x;
+  return v.args[0];
+}
+
 void windows(graph::Graph& g) {
   bool any = false;
   for (const GNode& n : g.nodes) any |= n.op == Op::Concatenate;
@@ -29,10 +46,10 @@ void windows(graph::Graph& g) {
     if (n.op == Op::Concatenate) {
       for (int a = 0; a < n.nargs; ++a) {
         const GNode& x = out.nodes[n.args[a]];
-        const bool computed = x.op != Op::Data && !graph::is_leaf(x.op) && x.op != Op::View;
         if (x.shape.size() == 0) continue;  // nothing to store
-        if (computed && !claimed[n.args[a]]) {
-          claimed[n.args[a]] = 1;
+        const int32_t target = window_target(out, n.args[a]);
+        if (computed(out.nodes[target]) && !claimed[target]) {
+          claimed[target] = 1;
           continue;
         }
         GNode copy;  // the operand's values, computed by a kernel into the window

@@ -612,12 +612,25 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
     KILN_CHECK(b != nullptr, "kernel input was not produced by an earlier kernel");
     pointers[at++] = b->data;
   }
-  for (const ir::Instr& i : k.ir.instrs) {
-    if (memory || i.kind != ir::InstrKind::Reduce) continue;
-    const DType acc = ir::accumulator_dtype(i.op, k.ir.instrs[i.args[0]].dtype);
+  // Accumulators: one block carved into cache-line-aligned pieces (a kernel of 32 reductions
+  // would otherwise make 32 allocations a launch).
+  if (!memory && k.ir.num_accumulators() > 0) {
     const size_t rows = static_cast<size_t>(args.splits * k.size);
-    pointers[at++] = allocate(rows * itemsize(acc));
-    if (i.op == graph::Op::ArgMax || i.op == graph::Op::ArgMin) pointers[at++] = allocate(rows * 8);
+    auto piece = [](size_t bytes) { return (bytes + 63) & ~size_t{63}; };
+    auto for_each_accumulator = [&](auto&& f) {
+      for (const ir::Instr& i : k.ir.instrs) {
+        if (i.kind != ir::InstrKind::Reduce) continue;
+        f(rows * itemsize(ir::accumulator_dtype(i.op, k.ir.instrs[i.args[0]].dtype)));
+        if (i.op == graph::Op::ArgMax || i.op == graph::Op::ArgMin) f(rows * 8);
+      }
+    };
+    size_t total = 0;
+    for_each_accumulator([&](size_t bytes) { total += piece(bytes); });
+    char* block = static_cast<char*>(allocate(total));
+    for_each_accumulator([&](size_t bytes) {
+      pointers[at++] = block;
+      block += piece(bytes);
+    });
   }
   args.buffers = pointers;
   args.params = k.params.data();

@@ -342,7 +342,15 @@ class Lowering {
         if (in.shape[d] != 1) si[d] = ci[d];
       }
     }
-    const uint32_t index = cast_to(read(idx, n.shape, {0, si}, space), DType::int64);
+    // Indices in a contiguous run of data (the scheduler leaves those where they are) are read
+    // from the data, from the run's offset.
+    const GNode& iv = in;
+    const bool run = iv.op == Op::View && g_.nodes[iv.args[0]].op == Op::Data &&
+                     !stored_earlier_[idx] && is_contiguous_view(iv);
+    const uint32_t index =
+        cast_to(run ? read(iv.args[0], n.shape, {static_cast<int64_t>(iv.payload.v[0]), si}, space)
+                    : read(idx, n.shape, {0, si}, space),
+                DType::int64);
     const InputRef from = a.op == Op::Data ? InputRef{a.source, -1} : InputRef{-1, src};
     KILN_CHECK(a.op == Op::Data || stored_earlier_[src], "a gather's operand is not in memory");
     Instr i;

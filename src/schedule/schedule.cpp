@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "passes/materialize.hpp"
+#include "passes/windows.hpp"
 #include "schedule/lower.hpp"
 
 namespace kiln::schedule {
@@ -79,8 +80,9 @@ class Planner {
         const int32_t x = c.args[a];
         const int64_t size = g_.nodes[x].shape.size();
         if (size > 0) {
-          window_[x] = {at.base, offset};
-          stored_[x] = 1;
+          const int32_t y = passes::window_target(g_, x);  // through a reshape (stack's rows)
+          window_[y] = {at.base, offset};
+          stored_[y] = 1;
         }
         offset += size;
       }
@@ -106,8 +108,10 @@ class Planner {
         const int32_t arg = user.args[a];
         // A gather reads its operand at data-dependent positions and its indices through a
         // broadcast: both come from memory (a creation function too, unless it is the indices).
+        // Indices that are a contiguous run of data (`indices[lo:hi]`) are read where they are.
         if (graph::is_gather(user.op) && g_.nodes[arg].op != Op::Data &&
-            g_.nodes[arg].shape.size() > 0 && (a == 0 || !leafish(arg))) {
+            g_.nodes[arg].shape.size() > 0 && (a == 0 || !leafish(arg)) &&
+            !(a == 1 && data_view(arg) && is_contiguous_view(g_.nodes[arg]))) {
           stored_[arg] = 1;
           continue;
         }
