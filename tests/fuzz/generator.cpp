@@ -50,7 +50,7 @@ class Generator {
     const int length = 3 + pick(10);
     while (static_cast<int>(program_.statements.size()) < length) {
       const bool ok = values_.empty() || pick(10) == 0 ? creation()
-                      : one_in(12)                     ? loop()
+                      : one_in(40)                     ? loop()
                                                        : statement();
       if (!ok) break;  // kiln refused the call: later statements cannot use its value
     }
