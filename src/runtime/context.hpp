@@ -51,8 +51,7 @@ bool planned_in_kernels(const graph::Node& n);
 struct ScalarKey {
   uint8_t dtype = 0;
   uint64_t bits = 0;
-  int32_t position = 0;     // in the walk
-  int32_t first_equal = 0;  // position of the first scalar of equal dtype and value
+  int32_t position = 0;  // in the walk
   friend auto operator<=>(const ScalarKey&, const ScalarKey&) = default;
 };
 
@@ -61,8 +60,9 @@ struct ScalarKey {
 #define KILN_CONTEXT_COUNTERS(X)                                                    \
   X(kernels_compiled)                                                               \
   X(memory_cache_hits)                                                              \
-  X(disk_cache_hits) X(kernels_launched) X(syncs) X(bytes_allocated) X(plans_built) \
-      X(plan_cache_hits) X(planner_visits) X(ir_instructions) X(arrays_kept) X(auto_evaluations)
+  X(disk_cache_hits)                                                                \
+  X(kernels_launched) X(syncs) X(bytes_allocated) X(plans_built) X(plan_cache_hits) \
+      X(planner_visits) X(ir_instructions) X(arrays_kept) X(auto_evaluations)
 
 /// The counters behind kiln::Stats, updated by any thread.
 struct Counters {
@@ -204,7 +204,8 @@ class Context {
     std::vector<int32_t> outputs;
     std::vector<uint8_t> signature, value_signature;  // structural, and with scalar values
     uint64_t hash = 0, value_hash = 0;
-    std::vector<ScalarKey> scalar_keys;  // scratch for the structural signature
+    std::vector<ScalarKey> scalar_keys;  // scratch for the structural signature, and
+    std::vector<int32_t> first_equal;    // each scalar's first equal one, by walk position
     std::vector<uint64_t> scalars;       // value of each Full node, by position in the walk
     std::vector<uint64_t> params;        // scratch: a launch's parameters with relocations
     std::vector<std::shared_ptr<graph::Buffer>> data;  // inputs, by position in the walk

@@ -89,7 +89,8 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
 // (schedule::Relocation) serves any values, so a loop whose scalars change plans once. The
 // other form keeps every value, for plans that folded constants.
 void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs,
-               bool structural, std::vector<ScalarKey>& scalars, std::vector<uint8_t>& out) {
+               bool structural, std::vector<ScalarKey>& scalars, std::vector<int32_t>& first_equal,
+               std::vector<uint8_t>& out) {
   out.clear();
   auto put = [&out](const void* p, size_t n) {
     const auto* b = static_cast<const uint8_t*>(p);
@@ -97,21 +98,22 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
   };
   out.reserve(order.size() * 80);  // a typical node's bytes: one growth at most
   const uint8_t form = structural;
-  put(&form, 1);
-  if (structural) {  // each scalar's first equal one, by sorting (dtype, value, position)
+  out.push_back(form);
+  if (structural) {  // each scalar's first equal one (by position), from one sort
     scalars.clear();
     for (size_t i = 0; i < order.size(); ++i)
       if (!order[i]->evaluated() && order[i]->op == graph::Op::Full)
         scalars.push_back({static_cast<uint8_t>(order[i]->dtype), order[i]->payload.v[0],
-                           static_cast<int32_t>(i), static_cast<int32_t>(i)});
+                           static_cast<int32_t>(i)});
     std::sort(scalars.begin(), scalars.end());
-    for (size_t k = 1; k < scalars.size(); ++k)
-      if (scalars[k].dtype == scalars[k - 1].dtype && scalars[k].bits == scalars[k - 1].bits)
-        scalars[k].first_equal = scalars[k - 1].first_equal;
-    std::sort(scalars.begin(), scalars.end(),
-              [](const ScalarKey& a, const ScalarKey& b) { return a.position < b.position; });
+    first_equal.resize(order.size());
+    for (size_t k = 0; k < scalars.size(); ++k) {
+      const bool repeat = k > 0 && scalars[k].dtype == scalars[k - 1].dtype &&
+                          scalars[k].bits == scalars[k - 1].bits;
+      first_equal[scalars[k].position] =
+          repeat ? first_equal[scalars[k - 1].position] : scalars[k].position;
+    }
   }
-  size_t next_scalar = 0;
   for (const graph::Node* n : order) {
     const bool data = n->evaluated();
     const uint8_t head[5] = {static_cast<uint8_t>(data ? graph::Op::Data : n->op),
@@ -126,10 +128,9 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
     put(&srank, 1);
     put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
     if (structural && n->op == graph::Op::Full) {
-      const ScalarKey& k = scalars[next_scalar++];
-      const uint8_t zero = k.bits == 0;
+      const uint8_t zero = n->payload.v[0] == 0;
       put(&zero, 1);
-      put(&k.first_equal, sizeof k.first_equal);
+      put(&first_equal[n->visit_index], sizeof(int32_t));
     } else {
       put(n->payload.v.data(), sizeof n->payload.v);
     }
@@ -385,12 +386,13 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
     if (graph::is_library(n->op) && !n->evaluated() && !planned_in_kernels(*n))
       return false;  // run first (run_library_ops)
   keep_held_arrays(c);
-  signature(c.order, c.outputs, /*structural=*/true, c.scalar_keys, c.signature);
+  signature(c.order, c.outputs, /*structural=*/true, c.scalar_keys, c.first_equal, c.signature);
   c.hash = cache::hash64(c.signature);
   c.plan = find_plan(c.signature, c.hash);
   c.value_signature.clear();
   if (!c.plan) {  // a plan made for these scalar values only
-    signature(c.order, c.outputs, /*structural=*/false, c.scalar_keys, c.value_signature);
+    signature(c.order, c.outputs, /*structural=*/false, c.scalar_keys, c.first_equal,
+              c.value_signature);
     c.value_hash = cache::hash64(c.value_signature);
     c.plan = find_plan(c.value_signature, c.value_hash);
   }
