@@ -98,11 +98,15 @@ fuzz-parsers:
 	done
 
 # The numpy differential program fuzzer for a time budget: make fuzz SEED=123 SECONDS=300.
-# Each failing program is printed with its text and a command that replays it.
+# Each failing program is printed with its text and a command that replays it. Then, for a
+# quarter of that time, random loops with syncs against the reference interpreter.
 SEED    ?= 1
 SECONDS ?= 300
 .PHONY: fuzz
 fuzz: configure
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target test_fuzz
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target test_fuzz test_differential
 	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_FUZZ_SEED=$(SEED) \
 	  KILN_FUZZ_SECONDS=$(SECONDS) ./$(BUILD_DIR)/tests/test_fuzz --gtest_filter='FuzzLong.*'
+	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_FUZZ_SEED=$(SEED)000 \
+	  KILN_FUZZ_SECONDS=$$(( $(SECONDS) / 4 + 1 )) ./$(BUILD_DIR)/tests/test_differential \
+	  --gtest_filter='RandomLoopsLong.*'

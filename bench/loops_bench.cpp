@@ -169,6 +169,22 @@ void loops_sparse_rows(benchmark::State& st) {
 }
 BENCHMARK(loops_sparse_rows)->Arg(500)->Arg(2000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+// A table built column by column (numpy's column_stack): each column's kernel stores it into a
+// strided window of the table, which the sum reads in the same sync.
+void loops_columns(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  Array t = linspace(0.0, 1.0, 1000, float64);
+  t.eval();
+  timed(st, [&] {
+    std::vector<Array> cols;
+    cols.reserve(static_cast<size_t>(n));
+    for (int64_t c = 0; c < n; ++c)
+      cols.push_back(kiln::sin(t * static_cast<double>(c)) + static_cast<double>(c));
+    benchmark::DoNotOptimize(kiln::sum(stack(cols, 1)).item<double>());
+  });
+}
+BENCHMARK(loops_columns)->Arg(10)->Arg(100)->Arg(400)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
 // Black-Scholes call and put, 1M options, float32: one expression per result, and the same
 // written with named intermediates (which stay alive, so a sync stores what the other result
 // still reads).

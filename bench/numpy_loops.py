@@ -60,6 +60,11 @@ def sparse_rows(indptr, indices, values, x):
                      for i in range(len(indptr) - 1)])
 
 
+def columns(t, n):
+    table = np.stack([np.sin(t * float(c)) + float(c) for c in range(n)], axis=1)
+    return float(table.sum())
+
+
 def main():
     rng = np.random.default_rng(0)
     results = []
@@ -97,6 +102,9 @@ def main():
     for n in (500, 2000):
         a, x = rng.uniform(0.0, 1.0, (n, n)), rng.uniform(0.0, 1.0, n)
         record(f"numpy_matvec/{n}", lambda: (a @ x, x @ a))
+    t = np.linspace(0.0, 1.0, 1000)
+    for n in (10, 100, 400):
+        record(f"numpy_loops_columns/{n}", lambda: columns(t, n))
     json.dump({"benchmarks": results}, sys.stdout)
 
 

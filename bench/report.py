@@ -142,7 +142,8 @@ LOOPS = [("carried", "v = v*0.5+1; v.sum() per step", "steps"),
          ("chain", "trace += tanh(a[i,i]), one sync", "steps"),
          ("wide", "eval of N arrays base*i+1", "N"),
          ("nbody", "n-body 256, matmul sync/step", "steps"),
-         ("sparse_rows", "CSR matvec as a loop over rows", "rows")]
+         ("sparse_rows", "CSR matvec as a loop over rows", "rows"),
+         ("columns", "stack(cols, axis=1), 1000 rows", "columns")]
 
 
 def loops_report(folder):

@@ -103,10 +103,6 @@ class DeviceMemory {
   virtual void zero(void* dst, size_t bytes) = 0;
   /// Queues zeroing `count` pieces of `width` bytes (4 or 8), `pitch` bytes apart, from `dst`.
   virtual void zero_strided(void* dst, size_t width, size_t pitch, size_t count) = 0;
-  /// Queues `height` copies of `width` bytes within device memory, from `src` + i * src_pitch to
-  /// `dst` + i * dst_pitch.
-  virtual void copy_2d(void* dst, size_t dst_pitch, const void* src, size_t src_pitch, size_t width,
-                       size_t height) = 0;
   /// Queues a copy of `bytes` bytes between two places in device memory.
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
   /// Waits for all queued work. Throws kiln::Error when some of it failed.

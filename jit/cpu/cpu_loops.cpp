@@ -86,6 +86,8 @@ void KernelBuilder::make_alias_scopes() {
   }
 }
 
+// Accesses, then window outputs, as entries of offsets_ and strides_ (a window starts at its
+// buffer's first element), so that walks advance both alike.
 void KernelBuilder::load_strides() {
   strides_.resize(ir_.accesses.size());
   for (uint32_t a = 0; a < ir_.accesses.size(); ++a) {
@@ -95,6 +97,21 @@ void KernelBuilder::load_strides() {
     for (uint32_t d = 0; d < ir_.rank; ++d)
       if (ir_.accesses[a].varying >> d & 1) strides_[a][d] = slot(s++);
   }
+  window_entry_.assign(ir_.outputs.size(), 0);
+  for (uint32_t o = 0; o < ir_.outputs.size(); ++o) {
+    if (!ir_.outputs[o].window) continue;
+    window_entry_[o] = static_cast<uint32_t>(strides_.size());
+    offsets_.push_back(b_.getInt64(0));
+    Values& strides = strides_.emplace_back();
+    for (uint32_t d = 0; d < ir_.rank; ++d) strides.push_back(slot(ir_.output_slot(o) + d));
+  }
+}
+
+ir::Inner KernelBuilder::inner_kind(uint32_t entry) const {
+  if (entry < ir_.accesses.size()) return ir_.accesses[entry].inner;
+  for (uint32_t o = 0; o < ir_.outputs.size(); ++o)
+    if (ir_.outputs[o].window && window_entry_[o] == entry) return ir_.outputs[o].inner;
+  return ir::Inner::Strided;
 }
 
 // The loop level each dimension belongs to in this entry; the deepest level is the inner
@@ -182,7 +199,7 @@ void KernelBuilder::assign_levels() {
 KernelBuilder::Values KernelBuilder::advance(const Values& bases, uint32_t d0, uint32_t d1,
                                              const Values& idx) {
   Values out = bases;
-  for (uint32_t a = 0; a < ir_.accesses.size(); ++a)
+  for (uint32_t a = 0; a < strides_.size(); ++a)
     for (uint32_t d = d0; d < d1; ++d)
       if (strides_[a][d]) out[a] = b_.CreateAdd(out[a], b_.CreateMul(idx[d - d0], strides_[a][d]));
   return out;
@@ -190,7 +207,7 @@ KernelBuilder::Values KernelBuilder::advance(const Values& bases, uint32_t d0, u
 
 Value* KernelBuilder::inner_index(uint32_t a, Value* base, Value* j, uint32_t inner_dim) {
   if (!strides_[a][inner_dim]) return base;
-  if (ir_.accesses[a].inner == ir::Inner::Unit) return b_.CreateAdd(base, j);
+  if (inner_kind(a) == ir::Inner::Unit) return b_.CreateAdd(base, j);
   return b_.CreateAdd(base, b_.CreateMul(j, strides_[a][inner_dim]));
 }
 
@@ -377,7 +394,8 @@ void KernelBuilder::store(size_t written, Value* base_ptr, llvm::Type* ty, Value
   auto* st = b_.CreateStore(v, b_.CreateInBoundsGEP(ty, base_ptr, position));
   st->setMetadata(llvm::LLVMContext::MD_alias_scope, scope_[written]);
   st->setMetadata(llvm::LLVMContext::MD_noalias, noalias_[written]);
-  if (streaming_ && written < outputs_.size())  // becomes non-temporal once vectorized
+  // Becomes non-temporal once vectorized (never a window's: its rows need not be aligned).
+  if (streaming_ && written < outputs_.size() && !ir_.outputs[written].window)
     st->setMetadata(llvm::LLVMContext::MD_alias_scope, stream_scope_[written]);
 }
 
@@ -389,10 +407,11 @@ Value* KernelBuilder::load_written(size_t written, Value* base_ptr, llvm::Type* 
   return ld;
 }
 
-void KernelBuilder::store_outputs(Value* position) {
+void KernelBuilder::store_outputs(Value* position, const std::function<Value*(uint32_t)>& window) {
   for (size_t o = 0; o < ir_.outputs.size(); ++o) {
     const ir::Output& out = ir_.outputs[o];
-    store(o, outputs_[o], memory_type(c_, out.dtype), position,
+    store(o, outputs_[o], memory_type(c_, out.dtype),
+          out.window ? window(window_entry_[o]) : position,
           body_.to_memory(body_.value(out.instr), out.dtype));
   }
 }
@@ -444,9 +463,9 @@ Value* KernelBuilder::map_loop() {
         emit_level(1, bases);
       },
       [&](Value* j, Value* flat, const Values& c) -> Values {
-        Value* fails = body_.emit(
-            element_level_, env_at([&](uint32_t a) { return inner_index(a, bases[a], j, last); }));
-        store_outputs(flat);
+        auto at = [&](uint32_t a) { return inner_index(a, bases[a], j, last); };
+        Value* fails = body_.emit(element_level_, env_at(at));
+        store_outputs(flat, at);
         return {or_errors(c[0], fails)};
       });
   return out[0];

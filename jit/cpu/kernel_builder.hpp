@@ -60,7 +60,10 @@ class KernelBuilder {
                   const Values& carried, const RowFn& at_row, const ElementFn& at_element);
   void store(size_t written, Value* base_ptr, llvm::Type* ty, Value* position, Value* v);
   Value* load_written(size_t written, Value* base_ptr, llvm::Type* ty, Value* position);
-  void store_outputs(Value* position);
+  // Stores every output: a contiguous one at `position`, a window one at window(its entry in
+  // offsets_ and strides_), which only map kernels have.
+  void store_outputs(Value* position, const std::function<Value*(uint32_t)>& window = {});
+  ir::Inner inner_kind(uint32_t entry) const;
   Value* or_errors(Value* acc, Value* fails);
   Value* no_errors();
   Value* build_map();
@@ -99,7 +102,8 @@ class KernelBuilder {
         *extra_ = nullptr;
   BasicBlock* done_ = nullptr;
   Values outputs_, inputs_, accumulators_, dims_, offsets_;
-  std::vector<Values> strides_;
+  std::vector<Values> strides_;         // per access, then per window output
+  std::vector<uint32_t> window_entry_;  // window output -> its entry in offsets_ and strides_
   std::vector<Level> dim_level_;
   Level element_level_ = 2;
   bool streaming_ = false;  // outputs are stored non-temporally

@@ -130,22 +130,6 @@ void CudaDevice::copy(void* dst, const void* src, size_t bytes) {
         "cuMemcpyDtoDAsync");
 }
 
-void CudaDevice::copy_2d(void* dst, size_t dst_pitch, const void* src, size_t src_pitch,
-                         size_t width, size_t height) {
-  if (width == 0 || height == 0) return;
-  Memcpy2D c;
-  c.src_memory_type = c.dst_memory_type = kMemoryTypeDevice;
-  c.src_device = device_ptr(src);
-  c.dst_device = device_ptr(dst);
-  c.src_pitch = src_pitch;
-  c.dst_pitch = dst_pitch;
-  c.width_bytes = width;
-  c.height = height;
-  std::lock_guard lock(mutex_);
-  const Current current(*this);
-  check(driver_->api().cuMemcpy2DAsync(&c, stream_), "cuMemcpy2DAsync");
-}
-
 void CudaDevice::zero_strided(void* dst, size_t width, size_t pitch, size_t count) {
   if (count == 0) return;
   std::lock_guard lock(mutex_);

@@ -34,8 +34,6 @@ class CudaDevice final : public DeviceMemory {
   void download(void* dst, const void* src, size_t bytes) override;
   void zero(void* dst, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;
-  void copy_2d(void* dst, size_t dst_pitch, const void* src, size_t src_pitch, size_t width,
-               size_t height) override;
   void zero_strided(void* dst, size_t width, size_t pitch, size_t count) override;
 
   /// Queues a matrix product on cuBLAS (see GemmDesc). Throws kiln::Error.

@@ -53,7 +53,6 @@ std::unique_ptr<Driver> Driver::open(std::string& why) {
       !resolve(library, "cuMemcpyDtoDAsync_v2", a.cuMemcpyDtoDAsync, why) ||
       !resolve(library, "cuMemsetD8Async", a.cuMemsetD8Async, why) ||
       !resolve(library, "cuMemsetD2D32Async", a.cuMemsetD2D32Async, why) ||
-      !resolve(library, "cuMemcpy2DAsync_v2", a.cuMemcpy2DAsync, why) ||
       !resolve(library, "cuModuleLoadDataEx", a.cuModuleLoadDataEx, why) ||
       !resolve(library, "cuModuleGetFunction", a.cuModuleGetFunction, why) ||
       !resolve(library, "cuLaunchKernel", a.cuLaunchKernel, why) ||

@@ -31,23 +31,6 @@ inline constexpr int kJitErrorLogBuffer = 5;           ///< CU_JIT_ERROR_LOG_BUF
 inline constexpr int kJitErrorLogBufferSizeBytes = 6;  ///< CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES
 inline constexpr int kJitInputPtx = 1;                 ///< CU_JIT_INPUT_PTX
 
-/// CUDA_MEMCPY2D, with cuda.h's layout (the array fields unused).
-struct Memcpy2D {
-  size_t src_x_bytes = 0, src_y = 0;
-  int src_memory_type = 0;
-  const void* src_host = nullptr;
-  DevicePtr src_device = 0;
-  void* src_array = nullptr;
-  size_t src_pitch = 0;
-  size_t dst_x_bytes = 0, dst_y = 0;
-  int dst_memory_type = 0;
-  void* dst_host = nullptr;
-  DevicePtr dst_device = 0;
-  void* dst_array = nullptr;
-  size_t dst_pitch = 0;
-  size_t width_bytes = 0, height = 0;
-};
-inline constexpr int kMemoryTypeDevice = 2;  ///< CU_MEMORYTYPE_DEVICE
 
 /// The driver functions kiln calls, with cuda.h's signatures (the versioned symbol where cuda.h
 /// maps the name to one: cuMemAlloc is cuMemAlloc_v2).
@@ -72,7 +55,6 @@ struct DriverApi {
                               StreamHandle stream) = nullptr;
   Result (*cuMemcpyDtoDAsync)(DevicePtr dst, DevicePtr src, size_t bytes,
                               StreamHandle stream) = nullptr;
-  Result (*cuMemcpy2DAsync)(const Memcpy2D* copy, StreamHandle stream) = nullptr;
   Result (*cuMemsetD2D32Async)(DevicePtr dst, size_t pitch, unsigned value, size_t width,
                                size_t height, StreamHandle stream) = nullptr;
   Result (*cuMemsetD8Async)(DevicePtr dst, unsigned char value, size_t count,

@@ -156,12 +156,23 @@ class CudaKernelBuilder {
       b_.CreateStore(b_.CreateOr(b_.CreateLoad(b_.getInt64Ty(), errors_), fails), errors_);
   }
 
-  void store_outputs(Value* position) {
+  // Stores every output: a contiguous one at flat `position`, a window one (map kernels only)
+  // at the sum of `coords` times its strides.
+  void store_outputs(Value* position, const Values* coords = nullptr) {
     for (size_t o = 0; o < ir_.outputs.size(); ++o) {
       const ir::Output& out = ir_.outputs[o];
       llvm::Type* mt = memory_type(c_, out.dtype);
+      Value* at = position;
+      if (out.window) {
+        KILN_CHECK(coords != nullptr, "a window output outside a map kernel");
+        at = b_.getInt64(0);
+        for (uint32_t d = 0; d < ir_.rank; ++d)
+          at = b_.CreateAdd(
+              at,
+              b_.CreateMul((*coords)[d], slots_[ir_.output_slot(static_cast<uint32_t>(o)) + d]));
+      }
       b_.CreateStore(body_.to_memory(body_.value(out.instr), out.dtype),
-                     b_.CreateInBoundsGEP(mt, outputs_[o], position));
+                     b_.CreateInBoundsGEP(mt, outputs_[o], at));
     }
   }
 
@@ -211,7 +222,7 @@ class CudaKernelBuilder {
       Values coords(ir_.rank, nullptr);
       decompose(i, 0, ir_.rank, coords);
       emit_at(kElement, coords);
-      store_outputs(i);
+      store_outputs(i, &coords);
     });
   }
 

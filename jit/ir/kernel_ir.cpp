@@ -20,8 +20,14 @@ uint32_t KernelIR::access_slot(uint32_t a) const noexcept {
   return slot;
 }
 
+uint32_t KernelIR::output_slot(uint32_t o) const noexcept {
+  uint32_t slot = access_slot(static_cast<uint32_t>(accesses.size()));
+  for (uint32_t i = 0; i < o; ++i) slot += outputs[i].window ? rank : 0;
+  return slot;
+}
+
 uint32_t KernelIR::num_param_slots() const noexcept {
-  return access_slot(static_cast<uint32_t>(accesses.size()));
+  return output_slot(static_cast<uint32_t>(outputs.size()));
 }
 
 uint32_t KernelIR::num_accumulators() const noexcept {
@@ -126,6 +132,8 @@ void serialize(const KernelIR& k, std::vector<uint8_t>& out) {
   for (const Output& o : k.outputs) {
     w.u32(o.instr);
     w.u8(static_cast<uint8_t>(o.dtype));
+    w.u8(o.window);
+    w.u8(static_cast<uint8_t>(o.inner));
   }
 }
 
@@ -161,6 +169,8 @@ bool deserialize(const uint8_t* data, size_t size, KernelIR& k) {
   for (Output& o : k.outputs) {
     o.instr = r.u32();
     o.dtype = static_cast<DType>(r.u8());
+    o.window = r.u8();
+    o.inner = static_cast<Inner>(r.u8());
   }
   return r.ok && r.p == r.end && validate(k).empty();
 }
@@ -210,7 +220,11 @@ std::string to_text(const KernelIR& k) {
     if (i.kind == InstrKind::Compute && i.imm) s += " !error" + std::to_string(i.imm - 1);
     s += "\n";
   }
-  for (const Output& o : k.outputs) s += "  store %" + std::to_string(o.instr) + "\n";
+  for (const Output& o : k.outputs) {
+    s += "  store %" + std::to_string(o.instr);
+    if (o.window) s += std::string(" window inner=") + kInner[static_cast<int>(o.inner)];
+    s += "\n";
+  }
   return s;
 }
 
@@ -298,8 +312,14 @@ std::string validate(const KernelIR& k) {
     }
   }
   if (k.outputs.empty()) return "no outputs";
-  for (const Output& o : k.outputs)
+  for (const Output& o : k.outputs) {
     if (o.instr >= k.instrs.size() || k.instrs[o.instr].dtype != o.dtype) return "bad output";
+    if (o.window > 1 || o.pad) return "bad output placement";
+    if (!o.window && o.inner != Inner::None) return "a contiguous output with a stride kind";
+    if (o.window && k.is_reduction()) return "a window output in a reduction kernel";
+    if (o.window && o.inner != Inner::Unit && o.inner != Inner::Strided)
+      return "a window output without an inner stride kind";
+  }
   return {};
 }
 

@@ -15,7 +15,7 @@ namespace kiln::ir {
 
 /// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
 /// cached binaries of an older kiln are never used.
-inline constexpr uint32_t kKernelAbiVersion = 6;
+inline constexpr uint32_t kKernelAbiVersion = 7;
 
 /// The fixed order of floating-point sums and products on the CPU, part of the kernel ABI. A
 /// result depends only on the values and the element count, never on the vector width or the
@@ -89,11 +89,17 @@ struct Access {
 };
 static_assert(sizeof(Access) == 8);
 
-/// One result: an instruction whose value is stored, contiguously, to an output buffer.
+/// One result: an instruction whose value is stored to an output buffer, either contiguously
+/// (element `flat position` of the buffer) or, in a map kernel, through a window: element
+/// sum over every iteration dimension d of i_d * stride_d, the strides passed as parameters.
+/// A window is how a kernel writes its result straight into part of a larger array (an
+/// operand's place in a concatenation).
 struct Output {
   uint32_t instr = 0;            ///< instruction index
   DType dtype = DType::float32;  ///< stored dtype (== the instruction's dtype)
-  uint8_t pad[3] = {0, 0, 0};
+  uint8_t window = 0;            ///< 1: stored through a window of strides
+  Inner inner = Inner::None;     ///< a window's innermost stride kind (Unit or Strided)
+  uint8_t pad = 0;
 };
 static_assert(sizeof(Output) == 8);
 
@@ -105,7 +111,8 @@ static_assert(sizeof(Output) == 8);
 /// Launch ABI (every backend): buffers = [outputs..., buffer accesses in order..., accumulators
 /// (reductions: one per Reduce instruction, two for argmax/argmin: value then index)...];
 /// params (64-bit slots) = [scalar params (num_params)..., dims (rank)..., then for each access
-/// in order its element offset and one stride per varying dimension, outermost first]. A map
+/// in order its element offset and one stride per varying dimension, outermost first, then for
+/// each window output in order one stride per dimension (rank), outermost first]. A map
 /// kernel computes flat output positions [begin, end); a reduction kernel's main entry
 /// accumulates outputs [begin, end) over reduced positions [r_begin, r_end) into accumulator row
 /// `split`, and its finish entry combines the rows and stores the outputs. Run-time errors are
@@ -126,6 +133,9 @@ struct KernelIR {
   uint32_t dims_slot() const noexcept { return num_params; }
   /// Index of access `a`'s offset slot in the param block; its strides follow.
   uint32_t access_slot(uint32_t a) const noexcept;
+  /// Index of window output `o`'s first stride slot (outputs before it that are windows take
+  /// rank slots each).
+  uint32_t output_slot(uint32_t o) const noexcept;
   /// Total param slots.
   uint32_t num_param_slots() const noexcept;
   /// Sum of the ops' per-element costs (threading heuristic).

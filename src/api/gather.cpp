@@ -200,7 +200,9 @@ Array concatenate(const std::vector<Array>& arrays, int axis, std::source_locati
                          loc);
     t = promote_types(t, n->dtype);
   }
-  // Pairwise in a balanced tree, so joining k arrays copies each element log2(k) times, not k.
+  // Pairwise in a balanced tree, which keeps the graph shallow (the kernels that compute the
+  // operands store them straight into the outermost concatenation's buffer: nothing is copied
+  // once per level).
   std::vector<Array> level;
   for (const Array& a : arrays) level.push_back(a.astype(t, l));
   while (level.size() > 1) {

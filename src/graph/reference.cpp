@@ -299,6 +299,19 @@ std::vector<HostArray> interpret(const Graph& g) {
       }
       continue;
     }
+    if (n.op == Op::Concatenate) {  // per block of the axes before the axis, each operand's run
+      const int axis = static_cast<int>(n.payload.v[0]);
+      int64_t outer = 1;
+      for (int d = 0; d < axis; ++d) outer *= n.shape[d];
+      size_t at = 0;
+      for (int64_t o = 0; o < outer; ++o)
+        for (int a = 0; a < n.nargs; ++a) {
+          const HostArray& src = values[n.args[a]];
+          const size_t run = outer ? src.bits.size() / static_cast<size_t>(outer) : 0;
+          for (size_t k = 0; k < run; ++k) out.bits[at++] = src.bits[o * run + k];
+        }
+      continue;
+    }
     Dims strides[3];
     for (int a = 0; a < n.nargs; ++a)
       strides[a] = broadcast_strides(g.nodes[n.args[a]].shape, n.shape);

@@ -42,9 +42,9 @@ struct Options {
   static Options from_environment();
 };
 
-/// A library op that the kernel planner takes instead: a concatenation whose operands' kernels
-/// store them into its buffer (passes/windows.hpp). Other library ops run first, on the host
-/// or the device's libraries.
+/// A library op that the kernel planner takes instead: a concatenation (any axis), whose
+/// operands' kernels store them into its buffer (passes/windows.hpp). Other library ops run
+/// first, on the host or the device's libraries.
 bool planned_in_kernels(const graph::Node& n);
 
 /// A scalar (Full node) of a captured graph, for the structural plan signature (sync.cpp).
@@ -57,12 +57,12 @@ struct ScalarKey {
 
 /// kiln::Stats' integer counters that the context keeps, X(name) each: Counters, stats() and
 /// reset_stats() are generated from this list (the trace's own two live in the Tracer).
-#define KILN_CONTEXT_COUNTERS(X)                                                    \
-  X(kernels_compiled)                                                               \
-  X(memory_cache_hits)                                                              \
-  X(disk_cache_hits)                                                                \
-  X(kernels_launched) X(syncs) X(bytes_allocated) X(plans_built) X(plan_cache_hits) \
-      X(planner_visits) X(ir_instructions) X(arrays_kept) X(auto_evaluations)
+// clang-format off
+#define KILN_CONTEXT_COUNTERS(X) \
+  X(kernels_compiled) X(memory_cache_hits) X(disk_cache_hits) X(kernels_launched) X(syncs) \
+  X(bytes_allocated) X(plans_built) X(plan_cache_hits) X(planner_visits) X(ir_instructions) \
+  X(arrays_kept) X(auto_evaluations)
+// clang-format on
 
 /// The counters behind kiln::Stats, updated by any thread.
 struct Counters {
@@ -293,8 +293,6 @@ class Context {
   std::shared_ptr<graph::Buffer> run_fft(const LibraryCall& c);
   // FFT `c` (layout `l`, input data `in`) on its device's FFT library.
   std::shared_ptr<graph::Buffer> run_device_fft(const LibraryCall& c, const FftLayout& l, void* in);
-  // Concatenate `c` on its GPU: one strided device copy per operand.
-  std::shared_ptr<graph::Buffer> run_device_concatenate(const LibraryCall& c);
   std::shared_ptr<graph::Buffer> new_output(const LibraryCall& c);
 
   Options options_;

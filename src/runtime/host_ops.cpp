@@ -70,22 +70,6 @@ void scatter(const LibraryCall& n, const std::vector<const void*>& in, void* out
   });
 }
 
-void concatenate(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
-  const int axis = static_cast<int>(n.payload.v[0]);
-  const LibraryOperand& a = n.args[0];
-  const LibraryOperand& b = n.args[1];
-  const int64_t outer = prod(n.shape, 0, axis);
-  const size_t item = itemsize(n.dtype);
-  const size_t ra = static_cast<size_t>(prod(a.shape, axis, a.shape.rank())) * item;
-  const size_t rb = static_cast<size_t>(prod(b.shape, axis, b.shape.rank())) * item;
-  auto* dst = static_cast<char*>(out);
-  for (int64_t o = 0; o < outer; ++o) {
-    std::memcpy(dst, static_cast<const char*>(in[0]) + o * ra, ra);
-    std::memcpy(dst + ra, static_cast<const char*>(in[1]) + o * rb, rb);
-    dst += ra + rb;
-  }
-}
-
 // Running sums or products along the axis, sequentially in the result dtype (numpy's
 // add.accumulate / multiply.accumulate; the operand already has that dtype).
 void scan(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
@@ -126,8 +110,6 @@ void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, v
     case Op::Scatter:
     case Op::ScatterAdd:
       return scatter(n, inputs, out);
-    case Op::Concatenate:
-      return concatenate(n, inputs, out);
     case Op::CumSum:
     case Op::CumProd:
       return scan(n, inputs, out);

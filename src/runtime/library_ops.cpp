@@ -1,6 +1,6 @@
-// Library operations at the sync, before the rest of the graph is planned: scatters,
-// concatenation and scans on the host (host_ops.cpp), FFTs through FFTW (fft_plans.cpp), and
-// matmul through the CPU's BLAS (OpenBLAS). Operands are evaluated first (a nested evaluation),
+// Library operations at the sync, before the rest of the graph is planned: scatters and scans
+// on the host (host_ops.cpp), FFTs through FFTW (fft_plans.cpp), and matmul through the CPU's
+// BLAS (OpenBLAS). Operands are evaluated first (a nested evaluation),
 // except matmul's views of evaluated data that BLAS can read as they are (transposes and
 // row-strided slices): those are passed with a transpose flag and a leading dimension. Each op
 // is read from the trace under the tracer's lock (a LibraryCall) and runs without it.
@@ -338,36 +338,11 @@ std::shared_ptr<graph::Buffer> Context::run_library_call(const LibraryCall& c) {
   if (c.op == graph::Op::Transfer) return run_transfer(c);
   if (c.op == graph::Op::Fft || c.op == graph::Op::Rfft || c.op == graph::Op::Irfft)
     return run_fft(c);
-  if (c.op == graph::Op::Concatenate && c.device != graph::kCpuDevice)
-    return run_device_concatenate(c);
   if (c.op == graph::Op::MatMul) return run_matmul(c);
   std::vector<const void*> in;
   for (const LibraryOperand& o : c.args) in.push_back(o.buffer->data);
   std::shared_ptr<graph::Buffer> out = new_output(c);
   run_host_op(c, in, out->data);
-  return out;
-}
-
-std::shared_ptr<graph::Buffer> Context::run_device_concatenate(const LibraryCall& c) {
-  const int axis = static_cast<int>(c.payload.v[0]);
-  std::shared_ptr<graph::Buffer> out = new_output(c);
-  const size_t item = itemsize(c.dtype);
-  int64_t outer = 1;
-  for (int d = 0; d < axis; ++d) outer *= c.shape[d];
-  auto row = [&](const LibraryOperand& x) {  // bytes of one operand in one outer block
-    int64_t r = 1;
-    for (int d = axis; d < x.shape.rank(); ++d) r *= x.shape[d];
-    return static_cast<size_t>(r) * item;
-  };
-  const size_t ra = row(c.args[0]), rb = row(c.args[1]);
-  try {
-    jit::DeviceMemory& memory = device_memory(c.device);
-    memory.copy_2d(out->data, ra + rb, c.args[0].buffer->data, ra, ra, static_cast<size_t>(outer));
-    memory.copy_2d(static_cast<char*>(out->data) + ra, ra + rb, c.args[1].buffer->data, rb, rb,
-                   static_cast<size_t>(outer));
-  } catch (const kiln::Error& e) {
-    graph::rethrow_at(e, c.loc);
-  }
   return out;
 }
 

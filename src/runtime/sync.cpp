@@ -17,7 +17,6 @@
 #include "graph/errors.hpp"
 #include "kiln/error.hpp"
 #include "passes/pipeline.hpp"
-#include "passes/windows.hpp"
 #include "runtime/context.hpp"
 
 namespace kiln::runtime {
@@ -156,8 +155,7 @@ std::string call_site_of(const std::string& message) {
 }  // namespace
 
 bool planned_in_kernels(const graph::Node& n) {
-  return n.op == graph::Op::Concatenate &&
-         passes::concatenates_into_windows(n.shape, static_cast<int>(n.payload.v[0]));
+  return n.op == graph::Op::Concatenate;
 }
 
 Context::CaptureLease::CaptureLease(Context& c) : context_(c) {
@@ -568,11 +566,15 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
     args.split_span = splits.span;
   } else {
     // Outputs much larger than the last-level cache are written past it (the thread pool
-    // starts such chunks at cache-line multiples).
+    // starts such chunks at cache-line multiples, which a window of a larger buffer need not
+    // be aligned to).
     size_t bytes = 0;
-    for (const ir::Output& o : k.ir.outputs)
-      bytes += static_cast<size_t>(k.size) * itemsize(o.dtype);
-    args.stream = bytes >= kStreamBytes && k.size >= 64 * threads_.threads();
+    bool windows = false;
+    for (size_t o = 0; o < k.ir.outputs.size(); ++o) {
+      bytes += static_cast<size_t>(k.size) * itemsize(k.ir.outputs[o].dtype);
+      windows |= k.windows[o].base >= 0;
+    }
+    args.stream = !windows && bytes >= kStreamBytes && k.size >= 64 * threads_.threads();
   }
 
   std::shared_ptr<graph::Buffer> scratch[16];  // outputs, then accumulators (more: heap)
@@ -650,8 +652,9 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   size_t next_owned = 0;
   for (size_t o = 0; o < k.ir.outputs.size(); ++o) {
     const schedule::Window& w = k.windows[o];
-    if (w.base >= 0) {
-      produced[k.stores[o]] = alias(produced[w.base], w.offset, k.ir.outputs[o].dtype);
+    if (w.base >= 0) {  // a strided window is read by nothing but its concatenation
+      if (!w.strided())
+        produced[k.stores[o]] = alias(produced[w.base], w.offset, k.ir.outputs[o].dtype);
       continue;
     }
     const size_t i = next_owned++;

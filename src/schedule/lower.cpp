@@ -35,10 +35,12 @@ struct RawAccess {
 
 class Lowering {
  public:
-  Lowering(const graph::Graph& g, const Dims& iteration, const std::vector<char>& stored_earlier)
+  Lowering(const graph::Graph& g, const Dims& iteration, const std::vector<char>& stored_earlier,
+           const std::vector<Window>& windows)
       : g_(g),
         iter_(iteration),
         stored_earlier_(stored_earlier),
+        windows_(windows),
         memo_main_(g.nodes.size(), -1),
         memo_finish_(g.nodes.size(), -1) {}
 
@@ -75,8 +77,22 @@ class Lowering {
   }
 
   void add_output(int32_t node, uint32_t instr) {
+    const Window& w = windows_[node];
     out_.stores.push_back(node);
-    out_.ir.outputs.push_back({instr, g_.nodes[node].dtype, {}});
+    out_.windows.push_back(w);
+    ir::Output o;
+    o.instr = instr;
+    o.dtype = g_.nodes[node].dtype;
+    if (w.strided()) {  // a map kernel over the node's shape: strides per iteration dimension
+      KILN_CHECK(mask_ == 0 && kept_dims_.empty() && w.strides.rank() == iter_.rank(),
+                 "a strided window on a result that is not a map kernel's");
+      o.window = 1;
+      Dims strides = w.strides;
+      for (int d = 0; d < iter_.rank(); ++d)
+        if (iter_[d] == 1) strides[d] = 0;
+      window_strides_.push_back(std::move(strides));
+    }
+    out_.ir.outputs.push_back(o);
     if (out_.stores.size() == 1) out_.loc = g_.nodes[node].loc;
   }
 
@@ -369,25 +385,30 @@ class Lowering {
   // Collapses the iteration space in loop order `order` (dimensions of iter_): drops extent-1
   // dimensions and merges neighbours of the same group (kept or reduced) that every access
   // walks contiguously; each group keeps at least one dimension.
+  // Window outputs walk the iteration space too: merging two dimensions needs them contiguous
+  // there as well.
   void collapse(const std::vector<int>& order, const std::vector<char>& group) {
+    std::vector<const Dims*> walkers;
+    for (const RawAccess& r : raw_) walkers.push_back(&r.strides);
+    for (const Dims& w : window_strides_) walkers.push_back(&w);
     std::vector<int64_t> dims;
     std::vector<char> dim_group;
-    std::vector<std::vector<int64_t>> strides(raw_.size());
+    std::vector<std::vector<int64_t>> strides(walkers.size());
     auto open_dim = [&](int64_t extent, char grp, int source) {
       dims.push_back(extent);
       dim_group.push_back(grp);
-      for (size_t a = 0; a < raw_.size(); ++a)
-        strides[a].push_back(source >= 0 ? raw_[a].strides[source] : 0);
+      for (size_t a = 0; a < walkers.size(); ++a)
+        strides[a].push_back(source >= 0 ? (*walkers[a])[source] : 0);
     };
     for (size_t p = 0; p < order.size(); ++p) {
       const int d = order[p];
       if (iter_[d] == 1) continue;
       bool merge = !dims.empty() && dim_group.back() == group[p];
-      for (size_t a = 0; a < raw_.size() && merge; ++a)
-        merge = strides[a].back() == raw_[a].strides[d] * iter_[d];
+      for (size_t a = 0; a < walkers.size() && merge; ++a)
+        merge = strides[a].back() == (*walkers[a])[d] * iter_[d];
       if (merge) {
         dims.back() *= iter_[d];
-        for (size_t a = 0; a < raw_.size(); ++a) strides[a].back() = raw_[a].strides[d];
+        for (size_t a = 0; a < walkers.size(); ++a) strides[a].back() = (*walkers[a])[d];
       } else {
         open_dim(iter_[d], group[p], d);
       }
@@ -432,6 +453,13 @@ class Lowering {
       out_.ir.accesses.push_back(acc);
       if (acc.is_buffer) out_.inputs.push_back(std::move(raw_[a].source));
     }
+    size_t w = raw_.size();
+    for (ir::Output& o : out_.ir.outputs) {
+      if (!o.window) continue;
+      const std::vector<int64_t>& ws = strides[w++];
+      for (int64_t s : ws) out_.params.push_back(static_cast<uint64_t>(s));
+      o.inner = ws.back() == 1 ? ir::Inner::Unit : ir::Inner::Strided;
+    }
   }
 
   KernelLaunch finalize() {
@@ -445,6 +473,8 @@ class Lowering {
   const graph::Graph& g_;
   const Dims& iter_;
   const std::vector<char>& stored_earlier_;
+  const std::vector<Window>& windows_;  // where each node is stored
+  std::vector<Dims> window_strides_;    // per window output, per iteration dimension
   std::vector<int32_t> memo_main_, memo_finish_;
   uint64_t mask_ = 0;
   Dims result_shape_;
@@ -458,16 +488,18 @@ class Lowering {
 }  // namespace
 
 KernelLaunch lower_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
-                          const graph::Dims& shape, const std::vector<char>& stored_earlier) {
-  Lowering l(g, shape, stored_earlier);
+                          const graph::Dims& shape, const std::vector<char>& stored_earlier,
+                          const std::vector<Window>& windows) {
+  Lowering l(g, shape, stored_earlier, windows);
   for (int32_t s : stores) l.add_output(s, l.visit(s, Space::Main));
   return l.finish_map();
 }
 
 KernelLaunch lower_reduce_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
                                  const graph::Dims& shape, uint64_t mask,
-                                 const std::vector<char>& stored_earlier) {
-  Lowering l(g, shape, stored_earlier);
+                                 const std::vector<char>& stored_earlier,
+                                 const std::vector<Window>& windows) {
+  Lowering l(g, shape, stored_earlier, windows);
   l.set_reduction(mask, g.nodes[stores.front()].shape);
   for (int32_t s : stores) l.add_output(s, l.visit(s, Space::Finish));
   return l.finish_reduce();

@@ -8,16 +8,19 @@
 namespace kiln::schedule {
 
 /// Lowers the nodes `stores` (all of shape `shape`) and everything they need into one map
-/// kernel. Nodes with `stored_earlier[i]` set are read from the buffers earlier kernels write;
-/// leaves and views of leaves become loads, parameters or index expressions.
+/// kernel, each stored where `windows` (per graph node) says. Nodes with `stored_earlier[i]` set
+/// are read from the buffers earlier kernels write; leaves and views of leaves become loads,
+/// parameters or index expressions.
 KernelLaunch lower_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
-                          const graph::Dims& shape, const std::vector<char>& stored_earlier);
+                          const graph::Dims& shape, const std::vector<char>& stored_earlier,
+                          const std::vector<Window>& windows);
 
 /// Lowers a reduction kernel: the reductions over axes `mask` of operands of shape `shape`
 /// that `stores` need (each store is one of them, or elementwise ops on their results in the
 /// results' shape, computed at finish).
 KernelLaunch lower_reduce_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
                                  const graph::Dims& shape, uint64_t mask,
-                                 const std::vector<char>& stored_earlier);
+                                 const std::vector<char>& stored_earlier,
+                                 const std::vector<Window>& windows);
 
 }  // namespace kiln::schedule

@@ -74,17 +74,18 @@ class Planner {
       const GNode& c = g_.nodes[i];
       if (c.op != Op::Concatenate || c.shape.size() == 0) continue;
       stored_[i] = 1;
-      const Window at = window_[i].base >= 0 ? window_[i] : Window{static_cast<int32_t>(i), 0};
-      int64_t offset = at.offset;
+      const bool nested = window_[i].base >= 0;
+      const int32_t base = nested ? window_[i].base : static_cast<int32_t>(i);
+      const passes::Placement at =
+          nested ? passes::Placement{window_[i].offset, window_[i].strides} : passes::Placement{};
+      std::vector<passes::Placement> operands = passes::place_operands(g_, c, at);
       for (int a = 0; a < c.nargs; ++a) {
         const int32_t x = c.args[a];
-        const int64_t size = g_.nodes[x].shape.size();
-        if (size > 0) {
-          const int32_t y = passes::window_target(g_, x);  // through a reshape (stack's rows)
-          window_[y] = {at.base, offset};
-          stored_[y] = 1;
-        }
-        offset += size;
+        if (g_.nodes[x].shape.size() == 0) continue;
+        // Through a reshape (stack's rows), with the placement in the target's dimensions.
+        const int32_t y = passes::window_target(g_, x, operands[a]);
+        window_[y] = {base, operands[a].offset, std::move(operands[a].strides)};
+        stored_[y] = 1;
       }
     }
   }
@@ -170,8 +171,9 @@ class Planner {
       post_of_[i] = -1;
       if (reds.empty()) continue;
       // Elementwise ops on reduction results of one group, in the results' own shape, are
-      // computed in that reduction's finish; anything else needs the results stored.
-      bool fusable = true;
+      // computed in that reduction's finish (unless they go to a strided window, which only
+      // map kernels write); anything else needs the results stored.
+      bool fusable = !window_[i].strided();
       for (int32_t r : reds) fusable &= same_group(r, reds[0]) && g_.nodes[r].shape == n.shape;
       if (fusable) {
         post_of_[i] = reds[0];
@@ -324,16 +326,14 @@ class Planner {
       stored_earlier[i] = 1;
       if (window_[i].base < 0)
         plan.window_bases.push_back({static_cast<int32_t>(i), c.shape.size(), c.dtype});
-      else
+      else if (!window_[i].strided())
         plan.window_aliases.push_back({static_cast<int32_t>(i), window_[i], c.dtype});
     }
     for (const Group& gr : groups) {
       plan.kernels.push_back(
-          gr.key.reduce
-              ? lower_reduce_kernel(g_, gr.stores, gr.key.shape, gr.key.mask, stored_earlier)
-              : lower_kernel(g_, gr.stores, gr.key.shape, stored_earlier));
-      for (int32_t s : plan.kernels.back().stores)
-        plan.kernels.back().windows.push_back(window_[s]);
+          gr.key.reduce ? lower_reduce_kernel(g_, gr.stores, gr.key.shape, gr.key.mask,
+                                              stored_earlier, window_)
+                        : lower_kernel(g_, gr.stores, gr.key.shape, stored_earlier, window_));
       for (int32_t s : gr.stores) stored_earlier[s] = 1;
     }
     return plan;

@@ -49,11 +49,14 @@ struct Relocation {
   int32_t source = -1;  ///< captured-graph index of the Full node whose value it is
 };
 
-/// Where a kernel stores one of its results: its own new buffer (base -1), or a contiguous run
-/// of a concatenation's buffer, from element `offset` on (passes/windows.hpp).
+/// Where a kernel stores one of its results: its own new buffer (base -1), or part of a
+/// concatenation's buffer from element `offset` on (passes/windows.hpp): a contiguous run, or,
+/// with `strides`, a strided window (whose node no kernel reads back).
 struct Window {
-  int32_t base = -1;   ///< graph node of the outermost concatenation, or -1
-  int64_t offset = 0;  ///< first element in it
+  int32_t base = -1;    ///< graph node of the outermost concatenation, or -1
+  int64_t offset = 0;   ///< first element in it
+  graph::Dims strides;  ///< per dimension of the stored node, in elements; empty: contiguous
+  bool strided() const noexcept { return strides.rank() > 0; }
 };
 
 /// A concatenation's buffer, which kernels fill through windows: allocated when the plan starts.
@@ -63,7 +66,8 @@ struct WindowBase {
   DType dtype = DType::float32;
 };
 
-/// A Concatenate node nested in another: its result is part of the outer one's buffer.
+/// A Concatenate node nested contiguously in another: its result is part of the outer one's
+/// buffer (one nested with strides is read by nothing but the outer one, and has no alias).
 struct WindowAlias {
   int32_t node = -1;
   Window window;

@@ -407,12 +407,90 @@ TEST(Laziness, ConcatenatedKernelResultsAreStoredInPlace) {
     half += want[k] * 0.5;
   }
   EXPECT_NEAR(total.item<double>(), half, 1e-13 * half);
-  // Along a later axis with leading extents above 1: copied on the host, same values.
-  auto m = concatenate({x.reshape({2, 3}) * 1.0, data.reshape({2, 2})}, 1);
-  const std::vector<double> rows = m.to_vector<double>(),
-                            expected{0.0, 0.2, 0.4, 0.0, 1.0, 0.6, 0.8, 1.0, 2.0, 3.0};
-  ASSERT_EQ(rows.size(), expected.size());
-  for (size_t k = 0; k < rows.size(); ++k) EXPECT_NEAR(rows[k], expected[k], 1e-15) << k;
+}
+
+namespace {
+// Element (i, j, k) of a C-ordered array of shape (d0, d1, d2) given as a flat vector.
+double at3(const std::vector<double>& v, int64_t d1, int64_t d2, int64_t i, int64_t j, int64_t k) {
+  return v[static_cast<size_t>((i * d1 + j) * d2 + k)];
+}
+}  // namespace
+
+TEST(Laziness, ConcatenationsAlongLaterAxesStoreThroughStridedWindows) {
+  auto m = arange(12, float64).reshape({3, 4});
+  auto n = arange(6, float64).reshape({3, 2});
+  eval({m, n});
+  // Two computed operands along axis 1: each kernel writes its rows of the result in place, so
+  // the sync allocates the result and nothing else.
+  kiln::reset_stats();
+  auto joined = concatenate({m * 2.0, kiln::sqrt(n) + 1.0}, 1);
+  const std::vector<double> got = joined.to_vector<double>();
+  Stats st = kiln::stats();
+  EXPECT_EQ(st.syncs, 1u);
+  EXPECT_EQ(st.kernels_launched, 2u);
+  EXPECT_EQ(st.bytes_allocated, 3u * 6u * sizeof(double));
+  ASSERT_EQ(got.size(), 18u);
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 6; ++j)
+      EXPECT_EQ(got[static_cast<size_t>(i * 6 + j)],
+                j < 4 ? 2.0 * static_cast<double>(i * 4 + j)
+                      : std::sqrt(static_cast<double>(i * 2 + j - 4)) + 1.0)
+          << i << "," << j;
+
+  // Columns built in a loop, numpy's column_stack written with stack(axis=1): the columns of
+  // one shape share kernels of up to 32 outputs.
+  kiln::reset_stats();
+  std::vector<Array> cols;
+  auto t = linspace(0.0, 1.0, 50, float64);
+  for (int c = 0; c < 40; ++c) cols.push_back(kiln::sin(t * static_cast<double>(c)));
+  auto table = stack(cols, 1);
+  const std::vector<double> tv = table.to_vector<double>();
+  st = kiln::stats();
+  EXPECT_EQ(table.shape(), (Shape{50, 40}));
+  EXPECT_LE(st.kernels_launched, 2u);
+  for (int64_t r = 0; r < 50; ++r)
+    for (int64_t c = 0; c < 40; ++c)
+      EXPECT_NEAR(tv[static_cast<size_t>(r * 40 + c)],
+                  std::sin(static_cast<double>(r) / 49.0 * static_cast<double>(c)), 1e-14)
+          << r << "," << c;
+}
+
+TEST(Laziness, StridedWindowsKeepEveryOtherReaderOfTheirOperands) {
+  auto m = arange(24, float64).reshape({2, 3, 4});
+  m.eval();
+  auto a = m * 0.5;                                        // also a result of the sync
+  auto b = kiln::exp(m[{slice(), slice(), slice(0, 2)}]);  // also read by another result
+  auto r = kiln::sum(m, 2, /*keepdims=*/true);             // a reduction, and one's post-op
+  auto p = kiln::max(m, 2, /*keepdims=*/true) * 2.0;
+  auto inner = concatenate({a, b}, 2);  // nested in the outer concatenation
+  auto joined =
+      concatenate({inner, r, p, kiln::transpose(m, {0, 2, 1})[{slice(), slice(0, 3)}]}, 2);
+  auto other = b + 1.0;
+  eval({joined, a, other});
+  const std::vector<double> mv = m.to_vector<double>(), jv = joined.to_vector<double>(),
+                            av = a.to_vector<double>(), ov = other.to_vector<double>();
+  EXPECT_EQ(joined.shape(), (Shape{2, 3, 11}));
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 3; ++j) {
+      std::vector<double> want;
+      double total = 0, top = -1e300;
+      for (int64_t k = 0; k < 4; ++k) want.push_back(at3(mv, 3, 4, i, j, k) * 0.5);
+      for (int64_t k = 0; k < 2; ++k) want.push_back(std::exp(at3(mv, 3, 4, i, j, k)));
+      for (int64_t k = 0; k < 4; ++k) {
+        total += at3(mv, 3, 4, i, j, k);
+        top = std::max(top, at3(mv, 3, 4, i, j, k));
+      }
+      want.push_back(total);
+      want.push_back(top * 2.0);
+      for (int64_t k = 0; k < 3; ++k) want.push_back(at3(mv, 3, 4, i, k, j));
+      for (int64_t k = 0; k < 11; ++k)
+        EXPECT_DOUBLE_EQ(at3(jv, 3, 11, i, j, k), want[static_cast<size_t>(k)])
+            << i << "," << j << "," << k;
+      for (int64_t k = 0; k < 4; ++k)
+        EXPECT_EQ(at3(av, 3, 4, i, j, k), at3(mv, 3, 4, i, j, k) * 0.5);
+      for (int64_t k = 0; k < 2; ++k)
+        EXPECT_DOUBLE_EQ(at3(ov, 3, 2, i, j, k), std::exp(at3(mv, 3, 4, i, j, k)) + 1.0);
+    }
 }
 
 TEST(Laziness, ASparseMatrixVectorProductAsALoopOverRowsCostsAtMostOneLaunchPerRow) {

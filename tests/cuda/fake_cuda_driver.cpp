@@ -288,21 +288,6 @@ int cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void* stream)
       [dst, src, bytes] { std::memmove(as_ptr(dst), as_ptr(src), bytes); });
   return kSuccess;
 }
-int cuMemcpy2DAsync_v2(const kiln::jit::cuda::Memcpy2D* c, void* stream) {
-  State& s = state();
-  std::lock_guard lock(s.mutex);
-  if (c->src_memory_type != 2 || c->dst_memory_type != 2 || c->src_x_bytes || c->src_y ||
-      c->dst_x_bytes || c->dst_y)
-    return kInvalidValue;  // kiln copies device to device, from the origin
-  const kiln::jit::cuda::Memcpy2D copy = *c;
-  static_cast<Stream*>(stream)->queue.push_back([copy] {
-    for (size_t r = 0; r < copy.height; ++r)
-      std::memmove(static_cast<char*>(as_ptr(copy.dst_device)) + r * copy.dst_pitch,
-                   static_cast<const char*>(as_ptr(copy.src_device)) + r * copy.src_pitch,
-                   copy.width_bytes);
-  });
-  return kSuccess;
-}
 int cuMemsetD2D32Async(uint64_t dst, size_t pitch, unsigned value, size_t width, size_t height,
                        void* stream) {
   State& s = state();

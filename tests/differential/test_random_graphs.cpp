@@ -12,6 +12,7 @@
 #include <random>
 
 #include "api/apply.hpp"
+#include "differential/pending_graph.hpp"
 #include "graph/graph.hpp"
 #include "graph/payload.hpp"
 #include "graph/reference.hpp"
@@ -23,13 +24,7 @@ using namespace kiln;
 
 namespace {
 
-graph::Graph pending_graph(const std::vector<Array>& outs) {
-  graph::Tracer& t = runtime::Context::get().tracer();
-  std::vector<graph::Node*> nodes;
-  for (const Array& a : outs) nodes.push_back(a.node());
-  std::lock_guard lock(t.mutex());
-  return graph::capture(t, nodes);
-}
+using kiln_test::pending_graph;
 
 constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64, complex64, complex128};
 

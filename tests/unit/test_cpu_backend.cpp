@@ -137,3 +137,50 @@ TEST(CpuBackend, LongExpressionIsVectorizedWithLibmvec) {
     EXPECT_NE(assembly.find("v_expf"), std::string::npos);
   }
 }
+
+TEST(CpuBackend, WindowOutputsStoreIntoPartOfALargerBuffer) {
+  // The broadcast-rows kernel storing into a window of a wider array (a concatenation's
+  // columns), then into a transposed one (a strided innermost dimension): every other element
+  // is left as it was.
+  KernelIR k = kiln_test::broadcast_rows_kernel();
+  k.outputs[0].window = 1;
+  const int rows = 7, cols = 13, wide = cols + 4;
+  std::vector<float> m(rows * cols), v(cols);
+  for (int i = 0; i < rows * cols; ++i) m[i] = 0.01f * static_cast<float>(i);
+  for (int j = 0; j < cols; ++j) v[j] = static_cast<float>(j);
+  uint32_t pbits;
+  const float p = 0.5f;
+  std::memcpy(&pbits, &p, 4);
+  auto backend = jit::make_backend(Device::cpu(), {});
+  for (const bool transposed : {false, true}) {
+    k.outputs[0].inner = transposed ? Inner::Strided : Inner::Unit;
+    ASSERT_EQ(validate(k), "");
+    const jit::KernelEntry entry = backend->load(backend->compile(k, symbol_for(k, *backend)), k);
+    // params: [p, dims, m: offset, strides, v: offset, stride, window strides (2)]
+    const uint64_t row_stride = transposed ? 1 : wide, col_stride = transposed ? rows + 2 : 1;
+    const uint64_t params[] = {pbits, rows, cols, 0, cols, 1, 0, 1, row_stride, col_stride};
+    std::vector<float> out(static_cast<size_t>(wide * (rows + 2)), -1.f);
+    float* window = out.data() + 2;  // the window starts at element 2 (the runtime's pointer)
+    void* buffers[] = {window, m.data(), v.data()};
+    for (int64_t chunk : {1, 5, 1000}) {
+      ChunkedExecutor exec(chunk);
+      EXPECT_EQ(
+          backend->launch(
+              entry, {.buffers = buffers, .params = params, .size = rows * cols, .grain = 1}, exec),
+          0u);
+      std::vector<char> written(out.size(), 0);
+      for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j) {
+          const size_t at = 2 + i * row_stride + j * col_stride;
+          written[at] = 1;
+          const float want = std::exp(m[i * cols + j]) * v[j] + p;
+          EXPECT_NEAR(out[at], want, 1e-5f * std::fabs(want) + 1e-6f) << i << "," << j;
+        }
+      for (size_t e = 0; e < out.size(); ++e) {
+        if (!written[e]) {
+          EXPECT_EQ(out[e], -1.f) << transposed << " " << e;
+        }
+      }
+    }
+  }
+}

@@ -94,3 +94,36 @@ TEST(CacheKey, CoversIrAndTargetOnly) {
   std::vector<uint8_t> empty;
   EXPECT_EQ(cache::make_key(empty, "").hex(), cache::make_key(empty, "").hex());
 }
+
+TEST(KernelIR, WindowOutputsTakeAStridePerDimensionAfterTheAccesses) {
+  KernelIR k = sample();
+  Output w;
+  w.instr = 3;
+  w.dtype = float32;
+  w.window = 1;
+  w.inner = Inner::Strided;
+  k.outputs.push_back(w);
+  k.outputs.push_back(w);
+  ASSERT_EQ(validate(k), "");
+  EXPECT_EQ(k.output_slot(0), 8u);  // after the accesses: a contiguous output takes none
+  EXPECT_EQ(k.output_slot(1), 8u);
+  EXPECT_EQ(k.output_slot(2), 10u);  // rank 2
+  EXPECT_EQ(k.num_param_slots(), 12u);
+  std::vector<uint8_t> bytes, plain;
+  serialize(k, bytes);
+  serialize(sample(), plain);
+  KernelIR back;
+  ASSERT_TRUE(deserialize(bytes.data(), bytes.size(), back));
+  EXPECT_EQ(back.outputs[1].window, 1);
+  EXPECT_EQ(back.outputs[1].inner, Inner::Strided);
+  EXPECT_NE(to_text(k).find("window inner=strided"), std::string::npos);
+  k.outputs[1].inner = Inner::None;  // a window must say how its innermost stride behaves
+  EXPECT_NE(validate(k), "");
+  k.outputs[1].inner = Inner::Unit;
+  k.outputs[0].inner = Inner::Unit;  // a contiguous output has no stride kind
+  EXPECT_NE(validate(k), "");
+  k.outputs[0].inner = Inner::None;
+  k.kind = KernelKind::ReduceInner;  // windows are for map kernels only
+  k.kept_rank = 1;
+  EXPECT_NE(validate(k), "");
+}

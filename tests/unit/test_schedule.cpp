@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "graph/payload.hpp"
+#include "passes/windows.hpp"
 #include "schedule/schedule.hpp"
 
 using namespace kiln;
@@ -212,4 +213,52 @@ TEST(Schedule, ViewsOfDataBecomeStridedAccesses) {
   ASSERT_EQ(plan.kernels.size(), 1u);
   EXPECT_EQ(plan.kernels[0].ir.accesses[0].inner, ir::Inner::Strided);
   EXPECT_TRUE(schedule::is_contiguous_view(b.g.nodes[tv]) == false);
+}
+
+TEST(Schedule, ConcatenationAlongALaterAxisIsFilledThroughStridedWindows) {
+  Builder b;
+  const int32_t x = b.data(float32, {3, 4});
+  const int32_t y = b.data(float32, {3, 2});
+  const int32_t a = b.op(Op::Exp, float32, {x});
+  GNode c;
+  c.op = Op::Concatenate;
+  c.dtype = float32;
+  c.nargs = 2;
+  c.args[0] = a;
+  c.args[1] = b.op(Op::Sqrt, float32, {y});
+  c.payload.v[0] = 1;
+  c.shape = Dims{3, 6};
+  const int32_t joined = b.g.add(c);
+  const int32_t other = b.op(Op::Negative, float32, {a});  // `a` has a second reader
+  b.g.outputs = {joined, other};
+  passes::windows(b.g);
+  // `a` is read elsewhere: a copy of it (a cast) takes its window instead.
+  const GNode& first = b.g.nodes[b.g.nodes[b.g.outputs[0]].args[0]];
+  EXPECT_EQ(first.op, Op::Cast);
+  const schedule::Plan plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.window_bases.size(), 1u);
+  EXPECT_EQ(plan.window_bases[0].elements, 18);
+  int windows = 0;
+  for (const schedule::KernelLaunch& k : plan.kernels) {
+    ASSERT_EQ(k.windows.size(), k.ir.outputs.size());
+    EXPECT_EQ(k.params.size(), k.ir.num_param_slots());
+    for (size_t o = 0; o < k.windows.size(); ++o) {
+      const schedule::Window& w = k.windows[o];
+      if (w.base < 0) {
+        EXPECT_EQ(k.ir.outputs[o].window, 0);
+        continue;
+      }
+      ++windows;
+      EXPECT_EQ(k.ir.outputs[o].window, 1);
+      EXPECT_EQ(k.ir.outputs[o].inner, ir::Inner::Unit);
+      EXPECT_EQ(w.strides, (Dims{6, 1}));
+      EXPECT_EQ(w.offset, k.size == 12 ? 0 : 4);
+      // Rows of the window are not contiguous with each other: the kernel keeps two dimensions.
+      EXPECT_EQ(k.ir.rank, 2);
+      const uint32_t s = k.ir.output_slot(static_cast<uint32_t>(o));
+      EXPECT_EQ(k.params[s], 6u);
+      EXPECT_EQ(k.params[s + 1], 1u);
+    }
+  }
+  EXPECT_EQ(windows, 2);
 }
