@@ -11,6 +11,7 @@
 #include <bit>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "cache/key.hpp"
@@ -91,10 +92,6 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
                bool structural, std::vector<ScalarKey>& scalars, std::vector<int32_t>& first_equal,
                std::vector<uint8_t>& out) {
   out.clear();
-  auto put = [&out](const void* p, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(p);
-    out.insert(out.end(), b, b + n);
-  };
   out.reserve(order.size() * 80);  // a typical node's bytes: one growth at most
   const uint8_t form = structural;
   out.push_back(form);
@@ -113,33 +110,45 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
           repeat ? first_equal[scalars[k - 1].position] : scalars[k].position;
     }
   }
+  // Each node's bytes are written into a record, which joins `out` in one append (appending
+  // each field on its own costs more than the rest of the signature).
+  constexpr size_t kMaxRecord = 5 + 2 * graph::kMaxDims * sizeof(int64_t) + 3 * sizeof(int32_t) +
+                                1 + sizeof(graph::Payload) + sizeof(graph::SourceLoc);
+  uint8_t record[kMaxRecord];
   for (const graph::Node* n : order) {
+    uint8_t* at = record;
+    auto put = [&at](const void* p, size_t bytes) {
+      std::memcpy(at, p, bytes);
+      at += bytes;
+    };
     const bool data = n->evaluated();
-    const uint8_t head[5] = {static_cast<uint8_t>(data ? graph::Op::Data : n->op),
-                             static_cast<uint8_t>(n->dtype),
-                             static_cast<uint8_t>(data ? 0 : n->nargs),
-                             static_cast<uint8_t>(n->shape.rank()), n->device};
-    put(head, sizeof head);
+    at[0] = static_cast<uint8_t>(data ? graph::Op::Data : n->op);
+    at[1] = static_cast<uint8_t>(n->dtype);
+    at[2] = static_cast<uint8_t>(data ? 0 : n->nargs);
+    at[3] = static_cast<uint8_t>(n->shape.rank());
+    at[4] = n->device;
+    at += 5;
     put(n->shape.begin(), static_cast<size_t>(n->shape.rank()) * sizeof(int64_t));
-    if (data) continue;
-    for (int i = 0; i < n->nargs; ++i) put(&n->args[i]->visit_index, sizeof(int32_t));
-    const uint8_t srank = static_cast<uint8_t>(n->strides.rank());
-    put(&srank, 1);
-    put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
-    if (structural && n->op == graph::Op::Full) {
-      const uint8_t zero = n->payload.v[0] == 0;
-      put(&zero, 1);
-      put(&first_equal[n->visit_index], sizeof(int32_t));
-    } else {
-      put(n->payload.v.data(), sizeof n->payload.v);
+    if (!data) {
+      for (int i = 0; i < n->nargs; ++i) put(&n->args[i]->visit_index, sizeof(int32_t));
+      *at++ = static_cast<uint8_t>(n->strides.rank());
+      put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
+      if (structural && n->op == graph::Op::Full) {
+        *at++ = n->payload.v[0] == 0;
+        put(&first_equal[n->visit_index], sizeof(int32_t));
+      } else {
+        put(n->payload.v.data(), sizeof n->payload.v);
+      }
+      // A plan's run-time errors name the recording call site: ops that can raise one keep it.
+      if (graph::has_flag(n->op, graph::kMayFail) || graph::is_gather(n->op)) {
+        put(&n->loc.file, sizeof n->loc.file);
+        put(&n->loc.line, sizeof n->loc.line);
+      }
     }
-    // A plan's run-time errors name the recording call site: ops that can raise one keep it.
-    if (graph::has_flag(n->op, graph::kMayFail) || graph::is_gather(n->op)) {
-      put(&n->loc.file, sizeof n->loc.file);
-      put(&n->loc.line, sizeof n->loc.line);
-    }
+    out.insert(out.end(), record, at);
   }
-  put(outputs.data(), outputs.size() * sizeof(int32_t));
+  const auto* o = reinterpret_cast<const uint8_t*>(outputs.data());
+  out.insert(out.end(), o, o + outputs.size() * sizeof(int32_t));
 }
 
 constexpr size_t kMaxPlans = 1024;
