@@ -455,6 +455,31 @@ TEST(Laziness, ConcatenationsAlongLaterAxesStoreThroughStridedWindows) {
           << r << "," << c;
 }
 
+TEST(Laziness, StridedWindowsOfEmptyOperandsAndOtherDtypes) {
+  // Empty operands take no window; an empty result needs no kernel.
+  EXPECT_EQ(concatenate({zeros({2, 0}, float64) + 1.0, zeros({2, 0}, float64)}, 1).shape(),
+            (Shape{2, 0}));
+  auto none = concatenate({zeros({0, 3}, float64) * 2.0, zeros({0, 2}, float64)}, 1);
+  EXPECT_EQ(none.shape(), (Shape{0, 5}));
+  EXPECT_TRUE(none.to_vector<double>().empty());
+  EXPECT_EQ(concatenate({arange(6, float64).reshape({2, 3}) * 2.0, zeros({2, 0}, float64)}, 1)
+                .to_vector<double>(),
+            (std::vector<double>{0, 2, 4, 6, 8, 10}));
+  EXPECT_EQ(stack({arange(3, int32) * 2, arange(3, int32) + 7}, 1).to_vector<int32_t>(),
+            (std::vector<int32_t>{0, 7, 2, 8, 4, 9}));
+  EXPECT_EQ(
+      concatenate({arange(4, int32).reshape({2, 2}) > 1, ones({2, 1}, bool_)}, 1).to_vector<bool>(),
+      (std::vector<bool>{false, false, true, true, true, true}));
+  auto z = concatenate({kiln::exp(complex(0.0, 1.0) * arange(2, float64)).reshape({2, 1}),
+                        zeros({2, 1}, complex128)},
+                       1);
+  const auto zv = z.to_vector<std::complex<double>>();
+  ASSERT_EQ(zv.size(), 4u);
+  EXPECT_NEAR(zv[2].real(), std::cos(1.0), 1e-15);
+  EXPECT_NEAR(zv[2].imag(), std::sin(1.0), 1e-15);
+  EXPECT_EQ(zv[3], std::complex<double>(0.0, 0.0));
+}
+
 TEST(Laziness, StridedWindowsKeepEveryOtherReaderOfTheirOperands) {
   auto m = arange(24, float64).reshape({2, 3, 4});
   m.eval();
