@@ -16,4 +16,5 @@
 #include "kiln/random.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/runtime.hpp"
+#include "kiln/select.hpp"
 #include "kiln/shape.hpp"

@@ -37,6 +37,25 @@ TEST(Errors, ScalarsThatDoNotFit) {
   expect_error([&] { auto c = full({2}, 5'000'000'000LL, int32); }, {"[full]", "5000000000"});
 }
 
+TEST(Errors, DataDependentSelections) {
+  const auto m = arange(6, int32).reshape({2, 3});
+  const auto scalar = full({}, 1.0, float64);
+  expect_error([&] { auto c = nonzero(scalar); }, {"[nonzero]", "0-d", "reshape({1})"});
+  expect_error([&] { auto c = where(scalar); }, {"[where]", "0-d"});
+  expect_error([&] { auto c = compress(m > 2, m, 1); },
+               {"[compress]", "condition must be a 1-d array", "(2,3)"});
+  expect_error([&] { auto c = compress(array({0, 0, 0, 1}), m, 1); },
+               {"[compress]", "index 3 is out of bounds for axis 1 with size 3"});
+  expect_error([&] { auto c = compress(array({1}), m, 2); }, {"[compress]", "axis 2"});
+  expect_error([&] { auto c = compress(array({0, 0, 0, 0, 0, 0, 1}), m); },
+               {"[compress]", "index 6 is out of bounds for axis 0 with size 6"});
+  expect_error([&] { auto c = extract(arange(8, int32) > 6, m); },
+               {"[extract]", "index 7 is out of bounds for axis 0 with size 6"});
+  Array empty;
+  expect_error([&] { auto c = flatnonzero(empty); }, {"[flatnonzero]"});
+  expect_error([&] { auto c = argwhere(empty); }, {"[argwhere]"});
+}
+
 TEST(Errors, EmptyHandles) {
   Array empty;
   const auto x = array({1.f});

@@ -360,6 +360,18 @@ inline kiln::Array build(const Case& c) {
           : f == "rfft" ? kiln::fft::rfft(a, n, axis, norm)
                         : kiln::fft::irfft(a, n, axis, norm);
     }
+  } else if (c.fn == "nonzero") {
+    r = kiln::stack(kiln::nonzero(c.args[0].array));
+  } else if (c.fn == "flatnonzero") {
+    r = kiln::flatnonzero(c.args[0].array);
+  } else if (c.fn == "argwhere") {
+    r = kiln::argwhere(c.args[0].array);
+  } else if (c.fn == "compress") {
+    r = c.args[2].kind == Arg::Kind::axes
+            ? kiln::compress(c.args[0].array, c.args[1].array)
+            : kiln::compress(c.args[0].array, c.args[1].array, c.args[2].axes[0]);
+  } else if (c.fn == "extract") {
+    r = kiln::extract(c.args[0].array, c.args[1].array);
   } else if (c.fn == "index") {
     r = c.args[0].array[kiln::Indices(c.args[1].index)];
   } else if (c.fn == "flatten") {

@@ -154,7 +154,11 @@ def call(fn, args):
         return r
     if fn in ("concatenate", "stack"):
         return getattr(np, fn)(args[:-1], axis=args[-1])
-    if fn in ("take", "cumsum", "cumprod"):
+    if fn == "nonzero":  # as one array; NumPy 2 refuses a 0-d array (1.24 only warns)
+        if args[0].ndim == 0:
+            raise ValueError("Calling nonzero on 0d arrays is not allowed")
+        return np.stack(np.nonzero(args[0]))
+    if fn in ("take", "cumsum", "cumprod", "compress"):
         return getattr(np, fn)(*args[:-1], axis=args[-1])
     if fn == "index":
         return args[0][args[1]]

@@ -300,6 +300,32 @@ class Cases {
     }
   }
 
+  // nonzero (compared as numpy's stack of its arrays), flatnonzero, argwhere, compress and
+  // extract on random shapes and dtypes, conditions shorter or longer than what they select
+  // from, and the errors numpy raises too (0-d nonzero, a condition past the end, a 2-d
+  // condition for compress).
+  Case select() {
+    const Shape s = shape();
+    const DType t = kAll[pick(5)];
+    const int rank = static_cast<int>(s.size());
+    switch (pick(5)) {
+      case 0:
+        return {"nonzero", {operand(s, t)}};
+      case 1:
+        return {"flatnonzero", {operand(s, t)}};
+      case 2:
+        return {"argwhere", {operand(s, t)}};
+      case 3: {
+        const Shape cond = pick(10) == 0 ? Shape{2, 2} : Shape{static_cast<int64_t>(pick(7))};
+        Arg axis = rank == 0 || pick(3) == 0 ? oracle::axes_arg(nullptr)
+                                             : oracle::axis_arg(pick(rank) - (pick(2) ? rank : 0));
+        return {"compress", {operand(cond, kAll[pick(5)]), operand(s, t), axis}};
+      }
+      default:
+        return {"extract", {operand(shape(), kAll[pick(5)]), operand(s, t)}};
+    }
+  }
+
  private:
   std::mt19937_64 rng_;
 };
@@ -349,6 +375,13 @@ TEST(NumpyOracle, ReductionsOnRandomShapes) {
   Cases gen(424242);
   std::vector<Case> cases;
   for (int i = 0; i < 1500; ++i) cases.push_back(gen.reduction());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, DataDependentSelectionsOnRandomShapes) {
+  Cases gen(2718);
+  std::vector<Case> cases;
+  for (int i = 0; i < 600; ++i) cases.push_back(gen.select());
   run(std::move(cases));
 }
 
