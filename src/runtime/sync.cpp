@@ -30,9 +30,9 @@ constexpr int64_t kOuterSplitMaxOutputs = 1 << 17;
 
 // Elements a thread must get before splitting a launch pays: a 2-thread fork-join costs about
 // a microsecond, which a cheap kernel (cost ~5) spends on ~30k elements.
-int64_t grain_for(const ir::KernelIR& ir) {
+int64_t grain_for(const schedule::KernelLaunch& k) {
   constexpr int64_t kWorkPerChunk = 150'000;  // in ops.def cost units
-  const int64_t cost = std::max<uint32_t>(1, ir.cost_per_element());
+  const int64_t cost = std::max<uint32_t>(1, k.cost_per_element);
   return std::max<int64_t>(2048, kWorkPerChunk / cost);
 }
 
@@ -564,7 +564,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   jit::LaunchArgs args;
   args.size = k.size;
   args.reduce_size = k.reduce_size;
-  args.grain = grain_for(k.ir);
+  args.grain = grain_for(k);
   args.status = status;
   if (memory) {
     // A device kernel finishes its reductions itself: no splits, no accumulator rows.
@@ -603,7 +603,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   void* inline_pointers[32];
   std::vector<void*> heap_pointers;
   const size_t count =
-      k.ir.outputs.size() + k.inputs.size() + (memory ? 0 : k.ir.num_accumulators());
+      k.ir.outputs.size() + k.inputs.size() + (memory ? 0 : k.accumulator_items.size());
   void** pointers = inline_pointers;
   if (count > std::size(inline_pointers)) {
     heap_pointers.resize(count);
@@ -627,23 +627,16 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   }
   // Accumulators: one block carved into cache-line-aligned pieces (a kernel of 32 reductions
   // would otherwise make 32 allocations a launch).
-  if (!memory && k.ir.num_accumulators() > 0) {
+  if (!memory && !k.accumulator_items.empty()) {
     const size_t rows = static_cast<size_t>(args.splits * k.size);
-    auto piece = [](size_t bytes) { return (bytes + 63) & ~size_t{63}; };
-    auto for_each_accumulator = [&](auto&& f) {
-      for (const ir::Instr& i : k.ir.instrs) {
-        if (i.kind != ir::InstrKind::Reduce) continue;
-        f(rows * itemsize(ir::accumulator_dtype(i.op, k.ir.instrs[i.args[0]].dtype)));
-        if (i.op == graph::Op::ArgMax || i.op == graph::Op::ArgMin) f(rows * 8);
-      }
-    };
+    auto piece = [rows](uint8_t item) { return (rows * item + 63) & ~size_t{63}; };
     size_t total = 0;
-    for_each_accumulator([&](size_t bytes) { total += piece(bytes); });
+    for (uint8_t item : k.accumulator_items) total += piece(item);
     char* block = static_cast<char*>(allocate(total));
-    for_each_accumulator([&](size_t bytes) {
+    for (uint8_t item : k.accumulator_items) {
       pointers[at++] = block;
-      block += piece(bytes);
-    });
+      block += piece(item);
+    }
   }
   args.buffers = pointers;
   args.params = k.params.data();
@@ -662,7 +655,7 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
   for (size_t o = 0; o < k.ir.outputs.size(); ++o) {
     const schedule::Window& w = k.windows[o];
     if (w.base >= 0) {  // a strided window is read by nothing but its concatenation
-      if (!w.strided())
+      if (w.read_back)
         produced[k.stores[o]] = alias(produced[w.base], w.offset, k.ir.outputs[o].dtype);
       continue;
     }

@@ -464,6 +464,13 @@ class Lowering {
 
   KernelLaunch finalize() {
     out_.ir.num_error_bits = static_cast<uint32_t>(out_.error_sources.size());
+    out_.cost_per_element = out_.ir.cost_per_element();
+    for (const Instr& i : out_.ir.instrs) {
+      if (i.kind != InstrKind::Reduce) continue;
+      const DType acc = ir::accumulator_dtype(i.op, out_.ir.instrs[i.args[0]].dtype);
+      out_.accumulator_items.push_back(static_cast<uint8_t>(itemsize(acc)));
+      if (i.op == Op::ArgMax || i.op == Op::ArgMin) out_.accumulator_items.push_back(8);  // index
+    }
     const std::string problem = ir::validate(out_.ir);
     KILN_CHECK(problem.empty(),
                "scheduler produced invalid kernel IR: " + problem + "\n" + ir::to_text(out_.ir));

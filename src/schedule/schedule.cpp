@@ -336,6 +336,16 @@ class Planner {
                         : lower_kernel(g_, gr.stores, gr.key.shape, stored_earlier, window_));
       for (int32_t s : gr.stores) stored_earlier[s] = 1;
     }
+    // A node stored in a concatenation's buffer needs a buffer handle of its own (a view of the
+    // concatenation's) only when it is read back.
+    std::vector<char> read(n_, 0);
+    for (const KernelLaunch& k : plan.kernels)
+      for (const InputRef& in : k.inputs)
+        if (in.produced_by >= 0) read[in.produced_by] = 1;
+    for (const OutputRef& o : plan.outputs)
+      if (o.kind == OutputRef::Kind::produced) read[o.node] = 1;
+    for (KernelLaunch& k : plan.kernels)
+      for (size_t o = 0; o < k.windows.size(); ++o) k.windows[o].read_back = read[k.stores[o]];
     return plan;
   }
 

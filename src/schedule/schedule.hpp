@@ -53,9 +53,10 @@ struct Relocation {
 /// concatenation's buffer from element `offset` on (passes/windows.hpp): a contiguous run, or,
 /// with `strides`, a strided window (whose node no kernel reads back).
 struct Window {
-  int32_t base = -1;    ///< graph node of the outermost concatenation, or -1
-  int64_t offset = 0;   ///< first element in it
-  graph::Dims strides;  ///< per dimension of the stored node, in elements; empty: contiguous
+  int32_t base = -1;       ///< graph node of the outermost concatenation, or -1
+  int64_t offset = 0;      ///< first element in it
+  graph::Dims strides;     ///< per dimension of the stored node, in elements; empty: contiguous
+  bool read_back = false;  ///< a later kernel reads the node, or the sync returns it
   bool strided() const noexcept { return strides.rank() > 0; }
 };
 
@@ -86,6 +87,8 @@ struct KernelLaunch {
   int64_t size = 0;                        ///< output elements (map: iteration size)
   int64_t reduce_size = 0;                 ///< reductions: reduced elements per output
   std::vector<ErrorSource> error_sources;  ///< meaning of each error bit
+  std::vector<uint8_t> accumulator_items;  ///< bytes of an element of each accumulator, in order
+  uint32_t cost_per_element = 0;           ///< ir.cost_per_element(), kept for each launch
   graph::SourceLoc loc;                    ///< call site of the first stored node (for logs)
 };
 
