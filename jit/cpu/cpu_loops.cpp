@@ -93,6 +93,7 @@ void KernelBuilder::load_strides() {
   for (uint32_t a = 0; a < ir_.accesses.size(); ++a) {
     uint32_t s = ir_.access_slot(a);
     offsets_.push_back(slot(s++));
+    inner_.push_back(ir_.accesses[a].inner);
     strides_[a].assign(ir_.rank, nullptr);
     for (uint32_t d = 0; d < ir_.rank; ++d)
       if (ir_.accesses[a].varying >> d & 1) strides_[a][d] = slot(s++);
@@ -102,16 +103,10 @@ void KernelBuilder::load_strides() {
     if (!ir_.outputs[o].window) continue;
     window_entry_[o] = static_cast<uint32_t>(strides_.size());
     offsets_.push_back(b_.getInt64(0));
+    inner_.push_back(ir_.outputs[o].inner);
     Values& strides = strides_.emplace_back();
     for (uint32_t d = 0; d < ir_.rank; ++d) strides.push_back(slot(ir_.output_slot(o) + d));
   }
-}
-
-ir::Inner KernelBuilder::inner_kind(uint32_t entry) const {
-  if (entry < ir_.accesses.size()) return ir_.accesses[entry].inner;
-  for (uint32_t o = 0; o < ir_.outputs.size(); ++o)
-    if (ir_.outputs[o].window && window_entry_[o] == entry) return ir_.outputs[o].inner;
-  return ir::Inner::Strided;
 }
 
 // The loop level each dimension belongs to in this entry; the deepest level is the inner
@@ -207,7 +202,7 @@ KernelBuilder::Values KernelBuilder::advance(const Values& bases, uint32_t d0, u
 
 Value* KernelBuilder::inner_index(uint32_t a, Value* base, Value* j, uint32_t inner_dim) {
   if (!strides_[a][inner_dim]) return base;
-  if (inner_kind(a) == ir::Inner::Unit) return b_.CreateAdd(base, j);
+  if (inner_[a] == ir::Inner::Unit) return b_.CreateAdd(base, j);
   return b_.CreateAdd(base, b_.CreateMul(j, strides_[a][inner_dim]));
 }
 

@@ -63,7 +63,6 @@ class KernelBuilder {
   // Stores every output: a contiguous one at `position`, a window one at window(its entry in
   // offsets_ and strides_), which only map kernels have.
   void store_outputs(Value* position, const std::function<Value*(uint32_t)>& window = {});
-  ir::Inner inner_kind(uint32_t entry) const;
   Value* or_errors(Value* acc, Value* fails);
   Value* no_errors();
   Value* build_map();
@@ -103,6 +102,7 @@ class KernelBuilder {
   BasicBlock* done_ = nullptr;
   Values outputs_, inputs_, accumulators_, dims_, offsets_;
   std::vector<Values> strides_;         // per access, then per window output
+  std::vector<ir::Inner> inner_;        // the innermost stride kind of each of those entries
   std::vector<uint32_t> window_entry_;  // window output -> its entry in offsets_ and strides_
   std::vector<Level> dim_level_;
   Level element_level_ = 2;

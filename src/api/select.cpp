@@ -45,13 +45,22 @@ void check_in_range(std::string_view fn, const std::vector<int64_t>& at, int64_t
                        loc);
 }
 
-const graph::Node* one_dimensional_condition(const Array& condition, std::string_view fn,
-                                             SourceLoc loc) {
+void check_one_dimensional(const Array& condition, std::string_view fn, SourceLoc loc) {
   const graph::Node* c = detail::node_of(condition, fn, loc);
   if (c->shape.rank() != 1)
     graph::throw_error(
         fn, "the condition must be a 1-d array, not of shape " + graph::to_string(c->shape), loc);
-  return c;
+}
+
+// The elements of the flattened `from` where the flattened `condition` is true (a true element
+// past its end is an error).
+Array take_flat_where(const Array& condition, const Array& from, std::string_view fn,
+                      std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int64_t size = detail::node_of(from, fn, loc)->shape.size();
+  const std::vector<int64_t> at = true_positions(condition, l);
+  check_in_range(fn, at, size, 0, loc);
+  return take(from, indices_on(from, at, Shape{static_cast<int64_t>(at.size())}, l), l);
 }
 
 // The coordinates of the true elements of `a`, one vector per axis (`a` has at least one).
@@ -120,7 +129,7 @@ Array argwhere(const Array& a, std::source_location l) {
 
 Array compress(const Array& condition, const Array& a, int axis, std::source_location l) {
   const SourceLoc loc = to_loc(l);
-  one_dimensional_condition(condition, "compress", loc);
+  check_one_dimensional(condition, "compress", loc);
   const graph::Node* n = detail::node_of(a, "compress", loc);
   axis = detail::normalize_axis("compress", axis, n->shape.rank(), loc, &n->shape);
   const int64_t extent = n->shape[axis];
@@ -131,21 +140,13 @@ Array compress(const Array& condition, const Array& a, int axis, std::source_loc
 }
 
 Array compress(const Array& condition, const Array& a, std::source_location l) {
-  const SourceLoc loc = to_loc(l);
-  one_dimensional_condition(condition, "compress", loc);
-  const int64_t size = detail::node_of(a, "compress", loc)->shape.size();
-  const std::vector<int64_t> at = true_positions(condition, l);
-  check_in_range("compress", at, size, 0, loc);
-  return take(a, indices_on(a, at, Shape{static_cast<int64_t>(at.size())}, l), l);
+  check_one_dimensional(condition, "compress", to_loc(l));
+  return take_flat_where(condition, a, "compress", l);
 }
 
 Array extract(const Array& condition, const Array& arr, std::source_location l) {
-  const SourceLoc loc = to_loc(l);
-  detail::node_of(condition, "extract", loc);
-  const int64_t size = detail::node_of(arr, "extract", loc)->shape.size();
-  const std::vector<int64_t> at = true_positions(condition, l);
-  check_in_range("extract", at, size, 0, loc);
-  return take(arr, indices_on(arr, at, Shape{static_cast<int64_t>(at.size())}, l), l);
+  detail::node_of(condition, "extract", to_loc(l));
+  return take_flat_where(condition, arr, "extract", l);
 }
 
 }  // namespace kiln

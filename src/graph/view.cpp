@@ -8,12 +8,15 @@ Layout identity_layout(const Dims& shape) {
   return {0, contiguous_strides(shape)};
 }
 
-bool is_identity(const Dims& shape, const Layout& layout, const Dims& base) {
-  if (!(shape == base) || layout.offset != 0) return false;
+bool walks_in_order(const Dims& shape, const Dims& strides) {
   const Dims cs = contiguous_strides(shape);
   for (int d = 0; d < shape.rank(); ++d)
-    if (shape[d] > 1 && layout.strides[d] != cs[d]) return false;
+    if (shape[d] > 1 && strides[d] != cs[d]) return false;
   return true;
+}
+
+bool is_identity(const Dims& shape, const Layout& layout, const Dims& base) {
+  return shape == base && layout.offset == 0 && walks_in_order(shape, layout.strides);
 }
 
 namespace {

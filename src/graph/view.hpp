@@ -19,6 +19,10 @@ struct Layout {
 /// The layout of a contiguous array of shape `shape` over itself.
 Layout identity_layout(const Dims& shape);
 
+/// True when `strides` walk `shape` in C order, element after element (extent-1 dimensions do
+/// not matter): a view with them reads a contiguous run of its operand.
+bool walks_in_order(const Dims& shape, const Dims& strides);
+
 /// True when a view with this shape and layout over a base of shape `base` reads exactly the
 /// base in order (so it can stand for the base itself).
 bool is_identity(const Dims& shape, const Layout& layout, const Dims& base);

@@ -2,24 +2,19 @@
 
 #include <vector>
 
+#include "graph/view.hpp"
+
 namespace kiln::passes {
 
 using graph::Dims;
 using graph::GNode;
 using graph::Op;
+using graph::walks_in_order;
 
 namespace {
 
 bool computed(const GNode& x) {
   return x.op != Op::Data && !graph::is_leaf(x.op) && x.op != Op::View;
-}
-
-// True when `strides` walk `shape` in C order (extent-1 dimensions do not matter).
-bool walks_in_order(const Dims& shape, const Dims& strides) {
-  const Dims cs = graph::contiguous_strides(shape);
-  for (int d = 0; d < shape.rank(); ++d)
-    if (shape[d] > 1 && strides[d] != cs[d]) return false;
-  return true;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "graph/view.hpp"
 #include "passes/materialize.hpp"
 #include "passes/windows.hpp"
 #include "schedule/lower.hpp"
@@ -16,11 +17,7 @@ using graph::GNode;
 using graph::Op;
 
 bool is_contiguous_view(const GNode& v) {
-  if (v.op != Op::View) return false;
-  const Dims cs = graph::contiguous_strides(v.shape);
-  for (int d = 0; d < v.shape.rank(); ++d)
-    if (v.shape[d] > 1 && v.strides[d] != cs[d]) return false;
-  return true;
+  return v.op == Op::View && graph::walks_in_order(v.shape, v.strides);
 }
 
 namespace {
