@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,39 +51,44 @@ struct Payload {
 
 /// One traced operation. Nodes are owned by a Tracer and reference-counted: Array handles (and
 /// syncs in flight) hold handles, consumer nodes hold uses; the node is freed when both are 0.
-struct Node {
-  std::atomic<uint32_t> handles{0};   ///< Array handles and held references (any thread)
-  uint32_t uses = 0;                  ///< consumer nodes (changed only under the tracer lock)
-  Op op = Op::Data;                   ///< what it computes
-  DType dtype = DType::float32;       ///< element type of the result
-  uint8_t nargs = 0;                  ///< operand count (0 once evaluated)
-  bool consed = false;                ///< registered in the tracer's CSE table
-  bool held_at_sync = false;          ///< pending while a user handle held it at a sync: the
-                                      ///< next sync that needs it stores it (materialize.hpp)
-  DeviceId device = kCpuDevice;       ///< where the data lives (a leaf's or Transfer's own;
-                                      ///< other ops take their operands')
-  Node* args[3] = {};                 ///< operands (each holds a reference)
+struct alignas(64) Node {
+  // The first cache line holds what graph walks, syncs and frees read of every pending node
+  // (counts, op, operands, walk scratch, evaluated, failure): a sync of tens of thousands of
+  // pending nodes is bound by the lines it touches, not by the work per node.
+  std::atomic<uint32_t> handles{0};  ///< Array handles and held references (any thread)
+  uint32_t uses = 0;                 ///< consumer nodes (changed only under the tracer lock)
+  Op op = Op::Data;                  ///< what it computes
+  DType dtype = DType::float32;      ///< element type of the result
+  uint8_t nargs = 0;                 ///< operand count (0 once evaluated)
+  bool consed = false;               ///< registered in the tracer's CSE table
+  bool held_at_sync = false;         ///< pending while a user handle held it at a sync: the
+                                     ///< next sync that needs it stores it (materialize.hpp)
+  DeviceId device = kCpuDevice;      ///< where the data lives (a leaf's or Transfer's own;
+                                     ///< other ops take their operands')
+  std::atomic<bool> ready{false};    ///< evaluated: `buffer` may be read without the lock
+  Node* args[3] = {};                ///< operands (each holds a reference)
+  uint32_t visit_epoch = 0;          ///< scratch for graph walks (under the tracer lock)
+  int32_t visit_index = -1;          ///< scratch for graph walks
+  /// Set (under the lock) when a sync that computed this node failed: the error's message, which
+  /// every later sync or read of this node, or of a node computed from it, raises again.
+  std::shared_ptr<const std::string> failure;
   Dims shape;                         ///< result shape
   Dims strides;                       ///< View only: strides over the operand's flat index
   Payload payload;                    ///< op-specific values (View: v[0] = offset)
   SourceLoc loc;                      ///< call site that recorded it
   std::shared_ptr<Buffer> buffer;     ///< the data, once evaluated (set once, under the lock,
                                       ///< before `ready`; never changed after)
-  std::atomic<bool> ready{false};     ///< evaluated: `buffer` may be read without the lock
   std::shared_ptr<Buffer> host_copy;  ///< off the CPU: the data copied to the host at a read
-  /// Set (under the lock) when a sync that computed this node failed: the error's message, which
-  /// every later sync or read of this node, or of a node computed from it, raises again.
-  std::shared_ptr<const std::string> failure;
-  Tracer* tracer = nullptr;   ///< owner
-  uint64_t hash = 0;          ///< CSE hash of (op, dtype, args, shape, payload)
-  Node* live_prev = nullptr;  ///< the tracer's list of live nodes
+  Tracer* tracer = nullptr;           ///< owner
+  uint64_t hash = 0;                  ///< CSE hash of (op, dtype, args, shape, payload)
+  Node* live_prev = nullptr;          ///< the tracer's list of live nodes
   Node* live_next = nullptr;
-  uint32_t visit_epoch = 0;  ///< scratch for graph walks (under the tracer lock)
-  int32_t visit_index = -1;  ///< scratch for graph walks
 
   /// True once the node holds its data. Safe from any thread: a node is evaluated once.
   bool evaluated() const noexcept { return ready.load(std::memory_order_acquire); }
 };
+static_assert(offsetof(Node, failure) + sizeof(std::shared_ptr<const std::string>) <= 64,
+              "the fields every walk reads stay in the node's first cache line");
 
 /// What to record: everything that identifies an operation.
 struct NodeDesc {

@@ -56,49 +56,51 @@ uint64_t hash_desc(const NodeDesc& d) noexcept {
 }
 
 Node* Tracer::ConsTable::find(const NodeDesc& d, uint64_t hash) const noexcept {
-  if (slots_.empty()) return nullptr;
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
-    if (!s.node) return nullptr;
-    // The hash is compared in the table: a probe touches a node only when it probably matches.
-    if (s.hash == hash && s.node != tombstone() && same(d, s.node)) return s.node;
-  }
+  if (buckets_.empty()) return nullptr;
+  const Bucket& b = buckets_[hash & (buckets_.size() - 1)];
+  // The hash is compared in the table: a probe touches a node only when it probably matches.
+  for (size_t w = 0; w < kWays; ++w)
+    if (b.node[w] && b.hash[w] == hash && same(d, b.node[w])) return b.node[w];
+  return nullptr;
 }
 
 void Tracer::ConsTable::insert(Node* n) {
-  // At most half full, tombstones included: nearly every record is a miss, and a miss probes to
-  // the next empty slot (about 2.5 slots at half load, 8.5 at three quarters).
-  if ((used_ + 1) * 2 > slots_.size()) grow();
-  const size_t mask = slots_.size() - 1;
-  size_t i = n->hash & mask;
-  while (slots_[i].node && slots_[i].node != tombstone()) i = (i + 1) & mask;
-  if (!slots_[i].node) ++used_;
-  slots_[i] = {n->hash, n};
+  // Two nodes a bucket on average before growing: full buckets stay rare until the cap.
+  if (buckets_.size() < kMaxBuckets && (live_ + 1) > buckets_.size() * 2) grow();
+  Bucket& b = buckets_[n->hash & (buckets_.size() - 1)];
+  // Newest first: a full bucket drops its oldest node.
+  if (b.node[kWays - 1]) --live_;
+  for (size_t w = kWays - 1; w > 0; --w) {
+    b.hash[w] = b.hash[w - 1];
+    b.node[w] = b.node[w - 1];
+  }
+  b.hash[0] = n->hash;
+  b.node[0] = n;
   ++live_;
 }
 
 void Tracer::ConsTable::erase(Node* n) noexcept {
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = n->hash & mask; slots_[i].node; i = (i + 1) & mask) {
-    if (slots_[i].node == n) {
-      slots_[i].node = tombstone();
-      --live_;
-      return;
+  if (buckets_.empty()) return;
+  Bucket& b = buckets_[n->hash & (buckets_.size() - 1)];
+  for (size_t w = 0; w < kWays; ++w) {
+    if (b.node[w] != n) continue;
+    for (; w + 1 < kWays; ++w) {  // keep the slots in age order
+      b.hash[w] = b.hash[w + 1];
+      b.node[w] = b.node[w + 1];
     }
+    b.node[kWays - 1] = nullptr;
+    --live_;
+    return;
   }
 }
 
 void Tracer::ConsTable::grow() {
-  std::vector<Slot> old = std::move(slots_);
-  // Double only when the table is really full of live nodes; otherwise rebuilding drops the
-  // tombstones.
-  size_t capacity = std::max<size_t>(64, old.size());
-  while (live_ * 4 >= capacity) capacity *= 2;
-  slots_.assign(capacity, Slot{});
-  used_ = live_ = 0;
-  for (const Slot& s : old)
-    if (s.node && s.node != tombstone()) insert(s.node);
+  std::vector<Bucket> old = std::move(buckets_);
+  buckets_.assign(std::max<size_t>(16, old.size() * 2), Bucket{});
+  live_ = 0;
+  for (const Bucket& b : old)
+    for (size_t w = kWays; w-- > 0;)  // oldest first, so each bucket keeps the age order
+      if (b.node[w]) insert(b.node[w]);
 }
 
 Tracer::Tracer() {
@@ -118,13 +120,16 @@ Node* Tracer::allocate(SourceLoc loc) {
   if (!free_list_) {
     std::unique_ptr<unsigned char[]> slab;
     try {
-      slab = std::make_unique<unsigned char[]>(kSlabNodes * sizeof(Node));
+      slab = std::make_unique<unsigned char[]>(kSlabNodes * sizeof(Node) + alignof(Node));
       slabs_.reserve(slabs_.size() + 1);
     } catch (const std::bad_alloc&) {
       throw_error("record", "out of memory: no room for more recorded operations", loc);
     }
+    // Nodes start on cache lines (Node's first line holds what walks read).
+    const uintptr_t raw = reinterpret_cast<uintptr_t>(slab.get());
+    auto* first = slab.get() + ((raw + alignof(Node) - 1) / alignof(Node) * alignof(Node) - raw);
     for (size_t i = 0; i < kSlabNodes; ++i) {
-      auto* slot = reinterpret_cast<FreeSlot*>(slab.get() + i * sizeof(Node));
+      auto* slot = reinterpret_cast<FreeSlot*>(first + i * sizeof(Node));
       slot->next = reinterpret_cast<FreeSlot*>(free_list_);
       free_list_ = reinterpret_cast<Node*>(slot);
     }

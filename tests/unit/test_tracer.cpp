@@ -131,3 +131,25 @@ TEST(Capture, TopologicalAndDeterministic) {
   EXPECT_NE(to_dot(g).find("digraph"), std::string::npos);
   for (Node* n : {x, y, s, p}) t.drop_handle(n);
 }
+
+// The CSE table is a bounded cache: recording far more distinct nodes than it holds keeps it at
+// its cap, recent equals are still shared, and freeing nodes it pushed out is safe.
+TEST(Tracer, CseTableStaysBoundedAndRecentEqualsShare) {
+  Tracer t;
+  Node* one = full(t, 1.f);
+  std::vector<Node*> nodes;
+  for (int i = 0; i < 50000; ++i) nodes.push_back(full(t, static_cast<float>(i + 2), {3}));
+  EXPECT_LE(t.cse_capacity(), 1024u);
+  const uint64_t hits = t.cse_hits;
+  Node* again = full(t, 50001.f, {3});  // the last one recorded
+  EXPECT_EQ(again, nodes.back());
+  EXPECT_EQ(t.cse_hits, hits + 1);
+  Node* sum = binary(t, Op::Add, nodes.back(), one);
+  EXPECT_EQ(binary(t, Op::Add, nodes.back(), one), sum);
+  // Whether or not it still holds the oldest node, recording it again gives an equal node.
+  Node* first = full(t, 2.f, {3});
+  EXPECT_EQ(first->payload, nodes.front()->payload);
+  for (Node* n : nodes) t.drop_handle(n);
+  for (Node* n : {one, again, sum, sum, first}) t.drop_handle(n);
+  EXPECT_EQ(t.live_nodes(), 0u);
+}
