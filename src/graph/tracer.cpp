@@ -56,30 +56,62 @@ uint64_t hash_desc(const NodeDesc& d) noexcept {
 }
 
 Node* Tracer::ConsTable::find(const NodeDesc& d, uint64_t hash) const noexcept {
+  // The hash is compared in the table: a probe touches a node only when it probably matches.
+  if (is_leaf(d.op)) {
+    if (leaves_.empty()) return nullptr;
+    const size_t mask = leaves_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& s = leaves_[i];
+      if (!s.node) return nullptr;
+      if (s.hash == hash && s.node != tombstone() && same(d, s.node)) return s.node;
+    }
+  }
   if (buckets_.empty()) return nullptr;
   const Bucket& b = buckets_[hash & (buckets_.size() - 1)];
-  // The hash is compared in the table: a probe touches a node only when it probably matches.
   for (size_t w = 0; w < kWays; ++w)
     if (b.node[w] && b.hash[w] == hash && same(d, b.node[w])) return b.node[w];
   return nullptr;
 }
 
 void Tracer::ConsTable::insert(Node* n) {
-  // Two nodes a bucket on average before growing: full buckets stay rare until the cap.
-  if (buckets_.size() < kMaxBuckets && (live_ + 1) > buckets_.size() * 2) grow();
+  if (is_leaf(n->op)) {
+    // At most half full, tombstones included: nearly every record is a miss, and a miss probes
+    // to the next empty slot (about 2.5 slots at half load, 8.5 at three quarters).
+    if ((used_leaves_ + 1) * 2 > leaves_.size()) grow_leaves();
+    const size_t mask = leaves_.size() - 1;
+    size_t i = n->hash & mask;
+    while (leaves_[i].node && leaves_[i].node != tombstone()) i = (i + 1) & mask;
+    if (!leaves_[i].node) ++used_leaves_;
+    leaves_[i] = {n->hash, n};
+    ++live_leaves_;
+    return;
+  }
+  // Two operations a bucket on average before growing: full buckets stay rare until the cap.
+  if (buckets_.size() < kMaxBuckets && in_buckets_ + 1 > buckets_.size() * 2) grow_buckets();
   Bucket& b = buckets_[n->hash & (buckets_.size() - 1)];
   // Newest first: a full bucket drops its oldest node.
-  if (b.node[kWays - 1]) --live_;
+  if (b.node[kWays - 1]) --in_buckets_;
   for (size_t w = kWays - 1; w > 0; --w) {
     b.hash[w] = b.hash[w - 1];
     b.node[w] = b.node[w - 1];
   }
   b.hash[0] = n->hash;
   b.node[0] = n;
-  ++live_;
+  ++in_buckets_;
 }
 
 void Tracer::ConsTable::erase(Node* n) noexcept {
+  if (is_leaf(n->op)) {
+    const size_t mask = leaves_.size() - 1;
+    for (size_t i = n->hash & mask; leaves_[i].node; i = (i + 1) & mask) {
+      if (leaves_[i].node == n) {
+        leaves_[i].node = tombstone();
+        --live_leaves_;
+        return;
+      }
+    }
+    return;
+  }
   if (buckets_.empty()) return;
   Bucket& b = buckets_[n->hash & (buckets_.size() - 1)];
   for (size_t w = 0; w < kWays; ++w) {
@@ -89,18 +121,30 @@ void Tracer::ConsTable::erase(Node* n) noexcept {
       b.node[w] = b.node[w + 1];
     }
     b.node[kWays - 1] = nullptr;
-    --live_;
+    --in_buckets_;
     return;
   }
 }
 
-void Tracer::ConsTable::grow() {
+void Tracer::ConsTable::grow_buckets() {
   std::vector<Bucket> old = std::move(buckets_);
   buckets_.assign(std::max<size_t>(16, old.size() * 2), Bucket{});
-  live_ = 0;
+  in_buckets_ = 0;
   for (const Bucket& b : old)
     for (size_t w = kWays; w-- > 0;)  // oldest first, so each bucket keeps the age order
       if (b.node[w]) insert(b.node[w]);
+}
+
+void Tracer::ConsTable::grow_leaves() {
+  std::vector<Slot> old = std::move(leaves_);
+  // Double only when the table is really full of live nodes; otherwise rebuilding drops the
+  // tombstones.
+  size_t capacity = std::max<size_t>(64, old.size());
+  while (live_leaves_ * 4 >= capacity) capacity *= 2;
+  leaves_.assign(capacity, Slot{});
+  used_leaves_ = live_leaves_ = 0;
+  for (const Slot& s : old)
+    if (s.node && s.node != tombstone()) insert(s.node);
 }
 
 Tracer::Tracer() {

@@ -27,9 +27,10 @@ class Tracer {
   Tracer& operator=(const Tracer&) = delete;
 
   /// Records an operation and returns its node with one handle reference. When an equal live
-  /// node exists (same op, dtype, operands, shape and payload) among the most recent thousands
-  /// in the CSE table, that node is returned instead (common subexpression elimination for
-  /// free; older equals are merged by the CSE pass at the sync). Takes one reference to each
+  /// node exists (same op, dtype, operands, shape and payload) and it is a leaf or one of
+  /// the operations still in the CSE table (about the last thousand), that node is returned
+  /// instead (common subexpression elimination for free; equals further apart are merged by the
+  /// CSE pass at the sync). Takes one reference to each
   /// operand.
   ///
   /// Devices: a leaf and a Transfer are on desc.device, any other op on its operands' device;
@@ -83,8 +84,9 @@ class Tracer {
 
   /// Number of live nodes (for tests).
   size_t live_nodes() const noexcept { return live_count_; }
-  /// How many nodes the CSE table can hold (it stops growing at a fixed size).
-  size_t cse_capacity() const noexcept { return cons_.capacity(); }
+  /// How many operations the CSE table holds at most (leaves are not counted: they stay while
+  /// they live).
+  static constexpr size_t cse_capacity() noexcept { return ConsTable::capacity(); }
 
   /// Live nodes not evaluated yet (recorded, waiting for a sync). Requires the lock.
   size_t pending_nodes() const noexcept { return pending_.load(std::memory_order_relaxed); }
@@ -113,29 +115,42 @@ class Tracer {
   Node* record_locked(const NodeDesc& d);
   // Library op `d` on a device: transfers to the CPU, the op there, a transfer back.
   Node* record_on_host(const NodeDesc& d);
-  // The CSE table: a bounded, set-associative cache of recorded nodes (no allocation per
-  // record). Each bucket is one cache line of four slots, so a lookup, an insert and an erase
-  // touch one line. The table stops growing at kMaxBuckets: a loop that leaves tens of thousands
-  // of nodes pending would otherwise make every record a cache miss into a table of megabytes
-  // (a fifth of the time of a 2000-row sparse loop). A node pushed out of a full bucket only
-  // loses tracer-time sharing; the CSE pass still merges it with its equal at the sync.
+  // The CSE table. Operations go into a bounded, set-associative cache (no allocation per
+  // record): each bucket is one cache line of four slots, so a lookup, an insert and an erase
+  // touch one line, and it stops growing at kMaxBuckets. A loop that leaves tens of thousands of
+  // nodes pending would otherwise make every record and every free a cache miss into a table of
+  // megabytes (a fifth of the time of a 2000-row sparse loop). An operation pushed out of a full
+  // bucket only loses tracer-time sharing; the CSE pass still merges it with its equal at the
+  // sync. Leaves (scalars, aranges) are few and shared across a whole loop (`x * 2.0 + 1.0` in
+  // every iteration): they go into an exact table, so each shares one node for as long as it
+  // lives, and the captured graph of every iteration has the same structure (and plan).
   class ConsTable {
    public:
     Node* find(const NodeDesc& d, uint64_t hash) const noexcept;
     void insert(Node* n);
     void erase(Node* n) noexcept;
-    size_t capacity() const noexcept { return buckets_.size() * kWays; }
+    /// How many operations the cache can hold at most.
+    static constexpr size_t capacity() noexcept { return kMaxBuckets * kWays; }
 
    private:
     static constexpr size_t kWays = 4;
-    static constexpr size_t kMaxBuckets = 256;  // 1024 nodes, 16 KiB: stays in L1
+    static constexpr size_t kMaxBuckets = 256;  // 1024 operations, 16 KiB: stays in L1
     struct alignas(64) Bucket {
       uint64_t hash[kWays] = {};
       Node* node[kWays] = {};  // null: empty
     };
-    void grow();
+    void grow_buckets();
     std::vector<Bucket> buckets_;
-    size_t live_ = 0;  // nodes in the table
+    size_t in_buckets_ = 0;
+    // Leaves: open addressing over node pointers.
+    static Node* tombstone() noexcept { return reinterpret_cast<Node*>(uintptr_t{1}); }
+    void grow_leaves();
+    struct Slot {
+      uint64_t hash = 0;
+      Node* node = nullptr;  // null: empty; tombstone(): erased
+    };
+    std::vector<Slot> leaves_;
+    size_t live_leaves_ = 0, used_leaves_ = 0;  // live entries; live + tombstones
   };
 
   Node* allocate(SourceLoc loc);      // throws kiln::Error when memory is exhausted

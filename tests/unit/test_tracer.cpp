@@ -132,24 +132,35 @@ TEST(Capture, TopologicalAndDeterministic) {
   for (Node* n : {x, y, s, p}) t.drop_handle(n);
 }
 
-// The CSE table is a bounded cache: recording far more distinct nodes than it holds keeps it at
-// its cap, recent equals are still shared, and freeing nodes it pushed out is safe.
-TEST(Tracer, CseTableStaysBoundedAndRecentEqualsShare) {
+// The CSE table keeps a bounded number of operations: recording far more keeps recent equals
+// shared, and freeing nodes it pushed out is safe. Leaves stay in it while they live, so a
+// scalar recorded again after thousands of operations still shares its node.
+TEST(Tracer, CseKeepsRecentOperationsAndEveryLiveLeaf) {
   Tracer t;
-  Node* one = full(t, 1.f);
+  Node* x = full(t, 1.f, {3});
+  Node* half = full(t, 0.5f);
   std::vector<Node*> nodes;
-  for (int i = 0; i < 50000; ++i) nodes.push_back(full(t, static_cast<float>(i + 2), {3}));
-  EXPECT_LE(t.cse_capacity(), 1024u);
+  const int many = 20 * static_cast<int>(Tracer::cse_capacity());
+  for (int i = 0; i < many; ++i) {
+    Node* scalar = full(t, static_cast<float>(i) + 2.f);
+    nodes.push_back(binary(t, Op::Multiply, x, scalar));
+    t.drop_handle(scalar);
+  }
   const uint64_t hits = t.cse_hits;
-  Node* again = full(t, 50001.f, {3});  // the last one recorded
-  EXPECT_EQ(again, nodes.back());
-  EXPECT_EQ(t.cse_hits, hits + 1);
-  Node* sum = binary(t, Op::Add, nodes.back(), one);
-  EXPECT_EQ(binary(t, Op::Add, nodes.back(), one), sum);
-  // Whether or not it still holds the oldest node, recording it again gives an equal node.
-  Node* first = full(t, 2.f, {3});
-  EXPECT_EQ(first->payload, nodes.front()->payload);
+  Node* last = binary(t, Op::Multiply, x, nodes.back()->args[1]);
+  EXPECT_EQ(last, nodes.back());
+  Node* sum = binary(t, Op::Add, nodes.back(), half);
+  EXPECT_EQ(binary(t, Op::Add, nodes.back(), half), sum);
+  EXPECT_EQ(t.cse_hits, hits + 2);
+  for (int i = 0; i < many; i += 997) {  // leaves: always shared
+    Node* scalar = full(t, static_cast<float>(i) + 2.f);
+    EXPECT_EQ(scalar, nodes[static_cast<size_t>(i)]->args[1]);
+    t.drop_handle(scalar);
+  }
+  // Whether or not it still holds the oldest operation, recording it again gives an equal node.
+  Node* first = binary(t, Op::Multiply, x, nodes.front()->args[1]);
+  EXPECT_EQ(first->args[1], nodes.front()->args[1]);
   for (Node* n : nodes) t.drop_handle(n);
-  for (Node* n : {one, again, sum, sum, first}) t.drop_handle(n);
+  for (Node* n : {x, half, last, sum, sum, first}) t.drop_handle(n);
   EXPECT_EQ(t.live_nodes(), 0u);
 }
