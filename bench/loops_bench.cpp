@@ -237,6 +237,71 @@ void black_scholes_named(benchmark::State& st) {
 }
 BENCHMARK(black_scholes_named)->Arg(1'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+// Launches and bytes of new buffers per step of one run of `body` (`steps` steps), as counters:
+// an update that copied its whole array each step would show here.
+template <class F>
+void count_per_step(benchmark::State& st, int64_t steps, F&& body) {
+  kiln::reset_stats();
+  body();
+  const Stats s = kiln::stats();
+  st.counters["launches_per_step"] = static_cast<double>(s.kernels_launched) / steps;
+  st.counters["bytes_per_step"] = static_cast<double>(s.bytes_allocated) / steps;
+}
+
+// A symmetric positive definite n x n matrix: m m^T / n plus n on the diagonal.
+Array spd(int64_t n) {
+  Array m = random::uniform({n, n}, 0.0, 1.0, float64);
+  Array i = arange(n, int64);
+  Array a = matmul(m, m.T()) / static_cast<double>(n) +
+            where(i[{slice(), newaxis}] == i[{newaxis, slice()}], static_cast<double>(n), 0.0);
+  return a.eval();
+}
+
+// Cholesky as numpy writes it, column by column: each step updates the diagonal element and the
+// column below it (a strided window) of a matrix that nothing else holds, so it runs in place.
+// (Holding a view of the matrix across an update, `Array row = a[{j, slice(0, j)}]`, would make
+// the update copy the matrix: the view must keep its values.)
+void updates_cholesky(benchmark::State& st) {
+  const int64_t n = st.range(0);
+  const Array a0 = spd(n);
+  auto body = [&] {
+    Array a = a0;  // the first update copies it (a0 is held), as numpy's a0.copy()
+    for (int64_t j = 0; j < n; ++j) {
+      a[{j, j}] = kiln::sqrt(a[{j, j}] - dot(a[{j, slice(0, j)}], a[{j, slice(0, j)}]));
+      if (j + 1 < n)
+        a[{slice(j + 1, none), j}] = (a[{slice(j + 1, none), j}] -
+                                      matmul(a[{slice(j + 1, none), slice(0, j)}],
+                                             a[{j, slice(0, j)}])) /
+                                     a[{j, j}];
+    }
+    benchmark::DoNotOptimize(a.eval().data<double>());
+  };
+  count_per_step(st, n, body);
+  timed(st, body);
+}
+BENCHMARK(updates_cholesky)->Arg(250)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Jacobi's 5-point stencil (polybench jacobi-2d): each step assigns the interior of b from a's
+// neighbours and then a's from b's, with no sync until the end. Each assignment is one kernel
+// storing into the interior window of the array's own buffer.
+void updates_stencil(benchmark::State& st) {
+  const int64_t n = st.range(0), steps = 20;
+  const Array a0 = random::uniform({n, n}, 0.0, 1.0, float64).eval();
+  const Array b0 = random::uniform({n, n}, 0.0, 1.0, float64).eval();
+  auto body = [&] {
+    Array a = a0, b = b0;
+    const Slice in = slice(1, -1), lo = slice(0, -2), hi = slice(2, none);
+    for (int64_t t = 0; t < steps; ++t) {
+      b[{in, in}] = 0.2 * (a[{in, in}] + a[{in, lo}] + a[{in, hi}] + a[{hi, in}] + a[{lo, in}]);
+      a[{in, in}] = 0.2 * (b[{in, in}] + b[{in, lo}] + b[{in, hi}] + b[{hi, in}] + b[{lo, in}]);
+    }
+    benchmark::DoNotOptimize(a.eval().data<double>());
+  };
+  count_per_step(st, steps, body);
+  timed(st, body);
+}
+BENCHMARK(updates_stencil)->Arg(250)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
 // The first sync of an n-op pending chain in this process: tracing, planning and compiling.
 int compile_chain(int64_t n) {
   set_cache_dir("");

@@ -65,6 +65,29 @@ def columns(t, n):
     return float(table.sum())
 
 
+def spd(rng, n):
+    m = rng.uniform(0.0, 1.0, (n, n))
+    return m @ m.T / n + n * np.eye(n)
+
+
+def cholesky(a0):
+    a = a0.copy()
+    n = a.shape[0]
+    for j in range(n):
+        a[j, j] = np.sqrt(a[j, j] - a[j, :j] @ a[j, :j])
+        if j + 1 < n:
+            a[j + 1:, j] = (a[j + 1:, j] - a[j + 1:, :j] @ a[j, :j]) / a[j, j]
+    return a
+
+
+def stencil(a0, b0, steps):
+    a, b = a0.copy(), b0.copy()
+    for _ in range(steps):
+        b[1:-1, 1:-1] = 0.2 * (a[1:-1, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:] + a[2:, 1:-1] + a[:-2, 1:-1])
+        a[1:-1, 1:-1] = 0.2 * (b[1:-1, 1:-1] + b[1:-1, :-2] + b[1:-1, 2:] + b[2:, 1:-1] + b[:-2, 1:-1])
+    return a
+
+
 def main():
     rng = np.random.default_rng(0)
     results = []
@@ -105,6 +128,12 @@ def main():
     t = np.linspace(0.0, 1.0, 1000)
     for n in (10, 100, 400):
         record(f"numpy_loops_columns/{n}", lambda: columns(t, n))
+    for n in (250, 1000):
+        a0 = spd(rng, n)
+        record(f"numpy_updates_cholesky/{n}", lambda: cholesky(a0))
+    for n in (250, 1000):
+        a0, b0 = rng.uniform(0.0, 1.0, (n, n)), rng.uniform(0.0, 1.0, (n, n))
+        record(f"numpy_updates_stencil/{n}", lambda: stencil(a0, b0, 20))
     json.dump({"benchmarks": results}, sys.stdout)
 
 

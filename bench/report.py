@@ -144,6 +144,8 @@ LOOPS = [("carried", "v = v*0.5+1; v.sum() per step", "steps"),
          ("nbody", "n-body 256, matmul sync/step", "steps"),
          ("sparse_rows", "CSR matvec as a loop over rows", "rows"),
          ("columns", "stack(cols, axis=1), 1000 rows", "columns")]
+UPDATES = [("cholesky", "Cholesky by columns, n x n", 1),
+           ("stencil", "Jacobi 5-point, 20 steps, n x n", 20)]
 
 
 def loops_report(folder):
@@ -153,18 +155,30 @@ def loops_report(folder):
         return
     kiln = load(kiln_path)
     numpy = load(numpy_path) if os.path.exists(numpy_path) else {}
+    counters = {b["name"].split("/real_time")[0]: b for b in json.load(open(kiln_path))["benchmarks"]}
     print()
     print("Loops (whole loop per iteration, kernels warm; numpy/kiln > 1: kiln faster)")
     print(f"  {'loop':36} {'n':>6} | {'kiln us':>10} {'numpy us':>10} | {'numpy/kiln':>10} {'kiln us/step':>12}")
-    for case, title, unit in LOOPS:
-        for name in sorted((k for k in kiln if k.startswith(f"loops_{case}/")),
+    def rows(prefix, case):
+        """(title's n, kiln us, numpy us or None, ratio text, numpy text) of each size run."""
+        for name in sorted((k for k in kiln if k.startswith(f"{prefix}_{case}/")),
                            key=lambda k: int(k.split("/")[1])):
-            n = int(name.split("/")[1])
             k = kiln[name][0]
             p = numpy.get("numpy_" + name, (None,))[0]
             ratio = f"{p / k:10.2f}" if p else f"{'-':>10}"
             pt = f"{p:10.1f}" if p else f"{'-':>10}"
+            yield name, int(name.split("/")[1]), k, ratio, pt
+
+    for case, title, unit in LOOPS:
+        for name, n, k, ratio, pt in rows("loops", case):
             print(f"  {title:36} {n:>6} | {k:10.1f} {pt} | {ratio} {k / n:12.2f}")
+    print("Updates (a[...] = v; numpy/kiln > 1: kiln faster; launches and new bytes per step)")
+    for case, title, steps in UPDATES:
+        for name, n, k, ratio, pt in rows("updates", case):
+            extra = counters.get(name, {})
+            print(f"  {title:36} {n:>6} | {k:10.1f} {pt} | {ratio}  launches/step "
+                  f"{extra.get('launches_per_step', float('nan')):.2f}, bytes/step "
+                  f"{extra.get('bytes_per_step', float('nan')):.0f}")
     for n in (500, 2000):
         k, p = kiln.get(f"matvec/{n}"), numpy.get(f"numpy_matvec/{n}")
         if k and p:

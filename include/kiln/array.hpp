@@ -17,6 +17,8 @@ namespace kiln {
 namespace graph {
 struct Node;
 }
+class IndexRef;
+class Operand;
 
 /// A cheap, copyable, reference-counted handle to a lazily computed array.
 ///
@@ -70,7 +72,12 @@ class Array {
   /// kiln::slice(kiln::none, kiln::none, -2), 3, kiln::newaxis, kiln::ellipsis}]`. Integers
   /// drop their axis; slices clip as numpy's do. A view (no copy). Out-of-range integers and
   /// zero steps throw kiln::Error.
-  Array operator[](const Indices& index) const;
+  Array operator[](const Indices& index) const&;
+  /// The same on a temporary array: its value.
+  Array operator[](const Indices& index) &&;
+  /// The same on a (non-const) named array: the indexed value, which also refers back to this
+  /// array, so that `a[{i, kiln::slice()}] = v` and `a[{i}] += v` update it (see IndexRef).
+  IndexRef operator[](const Indices& index) &;
   /// kiln::flatten(*this): the elements as a 1-d array (a view where possible).
   Array flatten(std::source_location loc = std::source_location::current()) const;
 
@@ -147,6 +154,79 @@ class Array {
   const void* raw_data(DType expected, const std::source_location& loc) const;
 
   graph::Node* node_ = nullptr;
+};
+
+/// What `a[{...}]` gives on a named, non-const array, as Eigen's blocks: the indexed value (an
+/// Array: every read and every operation takes it as it is) that also refers back to `a`.
+/// Assigning to it updates `a` with numpy's rules: `a[{i}] = v`, `a[{kiln::slice(1, -1)}] += v`,
+/// `a[{i}][{j}] = v` (numpy's `a[i][j] = v`). `v` broadcasts into the indexed part and is cast to
+/// a's dtype (a complex value into a real array is an error); compound assignments keep a's dtype
+/// under numpy's same_kind rule. Arrays are values: an Array taken from `a` before the update
+/// keeps the value it had (numpy would share memory; kiln never changes an array you hold).
+/// The update runs in place, with no copy of `a`, when nothing else refers to a's old value.
+///
+/// `Array row = a[{i}];` takes the value at that moment. `auto row = a[{i}];` is an IndexRef:
+/// its value is a's part when it was made, and assigning to it still updates `a` (as `auto`
+/// with an Eigen expression keeps the expression).
+class IndexRef : public Array {
+ public:
+  /// a[index] of `target` (internal: made by Array::operator[]).
+  IndexRef(Array& target, const Indices& index);
+  /// Copies the reference (both refer to the same array).
+  IndexRef(const IndexRef&) = default;
+
+  /// a[index] = value.
+  IndexRef& operator=(const Operand& value);
+  /// a[index] = the other's value (not a rebinding).
+  IndexRef& operator=(const IndexRef& other);
+  /// a[index] = a[index] + value (and the other compound assignments likewise), in a's dtype.
+  IndexRef& operator+=(const Operand& value);
+  /// a[index] -= value.
+  IndexRef& operator-=(const Operand& value);
+  /// a[index] *= value.
+  IndexRef& operator*=(const Operand& value);
+  /// a[index] /= value (true division: an integer array cannot take it, as in numpy).
+  IndexRef& operator/=(const Operand& value);
+  /// a[index] %= value.
+  IndexRef& operator%=(const Operand& value);
+  /// a[index] &= value.
+  IndexRef& operator&=(const Operand& value);
+  /// a[index] |= value.
+  IndexRef& operator|=(const Operand& value);
+  /// a[index] ^= value.
+  IndexRef& operator^=(const Operand& value);
+  /// a[index] <<= value.
+  IndexRef& operator<<=(const Operand& value);
+  /// a[index] >>= value.
+  IndexRef& operator>>=(const Operand& value);
+
+  /// a[index][index2]: the part of this part, still referring to `a`.
+  IndexRef operator[](const Indices& index);
+  /// The value's own indexing (no reference back).
+  Array operator[](const Indices& index) const { return Array::operator[](index); }
+
+  /// How the compound assignments combine: which of numpy's functions.
+  enum class Combine : unsigned char {
+    set,
+    add,
+    subtract,
+    multiply,
+    divide,
+    remainder,
+    bitwise_and,
+    bitwise_or,
+    bitwise_xor,
+    left_shift,
+    right_shift,
+    minimum,
+    maximum
+  };
+
+ private:
+  IndexRef(Array& target, std::vector<Indices> chain, Array value);
+  IndexRef& update(Combine how, const Operand& value);
+  Array* target_;
+  std::vector<Indices> chain_;  // a[chain_[0]][chain_[1]]...
 };
 
 /// A C++ number with its kind remembered: numpy's weakly typed Python scalars (NEP 50).

@@ -18,3 +18,4 @@
 #include "kiln/runtime.hpp"
 #include "kiln/select.hpp"
 #include "kiln/shape.hpp"
+#include "kiln/update.hpp"

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/apply.hpp"
+#include "api/index.hpp"
 #include "graph/view.hpp"
 
 namespace kiln {
@@ -257,10 +258,10 @@ void adjust_slice(const Slice& s, int64_t n, int64_t& start, int64_t& step, int6
 
 }  // namespace
 
-Array Array::operator[](const Indices& index) const {
+namespace detail {
+
+void basic_index(const Dims& shape, const Indices& index, Dims& out_shape, Layout& layout) {
   const SourceLoc loc = to_loc(index.loc());
-  const Node* n = detail::node_of(*this, "index", loc);
-  const Dims& shape = n->shape;
   const Dims strides = graph::contiguous_strides(shape);
   const std::vector<Index>& entries = index.entries();
   int consuming = 0, ellipses = 0;
@@ -275,8 +276,8 @@ Array Array::operator[](const Indices& index) const {
                            " is " + std::to_string(shape.rank()) + "-dimensional, but " +
                            std::to_string(consuming) + " were indexed",
                        loc);
-  Dims out_shape;
-  Layout layout;
+  out_shape = Dims();
+  layout = Layout();
   int axis = 0;
   auto keep_axis = [&](int a) {
     out_shape.push_back(shape[a]);
@@ -328,7 +329,20 @@ Array Array::operator[](const Indices& index) const {
                            " dimensions; kiln supports at most " + std::to_string(graph::kMaxDims),
                        loc);
   if (out_shape.size() == 0) layout.offset = 0;  // an empty view reads nothing
-  return detail::make_view(*this, out_shape, layout, loc);
+}
+
+}  // namespace detail
+
+Array Array::operator[](const Indices& index) const& {
+  const Node* n = detail::node_of(*this, "index", to_loc(index.loc()));
+  Dims out_shape;
+  Layout layout;
+  detail::basic_index(n->shape, index, out_shape, layout);
+  return detail::make_view(*this, out_shape, layout, to_loc(index.loc()));
+}
+
+Array Array::operator[](const Indices& index) && {
+  return std::as_const(*this)[index];
 }
 
 }  // namespace kiln

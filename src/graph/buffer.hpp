@@ -11,6 +11,7 @@ struct Buffer {
   void* data = nullptr;  ///< first element, aligned for the dtype (64 bytes when kiln allocated it)
   size_t bytes = 0;      ///< usable size
   bool external = false;  ///< the user's memory (wrap): never written by kiln
+  bool part = false;      ///< a view into another buffer (an alias): never written in place
 };
 
 }  // namespace kiln::graph

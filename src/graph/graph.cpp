@@ -46,7 +46,8 @@ Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<N
   return failed;
 }
 
-Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs) {
+Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs,
+                  std::span<const char> writable) {
   Graph g;
   g.nodes.reserve(order.size());
   for (Node* n : order) {
@@ -58,6 +59,7 @@ Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& o
     if (n->evaluated()) {
       gn.op = Op::Data;
       gn.buffer = n->buffer;
+      gn.writable = !writable.empty() && writable[g.nodes.size()];
     } else {
       gn.op = n->op;
       gn.nargs = n->nargs;
@@ -111,11 +113,12 @@ std::string payload_text(const GNode& n) {
                     tail.endpoint ? "" : " no-endpoint", tail.tiny_step ? " tiny-step" : "");
       return buf;
     }
-    case Op::View: {
+    case Op::View:
+    case Op::Update: {
       std::string s =
           " offset=" + std::to_string(static_cast<int64_t>(n.payload.v[0])) + " strides=(";
       for (int d = 0; d < n.strides.rank(); ++d) s += (d ? "," : "") + std::to_string(n.strides[d]);
-      return s + ")";
+      return s + ")" + (n.op == Op::Update && n.payload.v[1] ? " in_place" : "");
     }
     case Op::Eye:
       std::snprintf(buf, sizeof buf, " n=%lld", static_cast<long long>(n.payload.v[0]) - 1);

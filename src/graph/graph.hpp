@@ -28,6 +28,8 @@ struct GNode {
                                    ///< node holds the captured node's data or payload (plans
                                    ///< refer to inputs and scalar values by it); -1 when derived
   bool store = false;              ///< gets its own buffer (passes/materialize.hpp decides)
+  bool writable = false;           ///< Data only: nothing outside this graph can see the buffer,
+                                   ///< so an Update may write into it (passes/windows.hpp)
 };
 
 /// A pending computation: nodes in topological order and the indices of the wanted results.
@@ -53,8 +55,10 @@ struct Graph {
 Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
                    std::vector<int32_t>& outputs);
 
-/// The Graph of a walk_pending() result: evaluated nodes become Data leaves.
-Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs);
+/// The Graph of a walk_pending() result: evaluated nodes become Data leaves (`writable`, when
+/// given, says by position which of them may be written in place).
+Graph build_graph(const std::vector<Node*>& order, const std::vector<int32_t>& outputs,
+                  std::span<const char> writable = {});
 
 /// walk_pending() then build_graph(). Requires the tracer's lock.
 Graph capture(Tracer& tracer, std::span<Node* const> targets);

@@ -89,6 +89,10 @@ inline bool is_elementwise(Op op) noexcept {
 inline bool is_gather(Op op) noexcept {
   return op_info(op).rule == TypeRule::Gather;
 }
+/// Planned into kernels that store their operands into its buffer (windows), not run itself.
+inline bool is_window_base(Op op) noexcept {
+  return op == Op::Concatenate || op == Op::Update;
+}
 /// Run by a library at the sync rather than in a generated kernel.
 inline bool is_library(Op op) noexcept {
   return op_info(op).rule == TypeRule::Library;
@@ -100,7 +104,7 @@ inline bool runs_on_devices(Op op, DType dtype) noexcept {
     return dtype == DType::float32 || dtype == DType::float64 || dtype == DType::complex64 ||
            dtype == DType::complex128;
   return op == Op::Fft || op == Op::Rfft || op == Op::Irfft || op == Op::Concatenate ||
-         op == Op::Transfer;
+         op == Op::Update || op == Op::Transfer;
 }
 
 }  // namespace kiln::graph

@@ -299,6 +299,23 @@ std::vector<HostArray> interpret(const Graph& g) {
       }
       continue;
     }
+    if (n.op == Op::Update) {  // a's values, then v's written through the window
+      out.bits = values[n.args[0]].bits;
+      const HostArray& v = values[n.args[1]];
+      const Dims& window = g.nodes[n.args[1]].shape;
+      Dims coord;
+      coord.resize(window.rank(), 0);
+      for (size_t k = 0; k < v.bits.size(); ++k) {
+        int64_t flat = static_cast<int64_t>(n.payload.v[0]);
+        for (int d = 0; d < window.rank(); ++d) flat += coord[d] * n.strides[d];
+        out.bits[static_cast<size_t>(flat)] = v.bits[k];
+        for (int d = window.rank() - 1; d >= 0; --d) {
+          if (++coord[d] < window[d]) break;
+          coord[d] = 0;
+        }
+      }
+      continue;
+    }
     if (n.op == Op::Concatenate) {  // per block of the axes before the axis, each operand's run
       const int axis = static_cast<int>(n.payload.v[0]);
       int64_t outer = 1;

@@ -1,5 +1,6 @@
 #include "passes/windows.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "graph/view.hpp"
@@ -20,6 +21,12 @@ bool computed(const GNode& x) {
 }  // namespace
 
 std::vector<Placement> place_operands(const graph::Graph& g, const GNode& c, const Placement& at) {
+  if (c.op == Op::Update) {  // a over the whole buffer, v through the window
+    const GNode& v = g.nodes[c.args[1]];
+    Placement window{at.offset + static_cast<int64_t>(c.payload.v[0]), {}};
+    if (!walks_in_order(v.shape, c.strides)) window.strides = c.strides;
+    return {Placement{at.offset, {}}, std::move(window)};
+  }
   const int axis = static_cast<int>(c.payload.v[0]);
   const Dims strides = at.contiguous() ? graph::contiguous_strides(c.shape) : at.strides;
   std::vector<Placement> out;
@@ -55,13 +62,66 @@ int32_t window_target(const graph::Graph& g, int32_t x, Placement& placement) {
   return v.args[0];
 }
 
+namespace {
+
+// How far prepare_update looks through the nodes computing an update's value.
+constexpr int kMaxUpdateWalk = 256;
+
+// The readers of `a` in the subgraph computing `v` (not looking past `a` itself): how many in
+// all, and how many a kernel computing v could meet, that is, not behind a window base (whose
+// buffer is complete before anything reads it, so its own readers of `a` are done by then).
+// `total` is -1 when the part of the subgraph after `a` (what can read it) is larger than
+// `budget` nodes (too costly to look through).
+struct Readers {
+  int total = 0, direct = 0;
+};
+Readers readers_within(const graph::Graph& g, int32_t v, int32_t a, int budget) {
+  if (v == a) return {1, 1};
+  std::vector<std::pair<int32_t, bool>> stack{{v, false}};  // (node, behind a window base)
+  std::vector<std::pair<int32_t, bool>> seen{{v, false}};   // a node may be met both ways
+  Readers r;
+  while (!stack.empty()) {
+    const auto [at, behind] = stack.back();
+    stack.pop_back();
+    const GNode& x = g.nodes[at];
+    const bool past = behind || graph::is_window_base(x.op);
+    for (int k = 0; k < x.nargs; ++k) {
+      const int32_t y = x.args[k];
+      if (y == a) {
+        ++r.total;
+        r.direct += !past;
+        continue;
+      }
+      if (y < a) continue;  // operands come first: nothing before `a` reads it
+      if (std::find(seen.begin(), seen.end(), std::pair{y, past}) != seen.end()) continue;
+      if (static_cast<int>(seen.size()) >= budget) return {-1, 0};
+      seen.push_back({y, past});
+      stack.push_back({y, past});
+    }
+  }
+  return r;
+}
+
+GNode copy_of(const GNode& x, int32_t at, graph::SourceLoc loc) {
+  GNode copy;  // the operand's values, computed by a kernel (a cast to its own dtype)
+  copy.op = Op::Cast;
+  copy.dtype = x.dtype;
+  copy.nargs = 1;
+  copy.args[0] = at;
+  copy.shape = x.shape;
+  copy.loc = loc;
+  return copy;
+}
+
+}  // namespace
+
 void windows(graph::Graph& g) {
   const size_t n = g.nodes.size();
   bool any = false;
-  for (const GNode& c : g.nodes) any |= c.op == Op::Concatenate;
+  for (const GNode& c : g.nodes) any |= graph::is_window_base(c.op);
   if (!any) return;
-  // Which operands will be placed with strides: concatenations are placed before their
-  // operands, so a walk from the last node sees each one's own placement first.
+  // Which operands will be placed with strides: window bases are placed before their operands,
+  // so a walk from the last node sees each one's own placement first.
   std::vector<Placement> placed(n);
   std::vector<std::vector<Placement>> operand_at(n);
   std::vector<int32_t> uses(n, 0);
@@ -70,12 +130,13 @@ void windows(graph::Graph& g) {
   for (int32_t o : g.outputs) ++uses[o];
   for (size_t i = n; i-- > 0;) {
     const GNode& c = g.nodes[i];
-    if (c.op != Op::Concatenate) continue;
+    if (!graph::is_window_base(c.op)) continue;
     operand_at[i] = place_operands(g, c, placed[i]);
     for (int a = 0; a < c.nargs; ++a) {
       Placement p = operand_at[i][a];
-      const int32_t y = window_target(g, c.args[a], p);
-      if (g.nodes[y].op == Op::Concatenate) placed[y] = std::move(p);
+      // An update's operand 0 is placed itself: its buffer is about to be written.
+      const int32_t y = c.op == Op::Update && a == 0 ? c.args[a] : window_target(g, c.args[a], p);
+      if (graph::is_window_base(g.nodes[y].op)) placed[y] = std::move(p);
     }
   }
   graph::Graph out;
@@ -90,36 +151,71 @@ void windows(graph::Graph& g) {
     claimed.push_back(0);
     return at;
   };
+  // An update writes a's values and then v's into one buffer. That buffer is a's own (writable
+  // data, payload v[1] = 1) or the one a's kernel stores into, when nothing but the update and
+  // the nodes computing v reads a; those nodes then read a before anything is written: v is
+  // stored on its own first and copied into the window after. Otherwise a is copied into the
+  // update's buffer (by the loop below).
+  auto prepare_update = [&](GNode& c, int32_t old_a) {
+    const int32_t a = c.args[0], v = c.args[1];
+    const GNode& an = out.nodes[a];
+    c.payload.v[1] = 0;
+    const bool data = an.op == Op::Data && an.writable;
+    bool in_place = data || (computed(an) && !claimed[a]);
+    bool materialize = false;
+    if (in_place && uses[old_a] > 1) {
+      const Readers r = readers_within(out, v, a, kMaxUpdateWalk);
+      in_place = r.total == uses[old_a] - 1;
+      materialize = r.direct > 0;
+    }
+    if (!in_place) {
+      c.args[0] = add(copy_of(an, a, c.loc), -1);
+      claimed[c.args[0]] = 1;
+      return;
+    }
+    if (data)
+      c.payload.v[1] = 1;
+    else
+      claimed[a] = 1;  // a's kernel (or a nested window base) stores into the update's buffer
+    if (!materialize) return;
+    int32_t m = v;
+    if (computed(out.nodes[v]) && !graph::is_window_base(out.nodes[v].op)) {
+      out.nodes[v].store = true;
+    } else if (!graph::is_window_base(out.nodes[v].op)) {
+      m = add(copy_of(out.nodes[v], v, c.loc), -1);
+      out.nodes[m].store = true;
+    }
+    c.args[1] = add(copy_of(out.nodes[m], m, c.loc), -1);
+  };
   for (size_t i = 0; i < n; ++i) {
     GNode c = std::move(g.nodes[i]);
     const int32_t old_args[3] = {c.args[0], c.args[1], c.args[2]};
     for (int a = 0; a < c.nargs; ++a) c.args[a] = index[c.args[a]];
-    if (c.op == Op::Concatenate) {
+    if (c.op == Op::Update) prepare_update(c, old_args[0]);
+    if (graph::is_window_base(c.op)) {
       for (int a = 0; a < c.nargs; ++a) {
         const GNode& x = out.nodes[c.args[a]];
-        if (x.shape.size() == 0) continue;  // nothing to store
+        if (x.shape.size() == 0) continue;           // nothing to store
+        if (c.op == Op::Update && a == 0) continue;  // prepare_update placed it
         // A strided window: the target (and the reshape before it) has no other reader.
         Placement p = operand_at[i][a];
         const bool strided = !p.contiguous();
         const int32_t target = window_target(out, c.args[a], p);
-        bool ok = computed(out.nodes[target]) && !claimed[target];
-        if (ok && strided) {
+        const GNode& t = out.nodes[target];
+        bool ok = computed(t) && !claimed[target];
+        ok &= t.op != Op::Update;  // an update only nests as another one's operand 0
+        // An update's value is written after the buffer's old values, so nothing may read it
+        // back from there (a reader could run before it is written): it has no other reader.
+        if (ok && (strided || c.op == Op::Update)) {
           const int32_t old = old_of[target];
-          ok = old >= 0 && uses[old] == 1 && !graph::is_reduction(out.nodes[target].op) &&
-               (target == c.args[a] || uses[old_args[a]] == 1);
+          ok = (old < 0 || (uses[old] == 1 && (target == c.args[a] || uses[old_args[a]] == 1))) &&
+               !graph::is_reduction(t.op);
         }
         if (ok) {
           claimed[target] = 1;
           continue;
         }
-        GNode copy;  // the operand's values, computed by a kernel into the window
-        copy.op = Op::Cast;
-        copy.dtype = x.dtype;
-        copy.nargs = 1;
-        copy.args[0] = c.args[a];
-        copy.shape = x.shape;
-        copy.loc = c.loc;
-        c.args[a] = add(std::move(copy), -1);
+        c.args[a] = add(copy_of(x, c.args[a], c.loc), -1);
         claimed[c.args[a]] = 1;
       }
     }

@@ -199,6 +199,7 @@ class Context {
     std::vector<graph::Node*> kept;       // held by the capture (dropped by ~CaptureLease)
     std::vector<char> is_output, wanted;  // scratch for keep_held_arrays, by position in the
     std::vector<uint32_t> reads;          // walk
+    std::vector<char> writable;           // data an update may write into, by walk position
     graph::DeviceId device = graph::kCpuDevice;
     std::vector<graph::Node*> order;  // the pending graph (only while the lock is held)
     std::vector<int32_t> outputs;
@@ -241,6 +242,7 @@ class Context {
   // when the targets need library ops first or span devices.
   bool capture_kernels(const std::vector<graph::Node*>& targets, Capture& c);
   void keep_held_arrays(Capture& c);
+  void find_writable(Capture& c);
   void run_capture(Capture& c);
   std::shared_ptr<const CachedPlan> plan_graph(graph::Graph g, jit::Backend& backend,
                                                graph::DeviceId device);

@@ -22,6 +22,10 @@ struct LibraryOperand {
   std::shared_ptr<graph::Buffer> view_data;
   int64_t view_offset = 0;
   graph::Dims view_strides;
+  /// A pending view's operand that is stored anyway (an update's or a concatenation's buffer,
+  /// or an array a handle holds): matmul evaluates it rather than the view, to read the view
+  /// where it is.
+  graph::Node* view_base = nullptr;
 };
 
 /// A library node and its operands.

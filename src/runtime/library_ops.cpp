@@ -287,6 +287,10 @@ void Context::run_library_node(Node* n) {
         o.view_data = x->args[0]->buffer;
         o.view_offset = static_cast<int64_t>(x->payload.v[0]);
         o.view_strides = x->strides;
+      } else if (x->op == graph::Op::View && n->op == graph::Op::MatMul &&
+                 (graph::is_window_base(x->args[0]->op) ||
+                  x->args[0]->handles.load(std::memory_order_relaxed) > 0)) {
+        o.view_base = x->args[0];
       }
       c.args.push_back(std::move(o));
     }
@@ -297,9 +301,27 @@ void Context::run_library_node(Node* n) {
   for (size_t i = 0; i < c.args.size(); ++i) {
     const bool in_place =
         c.op == graph::Op::MatMul && matmul_reads_in_place(c, static_cast<int>(i));
-    if (!c.args[i].buffer && !in_place) pending.push_back(c.args[i].node);
+    if (!c.args[i].buffer && !in_place)
+      pending.push_back(c.args[i].view_base ? c.args[i].view_base : c.args[i].node);
   }
   if (!pending.empty()) {
+    evaluate(pending);
+    pending.clear();
+    std::lock_guard lock(tracer_.mutex());
+    for (size_t i = 0; i < c.args.size(); ++i) {
+      LibraryOperand& o = c.args[i];
+      if (!o.buffer && o.node->evaluated()) {
+        o.buffer = o.node->buffer;
+        o.view_data.reset();
+      } else if (o.view_base && o.view_base->evaluated()) {
+        o.view_data = o.view_base->buffer;
+        o.view_offset = static_cast<int64_t>(o.node->payload.v[0]);
+        o.view_strides = o.node->strides;
+        if (!matmul_reads_in_place(c, static_cast<int>(i))) pending.push_back(o.node);
+      }
+    }
+  }
+  if (!pending.empty()) {  // views of an evaluated base that BLAS cannot read as they are
     evaluate(pending);
     std::lock_guard lock(tracer_.mutex());
     for (LibraryOperand& o : c.args)

@@ -78,6 +78,7 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
   auto holder = std::make_shared<Alias>(Alias{base, *base});
   holder->view.data = static_cast<char*>(base->data) + skip;
   holder->view.bytes = base->bytes - skip;
+  holder->view.part = true;
   return std::shared_ptr<graph::Buffer>(holder, &holder->view);
 }
 
@@ -89,8 +90,8 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
 // (schedule::Relocation) serves any values, so a loop whose scalars change plans once. The
 // other form keeps every value, for plans that folded constants.
 void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs,
-               bool structural, std::vector<ScalarKey>& scalars, std::vector<int32_t>& first_equal,
-               std::vector<uint8_t>& out) {
+               std::span<const char> writable, bool structural, std::vector<ScalarKey>& scalars,
+               std::vector<int32_t>& first_equal, std::vector<uint8_t>& out) {
   out.clear();
   out.reserve(order.size() * 80);  // a typical node's bytes: one growth at most
   const uint8_t form = structural;
@@ -124,7 +125,8 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
     const bool data = n->evaluated();
     at[0] = static_cast<uint8_t>(data ? graph::Op::Data : n->op);
     at[1] = static_cast<uint8_t>(n->dtype);
-    at[2] = static_cast<uint8_t>(data ? 0 : n->nargs);
+    // Data: whether an update may write into it (the plan differs).
+    at[2] = static_cast<uint8_t>(data ? !writable.empty() && writable[n->visit_index] : n->nargs);
     at[3] = static_cast<uint8_t>(n->shape.rank());
     at[4] = n->device;
     at += 5;
@@ -164,7 +166,7 @@ std::string call_site_of(const std::string& message) {
 }  // namespace
 
 bool planned_in_kernels(const graph::Node& n) {
-  return n.op == graph::Op::Concatenate;
+  return graph::is_window_base(n.op);
 }
 
 Context::CaptureLease::CaptureLease(Context& c) : context_(c) {
@@ -379,6 +381,42 @@ void Context::keep_held_arrays(Capture& c) {
   }
 }
 
+// Data that an update may write into in place (passes/windows.hpp): no handle, no reader outside
+// this sync, no reader that outlives it, and a buffer of its own that kiln allocated (not the
+// user's memory, not a part of another buffer, not shared with another node). A reader
+// outlives the sync when it stays pending after it (it is not one of the sync's results) and a
+// handle, a node outside the sync or another such reader still refers to it: it would be
+// computed later from the data, which must not have changed.
+void Context::find_writable(Capture& c) {
+  c.writable.clear();
+  bool any = false;
+  for (const graph::Node* n : c.order)
+    any |= !n->evaluated() && n->op == graph::Op::Update && n->args[0]->evaluated();
+  if (!any) return;
+  const size_t size = c.order.size();
+  std::vector<char> result(size, 0), outlives(size, 0), read_later(size, 0);
+  for (int32_t o : c.outputs) result[o] = 1;
+  for (size_t i = size; i-- > 0;) {  // users before their operands
+    const graph::Node* n = c.order[i];
+    if (n->evaluated() || result[i]) continue;
+    outlives[i] |= n->handles.load(std::memory_order_relaxed) > 0 || n->uses > c.reads[i];
+    if (!outlives[i]) continue;
+    for (int a = 0; a < n->nargs; ++a) {
+      const int32_t j = n->args[a]->visit_index;
+      (n->args[a]->evaluated() ? read_later : outlives)[j] = 1;
+    }
+  }
+  c.writable.assign(size, 0);
+  for (const graph::Node* n : c.order) {
+    if (n->evaluated() || n->op != graph::Op::Update || !n->args[0]->evaluated()) continue;
+    const graph::Node* a = n->args[0];
+    const int32_t i = a->visit_index;
+    c.writable[i] = a->handles.load(std::memory_order_relaxed) == 0 && a->uses == c.reads[i] &&
+                    !read_later[i] && a->buffer && a->buffer.use_count() == 1 &&
+                    !a->buffer->external && !a->buffer->part;
+  }
+}
+
 bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Capture& c) {
   c.targets.clear();
   for (graph::Node* n : requested)
@@ -393,12 +431,14 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
     if (graph::is_library(n->op) && !n->evaluated() && !planned_in_kernels(*n))
       return false;  // run first (run_library_ops)
   keep_held_arrays(c);
-  signature(c.order, c.outputs, /*structural=*/true, c.scalar_keys, c.first_equal, c.signature);
+  find_writable(c);
+  signature(c.order, c.outputs, c.writable, /*structural=*/true, c.scalar_keys, c.first_equal,
+            c.signature);
   c.hash = cache::hash64(c.signature);
   c.plan = find_plan(c.signature, c.hash);
   c.value_signature.clear();
   if (!c.plan) {  // a plan made for these scalar values only
-    signature(c.order, c.outputs, /*structural=*/false, c.scalar_keys, c.first_equal,
+    signature(c.order, c.outputs, c.writable, /*structural=*/false, c.scalar_keys, c.first_equal,
               c.value_signature);
     c.value_hash = cache::hash64(c.value_signature);
     c.plan = find_plan(c.value_signature, c.value_hash);
@@ -413,7 +453,7 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
     else if (n->op == graph::Op::Full)
       c.scalars[i] = n->payload.v[0];
   }
-  if (!c.plan) c.graph = graph::build_graph(c.order, c.outputs);
+  if (!c.plan) c.graph = graph::build_graph(c.order, c.outputs, c.writable);
   c.order.clear();  // not to be read without the lock
   return true;
 }
@@ -471,6 +511,10 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
   // Concatenations' buffers, which kernels fill through windows, and the nested ones' parts.
   try {
     for (const schedule::WindowBase& b : cached.plan.window_bases) {
+      if (b.donor >= 0) {  // an update in place: the data's own buffer
+        produced[b.node] = data[b.donor];
+        continue;
+      }
       const size_t bytes = static_cast<size_t>(b.elements) * itemsize(b.dtype);
       produced[b.node] = memory ? memory->allocate(bytes) : pool_.allocate(bytes);
       counters_.bytes_allocated += bytes;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "graph/view.hpp"
+#include "kiln/error.hpp"
 #include "passes/materialize.hpp"
 #include "passes/windows.hpp"
 #include "schedule/lower.hpp"
@@ -30,8 +31,11 @@ class Planner {
         stored_(n_, 0),
         stage_(n_, 0),
         post_of_(n_, -1),
+
         seen_(2 * n_, 0),
-        window_(n_) {}
+        window_(n_),
+        donor_(n_, -1),
+        first_part_of_(n_, -1) {}
 
   Plan run() {
     mark_required();
@@ -63,26 +67,33 @@ class Planner {
     return mark_;
   }
 
-  // Concatenations are stored (their operands' kernels fill them) and their operands go into
-  // windows of the outermost one's buffer: users come after operands, so a walk from the last
-  // node places each concatenation before its operands.
+  // Window bases (concatenations, updates) are stored (their operands' kernels fill them) and
+  // their operands go into windows of the outermost one's buffer: users come after operands, so
+  // a walk from the last node places each base before its operands.
   void place_windows() {
     for (size_t i = n_; i-- > 0;) {
       const GNode& c = g_.nodes[i];
-      if (c.op != Op::Concatenate || c.shape.size() == 0) continue;
+      if (!graph::is_window_base(c.op) || c.shape.size() == 0) continue;
       stored_[i] = 1;
       const bool nested = window_[i].base >= 0;
       const int32_t base = nested ? window_[i].base : static_cast<int32_t>(i);
       const passes::Placement at =
           nested ? passes::Placement{window_[i].offset, window_[i].strides} : passes::Placement{};
       std::vector<passes::Placement> operands = passes::place_operands(g_, c, at);
+      if (c.op == Op::Update && c.payload.v[1]) donor_[base] = g_.nodes[c.args[0]].source;
+      int32_t first = -1;  // an update's node storing operand 0
       for (int a = 0; a < c.nargs; ++a) {
         const int32_t x = c.args[a];
         if (g_.nodes[x].shape.size() == 0) continue;
-        // Through a reshape (stack's rows), with the placement in the target's dimensions.
-        const int32_t y = passes::window_target(g_, x, operands[a]);
+        if (c.op == Op::Update && a == 0 && c.payload.v[1]) continue;  // a's own buffer
+        // Through a reshape (stack's rows), with the placement in the target's dimensions; an
+        // update's operand 0 as it is (passes/windows.hpp).
+        const int32_t y =
+            c.op == Op::Update && a == 0 ? x : passes::window_target(g_, x, operands[a]);
         window_[y] = {base, operands[a].offset, std::move(operands[a].strides)};
         stored_[y] = 1;
+        if (c.op == Op::Update && a == 1 && first >= 0) first_part_of_[y] = first;
+        if (c.op == Op::Update && a == 0) first = y;
       }
     }
   }
@@ -212,8 +223,45 @@ class Planner {
   // A stored node read by a kernel of its own key, outside any reduction's operand, is computed
   // in that same kernel (one kernel with several outputs), unless the materialize pass stored
   // it; anything else waits a stage.
+  // An update's operand 1 is stored through its window only once operand 0 has filled the
+  // buffer: the stage of the node storing it is at least that of the node storing operand 0,
+  // plus one when that is a kernel's result (a nested window base's stage already comes after
+  // its own parts).
+  int after_first_part(int32_t i) const {
+    const int32_t first = first_part_of_[i];
+    if (first < 0) return 0;
+    return stage_[first] + (graph::is_window_base(g_.nodes[first].op) ? 0 : 1);
+  }
+
   void compute_stages() {
     std::fill(stage_.begin(), stage_.end(), 0);
+    // One sweep in node order gives every stage, except that an update's operand 1 may come
+    // before its operand 0 in the graph: then sweep again until the order holds (stages only
+    // grow, so this ends; a graph without updates takes one sweep).
+    for (size_t sweeps = 0, again = 1; again; ++sweeps) {
+      // Each sweep settles at least one more node for good: more than n_ means a cycle.
+      if (sweeps > n_) throw kiln::Error("internal error: the stages of updates do not settle");
+      sweep_stages();
+      again = false;
+      for (size_t i = 0; i < n_ && !again; ++i)
+        again = first_part_of_[i] >= 0 && stage_[i] < after_first_part(static_cast<int32_t>(i));
+    }
+    // A post-op runs in its reductions' finish, so it must be ready at their stage; one that
+    // waits for a later result gets its reductions stored and becomes a map kernel.
+    bool demoted = false;
+    for (size_t i = 0; i < n_; ++i) {
+      if (!stored_[i] || post_of_[i] < 0 || stage_[i] == stage_[post_of_[i]]) continue;
+      for (int32_t r : fused_reductions(static_cast<int32_t>(i))) stored_[r] = 1;
+      demoted = true;
+    }
+    if (demoted) {
+      while (settle()) {
+      }
+      compute_stages();
+    }
+  }
+
+  void sweep_stages() {
     for (size_t i = 0; i < n_; ++i) {
       const bool reduction = graph::is_reduction(g_.nodes[i].op);
       if (!stored_[i] && !reduction) continue;
@@ -227,7 +275,7 @@ class Planner {
         // computed: like a reduction's, they must be complete before the kernel starts. So must
         // a concatenation's, which are its contents.
         const bool elsewhere =
-            graph::is_gather(n.op) || n.op == Op::View || n.op == Op::Concatenate;
+            graph::is_gather(n.op) || n.op == Op::View || graph::is_window_base(n.op);
         for (int a = 0; a < n.nargs; ++a) stack.push_back({n.args[a], inside || elsewhere});
       };
       push_args(static_cast<int32_t>(i), reduction);
@@ -245,20 +293,7 @@ class Planner {
         }
         push_args(node, inside || graph::is_reduction(g_.nodes[node].op));
       }
-      stage_[i] = stage;
-    }
-    // A post-op runs in its reductions' finish, so it must be ready at their stage; one that
-    // waits for a later result gets its reductions stored and becomes a map kernel.
-    bool demoted = false;
-    for (size_t i = 0; i < n_; ++i) {
-      if (!stored_[i] || post_of_[i] < 0 || stage_[i] == stage_[post_of_[i]]) continue;
-      for (int32_t r : fused_reductions(static_cast<int32_t>(i))) stored_[r] = 1;
-      demoted = true;
-    }
-    if (demoted) {
-      while (settle()) {
-      }
-      compute_stages();
+      stage_[i] = std::max(stage, after_first_part(static_cast<int32_t>(i)));
     }
   }
 
@@ -273,7 +308,7 @@ class Planner {
     // kMaxKernelOutputs stores) is closed and the next store opens another.
     std::unordered_multimap<uint64_t, size_t> open;
     for (size_t i = 0; i < n_; ++i) {
-      if (!stored_[i] || g_.nodes[i].op == Op::Concatenate) continue;  // filled by others
+      if (!stored_[i] || graph::is_window_base(g_.nodes[i].op)) continue;  // filled by others
       ++visits_;
       const Key key = key_of(static_cast<int32_t>(i));
       const int32_t red =
@@ -315,14 +350,14 @@ class Planner {
       }
       plan.outputs.push_back(r);
     }
-    // A concatenation is read from its buffer: its stage comes after its operands' kernels.
+    // A window base is read from its buffer: its stage comes after its operands' kernels.
     std::vector<char> stored_earlier(n_, 0);
     for (size_t i = 0; i < n_; ++i) {
       const GNode& c = g_.nodes[i];
-      if (c.op != Op::Concatenate || !stored_[i]) continue;
+      if (!graph::is_window_base(c.op) || !stored_[i]) continue;
       stored_earlier[i] = 1;
       if (window_[i].base < 0)
-        plan.window_bases.push_back({static_cast<int32_t>(i), c.shape.size(), c.dtype});
+        plan.window_bases.push_back({static_cast<int32_t>(i), c.shape.size(), c.dtype, donor_[i]});
       else if (!window_[i].strided())
         plan.window_aliases.push_back({static_cast<int32_t>(i), window_[i], c.dtype});
     }
@@ -353,6 +388,9 @@ class Planner {
   std::vector<int32_t> post_of_;  // stored elementwise node -> a reduction of its group, or -1
   std::vector<uint32_t> seen_;    // walk marks (two per node: compute_stages walks each twice)
   std::vector<Window> window_;    // where each node is stored (see place_windows)
+  std::vector<int32_t> donor_;    // window base -> captured-graph index of the data it reuses
+  // The node storing an update's operand 1 -> the node storing its operand 0, or -1.
+  std::vector<int32_t> first_part_of_;
   uint32_t mark_ = 0;
   uint64_t visits_ = 0;
 };

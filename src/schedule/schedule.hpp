@@ -4,7 +4,9 @@
 // (computing those inline would repeat their work), operands of views that cannot be read
 // through strides, and reductions whose results feed other iteration spaces. A kernel stores at
 // most kMaxKernelOutputs results. A concatenation is computed by no kernel of its own: the
-// kernels computing its operands store them into its buffer (windows). Everything else fuses:
+// kernels computing its operands store them into its buffer (windows). So is an update: its
+// operand 0 fills its buffer (or the buffer is operand 0's own), and then the kernel computing
+// operand 1 stores it through the update's window, in a later stage. Everything else fuses:
 // elementwise chains into their consumers, producers into their reductions, and elementwise ops on
 // reduction results into the reduction's finish.
 #pragma once
@@ -60,11 +62,13 @@ struct Window {
   bool strided() const noexcept { return strides.rank() > 0; }
 };
 
-/// A concatenation's buffer, which kernels fill through windows: allocated when the plan starts.
+/// A window base's buffer (a concatenation's or an update's), which kernels fill through
+/// windows: allocated when the plan starts, or, for an update in place, its data operand's own.
 struct WindowBase {
-  int32_t node = -1;  ///< the outermost Concatenate node
+  int32_t node = -1;  ///< the outermost Concatenate or Update node
   int64_t elements = 0;
   DType dtype = DType::float32;
+  int32_t donor = -1;  ///< captured-graph index of the data whose buffer it is, or -1
 };
 
 /// A Concatenate node nested contiguously in another: its result is part of the outer one's

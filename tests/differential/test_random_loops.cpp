@@ -1,10 +1,12 @@
 // Random numpy-style loops against the reference interpreter: a few carried arrays updated for
 // 1-50 steps through views (rows, columns, transposes), broadcasts, reductions and
-// concatenations, with syncs at random steps (all arrays, one array, a scalar read, none) and
-// old values held. Each loop runs twice from the same seed: once with its syncs, which store,
-// keep and recompute as passes/materialize.hpp decides, and once without any, which records the
-// whole history; the reference interpreter evaluates that history. The two must agree: the
-// store-or-recompute policy may change where values come from, never what they are.
+// concatenations, or assigned into (rows, columns, shifted interiors, strided rows read from the
+// array itself, single elements, compound assignments), with syncs at random steps (all arrays, one
+// array, a scalar read, none) and old values held. Each loop runs twice from the same seed: once
+// with its syncs, which store, keep and recompute as passes/materialize.hpp decides, and once
+// without any, which records the whole history; the reference interpreter evaluates that history.
+// The two must agree: the store-or-recompute policy may change where values come from, never what
+// they are.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -41,8 +43,11 @@ class Loop {
     for (int i = 0; i < steps; ++i) {
       const int target = pick(3);
       // The carried array keeps its shape: the terms broadcast against it.
-      vars_[target] =
-          kiln::tanh(combine(vars_[target], term(i)) + combine(term(i), term(i)) * 0.5) + 0.25;
+      if (pick(3) == 0)
+        assign(vars_[target], i);
+      else
+        vars_[target] =
+            kiln::tanh(combine(vars_[target], term(i)) + combine(term(i), term(i)) * 0.5) + 0.25;
       sync_point();
     }
     std::vector<Array> out = vars_;
@@ -81,6 +86,32 @@ class Loop {
         return where(a > 0.0, a, vars_[pick(3)] * 0.5);
       default:
         return a;
+    }
+  }
+
+  // a[index] = v or a[index] op= v, v computed from the carried arrays (a among them).
+  void assign(Array& a, int step) {
+    const int64_t i = step % n_;
+    Array value = broadcast_to(kiln::tanh(combine(term(step), term(step))) + 0.25, {n_, n_});
+    switch (pick(6)) {
+      case 0:
+        a[{i}] = value[{i}];
+        break;
+      case 1:
+        a[{slice(), i}] += value[{slice(), i}] * 0.5;
+        break;
+      case 2:  // a shifted interior (empty for n = 1)
+        a[{slice(1, none), slice(0, -1)}] = value[{slice(0, -1), slice(1, none)}];
+        break;
+      case 3:  // every other row from the array itself, reversed: reads what it overwrites
+        a[{slice(none, none, 2)}] = a[{slice(none, none, -2)}] * 0.5 + 0.125;
+        break;
+      case 4:
+        a[{i, n_ - 1 - i}] = kiln::sum(value[{i}]) * 0.1;
+        break;
+      default:
+        a[{i}][{slice(none, none, -1)}] *= value[{slice(), i}];
+        break;
     }
   }
 

@@ -67,8 +67,8 @@ ULP_FNS = {"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos"
 # Continuous, and never worse than their worst input: the error bound carries over.
 CARRY = {"reshape", "transpose", "squeeze", "expand_dims", "broadcast_to", "flatten", "index",
          "eval", "array", "negative", "abs", "maximum", "minimum", "clip", "max", "min",
-         "concatenate", "stack", "take", "take_along_axis", "scatter"}
-SUMS = {"add", "subtract", "sum", "mean", "cumsum", "scatter_add"}
+         "concatenate", "stack", "take", "take_along_axis", "scatter", "setitem"}
+SUMS = {"add", "subtract", "sum", "mean", "cumsum", "scatter_add", "setitem_add"}
 # Where an input index or exponent decides whether the call raises.
 INDEX_ARG = {"take": 1, "take_along_axis": 1, "scatter": 1, "scatter_add": 1}
 
@@ -176,7 +176,8 @@ COMPLEX_FNS = {"add", "subtract", "multiply", "divide", "negative", "square", "r
                "astype", "sum", "mean", "var", "std", "any", "all", "matmul", "dot", "outer",
                "reshape", "transpose", "squeeze", "expand_dims", "broadcast_to", "flatten",
                "index", "eval", "array", "concatenate", "stack", "take", "take_along_axis",
-               "scatter", "scatter_add", "cumsum", "full", "zeros", "eye"}
+               "scatter", "scatter_add", "cumsum", "full", "zeros", "eye", "setitem",
+               "setitem_add"}
 
 
 def check_kiln_limits(fn, args, r):

@@ -238,7 +238,8 @@ class Generator {
       return emit("astype", {ref(choose()), "D:" + std::string(kiln::dtype_name(dtype()))});
     if (k < 56) return reduction();
     if (k < 68) return view();
-    if (k < 74) return index();
+    if (k < 71) return index();
+    if (k < 74) return assign();
     if (k < 82) return gather();
     if (k < 87) return join_arrays();
     if (k < 90) return cumulative();
@@ -439,28 +440,72 @@ class Generator {
   // slices with random, open and negative bounds and steps, newaxis and an ellipsis.
   bool index() {
     const int i = choose();
-    const Shape s = val(i).shape();
+    std::vector<kiln::Index> entries;
+    return emit("index", {ref(i), index_text(val(i).shape(), entries)});
+  }
+
+  // The text of a random basic index over shape `s`, and its entries.
+  std::string index_text(const Shape& s, std::vector<kiln::Index>& entries) {
     const int rank = static_cast<int>(s.size());
     std::string k = "K:";
-    auto add = [&](const std::string& e) { k += (k.size() > 2 ? ";" : "") + e; };
-    auto bound = [&]() -> std::string { return one_in(3) ? "n" : std::to_string(pick(13) - 6); };
+    auto add = [&](const std::string& e, kiln::Index entry) {
+      k += (k.size() > 2 ? ";" : "") + e;
+      entries.push_back(entry);
+    };
+    auto bound = [&](std::string& text) -> kiln::SliceBound {
+      if (one_in(3)) {
+        text = "n";
+        return kiln::none;
+      }
+      const int64_t v = pick(13) - 6;
+      text = std::to_string(v);
+      return v;
+    };
     const int consuming = std::min(rank + (one_in(15) ? 1 : 0), pick(rank + 2));
     const int ellipsis_at = one_in(3) ? pick(consuming + 1) : -1;
     for (int d = 0; d < consuming; ++d) {
-      if (d == ellipsis_at) add("E");
-      if (one_in(5)) add("N");
+      if (d == ellipsis_at) add("E", kiln::ellipsis);
+      if (one_in(5)) add("N", kiln::newaxis);
       const int64_t extent = d < rank ? s[static_cast<size_t>(d)] : 2;
       if (one_in(3)) {
-        add("i" +
-            std::to_string(pick(static_cast<int>(2 * extent + 1)) - extent - (one_in(20) ? 1 : 0)));
+        const int64_t v = pick(static_cast<int>(2 * extent + 1)) - extent - (one_in(20) ? 1 : 0);
+        add("i" + std::to_string(v), v);
       } else {
         static const char* steps[] = {"n", "1", "2", "3", "-1", "-2", "n", "0"};
-        add("s" + bound() + "," + bound() + "," + steps[pick(one_in(30) ? 8 : 7)]);
+        std::string start, stop;
+        const kiln::SliceBound lo = bound(start), hi = bound(stop);
+        const std::string step = steps[pick(one_in(30) ? 8 : 7)];
+        const kiln::SliceBound st =
+            step == "n" ? kiln::SliceBound(kiln::none) : kiln::SliceBound(std::stoll(step));
+        add("s" + start + "," + stop + "," + step, kiln::slice(lo, hi, st));
       }
     }
-    if (ellipsis_at == consuming) add("E");
-    if (one_in(6)) add("N");
-    return emit("index", {ref(i), k});
+    if (ellipsis_at == consuming) add("E", kiln::ellipsis);
+    if (one_in(6)) add("N", kiln::newaxis);
+    return k;
+  }
+
+  // An assignment through a random basic index, a[k] = v or a[k] += v (the statement's value is
+  // the updated array), v a scalar, a value of the program or a literal whose shape broadcasts
+  // into the indexed part (rarely one that does not: an error in both).
+  bool assign() {
+    const int i = choose();
+    std::vector<kiln::Index> entries;
+    const std::string k = index_text(val(i).shape(), entries);
+    std::optional<Shape> window;
+    try {
+      window = std::as_const(val(i))[kiln::Indices(entries)].shape();
+    } catch (const kiln::Error&) {
+    }
+    std::string v;
+    if (!window || one_in(3)) {
+      v = scalar();
+    } else {
+      const Shape ws = compatible(*window);
+      const int j = one_in(2) ? choose([&](const kiln::Array& b) { return b.shape() == ws; }) : -1;
+      v = j >= 0 ? ref(j) : literal(ws, dtype());
+    }
+    return emit(one_in(3) ? "setitem_add" : "setitem", {ref(i), k, v});
   }
 
   // An index array of shape `s` for an axis of `extent`: negative and repeated entries, rarely

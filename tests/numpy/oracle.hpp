@@ -374,6 +374,57 @@ inline kiln::Array build(const Case& c) {
     r = kiln::extract(c.args[0].array, c.args[1].array);
   } else if (c.fn == "index") {
     r = c.args[0].array[kiln::Indices(c.args[1].index)];
+  } else if (c.fn.rfind("setitem", 0) == 0) {  // r = a; r[i] = v, r[i][j] = v, r[i] op= v
+    r = c.args[0].array;
+    const kiln::Operand v = operand(c.args.back());
+    kiln::IndexRef part = r[kiln::Indices(c.args[1].index)];
+    if (c.fn == "setitem") {
+      if (c.args.size() == 4)
+        part[kiln::Indices(c.args[2].index)] = v;
+      else
+        part = v;
+    } else {
+      using Combine = kiln::IndexRef::Combine;
+      static const std::pair<const char*, Combine> ops[] = {{"add", Combine::add},
+                                                            {"subtract", Combine::subtract},
+                                                            {"multiply", Combine::multiply},
+                                                            {"divide", Combine::divide},
+                                                            {"remainder", Combine::remainder},
+                                                            {"bitwise_and", Combine::bitwise_and},
+                                                            {"bitwise_or", Combine::bitwise_or},
+                                                            {"bitwise_xor", Combine::bitwise_xor},
+                                                            {"left_shift", Combine::left_shift},
+                                                            {"right_shift", Combine::right_shift},
+                                                            {"minimum", Combine::minimum},
+                                                            {"maximum", Combine::maximum}};
+      const std::string op = c.fn.substr(std::string("setitem_").size());
+      for (const auto& [name, how] : ops) {
+        if (op != name) continue;
+        if (how == Combine::add)
+          part += v;
+        else if (how == Combine::subtract)
+          part -= v;
+        else if (how == Combine::multiply)
+          part *= v;
+        else if (how == Combine::divide)
+          part /= v;
+        else if (how == Combine::remainder)
+          part %= v;
+        else if (how == Combine::bitwise_and)
+          part &= v;
+        else if (how == Combine::bitwise_or)
+          part |= v;
+        else if (how == Combine::bitwise_xor)
+          part ^= v;
+        else if (how == Combine::left_shift)
+          part <<= v;
+        else if (how == Combine::right_shift)
+          part >>= v;
+        else
+          r = how == Combine::minimum ? kiln::at(r, kiln::Indices(c.args[1].index)).min(v)
+                                      : kiln::at(r, kiln::Indices(c.args[1].index)).max(v);
+      }
+    }
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {

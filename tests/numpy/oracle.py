@@ -123,6 +123,44 @@ def fft(fn, a, n, axis, norm):
     return r
 
 
+SETITEM_OPS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply,
+               "divide": np.true_divide, "remainder": np.remainder, "bitwise_and": np.bitwise_and,
+               "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+               "left_shift": np.left_shift, "right_shift": np.right_shift,
+               "minimum": np.minimum, "maximum": np.maximum}
+
+
+def setitem(fn, a, *rest):
+    """r = a.copy(); r[index][index2] = value (setitem), or r[index] op= value (setitem_<op>),
+    with NumPy 2's rules where 1.24 differs: a Python int out of range for an integer array
+    raises, and an in-place result must cast back under same_kind."""
+    *indices, value = rest
+    r = a.copy()
+    if isinstance(value, int) and not isinstance(value, bool) and r.dtype.kind in "iu":
+        info = np.iinfo(r.dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError("Python integer out of bounds for " + r.dtype.name)
+    view = r
+    for idx in indices[:-1]:
+        # kiln's a[i][j] = v also updates a where a[i] is 0-d (numpy's a[i] is then a copy):
+        # the 0-d view a[i + (...,)] stands for it.
+        view = view[idx] if Ellipsis in idx else view[idx + (Ellipsis,)]
+    last = indices[-1]
+    if fn == "setitem":
+        if np.asarray(value).dtype.kind == "c" and r.dtype.kind not in "cb":
+            raise TypeError("complex into a real array")  # numpy 1.24 only warns for arrays
+        view[last] = value
+        return r
+    part = np.asarray(view[last])
+    res = np.asarray(SETITEM_OPS[fn[len("setitem_"):]](part, value))
+    if res.shape != part.shape:
+        raise ValueError("non-broadcastable output operand")
+    if not np.can_cast(res.dtype, r.dtype, "same_kind"):
+        raise TypeError("cannot cast the result in place")
+    view[last] = res
+    return r
+
+
 def call(fn, args):
     if fn in REDUCTIONS:
         kwargs = {"axis": args[1], "keepdims": args[2]}
@@ -162,6 +200,8 @@ def call(fn, args):
         return getattr(np, fn)(*args[:-1], axis=args[-1])
     if fn == "index":
         return args[0][args[1]]
+    if fn.startswith("setitem"):
+        return setitem(fn, *args)
     if fn == "flatten":
         return args[0].flatten()
     if fn in ("erf", "erfc"):

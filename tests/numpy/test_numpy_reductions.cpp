@@ -3,6 +3,7 @@
 // transposed views, or lazy expressions.
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "numpy/oracle.hpp"
@@ -156,8 +157,11 @@ class Cases {
   // many or two ellipses, which numpy and kiln must both refuse.
   Case index() {
     const Shape s = shape();
+    return {"index", {operand(s, kAll[pick(5)]), oracle::index_arg(index_entries(s))}};
+  }
+
+  std::vector<Index> index_entries(const Shape& s) {
     const int rank = static_cast<int>(s.size());
-    Case c{"index", {operand(s, kAll[pick(5)])}};
     std::vector<Index> entries;
     const int consuming = std::min(rank + (pick(12) == 0 ? 1 : 0), pick(rank + 2));
     const int ellipsis_at = pick(3) == 0 ? pick(consuming + 1) : -1;
@@ -182,7 +186,61 @@ class Cases {
     if (ellipsis_at == consuming) entries.push_back(ellipsis);
     if (pick(30) == 0) entries.push_back(ellipsis);  // a second one: an error if there was one
     if (pick(6) == 0) entries.push_back(newaxis);
-    c.args.push_back(oracle::index_arg(entries));
+    return entries;
+  }
+
+  // Assignments through basic indices: a[i] = v, a[i][j] = v and a[i] op= v (and at().min/max),
+  // with values that broadcast (fewer dimensions, extent-1 axes, extra leading 1s) or do not (an
+  // error in both), C++ scalars of every kind, and every dtype pair: casts, and the errors for
+  // complex into real and for in-place results outside the array's kind.
+  Case update() {
+    static const char* ops[] = {"add",        "subtract",    "multiply",   "divide",
+                                "remainder",  "bitwise_and", "bitwise_or", "bitwise_xor",
+                                "left_shift", "right_shift", "minimum",    "maximum"};
+    static constexpr DType values[] = {bool_,   int32,     int64,     float32,
+                                       float64, complex64, complex128};
+    Case c = index();
+    auto window_of = [](const Array& a, const std::vector<Index>& entries) -> std::optional<Shape> {
+      try {
+        return a[Indices(entries)].shape();
+      } catch (const kiln::Error&) {
+        return std::nullopt;
+      }
+    };
+    std::optional<Shape> window = window_of(c.args[0].array, c.args[1].index);
+    const int kind = pick(4);
+    c.fn = kind == 0 ? std::string("setitem_") + ops[pick(12)] : "setitem";
+    if (kind == 1 && window) {  // a[i][j] = v
+      std::vector<Index> second = index_entries(*window);
+      window = window_of(c.args[0].array[Indices(c.args[1].index)], second);
+      c.args.push_back(oracle::index_arg(second));
+    }
+    if (pick(4) == 0 || !window) {
+      switch (pick(4)) {
+        case 0:
+          c.args.push_back(oracle::int_arg(pick(2) ? pick(19) - 9 : int64_t{1} << 40));
+          break;
+        case 1:
+          c.args.push_back(oracle::float_arg((pick(65) - 32) / 8.0));
+          break;
+        case 2:
+          c.args.push_back(oracle::bool_arg(pick(2) == 0));
+          break;
+        default:
+          c.args.push_back(oracle::complex_arg(pick(5) - 2, pick(3) - 1));
+          break;
+      }
+      return c;
+    }
+    Shape v = *window;
+    for (auto& e : v)
+      if (pick(3) == 0) e = 1;
+    const int drop = pick(static_cast<int>(v.size()) + 1);
+    if (pick(2) == 0) v.erase(v.begin(), v.begin() + drop);
+    if (pick(6) == 0) v.insert(v.begin(), 1);
+    if (pick(15) == 0 && !v.empty()) v.back() += 1;  // does not broadcast
+    const DType t = pick(8) == 0 ? values[5 + pick(2)] : kAll[pick(5)];
+    c.args.push_back(operand(v, t));
     return c;
   }
 
@@ -389,6 +447,13 @@ TEST(NumpyOracle, BasicIndexingOnRandomShapes) {
   Cases gen(31337);
   std::vector<Case> cases;
   for (int i = 0; i < 1500; ++i) cases.push_back(gen.index());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, AssignmentThroughBasicIndicesOnRandomShapes) {
+  Cases gen(1234);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1500; ++i) cases.push_back(gen.update());
   run(std::move(cases));
 }
 
