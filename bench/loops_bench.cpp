@@ -269,10 +269,10 @@ void updates_cholesky(benchmark::State& st) {
     for (int64_t j = 0; j < n; ++j) {
       a[{j, j}] = kiln::sqrt(a[{j, j}] - dot(a[{j, slice(0, j)}], a[{j, slice(0, j)}]));
       if (j + 1 < n)
-        a[{slice(j + 1, none), j}] = (a[{slice(j + 1, none), j}] -
-                                      matmul(a[{slice(j + 1, none), slice(0, j)}],
-                                             a[{j, slice(0, j)}])) /
-                                     a[{j, j}];
+        a[{slice(j + 1, none), j}] =
+            (a[{slice(j + 1, none), j}] -
+             matmul(a[{slice(j + 1, none), slice(0, j)}], a[{j, slice(0, j)}])) /
+            a[{j, j}];
     }
     benchmark::DoNotOptimize(a.eval().data<double>());
   };
