@@ -1,6 +1,7 @@
 #include "passes/windows.hpp"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "graph/view.hpp"
@@ -67,36 +68,73 @@ namespace {
 // How far prepare_update looks through the nodes computing an update's value.
 constexpr int kMaxUpdateWalk = 256;
 
-// The readers of `a` in the subgraph computing `v` (not looking past `a` itself): how many in
-// all, and how many a kernel computing v could meet, that is, not behind a window base (whose
-// buffer is complete before anything reads it, so its own readers of `a` are done by then).
-// `total` is -1 when the part of the subgraph after `a` (what can read it) is larger than
-// `budget` nodes (too costly to look through).
-struct Readers {
-  int total = 0, direct = 0;
+// The elements of a flat index that `strides` over `shape` from `offset` can touch, as an
+// interval (empty when the shape is).
+struct Span {
+  int64_t lo = 0, hi = -1;
 };
-Readers readers_within(const graph::Graph& g, int32_t v, int32_t a, int budget) {
+Span span_of(int64_t offset, const Dims& shape, const Dims& strides) {
+  Span s{offset, offset};
+  for (int d = 0; d < shape.rank(); ++d) {
+    if (shape[d] == 0) return {};
+    const int64_t reach = (shape[d] - 1) * strides[d];
+    (reach < 0 ? s.lo : s.hi) += reach;
+  }
+  return s;
+}
+
+// The readers of `a` in the subgraph computing `v`, the value an update writes through the
+// window `window_offset`/`window_strides` (not looking past `a` itself): how many in all, and
+// how many could read an element the window overwrites before they read it. A reader is safe
+// when it is behind a window base (whose buffer is complete before anything reads it, so its
+// own readers of `a` are done by then), or a view of `a` whose elements lie outside the window,
+// or a view reading exactly the element the kernel then writes (the window's own layout,
+// reached through elementwise ops of the window's shape only). `total` is -1 when the part of
+// the subgraph after `a` (what can read it) is larger than `budget` nodes.
+struct Readers {
+  int total = 0, unsafe = 0;
+};
+Readers readers_within(const graph::Graph& g, int32_t v, int32_t a, int64_t window_offset,
+                       const Dims& window_strides, int budget) {
   if (v == a) return {1, 1};
-  std::vector<std::pair<int32_t, bool>> stack{{v, false}};  // (node, behind a window base)
-  std::vector<std::pair<int32_t, bool>> seen{{v, false}};   // a node may be met both ways
+  const Dims& window = g.nodes[v].shape;
+  const Span written = span_of(window_offset, window, window_strides);
+  auto safe = [&](const GNode& x, bool aligned) {
+    if (x.op != Op::View) return false;
+    const int64_t offset = static_cast<int64_t>(x.payload.v[0]);
+    const Span read = span_of(offset, x.shape, x.strides);
+    if (read.hi < written.lo || written.hi < read.lo) return true;
+    return aligned && x.shape == window && x.strides == window_strides && offset == window_offset;
+  };
+  struct At {
+    int32_t node;
+    bool behind, aligned;  // behind a window base; element k is v's element k
+    bool operator==(const At&) const = default;
+  };
+  std::vector<At> stack{{v, false, true}}, seen{{v, false, true}};  // met in several ways
+  std::vector<int32_t> counted;  // readers whose reads are in `total` (each read once)
   Readers r;
   while (!stack.empty()) {
-    const auto [at, behind] = stack.back();
+    const At at = stack.back();
     stack.pop_back();
-    const GNode& x = g.nodes[at];
-    const bool past = behind || graph::is_window_base(x.op);
+    const GNode& x = g.nodes[at.node];
+    const bool past = at.behind || graph::is_window_base(x.op);
+    const bool first_visit = std::find(counted.begin(), counted.end(), at.node) == counted.end();
+    if (first_visit) counted.push_back(at.node);
     for (int k = 0; k < x.nargs; ++k) {
       const int32_t y = x.args[k];
       if (y == a) {
-        ++r.total;
-        r.direct += !past;
+        r.total += first_visit;
+        r.unsafe += !past && !safe(x, at.aligned);
         continue;
       }
       if (y < a) continue;  // operands come first: nothing before `a` reads it
-      if (std::find(seen.begin(), seen.end(), std::pair{y, past}) != seen.end()) continue;
+      const At next{y, past,
+                    at.aligned && graph::is_elementwise(x.op) && g.nodes[y].shape == x.shape};
+      if (std::find(seen.begin(), seen.end(), next) != seen.end()) continue;
       if (static_cast<int>(seen.size()) >= budget) return {-1, 0};
-      seen.push_back({y, past});
-      stack.push_back({y, past});
+      seen.push_back(next);
+      stack.push_back(next);
     }
   }
   return r;
@@ -151,22 +189,74 @@ void windows(graph::Graph& g) {
     claimed.push_back(0);
     return at;
   };
+  // Whether every node computed from `a` (in the graph as captured) other than update `u` is
+  // `v` or one of the nodes v is computed from, within kMaxUpdateWalk nodes. Past a stored node
+  // (a window base, or what the materialize pass stores) nothing needs checking: its users read
+  // its buffer, they do not compute it again from a.
+  std::vector<std::array<int32_t, 3>> operands(n);
+  std::vector<uint8_t> arity(n);
+  std::vector<std::vector<int32_t>> users(n);
+  std::vector<char> stored(n);  // read from its own buffer by its users, never recomputed
+  for (size_t i = 0; i < n; ++i) {
+    const GNode& x = g.nodes[i];
+    arity[i] = x.nargs;
+    stored[i] = graph::is_window_base(x.op) || (x.store && computed(x));
+    for (int k = 0; k < x.nargs; ++k) {
+      operands[i][static_cast<size_t>(k)] = x.args[k];
+      users[static_cast<size_t>(x.args[k])].push_back(static_cast<int32_t>(i));
+    }
+  }
+  std::vector<uint32_t> feeds_v(n, 0);
+  uint32_t stamp = 0;
+  auto only_feeds = [&](int32_t a, int32_t u, int32_t v) {
+    ++stamp;
+    std::vector<int32_t> stack{v};
+    feeds_v[static_cast<size_t>(v)] = stamp;
+    int walked = 0;
+    while (!stack.empty()) {  // v and what it is computed from, after a
+      const int32_t x = stack.back();
+      stack.pop_back();
+      for (int k = 0; k < arity[static_cast<size_t>(x)]; ++k) {
+        const int32_t y = operands[static_cast<size_t>(x)][static_cast<size_t>(k)];
+        if (y <= a || feeds_v[static_cast<size_t>(y)] == stamp) continue;
+        if (++walked > kMaxUpdateWalk) return false;
+        feeds_v[static_cast<size_t>(y)] = stamp;
+        stack.push_back(y);
+      }
+    }
+    std::vector<int32_t> from_a{a};
+    for (size_t k = 0; k < from_a.size(); ++k) {  // what is computed from a
+      for (int32_t w : users[static_cast<size_t>(from_a[k])]) {
+        if (w == u) continue;
+        if (feeds_v[static_cast<size_t>(w)] != stamp) return false;
+        if (stored[static_cast<size_t>(w)]) continue;  // its users read it, not a
+        if (std::find(from_a.begin(), from_a.end(), w) != from_a.end()) continue;
+        if (static_cast<int>(from_a.size()) > kMaxUpdateWalk) return false;
+        from_a.push_back(w);
+      }
+    }
+    return true;
+  };
   // An update writes a's values and then v's into one buffer. That buffer is a's own (writable
   // data, payload v[1] = 1) or the one a's kernel stores into, when nothing but the update and
-  // the nodes computing v reads a; those nodes then read a before anything is written: v is
-  // stored on its own first and copied into the window after. Otherwise a is copied into the
-  // update's buffer (by the loop below).
-  auto prepare_update = [&](GNode& c, int32_t old_a) {
+  // the nodes computing v reads a. Where one of those could read an element after the window
+  // overwrote it (see readers_within), v is stored on its own first and copied into the window
+  // after. Otherwise a is copied into the update's buffer (by the loop below).
+  auto prepare_update = [&](GNode& c, int32_t old_a, int32_t old_v, int32_t old_u) {
     const int32_t a = c.args[0], v = c.args[1];
     const GNode& an = out.nodes[a];
     c.payload.v[1] = 0;
     const bool data = an.op == Op::Data && an.writable;
     bool in_place = data || (computed(an) && !claimed[a]);
     bool materialize = false;
+    // Everything computed from a must feed v: a node computed from a that v does not need
+    // could be computed (recomputed inline by its own consumers) after the window is written.
+    if (in_place && uses[old_a] > 1 && !only_feeds(old_a, old_u, old_v)) in_place = false;
     if (in_place && uses[old_a] > 1) {
-      const Readers r = readers_within(out, v, a, kMaxUpdateWalk);
+      const Readers r = readers_within(out, v, a, static_cast<int64_t>(c.payload.v[0]), c.strides,
+                                       kMaxUpdateWalk);
       in_place = r.total == uses[old_a] - 1;
-      materialize = r.direct > 0;
+      materialize = r.unsafe > 0;
     }
     if (!in_place) {
       c.args[0] = add(copy_of(an, a, c.loc), -1);
@@ -191,7 +281,7 @@ void windows(graph::Graph& g) {
     GNode c = std::move(g.nodes[i]);
     const int32_t old_args[3] = {c.args[0], c.args[1], c.args[2]};
     for (int a = 0; a < c.nargs; ++a) c.args[a] = index[c.args[a]];
-    if (c.op == Op::Update) prepare_update(c, old_args[0]);
+    if (c.op == Op::Update) prepare_update(c, old_args[0], old_args[1], static_cast<int32_t>(i));
     if (graph::is_window_base(c.op)) {
       for (int a = 0; a < c.nargs; ++a) {
         const GNode& x = out.nodes[c.args[a]];

@@ -37,9 +37,11 @@ int32_t window_target(const graph::Graph& g, int32_t x, Placement& placement);
 /// node with other users gets the copy too. The scheduler then stores each operand into its
 /// place in the result (see schedule.hpp). An Update node's buffer is its operand 0's own when
 /// that is writable data or a result no one else reads (payload v[1] = 1 for data): the update
-/// then runs in place. Readers of operand 0 among the nodes computing the value are served by
-/// storing the value on its own first and copying it into the window; any other reader makes
-/// the update copy operand 0 into a buffer of its own. Runs last in the pipeline.
+/// then runs in place. Readers of operand 0 among the nodes computing the value that could read
+/// an element after the window overwrote it are served by storing the value on its own first
+/// and copying it into the window (views outside the window, and a view reading exactly the
+/// element written, need nothing); any other reader makes the update copy operand 0 into a
+/// buffer of its own. Runs last in the pipeline.
 void windows(graph::Graph& g);
 
 }  // namespace kiln::passes

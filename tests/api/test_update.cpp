@@ -126,6 +126,18 @@ TEST(Update, RunsInPlaceWhenNothingElseRefersToTheOldValue) {
   Array d = arange(6, float64).eval();
   d[{slice(0, -1)}] = d[{slice(1, none)}] + d[{slice(0, -1)}];
   EXPECT_EQ(d.to_vector<double>(), (std::vector<double>{1, 3, 5, 7, 9, 5}));
+  // Reading exactly the elements written, or elements outside the window, needs no copy: one
+  // kernel reads and writes the array's buffer.
+  Array e = arange(6, float64).eval();
+  kiln::reset_stats();
+  e[{slice(2, 4)}] = e[{slice(2, 4)}] * 10.0 + e[{0}] + e[{5}];
+  e.eval();
+  EXPECT_EQ(kiln::stats().kernels_launched, 1u);
+  EXPECT_EQ(e.to_vector<double>(), (std::vector<double>{0, 1, 25, 35, 4, 5}));
+  // A reversed read of the window itself is not the element written: stored aside first.
+  Array f = arange(6, float64).eval();
+  f[{slice(1, 5)}] = f[{slice(4, 0, -1)}] + 0.5;
+  EXPECT_EQ(f.to_vector<double>(), (std::vector<double>{0, 4.5, 3.5, 2.5, 1.5, 5}));
 }
 
 TEST(Update, PendingUpdatesShareOneBuffer) {

@@ -262,3 +262,41 @@ TEST(Schedule, ConcatenationAlongALaterAxisIsFilledThroughStridedWindows) {
   }
   EXPECT_EQ(windows, 2);
 }
+
+// An update of writable data stores the value's kernel through its window into the data's own
+// buffer (the window base's donor); data that is not writable is copied into a new buffer
+// first, by a kernel at an earlier stage than the one storing the value.
+TEST(Schedule, AnUpdateWritesTheDataInPlaceOnlyWhenItIsWritable) {
+  for (const bool writable : {true, false}) {
+    Builder b;
+    const int32_t x = b.data(float32, {4, 6});
+    const int32_t y = b.data(float32, {4});
+    b.g.nodes[x].writable = writable;
+    GNode u;
+    u.op = Op::Update;
+    u.dtype = float32;
+    u.nargs = 2;
+    u.args[0] = x;
+    u.args[1] = b.op(Op::Sqrt, float32, {y});
+    u.shape = Dims{4, 6};
+    u.strides = Dims{6};  // column 2
+    u.payload.v[0] = 2;
+    b.g.outputs = {b.g.add(u)};
+    passes::windows(b.g);
+    const GNode& update = b.g.nodes[b.g.outputs[0]];
+    EXPECT_EQ(update.payload.v[1], writable ? 1u : 0u);
+    EXPECT_EQ(b.g.nodes[update.args[0]].op, writable ? Op::Data : Op::Cast);
+    const schedule::Plan plan = schedule::make_plan(b.g);
+    ASSERT_EQ(plan.window_bases.size(), 1u);
+    EXPECT_EQ(plan.window_bases[0].donor, writable ? b.g.nodes[x].source : -1);
+    ASSERT_EQ(plan.kernels.size(), writable ? 1u : 2u);
+    const schedule::KernelLaunch& last = plan.kernels.back();
+    ASSERT_EQ(last.windows.size(), 1u);
+    EXPECT_EQ(last.windows[0].offset, 2);
+    EXPECT_EQ(last.windows[0].strides, (Dims{6}));
+    EXPECT_EQ(last.ir.outputs[0].inner, ir::Inner::Strided);
+    if (!writable) {
+      EXPECT_EQ(plan.kernels[0].windows[0].strides.rank(), 0);  // the copy, first
+    }
+  }
+}
