@@ -1,15 +1,20 @@
-// Basic indexing: a[{kiln::slice(1, kiln::none, 2), 3, kiln::newaxis, kiln::ellipsis}], with
-// numpy's rules for negative indices, negative steps and clipping. The result is a view.
+// Indexing: a[{kiln::slice(1, kiln::none, 2), 3, kiln::newaxis, kiln::ellipsis}], with numpy's
+// rules for negative indices, negative steps and clipping (basic indexing: the result is a
+// view), and numpy's advanced indexing by integer and boolean arrays (a[{idx}], a[{i0, i1}],
+// a[{mask}]).
 #pragma once
 
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <source_location>
 #include <utility>
 #include <vector>
 
 namespace kiln {
+
+class Array;
 
 /// An open slice end: `kiln::slice(2, kiln::none)` is numpy's `2:`.
 struct None {};
@@ -62,32 +67,39 @@ constexpr Slice slice(SliceBound start, SliceBound stop, SliceBound step) noexce
   return {start, stop, step};
 }
 
-/// One entry of an index: an integer (drops its axis), a Slice, newaxis or ellipsis.
+/// One entry of an index: an integer (drops its axis), a Slice, newaxis, ellipsis, or an array
+/// (numpy's advanced indexing): an integer array picks positions along its axis, a boolean array
+/// of k dimensions selects the true positions of the next k axes.
 class Index {
  public:
   /// What the entry is.
-  enum class Kind { integer, slice, newaxis, ellipsis };
+  enum class Kind { integer, slice, newaxis, ellipsis, array };
   /// An integer index; negative counts from the end.
   template <std::integral T>
-  constexpr Index(T i) noexcept : kind_(Kind::integer), integer_(static_cast<int64_t>(i)) {}
+  Index(T i) noexcept : kind_(Kind::integer), integer_(static_cast<int64_t>(i)) {}
   /// A slice.
-  constexpr Index(Slice s) noexcept : kind_(Kind::slice), slice_(s) {}
+  Index(Slice s) noexcept : kind_(Kind::slice), slice_(s) {}
   /// A new axis.
-  constexpr Index(NewAxis) noexcept : kind_(Kind::newaxis) {}
+  Index(NewAxis) noexcept : kind_(Kind::newaxis) {}
   /// The remaining axes.
-  constexpr Index(Ellipsis) noexcept : kind_(Kind::ellipsis) {}
+  Index(Ellipsis) noexcept : kind_(Kind::ellipsis) {}
+  /// An index array: int32 or int64 (positions; negative count from the end) or bool (a mask).
+  Index(const Array& indices);
 
   /// What the entry is.
-  constexpr Kind kind() const noexcept { return kind_; }
+  Kind kind() const noexcept { return kind_; }
   /// The integer (kind() == integer).
-  constexpr int64_t integer() const noexcept { return integer_; }
+  int64_t integer() const noexcept { return integer_; }
   /// The slice (kind() == slice).
-  constexpr const Slice& slice() const noexcept { return slice_; }
+  const Slice& slice() const noexcept { return slice_; }
+  /// The index array (kind() == array).
+  const Array& array() const noexcept { return *array_; }
 
  private:
   Kind kind_;
   int64_t integer_ = 0;
   Slice slice_;
+  std::shared_ptr<const Array> array_;
 };
 
 /// The entries of `a[{...}]`, with the call site for error messages.

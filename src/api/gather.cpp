@@ -4,6 +4,7 @@
 #include "kiln/gather.hpp"
 
 #include "api/apply.hpp"
+#include "api/index.hpp"
 #include "graph/errors.hpp"
 #include "graph/types.hpp"
 #include "kiln/creation.hpp"
@@ -27,13 +28,14 @@ void check_indices(std::string_view fn, const Node* idx, SourceLoc loc) {
 }
 
 Array record(Op op, DType dtype, const Dims& shape, std::initializer_list<const Array*> args,
-             int axis, SourceLoc loc) {
+             int axis, SourceLoc loc, Op combine = Op::Add) {
   graph::NodeDesc d;
   d.op = op;
   d.dtype = dtype;
   d.shape = shape;
   for (const Array* a : args) d.args[d.nargs++] = a->node();
   d.payload.v[0] = static_cast<uint64_t>(axis);
+  if (op == Op::ScatterApply) d.payload.v[1] = static_cast<uint64_t>(combine);
   d.loc = loc;
   return Array(detail::context().tracer().record(d));
 }
@@ -52,7 +54,8 @@ Dims splice(std::string_view fn, const Dims& a, int axis, const Dims& inner, Sou
   return out;
 }
 
-Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& values, int axis) {
+Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& values, int axis,
+                   Op combine = Op::Add) {
   const std::string_view fn = graph::op_info(op).fn;
   const SourceLoc loc = to_loc(values.loc());
   const Node* na = detail::node_of(a, fn, loc);
@@ -62,6 +65,11 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
     graph::throw_error(fn, "cannot scatter into a 0-dimensional array", loc);
   axis = normalize_axis(fn, axis, na->shape.rank(), loc);
   const Dims target = splice(fn, na->shape, axis, ni->shape, loc);
+  if (na->shape[axis] == 0 && ni->shape.size() > 0)
+    graph::throw_error(fn,
+                       "index out of bounds: axis " + std::to_string(axis) + " of shape " +
+                           graph::to_string(na->shape) + " is empty",
+                       loc);
   // values: an array or a weak C++ scalar, as the right-hand side of an assignment (scatter)
   // or of numpy's add.at (scatter_add, which refuses to add floats into integers).
   graph::OperandType types[2] = {{na->dtype, false}, {na->dtype, false}};
@@ -78,7 +86,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
   // No complex128 check: the values are cast to a's dtype (numpy computes add.at in the wider
   // type and casts back, at most a rounding apart).
   const DType promoted = graph::result_type(types);
-  if (op == Op::ScatterAdd && graph::kind_of(promoted) > graph::kind_of(na->dtype))
+  if (op != Op::Scatter && graph::kind_of(promoted) > graph::kind_of(na->dtype))
     graph::throw_error(fn,
                        "cannot add " + std::string(dtype_name(types[1].dtype)) + " values into a " +
                            std::string(dtype_name(na->dtype)) +
@@ -114,7 +122,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
                        loc);
   const Shape target_shape(target.begin(), target.end());
   const Array bv = broadcast_to(v, target_shape, values.loc());
-  return record(op, na->dtype, na->shape, {&a, &indices, &bv}, axis, loc);
+  return record(op, na->dtype, na->shape, {&a, &indices, &bv}, axis, loc, combine);
 }
 
 }  // namespace
@@ -178,6 +186,13 @@ Array scatter(const Array& a, const Array& indices, const Operand& values, int a
 Array scatter_add(const Array& a, const Array& indices, const Operand& values, int axis) {
   return scatter_impl(Op::ScatterAdd, a, indices, values, axis);
 }
+
+namespace detail {
+Array scatter_apply(graph::Op combine, const Array& a, const Array& indices, const Array& values,
+                    int axis) {
+  return scatter_impl(Op::ScatterApply, a, indices, values, axis, combine);
+}
+}  // namespace detail
 
 Array concatenate(const std::vector<Array>& arrays, int axis, std::source_location l) {
   const SourceLoc loc = to_loc(l);

@@ -307,6 +307,8 @@ void basic_index(const Dims& shape, const Indices& index, Dims& out_shape, Layou
         ++axis;
         break;
       }
+      case Index::Kind::array:
+        graph::internal_error(__FILE__, __LINE__, "an index array reached basic indexing");
       case Index::Kind::slice: {
         if (!e.slice().step.open() && e.slice().step.value() == 0)
           graph::throw_error("index", "slice step cannot be zero", loc);
@@ -334,6 +336,7 @@ void basic_index(const Dims& shape, const Indices& index, Dims& out_shape, Layou
 }  // namespace detail
 
 Array Array::operator[](const Indices& index) const& {
+  if (detail::has_array_entry(index)) return detail::advanced_get(*this, index);
   const Node* n = detail::node_of(*this, "index", to_loc(index.loc()));
   Dims out_shape;
   Layout layout;

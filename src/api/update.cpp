@@ -23,6 +23,10 @@ namespace {
 
 constexpr const char* kAssign = "assign";
 
+}  // namespace
+
+namespace detail {
+
 const char* name_of(Combine how) {
   switch (how) {
     case Combine::set:
@@ -55,7 +59,6 @@ const char* name_of(Combine how) {
   return "assign";
 }
 
-// The part's new values before the cast: part (op) value.
 Array combined(const Array& part, Combine how, const Operand& value) {
   const Operand p(part, value.loc());
   switch (how) {
@@ -88,6 +91,10 @@ Array combined(const Array& part, Combine how, const Operand& value) {
   }
   return part;
 }
+
+}  // namespace detail
+
+namespace {
 
 // Where a[chain[0]][chain[1]]... sits in a's flat index. Basic indices of basic indices always
 // compose into one strided window (numpy never copies for them).
@@ -131,10 +138,12 @@ Scalar assignable(Scalar s, DType dtype, SourceLoc loc) {
   return s;
 }
 
-// The value written into the window: `value` (set) or part (op) value, in a's dtype, broadcast
-// to the window's shape.
-Array value_for(const Array& a, const Dims& window, const Layout& layout, Combine how,
-                const Operand& value, SourceLoc loc) {
+}  // namespace
+
+namespace detail {
+
+Array assigned_value(const Array& a, const Dims& window, const Array& part, Combine how,
+                     const Operand& value, SourceLoc loc) {
   const DType dtype = a.dtype();
   const char* fn = name_of(how);
   Array v;
@@ -155,7 +164,7 @@ Array value_for(const Array& a, const Dims& window, const Layout& layout, Combin
       v = detail::cast(x, dtype, loc);
     }
   } else {
-    v = combined(detail::make_view(a, window, layout, loc), how, value);
+    v = combined(part, how, value);
     if (v.node()->shape != window)
       graph::throw_error(fn,
                          "the value of shape " +
@@ -199,20 +208,34 @@ Array value_for(const Array& a, const Dims& window, const Layout& layout, Combin
   return v;
 }
 
-}  // namespace
-
-namespace detail {
-
 /// `a` with the part a[chain[0]][chain[1]]... replaced by `value` combined as `how` says.
 Array updated(const Array& a, const std::vector<Indices>& chain, Combine how,
               const Operand& value) {
   const SourceLoc loc = to_loc(value.loc());
   const graph::Node* n = node_of(a, name_of(how), loc);
+  for (size_t k = 0; k + 1 < chain.size(); ++k)
+    if (has_array_entry(chain[k]))
+      graph::throw_error(kAssign,
+                         "an index with arrays gives a copy, so assigning through a further "
+                         "index of it would change nothing (numpy's a[idx][j] = v leaves a as "
+                         "it is); write the whole index at once",
+                         to_loc(chain[k].loc()));
+  if (has_array_entry(chain.back())) {
+    if (chain.size() == 1) return advanced_updated(a, chain[0], how, value, false);
+    // a[i][idx] = v: the advanced update of the basic part a[i], written back into a.
+    const std::vector<Indices> outer(chain.begin(), chain.end() - 1);
+    Array part = a;
+    for (const Indices& index : outer) part = std::as_const(part)[index];
+    const Array changed = advanced_updated(part, chain.back(), how, value, false);
+    return updated(a, outer, Combine::set, Operand(changed, value.loc()));
+  }
   const Dims shape = n->shape;
   Dims window;
   Layout layout;
   window_of(shape, chain, window, layout);
-  Array v = value_for(a, window, layout, how, value, loc);
+  Array v = assigned_value(a, window,
+                           how == Combine::set ? Array() : make_view(a, window, layout, loc), how,
+                           value, loc);
   if (window.size() == 0) return a;
   if (graph::is_identity(window, layout, shape))  // the whole array, in order
     return make_view(v, shape, graph::identity_layout(shape), loc);
@@ -295,6 +318,9 @@ IndexRef& IndexRef::operator>>=(const Operand& value) {
 }
 
 Array At::apply(Combine how, const Operand& value) const {
+  // With index arrays, repeated positions take every value in turn (numpy's ufunc.at).
+  if (detail::has_array_entry(index_))
+    return detail::advanced_updated(array_, index_, how, value, true);
   return detail::updated(array_, {index_}, how, value);
 }
 Array At::set(const Operand& value) const {

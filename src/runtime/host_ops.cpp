@@ -38,7 +38,8 @@ int64_t checked(const LibraryCall& n, int64_t i, int64_t extent, int axis) {
 
 // out[o, j, i] = a[o, idx[j], i] for a of shape (outer, extent, inner).
 // out = a; then out[o, idx[j], i] = values[o, j, i] (Scatter: in index order, the last write
-// wins) or += (ScatterAdd: every contribution counts, as numpy's add.at).
+// wins) or += (ScatterAdd: every contribution counts, as numpy's add.at), or each contribution
+// combined by the op in payload v[1] (ScatterApply, numpy's multiply.at and the others).
 void scatter(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
   const LibraryOperand& a = n.args[0];
   const LibraryOperand& idx = n.args[1];
@@ -58,6 +59,9 @@ void scatter(const LibraryCall& n, const std::vector<const void*>& in, void* out
           const T v = values[(o * m + j) * inner + i];
           if (n.op == Op::Scatter) {
             d = v;
+          } else if (n.op == Op::ScatterApply) {
+            bool fail = false;  // no combining op of kiln::at fails
+            d = graph::ref::binary(static_cast<Op>(n.payload.v[1]), d, v, fail);
           } else if constexpr (std::is_same_v<T, bool>) {
             d = d || v;
           } else if constexpr (std::is_integral_v<T>) {
@@ -109,6 +113,7 @@ void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, v
   switch (n.op) {
     case Op::Scatter:
     case Op::ScatterAdd:
+    case Op::ScatterApply:
       return scatter(n, inputs, out);
     case Op::CumSum:
     case Op::CumProd:

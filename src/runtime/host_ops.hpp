@@ -8,7 +8,7 @@
 
 namespace kiln::runtime {
 
-/// Computes library op `n` (Scatter, ScatterAdd, CumSum, CumProd) into `out` (n's
+/// Computes library op `n` (Scatter, ScatterAdd, ScatterApply, CumSum, CumProd) into `out` (n's
 /// shape and dtype, contiguous) from `inputs`, the data of n's operands in order (contiguous, of
 /// their shapes and dtypes). Throws kiln::Error for an index out of range, naming the op and n's
 /// call site.

@@ -444,7 +444,7 @@ class Generator {
     return emit("index", {ref(i), index_text(val(i).shape(), entries)});
   }
 
-  // The text of a random basic index over shape `s`, and its entries.
+  // The text of a random index over shape `s`, and its entries.
   std::string index_text(const Shape& s, std::vector<kiln::Index>& entries) {
     const int rank = static_cast<int>(s.size());
     std::string k = "K:";
@@ -463,11 +463,27 @@ class Generator {
     };
     const int consuming = std::min(rank + (one_in(15) ? 1 : 0), pick(rank + 2));
     const int ellipsis_at = one_in(3) ? pick(consuming + 1) : -1;
+    // Index arrays (numpy's advanced indexing) in a third of the indices: integer arrays of one
+    // length, so that they broadcast, with negative and repeated positions; boolean masks.
+    const bool advanced = one_in(3);
+    const int64_t picks = pick(4);
     for (int d = 0; d < consuming; ++d) {
       if (d == ellipsis_at) add("E", kiln::ellipsis);
       if (one_in(5)) add("N", kiln::newaxis);
       const int64_t extent = d < rank ? s[static_cast<size_t>(d)] : 2;
-      if (one_in(3)) {
+      if (advanced && one_in(2)) {
+        const bool mask = one_in(4);
+        const int64_t n = mask ? extent : picks;
+        std::vector<int64_t> v(static_cast<size_t>(n));
+        for (auto& x : v)
+          x = mask ? pick(2)
+                   : pick(static_cast<int>(2 * extent + 1)) - extent - (one_in(25) ? 1 : 0);
+        if (!mask && extent == 0) v.clear();  // (numpy and kiln refuse any position)
+        const kiln::Array a = kiln::array(v, Shape{static_cast<int64_t>(v.size())});
+        const std::string dtype = mask ? "bool" : one_in(3) ? "int32" : "int64";
+        add("a" + dtype + "/" + std::to_string(v.size()) + "/" + join(v),
+            mask ? a.astype(kiln::bool_) : a.astype(dtype == "int32" ? kiln::int32 : kiln::int64));
+      } else if (one_in(3)) {
         const int64_t v = pick(static_cast<int>(2 * extent + 1)) - extent - (one_in(20) ? 1 : 0);
         add("i" + std::to_string(v), v);
       } else {

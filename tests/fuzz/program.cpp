@@ -96,6 +96,14 @@ Arg parse_arg(const std::string& text, const std::vector<kiln::Array>& values) {
         a.index.emplace_back(kiln::ellipsis);
       } else if (e[0] == 'i') {
         a.index.emplace_back(std::stoll(e.substr(1)));
+      } else if (e[0] == 'a') {  // an index array: a<dtype>/<shape>/<values>
+        const auto f = oracle::split(e.substr(1), '/');
+        const kiln::Shape shape = parse_ints(f.at(1));
+        const std::vector<int64_t> v = parse_ints(f.at(2));
+        if (f.at(0) == "bool")
+          a.index.emplace_back(kiln::array(std::vector<bool>(v.begin(), v.end()), shape));
+        else
+          a.index.emplace_back(kiln::array(v, shape).astype(parse_dtype(f.at(0))));
       } else {
         const auto b = oracle::split(e.substr(1), ',');
         a.index.emplace_back(

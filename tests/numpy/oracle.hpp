@@ -130,8 +130,8 @@ inline Arg shape_arg(const kiln::Shape& shape) {
   return a;
 }
 
-/// A basic index, encoded K:<entry>;<entry>... with entries i<n>, s<start>,<stop>,<step> (n for
-/// an open bound), N (newaxis) and E (ellipsis).
+/// An index, encoded K:<entry>;<entry>... with entries i<n>, s<start>,<stop>,<step> (n for an
+/// open bound), N (newaxis), E (ellipsis) and a<dtype>/<shape>/<values> (an index array).
 inline Arg index_arg(const std::vector<kiln::Index>& entries) {
   Arg a;
   a.kind = Arg::Kind::index;
@@ -157,6 +157,18 @@ inline Arg index_arg(const std::vector<kiln::Index>& entries) {
       case kiln::Index::Kind::ellipsis:
         a.encoded += "E";
         break;
+      case kiln::Index::Kind::array: {  // a<dtype>/<shape>/<values>
+        const kiln::Array& x = e.array();
+        a.encoded += "a" + std::string(kiln::dtype_name(x.dtype())) + "/" + join(x.shape()) + "/";
+        if (x.dtype() == kiln::bool_) {
+          const std::vector<bool> v = x.to_vector<bool>();
+          for (size_t i = 0; i < v.size(); ++i) a.encoded += std::string(i ? "," : "") + (v[i] ? "1" : "0");
+        } else {
+          const std::vector<int64_t> v = x.to_vector<int64_t>();
+          for (size_t i = 0; i < v.size(); ++i) a.encoded += (i ? "," : "") + std::to_string(v[i]);
+        }
+        break;
+      }
     }
   }
   return a;
@@ -425,6 +437,16 @@ inline kiln::Array build(const Case& c) {
                                       : kiln::at(r, kiln::Indices(c.args[1].index)).max(v);
       }
     }
+  } else if (c.fn.rfind("at_", 0) == 0) {  // kiln::at(a, idx).<op>(v): numpy's ufunc.at
+    const kiln::At part = kiln::at(c.args[0].array, kiln::Indices(c.args[1].index));
+    const kiln::Operand v = operand(c.args.back());
+    const std::string op = c.fn.substr(3);
+    r = op == "add"        ? part.add(v)
+        : op == "subtract" ? part.subtract(v)
+        : op == "multiply" ? part.multiply(v)
+        : op == "divide"   ? part.divide(v)
+        : op == "minimum"  ? part.min(v)
+                           : part.max(v);
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {

@@ -13,8 +13,9 @@ Reads cases (one per line) from argv[1] and writes numpy's results to argv[2]:
            X:<i,j,...|none>              an axes tuple, or None
            I:<i>                         a single axis
            H:<i,j,...>                   a shape
-           K:<entry>;<entry>...          a basic index: i<n>, s<start>,<stop>,<step> (n: open),
-                                         N (newaxis), E (ellipsis)
+           K:<entry>;<entry>...          an index: i<n>, s<start>,<stop>,<step> (n: open),
+                                         N (newaxis), E (ellipsis), a<dtype>/<shape>/<v,v,...>
+                                         (an index array)
   result:  <id>|ok|<dtype>|<shape>|<v,v,...>   or   <id>|err|<exception text>
 
 numpy runs with the NEP 50 ("weak") promotion state that kiln follows. Where numpy computes bools
@@ -79,6 +80,10 @@ def parse_arg(text):
 
 
 def parse_index_entry(e):
+    if e[0] == "a":
+        dtype, shape, values = e[1:].split("/")
+        shape = tuple(int(x) for x in shape.split(",") if x)
+        return np.array([int(x) for x in values.split(",") if x], dtype=np.dtype(dtype)).reshape(shape)
     if e == "N":
         return None
     if e == "E":
@@ -150,6 +155,7 @@ def setitem(fn, a, *rest):
         if np.asarray(value).dtype.kind == "c" and r.dtype.kind not in "cb":
             raise TypeError("complex into a real array")  # numpy 1.24 only warns for arrays
         view[last] = value
+        check_index_bounds(view, last)
         return r
     part = np.asarray(view[last])
     res = np.asarray(SETITEM_OPS[fn[len("setitem_"):]](part, value))
@@ -158,6 +164,48 @@ def setitem(fn, a, *rest):
     if not np.can_cast(res.dtype, r.dtype, "same_kind"):
         raise TypeError("cannot cast the result in place")
     view[last] = res
+    check_index_bounds(view, last)
+    return r
+
+
+def check_index_bounds(a, idx):
+    """NumPy 2 checks every position of an index with arrays, even where nothing is selected;
+    numpy 1.24 skips the check for a single index array over an empty part: raise as 2 does."""
+    if not any(isinstance(e, np.ndarray) for e in idx):
+        return
+    consumed = sum(e.ndim if isinstance(e, np.ndarray) and e.dtype == bool
+                   else 0 if e is None or e is Ellipsis else 1 for e in idx)
+    axis = 0
+    for e in idx:
+        if e is Ellipsis:
+            axis += a.ndim - consumed
+        elif isinstance(e, np.ndarray) and e.dtype == bool:
+            axis += e.ndim
+        elif e is not None:
+            if not isinstance(e, slice):
+                n = a.shape[axis]
+                v = np.asarray(e)
+                if v.size and (v.min() < -n or v.max() >= n):
+                    raise IndexError("index out of bounds for axis %d with size %d" % (axis, n))
+            axis += 1
+
+
+def ufunc_at(fn, a, idx, value):
+    """np.<op>.at(r, idx, value) on a copy, with NumPy 2's rules: a Python int out of range for
+    an integer array raises, and the result must cast back under same_kind."""
+    r = a.copy()
+    if isinstance(value, int) and not isinstance(value, bool) and r.dtype.kind in "iu":
+        info = np.iinfo(r.dtype)
+        if not info.min <= value <= info.max:
+            raise OverflowError("Python integer out of bounds for " + r.dtype.name)
+    ufunc = SETITEM_OPS[fn[len("at_"):]]
+    res = ufunc(np.zeros((), r.dtype), value)
+    if not np.can_cast(np.asarray(res).dtype, r.dtype, "same_kind"):
+        raise TypeError("cannot cast the result in place")
+    if np.asarray(value).dtype.kind == "c" and r.dtype.kind not in "cb":
+        raise TypeError("complex into a real array")
+    ufunc.at(r, idx, value)
+    check_index_bounds(a, idx)
     return r
 
 
@@ -199,9 +247,13 @@ def call(fn, args):
     if fn in ("take", "cumsum", "cumprod", "compress"):
         return getattr(np, fn)(*args[:-1], axis=args[-1])
     if fn == "index":
-        return args[0][args[1]]
+        r = args[0][args[1]]
+        check_index_bounds(args[0], args[1])
+        return r
     if fn.startswith("setitem"):
         return setitem(fn, *args)
+    if fn.startswith("at_"):
+        return ufunc_at(fn, *args)
     if fn == "flatten":
         return args[0].flatten()
     if fn in ("erf", "erfc"):

@@ -189,6 +189,113 @@ class Cases {
     return entries;
   }
 
+  // An index with arrays (numpy's advanced indexing) over shape `s`: integer arrays of shapes
+  // that broadcast (now and then not), with negative and (rarely) out-of-range positions, int32
+  // or int64; boolean masks over one or two axes (now and then of a wrong extent), rarely a 0-d
+  // mask; mixed with integers, slices, newaxis and an ellipsis, the arrays adjacent or not.
+  std::vector<Index> advanced_entries(const Shape& s) {
+    const int rank = static_cast<int>(s.size());
+    std::vector<Index> entries;
+    Shape common;
+    for (int d = pick(3); d > 0; --d) common.push_back(pick(4));
+    auto int_array = [&](int64_t extent) {
+      Shape shape = common;
+      for (auto& e : shape)
+        if (pick(3) == 0) e = 1;
+      if (pick(2) == 0 && !shape.empty()) shape.erase(shape.begin());
+      if (pick(25) == 0) shape.push_back(5);  // does not broadcast (most of the time)
+      int64_t n = 1;
+      for (int64_t e : shape) n *= e;
+      std::vector<int64_t> v(static_cast<size_t>(n));
+      for (auto& x : v)
+        x = extent == 0 || pick(40) == 0 ? extent : pick(static_cast<int>(2 * extent)) - extent;
+      Array a = kiln::array(v, shape);
+      return pick(3) == 0 ? a.astype(int32) : a;
+    };
+    auto mask = [&](Shape shape) {
+      if (pick(20) == 0 && !shape.empty()) shape.back() += 1;  // does not match
+      int64_t n = 1;
+      for (int64_t e : shape) n *= e;
+      std::vector<bool> v(static_cast<size_t>(n));
+      for (size_t i = 0; i < v.size(); ++i) v[i] = pick(2) == 0;
+      return kiln::array(v, shape);
+    };
+    bool has_array = false;
+    if (pick(6) == 0) entries.push_back(ellipsis);
+    const bool ellipsis_first = !entries.empty();
+    int axis = 0;
+    const int stop = ellipsis_first ? pick(rank + 1) : rank;
+    while (axis < stop) {
+      if (pick(8) == 0) entries.push_back(newaxis);
+      const int k = pick(5);
+      if (k == 0 && axis + 1 < stop && pick(2) == 0) {  // a 2-d mask
+        entries.push_back(mask(Shape{s[axis], s[axis + 1]}));
+        axis += 2;
+        has_array = true;
+      } else if (k == 0) {
+        entries.push_back(mask(Shape{s[axis]}));
+        ++axis;
+        has_array = true;
+      } else if (k <= 2) {
+        entries.push_back(int_array(s[axis]));
+        ++axis;
+        has_array = true;
+      } else if (k == 3) {
+        entries.push_back(s[axis] ? static_cast<int64_t>(pick(static_cast<int>(s[axis]))) : 0);
+        ++axis;
+      } else {
+        entries.push_back(pick(2) ? slice() : slice(1, none));
+        ++axis;
+      }
+      if (!ellipsis_first && pick(5) == 0) break;  // the rest implicit
+    }
+    if (!has_array) {
+      if (rank > 0 && pick(4))
+        entries.push_back(int_array(2));
+      else
+        entries.push_back(mask(Shape{}));  // a 0-d mask (or too many indices)
+    }
+    return entries;
+  }
+
+  Case advanced_index() {
+    const Shape s = shape();
+    return {"index", {operand(s, kAll[pick(5)]), oracle::index_arg(advanced_entries(s))}};
+  }
+
+  // Assignments through indices with arrays: a[idx] = v, a[idx] op= v (the last of repeated
+  // positions wins) and kiln::at(a, idx).<op>(v) (every one counts, numpy's ufunc.at).
+  Case advanced_update() {
+    static const char* ops[] = {"add", "subtract", "multiply", "divide", "minimum", "maximum"};
+    static constexpr DType values[] = {bool_,   int32,     int64,     float32,
+                                       float64, complex64, complex128};
+    Case c = advanced_index();
+    std::optional<Shape> window;
+    try {
+      window = c.args[0].array[Indices(c.args[1].index)].eval().shape();
+    } catch (const kiln::Error&) {
+    }
+    const int kind = pick(4);
+    // (kiln has no minimum= operator: the oracle's setitem_minimum is at().min, which
+    // accumulates with index arrays)
+    c.fn = kind == 0   ? std::string("setitem_") + ops[pick(4)]
+           : kind == 1 ? std::string("at_") + ops[pick(6)]
+                       : "setitem";
+    if (pick(4) == 0 || !window) {
+      c.args.push_back(pick(3) ? oracle::float_arg((pick(65) - 32) / 8.0)
+                               : oracle::int_arg(pick(19) - 9));
+      return c;
+    }
+    Shape v = *window;
+    for (auto& e : v)
+      if (pick(3) == 0) e = 1;
+    if (pick(2) == 0) v.erase(v.begin(), v.begin() + pick(static_cast<int>(v.size()) + 1));
+    if (pick(15) == 0 && !v.empty()) v.back() += 1;  // does not broadcast
+    const DType t = pick(12) == 0 ? values[5 + pick(2)] : kAll[pick(5)];
+    c.args.push_back(operand(v, t));
+    return c;
+  }
+
   // Assignments through basic indices: a[i] = v, a[i][j] = v and a[i] op= v (and at().min/max),
   // with values that broadcast (fewer dimensions, extent-1 axes, extra leading 1s) or do not (an
   // error in both), C++ scalars of every kind, and every dtype pair: casts, and the errors for
@@ -454,6 +561,20 @@ TEST(NumpyOracle, AssignmentThroughBasicIndicesOnRandomShapes) {
   Cases gen(1234);
   std::vector<Case> cases;
   for (int i = 0; i < 1500; ++i) cases.push_back(gen.update());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, AdvancedIndexingOnRandomShapes) {
+  Cases gen(8080);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1200; ++i) cases.push_back(gen.advanced_index());
+  run(std::move(cases));
+}
+
+TEST(NumpyOracle, AssignmentThroughIndexArraysAndMasksOnRandomShapes) {
+  Cases gen(6502);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1200; ++i) cases.push_back(gen.advanced_update());
   run(std::move(cases));
 }
 
