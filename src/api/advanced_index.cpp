@@ -262,8 +262,7 @@ Array normalized(const Array& indices, int64_t extent, int array_axis, graph::De
   return reshape(picked, indices.shape(), l);
 }
 
-Linear linear(const Array& part, const Picks& picks, SourceLoc loc,
-              const std::source_location& l) {
+Linear linear(const Array& part, const Picks& picks, SourceLoc loc, const std::source_location& l) {
   const Dims& shape = part.node()->shape;
   Linear g;
   std::vector<bool> picked(static_cast<size_t>(shape.rank()), false);
@@ -353,8 +352,7 @@ void check_when_empty(const Dims& part, const Picks& picks, SourceLoc loc) {
 }
 
 // The resolved part gathered by its picks: numpy's a[index].
-Array gather(const Array& part, const Picks& picks, SourceLoc loc,
-             const std::source_location& l) {
+Array gather(const Array& part, const Picks& picks, SourceLoc loc, const std::source_location& l) {
   if (picks.size() == 1) return take(part, picks[0].indices, picks[0].axis, l);
   const Dims index_shape = broadcast_picks(picks, loc);
   Linear g = linear(part, picks, loc, l);
@@ -369,8 +367,8 @@ Array gather(const Array& part, const Picks& picks, SourceLoc loc,
 
 // `part` with `values` (the gathered shape, a's dtype) written at its picks: Scatter (the last
 // of repeated positions wins), ScatterAdd, or ScatterApply with `combine`.
-Array scatter_into(const Array& part, const Picks& picks, const Array& values,
-                   graph::Op op, graph::Op combine, SourceLoc loc, const std::source_location& l) {
+Array scatter_into(const Array& part, const Picks& picks, const Array& values, graph::Op op,
+                   graph::Op combine, SourceLoc loc, const std::source_location& l) {
   auto scatter_along = [&](const Array& into, const Array& at, const Array& v, int axis) {
     const Operand vo(v, l);
     if (op == graph::Op::Scatter) return scatter(into, at, vo, axis);
@@ -426,8 +424,8 @@ Array masked_update(const Array& a, const Lowered& low, Combine how, const Opera
 // The dtype checks of `a (how) value` for numpy's ufunc.at, and the values to scatter.
 Array accumulated_values(const Array& a, const Dims& window, Combine how, const Operand& value,
                          graph::Op& op, graph::Op& combine, SourceLoc loc) {
-  const Array probe = constant(Scalar::of(int64_t{0}), a.dtype(), Dims{}, name_of(how), loc,
-                               a.node()->device);
+  const Array probe =
+      constant(Scalar::of(int64_t{0}), a.dtype(), Dims{}, name_of(how), loc, a.node()->device);
   const DType result = combined(probe, how, value).dtype();  // numpy's errors for the pair
   if (result != a.dtype() && !graph::can_cast_same_kind(result, a.dtype()))
     graph::throw_error(name_of(how),
@@ -499,9 +497,8 @@ Array advanced_updated(const Array& a, const Indices& index, Combine how, const 
     op = graph::Op::ScatterApply;
     v = accumulated_values(a, window, how, value, op, combine, loc);
   } else {
-    v = assigned_value(a, window,
-                       how == Combine::set ? Array() : gather(merged, low.picks, loc, l), how,
-                       value, loc);
+    v = assigned_value(a, window, how == Combine::set ? Array() : gather(merged, low.picks, loc, l),
+                       how, value, loc);
   }
   Array written = scatter_into(merged, low.picks, v, op, combine, loc, l);
   if (written.node()->shape != part.node()->shape) written = reshape(written, part.shape(), l);

@@ -233,9 +233,9 @@ Array updated(const Array& a, const std::vector<Indices>& chain, Combine how,
   Dims window;
   Layout layout;
   window_of(shape, chain, window, layout);
-  Array v = assigned_value(a, window,
-                           how == Combine::set ? Array() : make_view(a, window, layout, loc), how,
-                           value, loc);
+  Array v =
+      assigned_value(a, window, how == Combine::set ? Array() : make_view(a, window, layout, loc),
+                     how, value, loc);
   if (window.size() == 0) return a;
   if (graph::is_identity(window, layout, shape))  // the whole array, in order
     return make_view(v, shape, graph::identity_layout(shape), loc);

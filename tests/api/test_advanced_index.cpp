@@ -104,17 +104,37 @@ TEST(AdvancedIndex, MistakesAreErrorsNamingTheCallSite) {
   Array a = arange(12, float64).reshape({3, 4}).eval();
   expect_error([&] { (void)a[{array(std::vector<double>{1.0})}]; },
                {"[index]", "must be of integer", "float64"});
-  expect_error([&] { (void)a[{array(std::vector<bool>{true, false})}]; },
-               {"[index]", "boolean index did not match", "size of axis is 3", "axis is 2"});
-  expect_error([&] { (void)a[{ints({0, 1}), ints({0, 1, 2})}]; },
-               {"[index]", "could not be broadcast together with shapes (2,) (3,)"});
-  expect_error([&] { (void)a[{ints({0}), ints({0}), ints({0})}]; }, {"[index]", "too many indices"});
-  expect_error([&] { (void)a[{ints({0}), 4}]; }, {"[index]", "index 4 is out of bounds for axis 1"});
+  expect_error(
+      [&] {
+        (void)a[{array(std::vector<bool>{true, false})}];
+      },
+      {"[index]", "boolean index did not match", "size of axis is 3", "axis is 2"});
+  expect_error(
+      [&] {
+        (void)a[{ints({0, 1}), ints({0, 1, 2})}];
+      },
+      {"[index]", "could not be broadcast together with shapes (2,) (3,)"});
+  expect_error(
+      [&] {
+        (void)a[{ints({0}), ints({0}), ints({0})}];
+      },
+      {"[index]", "too many indices"});
+  expect_error(
+      [&] {
+        (void)a[{ints({0}), 4}];
+      },
+      {"[index]", "index 4 is out of bounds for axis 1"});
   expect_error([&] { a[{ints({5})}].eval(); }, {"out of bounds", "axis 0 with size 3"});
-  expect_error([&] { a[{ints({1, 2}), ints({0, -5})}].eval(); },
-               {"out of bounds", "axis 1 with size 4"});
-  expect_error([&] { a[{slice(3, none), ints({7})}].eval(); },  // even when nothing is selected
-               {"[index]", "index 7 is out of bounds for axis 1 with size 4"});
+  expect_error(
+      [&] {
+        a[{ints({1, 2}), ints({0, -5})}].eval();
+      },
+      {"out of bounds", "axis 1 with size 4"});
+  expect_error(
+      [&] {
+        a[{slice(3, none), ints({7})}].eval();
+      },  // even when nothing is selected
+      {"[index]", "index 7 is out of bounds for axis 1 with size 4"});
   expect_error([&] { a[{ints({1})}][{0}] = 1.0; }, {"[assign]", "gives a copy"});
   expect_error([&] { a[{ints({0, 1})}] = ones({3}, float64); }, {"[assign]", "(3,)", "(2,4)"});
   expect_error([&] { a[{a > 5.0}] += std::complex<double>(0, 1); }, {"[add]", "same_kind"});

@@ -162,7 +162,8 @@ inline Arg index_arg(const std::vector<kiln::Index>& entries) {
         a.encoded += "a" + std::string(kiln::dtype_name(x.dtype())) + "/" + join(x.shape()) + "/";
         if (x.dtype() == kiln::bool_) {
           const std::vector<bool> v = x.to_vector<bool>();
-          for (size_t i = 0; i < v.size(); ++i) a.encoded += std::string(i ? "," : "") + (v[i] ? "1" : "0");
+          for (size_t i = 0; i < v.size(); ++i)
+            a.encoded += std::string(i ? "," : "") + (v[i] ? "1" : "0");
         } else {
           const std::vector<int64_t> v = x.to_vector<int64_t>();
           for (size_t i = 0; i < v.size(); ++i) a.encoded += (i ? "," : "") + std::to_string(v[i]);
