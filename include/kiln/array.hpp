@@ -88,7 +88,7 @@ class Array {
   template <class T>
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const {
     static_assert(is_storable_v<T>,
-                  "to_vector<T>: T must be bool, int32_t, int64_t, float, double or "
+                  "to_vector<T>: T must be bool, an integer type, float, double or "
                   "std::complex<float/double>");
     const int64_t n = checked_size(loc);
     if constexpr (std::is_same_v<T, bool>) {
@@ -120,7 +120,7 @@ class Array {
   const T* data(std::source_location loc = std::source_location::current()) const {
     static_assert(
         is_storable_v<T>,
-        "data<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float/double>");
+        "data<T>: T must be bool, an integer type, float, double or std::complex<float/double>");
     return static_cast<const T*>(raw_data(dtype_of<T>(), loc));
   }
 
@@ -135,7 +135,7 @@ class Array {
   T item_impl(int64_t flat_index, const std::source_location& loc) const {
     static_assert(
         is_storable_v<T>,
-        "item<T>: T must be bool, int32_t, int64_t, float, double or std::complex<float/double>");
+        "item<T>: T must be bool, an integer type, float, double or std::complex<float/double>");
     const int64_t i = checked_item_index(flat_index, loc);
     if constexpr (std::is_same_v<T, bool>) {
       unsigned char b = 0;

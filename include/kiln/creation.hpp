@@ -29,7 +29,7 @@ Array array_from_vector(const std::vector<T>& values, const Shape& shape,
                         const std::source_location& loc) {
   static_assert(
       is_storable_v<T>,
-      "kiln::array: T must be bool, int32_t, int64_t, float, double or std::complex<float/double>");
+      "kiln::array: T must be bool, an integer type, float, double or std::complex<float/double>");
   const auto n = static_cast<int64_t>(values.size());
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<unsigned char> bytes(values.begin(), values.end());
@@ -73,7 +73,7 @@ template <class T>
 Array from_blob(const T* ptr, const Shape& shape,
                 std::source_location loc = std::source_location::current()) {
   static_assert(is_storable_v<T>,
-                "from_blob: T must be bool, int32_t, int64_t, float, double or "
+                "from_blob: T must be bool, an integer type, float, double or "
                 "std::complex<float/double>");
   return detail::array_from_host(ptr, dtype_of<T>(), shape, -1, loc);
 }
@@ -85,7 +85,7 @@ Array from_blob(const T* ptr, const Shape& shape,
 template <class T>
 Array wrap(T* ptr, const Shape& shape, std::source_location loc = std::source_location::current()) {
   static_assert(is_storable_v<std::remove_cv_t<T>>,
-                "wrap: T must be bool, int32_t, int64_t, float, double or "
+                "wrap: T must be bool, an integer type, float, double or "
                 "std::complex<float/double>");
   return detail::wrap_host(const_cast<void*>(static_cast<const void*>(ptr)), dtype_of<T>(), shape,
                            loc);

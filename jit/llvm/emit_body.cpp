@@ -22,9 +22,17 @@ llvm::Type* value_type(llvm::LLVMContext& c, DType t) {
   switch (t) {
     case DType::bool_:
       return llvm::Type::getInt1Ty(c);
+    case DType::int8:
+    case DType::uint8:
+      return llvm::Type::getInt8Ty(c);
+    case DType::int16:
+    case DType::uint16:
+      return llvm::Type::getInt16Ty(c);
     case DType::int32:
+    case DType::uint32:
       return llvm::Type::getInt32Ty(c);
     case DType::int64:
+    case DType::uint64:
       return llvm::Type::getInt64Ty(c);
     case DType::float32:
       return llvm::Type::getFloatTy(c);
@@ -48,13 +56,13 @@ llvm::Type* memory_type(llvm::LLVMContext& c, DType t) {
 
 namespace {
 bool is_int(DType t) {
-  return t == DType::int32 || t == DType::int64;
+  return is_integer(t);
 }
 bool is_float(DType t) {
   return t == DType::float32 || t == DType::float64;
 }
 unsigned bits_of(DType t) {
-  return t == DType::int32 ? 32 : 64;
+  return static_cast<unsigned>(itemsize(t)) * 8;
 }
 }  // namespace
 
@@ -101,9 +109,15 @@ Value* BodyEmitter::from_param(Value* raw, DType t) {
   switch (t) {
     case DType::bool_:
       return b_.CreateICmpNE(raw, b_.getInt64(0));
+    case DType::int8:
+    case DType::int16:
     case DType::int32:
-      return b_.CreateTrunc(raw, b_.getInt32Ty());
+    case DType::uint8:
+    case DType::uint16:
+    case DType::uint32:
+      return b_.CreateTrunc(raw, value_type(b_.getContext(), t));
     case DType::int64:
+    case DType::uint64:
       return raw;
     case DType::float32:
       return b_.CreateBitCast(b_.CreateTrunc(raw, b_.getInt32Ty()), b_.getFloatTy());
@@ -212,11 +226,26 @@ Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
                           : b_.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
   }
   if (from == DType::bool_) return is_float(to) ? b_.CreateUIToFP(v, ty) : b_.CreateZExt(v, ty);
-  if (is_int(from) && is_int(to)) return b_.CreateSExtOrTrunc(v, ty);
-  if (is_int(from)) return b_.CreateSIToFP(v, ty);
+  if (is_int(from) && is_int(to))
+    return is_unsigned(from) ? b_.CreateZExtOrTrunc(v, ty) : b_.CreateSExtOrTrunc(v, ty);
+  if (is_int(from)) return is_unsigned(from) ? b_.CreateUIToFP(v, ty) : b_.CreateSIToFP(v, ty);
   if (is_float(to)) return to == DType::float64 ? b_.CreateFPExt(v, ty) : b_.CreateFPTrunc(v, ty);
-  // Float to integer the way numpy behaves on x86: nan, inf and out-of-range values give the
-  // integer minimum (fptosi alone would be poison there).
+  // Float to integer the way numpy's C casts behave on x86 (graph::ref::cast): below 32 bits
+  // through int32, keeping the low bits; uint32 and uint64 by x86's unsigned sequence: from
+  // 2^(N-1) up, the signed conversion of v - 2^(N-1) with the top bit flipped.
+  if (bits_of(to) < 32) return b_.CreateTrunc(emit_cast(v, from, DType::int32), ty);
+  if (to == DType::uint32 || to == DType::uint64) {
+    const unsigned bits = bits_of(to);
+    const DType s = to == DType::uint32 ? DType::int32 : DType::int64;
+    Value* half = llvm::ConstantFP::get(v->getType(), std::ldexp(1.0, static_cast<int>(bits) - 1));
+    Value* high = b_.CreateFCmpOGE(v, half);
+    Value* r = emit_cast(b_.CreateSelect(high, b_.CreateFSub(v, half), v), from, s);
+    Value* flip = b_.CreateSelect(high, llvm::ConstantInt::get(ty, llvm::APInt::getSignMask(bits)),
+                                  llvm::ConstantInt::get(ty, 0));
+    return b_.CreateXor(r, flip);
+  }
+  // Otherwise nan, inf and out-of-range values give the integer minimum (fptosi alone would be
+  // poison there).
   const unsigned bits = bits_of(to);
   Value* lo = llvm::ConstantFP::get(v->getType(), -std::ldexp(1.0, static_cast<int>(bits) - 1));
   Value* hi = llvm::ConstantFP::get(v->getType(), std::ldexp(1.0, static_cast<int>(bits) - 1));
@@ -243,19 +272,22 @@ Value* BodyEmitter::emit_unary(Op op, DType t, Value* x) {
       break;
   }
   if (is_int(t)) {
+    const bool u = is_unsigned(t);
+    Value* zero = llvm::ConstantInt::get(ty, 0);
     switch (op) {
       case Op::Negative:
         return b_.CreateNeg(x);
       case Op::Abs:
-        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, b_.getInt1(false));
+        return u ? x : b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, b_.getInt1(false));
       case Op::Sign:
-        return b_.CreateSub(b_.CreateZExt(b_.CreateICmpSGT(x, llvm::ConstantInt::get(ty, 0)), ty),
-                            b_.CreateZExt(b_.CreateICmpSLT(x, llvm::ConstantInt::get(ty, 0)), ty));
+        if (u) return b_.CreateZExt(b_.CreateICmpNE(x, zero), ty);
+        return b_.CreateSub(b_.CreateZExt(b_.CreateICmpSGT(x, zero), ty),
+                            b_.CreateZExt(b_.CreateICmpSLT(x, zero), ty));
       case Op::Square:
         return b_.CreateMul(x, x);
       case Op::Reciprocal: {  // numpy computes 1.0 / x in double and converts back
         Value* r = b_.CreateFDiv(llvm::ConstantFP::get(b_.getDoubleTy(), 1.0),
-                                 b_.CreateSIToFP(x, b_.getDoubleTy()));
+                                 emit_cast(x, t, DType::float64));
         return emit_cast(r, DType::float64, t);
       }
       case Op::Invert:
@@ -316,7 +348,7 @@ Value* BodyEmitter::emit_compare(Op op, DType t, Value* x, Value* y) {
         return b_.CreateFCmpOGE(x, y);
     }
   }
-  const bool u = t == DType::bool_;  // false < true
+  const bool u = t == DType::bool_ || is_unsigned(t);  // false < true
   switch (op) {
     case Op::Equal:
       return b_.CreateICmpEQ(x, y);
@@ -368,9 +400,11 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
       case Op::Power:
         return emit_int_power(t, x, y, fail);
       case Op::Maximum:
-        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, x, y);
+        return b_.CreateBinaryIntrinsic(
+            is_unsigned(t) ? llvm::Intrinsic::umax : llvm::Intrinsic::smax, x, y);
       case Op::Minimum:
-        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, x, y);
+        return b_.CreateBinaryIntrinsic(
+            is_unsigned(t) ? llvm::Intrinsic::umin : llvm::Intrinsic::smin, x, y);
       case Op::BitwiseAnd:
         return b_.CreateAnd(x, y);
       case Op::BitwiseOr:
@@ -385,6 +419,8 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
         Value* amount = b_.CreateSelect(in_range, y, llvm::ConstantInt::get(ty, 0));
         if (op == Op::LeftShift)
           return b_.CreateSelect(in_range, b_.CreateShl(x, amount), llvm::ConstantInt::get(ty, 0));
+        if (is_unsigned(t))
+          return b_.CreateSelect(in_range, b_.CreateLShr(x, amount), llvm::ConstantInt::get(ty, 0));
         Value* fill = b_.CreateAShr(x, llvm::ConstantInt::get(ty, bits - 1));
         return b_.CreateSelect(in_range, b_.CreateAShr(x, amount), fill);
       }
@@ -461,10 +497,16 @@ Value* BodyEmitter::emit_philox(Value* index, Value* seed, Value* stream) {
 
 // numpy's integer floor_divide and remainder, branch-free so that the loop vectorizes:
 // division by zero gives 0, MIN // -1 gives MIN, and the results take the divisor's sign.
-Value* BodyEmitter::emit_int_divmod(Op op, DType, Value* a, Value* b) {
+Value* BodyEmitter::emit_int_divmod(Op op, DType t, Value* a, Value* b) {
   llvm::Type* ty = a->getType();
   Value* zero = llvm::ConstantInt::get(ty, 0);
   Value* one = llvm::ConstantInt::get(ty, 1);
+  if (is_unsigned(t)) {  // plain division; by zero gives 0
+    Value* b_zero = b_.CreateICmpEQ(b, zero);
+    Value* safe_b = b_.CreateSelect(b_zero, one, b);
+    Value* r = op == Op::FloorDivide ? b_.CreateUDiv(a, safe_b) : b_.CreateURem(a, safe_b);
+    return b_.CreateSelect(b_zero, zero, r);
+  }
   Value* minus_one = llvm::ConstantInt::get(ty, -1, true);
   Value* b_zero = b_.CreateICmpEQ(b, zero);
   Value* b_minus_one = b_.CreateICmpEQ(b, minus_one);
@@ -514,8 +556,9 @@ Value* BodyEmitter::emit_float_divmod(Op op, DType, Value* a, Value* b) {
 // loop vectorizes; wrap-around matches numpy's. A negative exponent raises an error bit.
 Value* BodyEmitter::emit_int_power(DType t, Value* a, Value* b, Value*& fail) {
   llvm::Type* ty = a->getType();
-  const unsigned bits = bits_of(t);
-  fail = b_.CreateICmpSLT(b, llvm::ConstantInt::get(ty, 0));
+  // Every bit of an unsigned exponent counts; a signed one's sign bit is the error.
+  const unsigned bits = bits_of(t) + (is_unsigned(t) ? 1 : 0);
+  fail = is_unsigned(t) ? b_.getInt1(false) : b_.CreateICmpSLT(b, llvm::ConstantInt::get(ty, 0));
   Value* result = llvm::ConstantInt::get(ty, 1);
   Value* base = a;
   for (unsigned k = 0; k + 1 < bits; ++k) {

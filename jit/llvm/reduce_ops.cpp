@@ -41,11 +41,14 @@ Value* reduction_identity(llvm::IRBuilder<>& b, const Reduction& r) {
     case Op::Max:
     case Op::ArgMax:
       if (t == DType::bool_) return b.getFalse();
+      if (is_unsigned(t)) return llvm::ConstantInt::get(ty, 0);
       return is_float(t) ? llvm::ConstantFP::getInfinity(ty, true)
                          : llvm::ConstantInt::get(
                                ty, llvm::APInt::getSignedMinValue(ty->getIntegerBitWidth()));
     default:  // Min, ArgMin
       if (t == DType::bool_) return b.getTrue();
+      if (is_unsigned(t))
+        return llvm::ConstantInt::get(ty, llvm::APInt::getMaxValue(ty->getIntegerBitWidth()));
       return is_float(t) ? llvm::ConstantFP::getInfinity(ty, false)
                          : llvm::ConstantInt::get(
                                ty, llvm::APInt::getSignedMaxValue(ty->getIntegerBitWidth()));
@@ -78,10 +81,16 @@ Value* reduction_combine(llvm::IRBuilder<>& b, const Reduction& r, Value* acc, V
       return b.CreateAnd(acc, x);
     case Op::Max:
       if (r.acc == DType::bool_) return b.CreateOr(acc, x);
-      return b.CreateBinaryIntrinsic(f ? llvm::Intrinsic::maximum : llvm::Intrinsic::smax, acc, x);
+      return b.CreateBinaryIntrinsic(f                    ? llvm::Intrinsic::maximum
+                                     : is_unsigned(r.acc) ? llvm::Intrinsic::umax
+                                                          : llvm::Intrinsic::smax,
+                                     acc, x);
     case Op::Min:
       if (r.acc == DType::bool_) return b.CreateAnd(acc, x);
-      return b.CreateBinaryIntrinsic(f ? llvm::Intrinsic::minimum : llvm::Intrinsic::smin, acc, x);
+      return b.CreateBinaryIntrinsic(f                    ? llvm::Intrinsic::minimum
+                                     : is_unsigned(r.acc) ? llvm::Intrinsic::umin
+                                                          : llvm::Intrinsic::smin,
+                                     acc, x);
     default:
       break;
   }
@@ -98,7 +107,7 @@ Value* reduction_better(llvm::IRBuilder<>& b, const Reduction& r, Value* acc, Va
     Value* acc_nan = b.CreateFCmpUNO(acc, acc);
     more = b.CreateOr(more, b.CreateAnd(x_nan, b.CreateNot(acc_nan)));
     same = b.CreateOr(b.CreateFCmpOEQ(x, acc), b.CreateAnd(x_nan, acc_nan));
-  } else if (r.acc == DType::bool_) {
+  } else if (r.acc == DType::bool_ || is_unsigned(r.acc)) {
     more = r.op == Op::ArgMax ? b.CreateICmpUGT(x, acc) : b.CreateICmpULT(x, acc);
     same = b.CreateICmpEQ(x, acc);
   } else {

@@ -118,8 +118,22 @@ Dims checked_shape(const Shape& shape, std::string_view fn, SourceLoc loc) {
   return Dims(shape);
 }
 
+bool integer_fits(int64_t v, DType dtype) {
+  return graph::visit_dtype(dtype, [&]<class T>() {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if constexpr (std::is_unsigned_v<T>)
+        return v >= 0 && static_cast<uint64_t>(v) <= std::numeric_limits<T>::max();
+      else
+        return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
+    } else {
+      return true;
+    }
+  });
+}
+
 uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLoc loc) {
   using graph::to_bits;
+  if (s.unsigned_overflow && dtype == DType::uint64) return static_cast<uint64_t>(s.i);
   if (s.unsigned_overflow)
     graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
                        loc);
@@ -136,13 +150,13 @@ uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, SourceLo
                               [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(s.f)); });
   }
   const int64_t v = s.i;
-  if (dtype == DType::int32 &&
-      (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()))
+  if (s.kind == Scalar::Kind::int_ && is_integer(dtype) && !integer_fits(v, dtype))
     graph::throw_error(fn,
-                       "the integer " + std::to_string(v) +
-                           " does not fit int32, the dtype of this operation (a C++ integer "
-                           "takes the array's integer type, as in numpy's NEP 50); convert "
-                           "the array with astype(kiln::int64) first",
+                       "the integer " + std::to_string(v) + " does not fit " +
+                           std::string(dtype_name(dtype)) +
+                           ", the dtype of this operation (a C++ integer takes the array's "
+                           "integer type, as in numpy's NEP 50); convert the array with "
+                           "astype(kiln::int64) first",
                        loc);
   return graph::visit_dtype(dtype, [&]<class T>() { return to_bits<T>(graph::ref::cast<T>(v)); });
 }
@@ -231,27 +245,41 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
   // Types: numpy's result_type over the value operands (where's condition does not take part).
   graph::OperandType types[3];
   int ntypes = 0;
-  bool wide_int_scalar = false;
   int k = 0;
   for (const Operand* o : operands) {
-    if (o->is_array())
-      node_of(o->array(), fn, loc);
-    else if (o->scalar().unsigned_overflow)
-      graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which no kiln dtype holds",
-                         loc);
+    if (o->is_array()) node_of(o->array(), fn, loc);
     if (is_where && k++ == 0) continue;
     types[ntypes++] = operand_type(*o);
-    if (!o->is_array()) {
-      const int64_t v = o->scalar().i;
-      wide_int_scalar |=
-          o->scalar().kind == Scalar::Kind::int_ &&
-          (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max());
-    }
   }
   DType common = graph::result_type({types, static_cast<size_t>(ntypes)});
-  // A comparison with a C++ integer beyond int32 is exact in int64 (as NumPy 2 does).
-  if (info.rule == graph::TypeRule::Compare && common == DType::int32 && wide_int_scalar)
+  bool wide_int_scalar = false;  // a C++ integer outside the common integer dtype's range
+  for (const Operand* o : operands) {
+    if (o->is_array() || o->scalar().kind != Scalar::Kind::int_) continue;
+    if (o->scalar().unsigned_overflow && common != DType::uint64)
+      graph::throw_error(fn, "the unsigned integer is above INT64_MAX, which only uint64 holds",
+                         loc);
+    wide_int_scalar |= is_integer(common) && !o->scalar().unsigned_overflow &&
+                       !integer_fits(o->scalar().i, common);
+  }
+  // A comparison with a C++ integer beyond the array's integer range is exact in int64 (as
+  // NumPy 2 compares Python integers exactly).
+  if (info.rule == graph::TypeRule::Compare && wide_int_scalar && common != DType::uint64)
     common = DType::int64;
+  // numpy picks a float function's loop by the operands' own dtypes: integers of up to 16 bits
+  // all fit float32 (int8 with uint16 is sin in float32, not in float64 as their int32 would).
+  if (info.rule == graph::TypeRule::Float && is_integer(common)) {
+    // (A C++ integer takes an integer array's dtype; with bools only it is int64.)
+    bool small = true, int_array = false, int_scalar = false;
+    for (const Operand* o : operands) {
+      if (o->is_array()) {
+        small = small && itemsize(o->array().dtype()) <= 2;
+        int_array = int_array || is_integer(o->array().dtype());
+      } else {
+        int_scalar = true;
+      }
+    }
+    if (small && (int_array || !int_scalar)) common = DType::int16;
+  }
   graph::OpTypes t;
   std::string_view why;
   if (!graph::op_types(op, common, t, why)) {

@@ -61,6 +61,9 @@ graph::DeviceId default_device_id(std::string_view fn, graph::SourceLoc loc);
 /// dtype (weak).
 graph::OperandType operand_type(const Operand& o);
 
+/// Whether the integer `v` is within the range of `dtype` (true for non-integer dtypes).
+bool integer_fits(int64_t v, DType dtype);
+
 /// The bits of `s` converted to `dtype` as a weak scalar would be; an integer that does not fit
 /// an integer dtype is an error naming `fn`. Not for complex128 (see constant()).
 uint64_t scalar_bits(const Scalar& s, DType dtype, std::string_view fn, graph::SourceLoc loc);

@@ -86,7 +86,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
   // No complex128 check: the values are cast to a's dtype (numpy computes add.at in the wider
   // type and casts back, at most a rounding apart).
   const DType promoted = graph::result_type(types);
-  if (op != Op::Scatter && graph::kind_of(promoted) > graph::kind_of(na->dtype))
+  if (op != Op::Scatter && !graph::can_cast_same_kind(promoted, na->dtype))
     graph::throw_error(fn,
                        "cannot add " + std::string(dtype_name(types[1].dtype)) + " values into a " +
                            std::string(dtype_name(na->dtype)) +
@@ -144,6 +144,20 @@ Array take(const Array& a, const Array& indices, int axis, std::source_location 
                        "cannot take from an empty axis (axis " + std::to_string(axis) +
                            " of shape " + graph::to_string(na->shape) + ")",
                        loc);
+  int64_t outer = 1;
+  for (int d = 0; d < axis; ++d) outer *= na->shape[d];
+  if (shape.size() == 0 && ni->shape.size() > 0 && outer > 0) {
+    // Nothing is taken, so no kernel would read the indices; numpy checks them all the same
+    // (for each position before the axis, so never when there is none): read them now (a
+    // sync, only for an empty result).
+    const int64_t extent = na->shape[axis];
+    for (int64_t i : indices.to_vector<int64_t>(l))
+      if (i < -extent || i >= extent)
+        graph::throw_error("take",
+                           "index " + std::to_string(i) + " is out of bounds for axis " +
+                               std::to_string(axis) + " with size " + std::to_string(extent),
+                           loc);
+  }
   return record(Op::Take, na->dtype, shape, {&a, &indices}, axis, loc);
 }
 
@@ -259,7 +273,10 @@ Array scan(Op op, const Array& a, int axis, SourceLoc loc) {
     return scan(op, flat, axis, loc);
   }
   axis = normalize_axis(fn, axis, n->shape.rank(), loc);
-  const DType t = graph::kind_of(n->dtype) >= graph::Kind::floating ? n->dtype : DType::int64;
+  // numpy accumulates integers and bool in int64, unsigned integers in uint64
+  const DType t = graph::kind_of(n->dtype) >= graph::Kind::floating ? n->dtype
+                  : is_unsigned(n->dtype)                           ? DType::uint64
+                                                                    : DType::int64;
   const Array operand = detail::cast(a, t, loc);
   return record(op, t, n->shape, {&operand}, axis, loc);
 }

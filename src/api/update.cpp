@@ -133,7 +133,9 @@ Scalar assignable(Scalar s, DType dtype, SourceLoc loc) {
                              " cannot be assigned into an array of dtype " +
                              std::string(dtype_name(dtype)) + " (numpy raises for it)",
                          loc);
-    s = Scalar::of(static_cast<int64_t>(t));
+    // Into an unsigned dtype numpy's C cast keeps the low bits (-4.0 into uint8 is 252): the
+    // float goes through that cast; into a signed one it is the truncated integer.
+    if (!is_unsigned(dtype)) s = Scalar::of(static_cast<int64_t>(t));
   }
   return s;
 }

@@ -12,7 +12,7 @@
 namespace kiln::graph {
 
 /// The 64-bit pattern that stores a value of T in a payload or a kernel parameter slot:
-/// bool as 0/1, integers sign-extended, float32 in the low 32 bits, float64 as is, complex64's
+/// bool as 0/1, signed integers sign-extended and unsigned ones zero-extended, float32 in the low 32 bits, float64 as is, complex64's
 /// real part in the low 32 bits and its imaginary part in the high ones (its memory layout).
 template <class T>
 constexpr uint64_t to_bits(T v) {
@@ -65,6 +65,18 @@ decltype(auto) visit_dtype(DType t, F&& f) {
       return f.template operator()<double>();
     case DType::complex64:
       return f.template operator()<std::complex<float>>();
+    case DType::int8:
+      return f.template operator()<int8_t>();
+    case DType::int16:
+      return f.template operator()<int16_t>();
+    case DType::uint8:
+      return f.template operator()<uint8_t>();
+    case DType::uint16:
+      return f.template operator()<uint16_t>();
+    case DType::uint32:
+      return f.template operator()<uint32_t>();
+    case DType::uint64:
+      return f.template operator()<uint64_t>();
     case DType::complex128:
       break;
   }

@@ -21,6 +21,12 @@ template float HostArray::at<float>(int64_t) const;
 template double HostArray::at<double>(int64_t) const;
 template std::complex<float> HostArray::at<std::complex<float>>(int64_t) const;
 template std::complex<double> HostArray::at<std::complex<double>>(int64_t) const;
+template int8_t HostArray::at<int8_t>(int64_t) const;
+template int16_t HostArray::at<int16_t>(int64_t) const;
+template uint8_t HostArray::at<uint8_t>(int64_t) const;
+template uint16_t HostArray::at<uint16_t>(int64_t) const;
+template uint32_t HostArray::at<uint32_t>(int64_t) const;
+template uint64_t HostArray::at<uint64_t>(int64_t) const;
 
 Bits leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
   return visit_dtype(dtype, [&]<class T>() -> Bits {

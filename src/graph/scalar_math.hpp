@@ -113,6 +113,20 @@ To cast(From v) {
     return v != From(0);
   } else if constexpr (std::is_same_v<From, bool>) {
     return static_cast<To>(v ? 1 : 0);
+  } else if constexpr (is_int_v<To> && std::is_floating_point_v<From> && sizeof(To) < 4) {
+    // numpy's C cast goes through int32 (cvttsd2si) and keeps the low bits
+    return static_cast<To>(cast<int32_t>(v));
+  } else if constexpr ((std::is_same_v<To, uint32_t> || std::is_same_v<To, uint64_t>) &&
+                       std::is_floating_point_v<From>) {
+    // x86's unsigned conversion sequence: from 2^(N-1) up, the signed conversion of v - 2^(N-1)
+    // with the top bit flipped; below, the signed conversion (-1.0 wraps to 2^N - 1). Out of
+    // range (and nan) the signed conversion's minimum shows through: 2^N and up give 0, nan and
+    // the very negative give 2^(N-1).
+    using S = std::make_signed_t<To>;
+    constexpr To top = To{1} << (sizeof(To) * 8 - 1);
+    constexpr From half = static_cast<From>(top);
+    if (v >= half) return static_cast<To>(static_cast<To>(cast<S>(v - half)) ^ top);
+    return static_cast<To>(cast<S>(v));
   } else if constexpr (is_int_v<To> && std::is_floating_point_v<From>) {
     // 2^digits, exactly (std::ldexp is not constexpr everywhere).
     constexpr From hi = static_cast<From>(uint64_t{1} << std::numeric_limits<To>::digits);
@@ -155,6 +169,8 @@ T floor_divide(T a, T b) {
     if (b == 0) return a / b;
     T mod;
     return float_divmod(a, b, mod);
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return b == 0 ? T(0) : static_cast<T>(a / b);
   } else {
     if (b == 0) return 0;
     if (a == std::numeric_limits<T>::min() && b == -1) return a;
@@ -172,6 +188,8 @@ T remainder(T a, T b) {
     T mod;
     float_divmod(a, b, mod);
     return mod;
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return b == 0 ? T(0) : static_cast<T>(a % b);
   } else {
     if (b == 0 || b == -1) return 0;
     const T r = a % b;

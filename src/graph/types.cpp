@@ -3,27 +3,48 @@
 namespace kiln {
 
 std::string_view dtype_name(DType t) noexcept {
-  constexpr std::string_view names[] = {"bool",    "int32",     "int64",     "float32",
-                                        "float64", "complex64", "complex128"};
+  constexpr std::string_view names[] = {"bool",      "int32",      "int64", "float32", "float64",
+                                        "complex64", "complex128", "int8",  "int16",   "uint8",
+                                        "uint16",    "uint32",     "uint64"};
   const int i = static_cast<int>(t);
   return i < kNumDTypes ? names[i] : std::string_view("<invalid dtype>");
 }
 
+namespace {
+int bits_of(DType t) noexcept {
+  return static_cast<int>(itemsize(t)) * 8;
+}
+// The signed integer of `bits` bits (64 at most).
+DType signed_of(int bits) noexcept {
+  return bits <= 8 ? int8 : bits <= 16 ? int16 : bits <= 32 ? int32 : int64;
+}
+}  // namespace
+
 DType promote_types(DType a, DType b) noexcept {
-  // numpy's promotion table restricted to kiln's dtypes: within a kind the wider wins, bool
-  // joins anything, and any integer with float32 needs float64 to hold it.
+  // numpy's promotion table: within a kind the wider wins and bool joins anything; a signed and
+  // an unsigned integer need a signed integer wider than the unsigned one (float64 past int64);
+  // an integer of up to 16 bits fits float32 (and complex64) exactly, a wider one needs
+  // float64 (complex128).
   using graph::Kind;
   if (a == b) return a;
   const Kind ka = graph::kind_of(a), kb = graph::kind_of(b);
-  if (ka == kb) return static_cast<int>(a) > static_cast<int>(b) ? a : b;
   if (ka == Kind::bool_) return b;
   if (kb == Kind::bool_) return a;
-  // complex64 holds float32 (and bool) exactly; anything wider needs complex128.
-  if (ka == Kind::complex || kb == Kind::complex) {
-    const DType c = ka == Kind::complex ? a : b, other = ka == Kind::complex ? b : a;
-    return c == complex64 && other == float32 ? complex64 : complex128;
+  if (ka == Kind::integer && kb == Kind::integer) {
+    if (is_unsigned(a) == is_unsigned(b)) return bits_of(a) > bits_of(b) ? a : b;
+    const DType u = is_unsigned(a) ? a : b, s = is_unsigned(a) ? b : a;
+    if (bits_of(s) > bits_of(u)) return s;
+    return bits_of(u) == 64 ? float64 : signed_of(2 * bits_of(u));
   }
-  return float64;  // integer with floating: int32/int64 + float32 -> float64; + float64 -> float64
+  if (ka == kb) return bits_of(a) > bits_of(b) ? a : b;  // floats, complexes
+  const DType wide = ka > kb ? a : b, narrow = ka > kb ? b : a;
+  const bool small_int = graph::kind_of(narrow) == Kind::integer && bits_of(narrow) <= 16;
+  if (graph::kind_of(wide) == Kind::complex) {
+    const bool fits64 = narrow == float32 || small_int;
+    return wide == complex64 && fits64 ? complex64 : complex128;
+  }
+  // wide is floating, narrow an integer
+  return wide == float32 && small_int ? float32 : float64;
 }
 
 }  // namespace kiln
@@ -34,8 +55,14 @@ Kind kind_of(DType t) noexcept {
   switch (t) {
     case DType::bool_:
       return Kind::bool_;
+    case DType::int8:
+    case DType::int16:
     case DType::int32:
     case DType::int64:
+    case DType::uint8:
+    case DType::uint16:
+    case DType::uint32:
+    case DType::uint64:
       return Kind::integer;
     case DType::float32:
     case DType::float64:
@@ -169,14 +196,15 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       }
       out = {common, common};
       return true;
-    case TypeRule::IntFallback:
-      // numpy computes bools in int8 here; kiln's smallest integer is int32.
-      out = k == Kind::bool_ ? OpTypes{DType::int32, DType::int32} : OpTypes{common, common};
+    case TypeRule::IntFallback:  // numpy computes bools in int8 here
+      out = k == Kind::bool_ ? OpTypes{DType::int8, DType::int8} : OpTypes{common, common};
       return true;
     case TypeRule::Float: {
-      const DType f = k == Kind::floating ? common
-                      : k == Kind::bool_  ? DType::float32  // numpy: float16, which kiln lacks
-                                          : DType::float64;
+      // numpy: float16 for bool and 8-bit integers, which kiln lacks (float32 instead), float32
+      // for 16-bit ones, float64 for the wider.
+      const DType f = k == Kind::floating                         ? common
+                      : k == Kind::bool_ || itemsize(common) <= 2 ? DType::float32
+                                                                  : DType::float64;
       out = {f, f};
       return true;
     }
@@ -201,7 +229,7 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
         why = "needs integer operands, not floating point";
         return false;
       }
-      out = k == Kind::bool_ ? OpTypes{DType::int32, DType::int32} : OpTypes{common, common};
+      out = k == Kind::bool_ ? OpTypes{DType::int8, DType::int8} : OpTypes{common, common};
       return true;
     case TypeRule::Logical:
       out = {DType::bool_, DType::bool_};
@@ -217,8 +245,13 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       out = {DType::int64, DType::int64};
       return true;
     case TypeRule::Part:
-      out = op == Op::Angle && k != Kind::floating ? OpTypes{DType::float64, DType::float64}
-                                                   : OpTypes{common, common};
+      if (op == Op::Angle && k != Kind::floating) {  // numpy: arctan2(0, x)
+        const DType f =
+            k == Kind::integer && itemsize(common) <= 2 ? DType::float32 : DType::float64;
+        out = {f, f};
+      } else {
+        out = {common, common};
+      }
       return true;
     case TypeRule::MakeComplex:
       // numpy's re + 1j*im: float32 parts make complex64, the others (bool too: 1j * True is
@@ -240,8 +273,11 @@ ReduceTypes reduce_types(Op op, DType operand) noexcept {
   switch (op) {
     case Op::Sum:
     case Op::Prod: {
-      // numpy: integer sums and products widen to the platform integer (int64).
-      const DType t = k == Kind::floating ? operand : DType::int64;
+      // numpy: integer sums and products widen to the platform integer (int64), unsigned ones
+      // to uint64.
+      const DType t = k == Kind::floating    ? operand
+                      : is_unsigned(operand) ? DType::uint64
+                                             : DType::int64;
       const DType acc = op == Op::Sum && operand == DType::float32 ? DType::float64 : t;
       return {t, t, acc};
     }
@@ -258,9 +294,18 @@ ReduceTypes reduce_types(Op op, DType operand) noexcept {
 
 bool is_exact_cast(DType from, DType to) noexcept {
   if (from == to || from == DType::bool_) return true;
+  const Kind kf = kind_of(from), kt = kind_of(to);
+  if (kf == Kind::integer) {
+    if (kt == Kind::integer) {
+      if (is_unsigned(from))
+        return itemsize(to) > itemsize(from) || (is_unsigned(to) && itemsize(to) >= itemsize(from));
+      return !is_unsigned(to) && itemsize(to) >= itemsize(from);
+    }
+    if (kt == Kind::floating) return itemsize(from) <= (to == DType::float32 ? 2u : 4u);
+    if (kt == Kind::complex) return itemsize(from) <= (to == DType::complex64 ? 2u : 4u);
+    return false;
+  }
   switch (from) {
-    case DType::int32:
-      return to == DType::int64 || to == DType::float64 || to == DType::complex128;
     case DType::float32:
       return to == DType::float64 || to == DType::complex64 || to == DType::complex128;
     case DType::float64:
@@ -272,6 +317,8 @@ bool is_exact_cast(DType from, DType to) noexcept {
 }
 
 bool can_cast_same_kind(DType from, DType to) noexcept {
+  // numpy's kinds are ordered b < u < i < f < c: a signed integer never goes to an unsigned one
+  if (is_integer(from) && !is_unsigned(from) && is_unsigned(to)) return false;
   return is_exact_cast(from, to) || kind_of(from) <= kind_of(to);
 }
 

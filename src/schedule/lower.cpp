@@ -270,7 +270,7 @@ class Lowering {
         const uint32_t is_last =
             compute(Op::Equal, DType::bool_, {i, param(DType::int64, graph::to_bits(tail.last()))});
         y = compute(Op::Where, f, {is_last, param(f, n.payload.v[2]), y});
-        if (t == DType::int32 || t == DType::int64) y = compute(Op::Floor, f, {y});
+        if (is_integer(t)) y = compute(Op::Floor, f, {y});
         return cast_to(y, t);
       }
       case Op::Eye: {
@@ -329,7 +329,7 @@ class Lowering {
     i.nargs = n.nargs;
     for (int a = 0; a < n.nargs; ++a) i.args[a] = static_cast<uint32_t>(memo[n.args[a]]);
     const DType arg_dtype = g_.nodes[n.args[0]].dtype;
-    if (n.op == Op::Power && (arg_dtype == DType::int32 || arg_dtype == DType::int64)) {
+    if (n.op == Op::Power && is_integer(arg_dtype) && !is_unsigned(arg_dtype)) {
       i.imm = error_bit(
           {graph::op_info(n.op).fn, "integers to negative integer powers are not allowed", n.loc});
     }

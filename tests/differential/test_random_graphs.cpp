@@ -26,7 +26,8 @@ namespace {
 
 using kiln_test::pending_graph;
 
-constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64, complex64, complex128};
+constexpr DType kDtypes[] = {bool_,  int32,  int64,  float32, float64, complex64, complex128,
+                             int8,   int16,  uint8,  uint16,  uint32,  uint64};
 
 class Generator {
  public:
@@ -80,7 +81,7 @@ class Generator {
   DType dtype() {
     if (!exact_)
       return pick(5) == 0 ? (pick(2) ? complex64 : complex128) : pick(2) ? float32 : float64;
-    return kDtypes[pick(7)];
+    return kDtypes[pick(static_cast<int>(std::size(kDtypes)))];
   }
 
   template <class T>
@@ -92,7 +93,8 @@ class Generator {
       return pick(2) == 0;
     } else if constexpr (std::is_integral_v<T>) {
       static constexpr T specials[] = {
-          0, 1, -1, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), 2, -2};
+          T(0), T(1), T(-1), std::numeric_limits<T>::min(), std::numeric_limits<T>::max(),
+          T(2), T(-2)};
       if (pick(12) == 0) return specials[pick(7)];
       return static_cast<T>(pick(41) - 20);
     } else {
@@ -279,7 +281,7 @@ class Generator {
     const graph::Op o =
         exact_ ? exact_ops[pick(std::size(exact_ops))] : approx_ops[pick(std::size(approx_ops))];
     if (o == graph::Op::Cast) {
-      const DType t = exact_ ? kDtypes[pick(7)]
+      const DType t = exact_ ? kDtypes[pick(static_cast<int>(std::size(kDtypes)))]
                              : (pick(3)   ? float32
                                 : pick(2) ? float64
                                 : pick(2) ? complex64

@@ -44,7 +44,8 @@ TEST(Limits, MemoryThatCannotBeHadIsAnErrorAtTheSync) {
 TEST(Limits, InvalidDtypeValues) {
   const auto bad = static_cast<DType>(255);
   expect_error([&] { auto c = zeros({2}, bad); }, {"[full]", "invalid dtype value 255"});
-  expect_error([&] { auto c = ones({2}, static_cast<DType>(7)); }, {"[full]", "invalid dtype"});
+  expect_error([&] { auto c = ones({2}, static_cast<DType>(kNumDTypes)); },
+               {"[full]", "invalid dtype"});
   expect_error([&] { auto c = arange(0, 4, 1, bad); }, {"[arange]", "invalid dtype value 255"});
   expect_error([&] { auto c = linspace(0.0, 1.0, 3, bad); }, {"[linspace]", "invalid dtype"});
   expect_error([&] { auto c = eye(3, bad); }, {"[eye]", "invalid dtype"});

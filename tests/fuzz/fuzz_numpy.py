@@ -310,7 +310,12 @@ def call(fn, args):
     if fn == "eval":
         return args[0]
     if fn == "full":
-        return np.full(args[0], args[1], dtype=args[2])
+        value, dtype = args[1], np.dtype(args[2])
+        if isinstance(value, int) and not isinstance(value, bool) and dtype.kind in "iu":
+            info = np.iinfo(dtype)  # NumPy 2 raises; 1.24 wraps with a warning
+            if not info.min <= value <= info.max:
+                raise OverflowError("Python integer %d out of bounds for %s" % (value, dtype))
+        return np.full(args[0], value, dtype=dtype)
     if fn == "zeros":
         return np.zeros(args[0], dtype=args[1])
     if fn == "eye":

@@ -17,6 +17,9 @@ using kiln::DType;
 using kiln::Shape;
 
 constexpr DType kDtypes[] = {kiln::bool_, kiln::int32, kiln::int64, kiln::float32, kiln::float64};
+// The narrow and unsigned integers, drawn now and then.
+constexpr DType kNarrow[] = {kiln::int8,   kiln::int16,  kiln::uint8,
+                             kiln::uint16, kiln::uint32, kiln::uint64};
 
 int64_t size_of(const Shape& s) {
   int64_t n = 1;
@@ -62,6 +65,7 @@ class Generator {
   bool one_in(int n) { return pick(n) == 0; }
   DType dtype() {
     if (one_in(8)) return pick(2) ? kiln::complex64 : kiln::complex128;
+    if (one_in(6)) return kNarrow[pick(6)];
     return kDtypes[pick(5)];
   }
   static bool is_float(DType t) { return t == kiln::float32 || t == kiln::float64; }
@@ -130,6 +134,14 @@ class Generator {
         }
         return std::to_string(pick(19) - 9);
       }
+      case kiln::int8:
+      case kiln::int16:
+        return std::to_string(pick(19) - 9);
+      case kiln::uint8:
+      case kiln::uint16:
+      case kiln::uint32:
+      case kiln::uint64:
+        return std::to_string(one_in(30) ? 250 : pick(12));
       case kiln::complex64:
         return element(kiln::float32) + "_" + element(kiln::float32);
       case kiln::complex128:

@@ -18,8 +18,10 @@ namespace {
 
 using oracle::Arg;
 
-constexpr kiln::DType kDtypes[] = {kiln::bool_,   kiln::int32,     kiln::int64,     kiln::float32,
-                                   kiln::float64, kiln::complex64, kiln::complex128};
+constexpr kiln::DType kDtypes[] = {kiln::bool_,   kiln::int32,     kiln::int64,      kiln::float32,
+                                   kiln::float64, kiln::complex64, kiln::complex128, kiln::int8,
+                                   kiln::int16,   kiln::uint8,     kiln::uint16,     kiln::uint32,
+                                   kiln::uint64};
 
 kiln::DType parse_dtype(const std::string& name) {
   for (kiln::DType t : kDtypes)

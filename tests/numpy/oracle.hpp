@@ -63,6 +63,8 @@ std::string encode_value(T v) {
     return hex(static_cast<double>(v));
   else if constexpr (std::is_same_v<T, bool>)
     return v ? "1" : "0";
+  else if constexpr (std::is_unsigned_v<T>)
+    return std::to_string(static_cast<unsigned long long>(v));
   else
     return std::to_string(static_cast<long long>(v));
 }
@@ -506,6 +508,8 @@ T parse_value(const std::string& s) {
     return parse_complex128(s);
   else if constexpr (std::is_floating_point_v<T>)
     return static_cast<T>(std::strtod(s.c_str(), nullptr));
+  else if constexpr (std::is_unsigned_v<T> && !std::is_same_v<T, bool>)
+    return static_cast<T>(std::stoull(s));
   else
     return static_cast<T>(std::stoll(s));
 }

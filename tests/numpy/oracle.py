@@ -19,8 +19,8 @@ Reads cases (one per line) from argv[1] and writes numpy's results to argv[2]:
   result:  <id>|ok|<dtype>|<shape>|<v,v,...>   or   <id>|err|<exception text>
 
 numpy runs with the NEP 50 ("weak") promotion state that kiln follows. Where numpy computes bools
-in int8 or float16, dtypes kiln lacks, the case is recomputed with the bool arrays converted to
-kiln's replacement (int32 or float32), so the values kiln must produce are checked too.
+or 8-bit integers in float16, a dtype kiln lacks, the case is recomputed with those arrays
+converted to kiln's replacement (float32), so the values kiln must produce are checked too.
 
 Two functions need help from outside numpy 1.24: erf and erfc (numpy has none; Python's
 math.erf and math.erfc, computed in float64 and rounded, are the reference), and where with
@@ -37,7 +37,8 @@ np._set_promotion_state("weak")
 warnings.filterwarnings("ignore")  # empty means, ddof >= n: numpy warns, kiln agrees on nan
 
 NUMPY_NAME = {"abs": "absolute"}
-REPLACEMENT = {np.dtype(np.int8): np.int32, np.dtype(np.float16): np.float32}
+REPLACEMENT = {np.dtype(np.float16): np.float32}
+SMALL = (np.bool_, np.int8, np.uint8)  # what numpy computes in float16
 
 
 REDUCTIONS = {"sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin"}
@@ -95,11 +96,12 @@ def parse_index_entry(e):
 
 
 def float_result_dtype(x):
-    """kiln's dtype for a float function of x: floats keep theirs, bool float32, ints float64."""
+    """kiln's dtype for a float function of x: floats keep theirs, bool and integers of up to
+    16 bits float32 (numpy's float16 or float32), wider integers float64."""
     dtype = np.asarray(x).dtype
     if dtype.kind == "f":
         return dtype
-    return np.dtype(np.float32) if dtype == np.bool_ else np.dtype(np.float64)
+    return np.dtype(np.float32) if dtype == np.bool_ or dtype.itemsize <= 2 else np.dtype(np.float64)
 
 
 def make_complex(re, im):
@@ -209,7 +211,25 @@ def ufunc_at(fn, a, idx, value):
     return r
 
 
+COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+
+
+def exact_comparison(args):
+    """NumPy 2 compares a Python int with an integer array exactly even out of the array's range
+    (1.24 raises OverflowError): compare in int64 where the value fits it."""
+    ints = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    if not ints or len(arrays) != 1 or arrays[0].dtype.kind not in "iu" or arrays[0].dtype == np.uint64:
+        return args
+    info = np.iinfo(arrays[0].dtype)
+    if all(info.min <= v <= info.max for v in ints):
+        return args
+    return [a.astype(np.int64) if isinstance(a, np.ndarray) else a for a in args]
+
+
 def call(fn, args):
+    if fn in COMPARISONS:
+        args = exact_comparison(args)
     if fn in REDUCTIONS:
         kwargs = {"axis": args[1], "keepdims": args[2]}
         if len(args) > 3:
@@ -225,6 +245,10 @@ def call(fn, args):
         return np.broadcast_to(args[0], args[1])
     if fn in ("scatter", "scatter_add"):
         a, idx, values, axis = args
+        if isinstance(values, int) and not isinstance(values, bool) and a.dtype.kind in "iu":
+            info = np.iinfo(a.dtype)  # NumPy 2: a Python int out of range raises
+            if not info.min <= values <= info.max:
+                raise OverflowError("Python integer out of bounds for " + a.dtype.name)
         if not -a.ndim <= axis < a.ndim:
             raise np.AxisError(axis, a.ndim)
         r = a.copy()
@@ -288,9 +312,9 @@ def format_values(r):
 def evaluate(fn, args):
     with np.errstate(all="ignore"):
         r = np.asarray(call(fn, args))
-        if r.dtype in REPLACEMENT and any(isinstance(a, np.ndarray) and a.dtype == np.bool_ for a in args):
+        if r.dtype in REPLACEMENT and any(isinstance(a, np.ndarray) and a.dtype in SMALL for a in args):
             wanted = REPLACEMENT[r.dtype]
-            args = [a.astype(wanted) if isinstance(a, np.ndarray) and a.dtype == np.bool_ else a for a in args]
+            args = [a.astype(wanted) if isinstance(a, np.ndarray) and a.dtype in SMALL else a for a in args]
             r = np.asarray(call(fn, args)).astype(wanted)
     return r
 

@@ -19,6 +19,8 @@ template <class T>
 std::vector<T> normal() {
   if constexpr (std::is_floating_point_v<T>)
     return {T(-2.5), T(0), T(1.5), T(3.25), T(-0.75), T(6)};
+  else if constexpr (std::is_unsigned_v<T>)
+    return {T(7), T(0), T(3), T(12), T(1), T(200)};
   else
     return {T(-7), T(0), T(3), T(12), T(-1), T(5)};
 }
@@ -45,18 +47,13 @@ std::vector<T> specials() {
 }
 
 Arg normal_array(DType t) {
-  switch (t) {
-    case bool_:
-      return oracle::array_arg(bools());
-    case int32:
-      return oracle::array_arg(normal<int32_t>());
-    case int64:
-      return oracle::array_arg(normal<int64_t>());
-    case float32:
-      return oracle::array_arg(normal<float>());
-    default:
+  if (t == bool_) return oracle::array_arg(bools());
+  return graph::visit_dtype(t, [&]<class T>() {
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+      return oracle::array_arg(normal<T>());
+    else
       return oracle::array_arg(normal<double>());
-  }
+  });
 }
 
 // Cartesian product of the special values: a[i] x b[j] as two arrays of n*n elements.
@@ -141,7 +138,8 @@ void run_cases(const std::vector<Case>& cases, int max_ulp = 4) {
       cases, [&](const Case& c, const oracle::Result& want) { return check(c, want, max_ulp); });
 }
 
-constexpr DType kAll[] = {bool_, int32, int64, float32, float64};
+constexpr DType kAll[] = {bool_, int8,  int16,  int32,  int64,   uint8,
+                          uint16, uint32, uint64, float32, float64};
 
 }  // namespace
 
@@ -174,6 +172,9 @@ TEST(NumpyOracle, UnaryOpsWithSpecialValues) {
     cases.push_back({fn(op), {oracle::array_arg(specials<double>())}});
     cases.push_back({fn(op), {oracle::array_arg(specials<int32_t>())}});
     cases.push_back({fn(op), {oracle::array_arg(specials<int64_t>())}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<int8_t>())}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<uint16_t>())}});
+    cases.push_back({fn(op), {oracle::array_arg(specials<uint64_t>())}});
   }
   run_cases(cases);
 }
@@ -186,13 +187,16 @@ TEST(NumpyOracle, BinaryOpsOnSpecialValues) {
   const auto [f64a, f64b] = special_grid<double>();
   const auto [i32a, i32b] = special_grid<int32_t>();
   const auto [i64a, i64b] = special_grid<int64_t>();
-  for (graph::Op op : ops_of_arity(2)) {
-    for (const auto* grid : {&f32a, &f64a, &i32a, &i64a}) {
-      const Arg& a = *grid;
-      const Arg& b = grid == &f32a ? f32b : grid == &f64a ? f64b : grid == &i32a ? i32b : i64b;
-      cases.push_back({fn(op), {a, b}});
-    }
-  }
+  const auto [i8a, i8b] = special_grid<int8_t>();
+  const auto [u8a, u8b] = special_grid<uint8_t>();
+  const auto [u32a, u32b] = special_grid<uint32_t>();
+  const auto [u64a, u64b] = special_grid<uint64_t>();
+  const std::pair<const Arg*, const Arg*> grids[] = {{&f32a, &f32b}, {&f64a, &f64b},
+                                                     {&i32a, &i32b}, {&i64a, &i64b},
+                                                     {&i8a, &i8b},   {&u8a, &u8b},
+                                                     {&u32a, &u32b}, {&u64a, &u64b}};
+  for (graph::Op op : ops_of_arity(2))
+    for (const auto& [a, b] : grids) cases.push_back({fn(op), {*a, *b}});
   run_cases(cases);
 }
 
@@ -203,6 +207,9 @@ TEST(NumpyOracle, CastsBetweenEveryDtype) {
       oracle::array_arg(specials<double>()),
       oracle::array_arg(specials<int32_t>()),
       oracle::array_arg(specials<int64_t>()),
+      oracle::array_arg(specials<int8_t>()),
+      oracle::array_arg(specials<uint8_t>()),
+      oracle::array_arg(specials<uint64_t>()),
       oracle::array_arg(bools()),
       oracle::array_arg(std::vector<double>{2.5, -2.5, 3e9, -3e9, 9.3e18, -9.3e18, 2147483647.9,
                                             -2147483648.9, 0.9999999})};
@@ -248,7 +255,7 @@ TEST(NumpyOracle, WhereAndClipPromotion) {
 
 TEST(NumpyOracle, ArangeAndLinspace) {
   std::vector<Case> cases;
-  for (DType t : {int32, int64, float32, float64}) {
+  for (DType t : {int8, uint16, int32, int64, float32, float64}) {
     cases.push_back(
         {"arange",
          {oracle::int_arg(0), oracle::int_arg(10), oracle::int_arg(3), oracle::dtype_arg(t)}});

@@ -15,12 +15,16 @@ using oracle::Case;
 namespace {
 
 constexpr DType kAll[] = {bool_, int32, int64, float32, float64};
+// The narrow and unsigned integers, drawn a quarter of the time.
+constexpr DType kNarrow[] = {int8, int16, uint8, uint16, uint32, uint64};
 
 class Cases {
  public:
   explicit Cases(uint64_t seed) : rng_(seed) {}
 
   int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
+
+  DType any_dtype() { return pick(4) == 0 ? kNarrow[pick(6)] : kAll[pick(5)]; }
 
   Shape shape() {
     static constexpr int64_t extents[] = {1, 1, 2, 3, 4, 5, 7, 0};
@@ -48,7 +52,7 @@ class Cases {
               x = pick(2) ? std::numeric_limits<T>::quiet_NaN()
                           : std::numeric_limits<T>::infinity();
           } else {
-            x = static_cast<T>(pick(19) - 9);
+            x = static_cast<T>(std::is_unsigned_v<T> ? pick(12) : pick(19) - 9);
           }
         }
         return oracle::array_arg(v, s);
@@ -75,7 +79,7 @@ class Cases {
     const std::string fn = fns[pick(11)];
     const Shape s = shape();
     const int rank = static_cast<int>(s.size());
-    Case c{fn, {operand(s, kAll[pick(5)])}};
+    Case c{fn, {operand(s, any_dtype())}};
     const bool arg_reduction = fn == "argmax" || fn == "argmin";
     if (rank == 0 || pick(3) == 0) {
       c.args.push_back(oracle::axes_arg(nullptr));
@@ -100,7 +104,7 @@ class Cases {
     const int rank = static_cast<int>(s.size());
     int64_t size = 1;
     for (int64_t e : s) size *= e;
-    Case c{"", {operand(s, kAll[pick(5)])}};
+    Case c{"", {operand(s, any_dtype())}};
     switch (pick(6)) {
       case 0: {
         c.fn = "reshape";
@@ -157,7 +161,7 @@ class Cases {
   // many or two ellipses, which numpy and kiln must both refuse.
   Case index() {
     const Shape s = shape();
-    return {"index", {operand(s, kAll[pick(5)]), oracle::index_arg(index_entries(s))}};
+    return {"index", {operand(s, any_dtype()), oracle::index_arg(index_entries(s))}};
   }
 
   std::vector<Index> index_entries(const Shape& s) {
@@ -260,7 +264,7 @@ class Cases {
 
   Case advanced_index() {
     const Shape s = shape();
-    return {"index", {operand(s, kAll[pick(5)]), oracle::index_arg(advanced_entries(s))}};
+    return {"index", {operand(s, any_dtype()), oracle::index_arg(advanced_entries(s))}};
   }
 
   // Assignments through indices with arrays: a[idx] = v, a[idx] op= v (the last of repeated
@@ -291,7 +295,7 @@ class Cases {
       if (pick(3) == 0) e = 1;
     if (pick(2) == 0) v.erase(v.begin(), v.begin() + pick(static_cast<int>(v.size()) + 1));
     if (pick(15) == 0 && !v.empty()) v.back() += 1;  // does not broadcast
-    const DType t = pick(12) == 0 ? values[5 + pick(2)] : kAll[pick(5)];
+    const DType t = pick(12) == 0 ? values[5 + pick(2)] : any_dtype();
     c.args.push_back(operand(v, t));
     return c;
   }
@@ -346,7 +350,7 @@ class Cases {
     if (pick(2) == 0) v.erase(v.begin(), v.begin() + drop);
     if (pick(6) == 0) v.insert(v.begin(), 1);
     if (pick(15) == 0 && !v.empty()) v.back() += 1;  // does not broadcast
-    const DType t = pick(8) == 0 ? values[5 + pick(2)] : kAll[pick(5)];
+    const DType t = pick(8) == 0 ? values[5 + pick(2)] : any_dtype();
     c.args.push_back(operand(v, t));
     return c;
   }
@@ -380,7 +384,7 @@ class Cases {
     const int which = pick(6);
     const std::string fn = which < 4 ? "matmul" : which == 4 ? "dot" : "outer";
     if (fn == "dot" && sb.size() > 2 && pick(2)) sa.resize(2), sa[1] = kb;  // N-d dot
-    return {fn, {operand(sa, kAll[pick(5)]), operand(sb, kAll[pick(5)])}};
+    return {fn, {operand(sa, any_dtype()), operand(sb, any_dtype())}};
   }
 
   // An int32 or int64 index array of shape `s` for an axis of `extent`: in range (negative
@@ -403,7 +407,7 @@ class Cases {
   Case gather() {
     Shape s = shape();
     const int rank = static_cast<int>(s.size());
-    const DType t = kAll[pick(5)];
+    const DType t = any_dtype();
     const int axis = rank == 0 ? 0 : pick(rank);
     const int signed_axis = pick(2) ? axis : axis - rank;
     const int64_t extent = rank == 0 ? 1 : s[static_cast<size_t>(axis)];
@@ -439,7 +443,7 @@ class Cases {
         const int which = pick(6);
         Arg values = which == 0   ? oracle::int_arg(pick(7) - 3)
                      : which == 1 ? oracle::float_arg((pick(9) - 4) / 4.0)
-                                  : operand(vs, which == 2 ? kAll[pick(5)] : t);
+                                  : operand(vs, which == 2 ? any_dtype() : t);
         return {pick(2) ? "scatter" : "scatter_add",
                 {operand(s, t), indices(idx_shape, extent), values, oracle::axis_arg(signed_axis)}};
       }
@@ -451,7 +455,7 @@ class Cases {
           Shape p = s;
           if (!stacking && rank > 0) p[static_cast<size_t>(axis)] = pick(4);
           if (pick(25) == 0 && !p.empty()) p.back() += 1;  // mismatched: an error in both
-          c.args.push_back(operand(p, pick(3) ? t : kAll[pick(5)]));
+          c.args.push_back(operand(p, pick(3) ? t : any_dtype()));
         }
         c.args.push_back(
             oracle::axis_arg(stacking ? (pick(2) ? pick(rank + 1) : -1) : signed_axis));
@@ -471,7 +475,7 @@ class Cases {
   // condition for compress).
   Case select() {
     const Shape s = shape();
-    const DType t = kAll[pick(5)];
+    const DType t = any_dtype();
     const int rank = static_cast<int>(s.size());
     switch (pick(5)) {
       case 0:
@@ -484,10 +488,10 @@ class Cases {
         const Shape cond = pick(10) == 0 ? Shape{2, 2} : Shape{static_cast<int64_t>(pick(7))};
         Arg axis = rank == 0 || pick(3) == 0 ? oracle::axes_arg(nullptr)
                                              : oracle::axis_arg(pick(rank) - (pick(2) ? rank : 0));
-        return {"compress", {operand(cond, kAll[pick(5)]), operand(s, t), axis}};
+        return {"compress", {operand(cond, any_dtype()), operand(s, t), axis}};
       }
       default:
-        return {"extract", {operand(shape(), kAll[pick(5)]), operand(s, t)}};
+        return {"extract", {operand(shape(), any_dtype()), operand(s, t)}};
     }
   }
 

@@ -7,15 +7,40 @@ using namespace kiln;
 using graph::OperandType;
 
 TEST(Promotion, MatchesNumpyPromoteTypes) {
-  // numpy.promote_types over kiln's dtypes, row by row (bool, int32, int64, float32, float64).
-  const DType table[5][5] = {
-      {bool_, int32, int64, float32, float64},       {int32, int32, int64, float64, float64},
-      {int64, int64, int64, float64, float64},       {float32, float64, float64, float32, float64},
-      {float64, float64, float64, float64, float64},
-  };
-  for (int a = 0; a < 5; ++a)
-    for (int b = 0; b < 5; ++b)
-      EXPECT_EQ(promote_types(DType(a), DType(b)), table[a][b]) << a << " " << b;
+  // numpy.promote_types over kiln's dtypes, in DType order (bool, int32, int64, float32,
+  // float64, complex64, complex128, int8, int16, uint8, uint16, uint32, uint64), printed by
+  // numpy 1.24.
+  const DType table[kNumDTypes][kNumDTypes] = {
+      {bool_, int32, int64, float32, float64, complex64, complex128, int8, int16, uint8, uint16,
+       uint32, uint64},
+      {int32, int32, int64, float64, float64, complex128, complex128, int32, int32, int32, int32,
+       int64, float64},
+      {int64, int64, int64, float64, float64, complex128, complex128, int64, int64, int64, int64,
+       int64, float64},
+      {float32, float64, float64, float32, float64, complex64, complex128, float32, float32,
+       float32, float32, float64, float64},
+      {float64, float64, float64, float64, float64, complex128, complex128, float64, float64,
+       float64, float64, float64, float64},
+      {complex64, complex128, complex128, complex64, complex128, complex64, complex128, complex64,
+       complex64, complex64, complex64, complex128, complex128},
+      {complex128, complex128, complex128, complex128, complex128, complex128, complex128,
+       complex128, complex128, complex128, complex128, complex128, complex128},
+      {int8, int32, int64, float32, float64, complex64, complex128, int8, int16, int16, int32,
+       int64, float64},
+      {int16, int32, int64, float32, float64, complex64, complex128, int16, int16, int16, int32,
+       int64, float64},
+      {uint8, int32, int64, float32, float64, complex64, complex128, int16, int16, uint8, uint16,
+       uint32, uint64},
+      {uint16, int32, int64, float32, float64, complex64, complex128, int32, int32, uint16, uint16,
+       uint32, uint64},
+      {uint32, int64, int64, float64, float64, complex128, complex128, int64, int64, uint32, uint32,
+       uint32, uint64},
+      {uint64, float64, float64, float64, float64, complex128, complex128, float64, float64, uint64,
+       uint64, uint64, uint64}};
+  for (int a = 0; a < kNumDTypes; ++a)
+    for (int b = 0; b < kNumDTypes; ++b)
+      EXPECT_EQ(promote_types(DType(a), DType(b)), table[a][b])
+          << dtype_name(DType(a)) << " " << dtype_name(DType(b));
 }
 
 TEST(Promotion, WeakScalarsFollowNep50) {
@@ -44,7 +69,7 @@ TEST(TypeRules, PerRule) {
   ASSERT_TRUE(graph::op_types(graph::Op::Sqrt, bool_, t, why));
   EXPECT_EQ(t.result, float32);  // numpy gives float16, which kiln lacks
   ASSERT_TRUE(graph::op_types(graph::Op::FloorDivide, bool_, t, why));
-  EXPECT_EQ(t.result, int32);  // numpy gives int8, which kiln lacks
+  EXPECT_EQ(t.result, int8);  // as numpy
   ASSERT_TRUE(graph::op_types(graph::Op::Less, float32, t, why));
   EXPECT_EQ(t.compute, float32);
   EXPECT_EQ(t.result, bool_);
@@ -58,7 +83,7 @@ TEST(TypeRules, PerRule) {
   ASSERT_TRUE(graph::op_types(graph::Op::Divide, bool_, t, why));
   EXPECT_EQ(t.result, float64);
   ASSERT_TRUE(graph::op_types(graph::Op::LeftShift, bool_, t, why));
-  EXPECT_EQ(t.result, int32);
+  EXPECT_EQ(t.result, int8);
   EXPECT_FALSE(why.empty());
 }
 
