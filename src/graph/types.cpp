@@ -93,14 +93,18 @@ DType result_type(std::span<const OperandType> operands) noexcept {
   DType strong = DType::bool_;
   bool have_weak = false;
   Kind weak_kind = Kind::bool_;
-  for (const OperandType& o : operands) {
-    if (o.weak) {
-      const Kind k = kind_of(o.dtype);
-      if (!have_weak || k > weak_kind) weak_kind = k;
-      have_weak = true;
-    } else {
-      strong = have_strong ? promote_types(strong, o.dtype) : o.dtype;
-      have_strong = true;
+  // numpy promotes a sequence into its highest kind first: uint16, int16 and float32 give
+  // float32 (each fits it), where promoting left to right would go through int32 to float64.
+  for (int kind = static_cast<int>(Kind::complex); kind >= 0; --kind) {
+    for (const OperandType& o : operands) {
+      if (static_cast<int>(kind_of(o.dtype)) != kind) continue;
+      if (o.weak) {
+        if (!have_weak) weak_kind = kind_of(o.dtype);
+        have_weak = true;
+      } else {
+        strong = have_strong ? promote_types(strong, o.dtype) : o.dtype;
+        have_strong = true;
+      }
     }
   }
   if (!have_strong) return default_dtype(weak_kind);

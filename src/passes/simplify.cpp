@@ -24,7 +24,10 @@ void simplify(graph::Graph& g) {
         if (a.op == n.op && g.nodes[a.args[0]].dtype == n.dtype) r.redirect(i, a.args[0]);
         break;
       case Op::Abs:
-        if (a.op == Op::Abs || a.op == Op::Negative) n.args[0] = a.args[0];
+        // abs(-x) == abs(x), except for unsigned integers: abs is the identity there, and -x
+        // wraps.
+        if (a.op == Op::Abs || (a.op == Op::Negative && !is_unsigned(n.dtype)))
+          n.args[0] = a.args[0];
         break;
       case Op::Cast: {
         // cast(cast(x, A), B) == cast(x, B) when x -> A loses nothing.

@@ -148,6 +148,18 @@ def check_undefined(fn, args):
         extent = a.size if axis is None else (a.shape[axis] if -a.ndim <= axis < a.ndim else 0)
         if idx.dtype.kind in "iu" and np.any((idx < -extent) | (idx >= extent)) and a.size == 0:
             raise Stop("out-of-bound index that numpy 1.24 ignores on an empty array")
+    if fn.startswith("setitem") and len(args) == 3 and any(isinstance(e, np.ndarray) for e in args[1]):
+        # numpy 1.24 skips the broadcast check of the value where an index array selects
+        # nothing.
+        try:
+            part = np.asarray(args[0])[args[1]]
+        except Exception:
+            part = None
+        if part is not None and part.size == 0:
+            try:
+                np.broadcast_to(args[2], part.shape)
+            except ValueError:
+                raise Stop("a value that does not broadcast into an empty fancy-indexed part")
     if fn in ("scatter", "scatter_add") and -np.ndim(args[0]) <= args[3] < np.ndim(args[0]):
         # numpy 1.24 skips the broadcast check of the values when the scattered part is empty.
         a, idx, axis = np.asarray(args[0]), np.asarray(args[1]), args[3] % np.ndim(args[0])

@@ -200,6 +200,7 @@ def ufunc_at(fn, a, idx, value):
         info = np.iinfo(r.dtype)
         if not info.min <= value <= info.max:
             raise OverflowError("Python integer out of bounds for " + r.dtype.name)
+        value = r.dtype.type(value)  # weak: the array's dtype (1.24's ufunc.at is not NEP 50)
     ufunc = SETITEM_OPS[fn[len("at_"):]]
     res = ufunc(np.zeros((), r.dtype), value)
     if not np.can_cast(np.asarray(res).dtype, r.dtype, "same_kind"):
@@ -249,6 +250,8 @@ def call(fn, args):
             info = np.iinfo(a.dtype)  # NumPy 2: a Python int out of range raises
             if not info.min <= values <= info.max:
                 raise OverflowError("Python integer out of bounds for " + a.dtype.name)
+            # ... and takes the array's dtype (1.24's add.at adds it to uint64 in float64)
+            values = a.dtype.type(values)
         if not -a.ndim <= axis < a.ndim:
             raise np.AxisError(axis, a.ndim)
         r = a.copy()
@@ -284,7 +287,12 @@ def call(fn, args):
         f = np.vectorize(getattr(math, fn), otypes=[np.float64])
         return f(np.asarray(args[0], dtype=np.float64)).astype(float_result_dtype(args[0]))
     if fn == "where":
-        return np.where(*args).astype(np.result_type(args[1], args[2]))
+        t = np.result_type(args[1], args[2])
+        for v in args[1:]:  # NumPy 2: a Python int out of the result's range raises
+            if isinstance(v, int) and not isinstance(v, bool) and t.kind in "iu":
+                if not np.iinfo(t).min <= v <= np.iinfo(t).max:
+                    raise OverflowError("Python integer %d out of bounds for %s" % (v, t))
+        return np.where(*args).astype(t)
     if fn == "astype":
         return args[0].astype(args[1])
     if fn == "arange":
