@@ -466,7 +466,9 @@ class CudaKernelBuilder {
           f ? llvm::Intrinsic::nvvm_shfl_sync_down_f32 : llvm::Intrinsic::nvvm_shfl_sync_down_i32,
           {}, {b_.getInt32(0xffffffffu), x, b_.getInt32(delta), b_.getInt32(31)});
     };
-    if (ty->isIntegerTy(1)) return b_.CreateTrunc(shfl(b_.CreateZExt(v, b_.getInt32Ty())), ty);
+    // bool, int8 and int16 move in the low bits of a 32-bit lane.
+    if (ty->isIntegerTy() && ty->getIntegerBitWidth() < 32)
+      return b_.CreateTrunc(shfl(b_.CreateZExt(v, b_.getInt32Ty())), ty);
     if (ty->isIntegerTy(32) || ty->isFloatTy()) return shfl(v);
     // 64-bit values move as two 32-bit halves.
     Value* bits = b_.CreateBitCast(v, b_.getInt64Ty());

@@ -117,17 +117,18 @@ Array randint(int64_t low, int64_t high, const Shape& shape, DType dtype,
               std::source_location loc) {
   check_shape("randint", shape, loc);
   const graph::SourceLoc where = detail::to_loc(loc);
-  if (dtype != int32 && dtype != int64)
+  if (!is_integer(dtype))
     graph::throw_error(
-        "randint", "dtype must be int32 or int64, not " + std::string(dtype_name(dtype)), where);
+        "randint", "dtype must be an integer dtype, not " + std::string(dtype_name(dtype)), where);
   if (low >= high)
     graph::throw_error("randint",
                        "low >= high (" + std::to_string(low) + " >= " + std::to_string(high) + ")",
                        where);
-  if (dtype == int32 && (low < INT32_MIN || high - 1 > INT32_MAX))
-    graph::throw_error(
-        "randint", "[" + std::to_string(low) + ", " + std::to_string(high) + ") does not fit int32",
-        where);
+  if (!detail::integer_fits(low, dtype) || !detail::integer_fits(high - 1, dtype))
+    graph::throw_error("randint",
+                       "[" + std::to_string(low) + ", " + std::to_string(high) + ") does not fit " +
+                           std::string(dtype_name(dtype)),
+                       where);
   const auto range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
   if (range > (uint64_t{1} << 63))
     graph::throw_error(
@@ -140,7 +141,7 @@ Array randint(int64_t low, int64_t high, const Shape& shape, DType dtype,
   const Array r = f(Op::BitwiseAnd, f(Op::RightShift, bits(shape, s, stream, f), 1), INT64_MAX);
   Array v = range == (uint64_t{1} << 63) ? r : f(Op::Remainder, r, static_cast<int64_t>(range));
   v = f(Op::Add, v, low);
-  return dtype == int64 ? v : v.astype(int32, loc);
+  return dtype == int64 ? v : v.astype(dtype, loc);
 }
 
 }  // namespace kiln::random

@@ -138,6 +138,10 @@ TEST(Random, RandintRangeAndChiSquare) {
   EXPECT_LT(kiln::min(wide).item<int64_t>(), INT64_MIN / 4);
   EXPECT_GT(kiln::max(wide).item<int64_t>(), INT64_MAX / 4);
   EXPECT_EQ(random::randint(0, 1, {}).item<int64_t>(), 0);
+  const Array bytes = random::randint(250, 256, {1000}, uint8);
+  EXPECT_EQ(bytes.dtype(), uint8);
+  EXPECT_EQ(kiln::min(bytes).item<int64_t>(), 250);
+  EXPECT_EQ(kiln::max(bytes).item<int64_t>(), 255);
   EXPECT_EQ(random::uniform({0, 3}).size(), 0);
 }
 

@@ -44,11 +44,17 @@ TEST(Errors, DataDependentSelections) {
   expect_error([&] { auto c = where(scalar); }, {"[where]", "0-d"});
   expect_error([&] { auto c = compress(m > 2, m, 1); },
                {"[compress]", "condition must be a 1-d array", "(2,3)"});
-  expect_error([&] { auto c = compress(array({0, 0, 0, 1}), m, 1); },
-               {"[compress]", "index 3 is out of bounds for axis 1 with size 3"});
+  expect_error(
+      [&] {
+        auto c = compress(array({0, 0, 0, 1}), m, 1);
+      },
+      {"[compress]", "index 3 is out of bounds for axis 1 with size 3"});
   expect_error([&] { auto c = compress(array({1}), m, 2); }, {"[compress]", "axis 2"});
-  expect_error([&] { auto c = compress(array({0, 0, 0, 0, 0, 0, 1}), m); },
-               {"[compress]", "index 6 is out of bounds for axis 0 with size 6"});
+  expect_error(
+      [&] {
+        auto c = compress(array({0, 0, 0, 0, 0, 0, 1}), m);
+      },
+      {"[compress]", "index 6 is out of bounds for axis 0 with size 6"});
   expect_error([&] { auto c = extract(arange(8, int32) > 6, m); },
                {"[extract]", "index 7 is out of bounds for axis 0 with size 6"});
   Array empty;
@@ -182,7 +188,9 @@ TEST(Errors, RandomArguments) {
   expect_error([&] { auto c = random::randint(0, 1LL << 40, {3}, int32); },
                {"[randint]", "does not fit int32"});
   expect_error([&] { auto c = random::randint(0, 10, {3}, float32); },
-               {"[randint]", "int32 or int64"});
+               {"[randint]", "an integer dtype"});
+  expect_error([&] { auto c = random::randint(-1, 10, {3}, uint8); },
+               {"[randint]", "does not fit uint8"});
   expect_error([&] { auto c = random::uniform({-1}); }, {"[uniform]", "negative dimension"});
 }
 
