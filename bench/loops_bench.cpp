@@ -302,6 +302,51 @@ void updates_stencil(benchmark::State& st) {
 }
 BENCHMARK(updates_stencil)->Arg(250)->Arg(1000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+// Advanced indexing against numpy's (one sync each): a gather by an index array, two index
+// arrays into a matrix, a mask selection, and a mask assignment written numpy's way (which reads
+// the mask, as numpy's does) and as kiln::at(...).set (where(mask, 0, a): nothing is read).
+struct IndexData {
+  Array a, idx, rows, cols, m;
+};
+IndexData index_data(int64_t n) {
+  return {random::uniform({n}, 0.0, 1.0, float64).eval(), random::randint(0, n, {n}).eval(),
+          random::randint(0, 1000, {n}).eval(), random::randint(0, 1000, {n}).eval(),
+          random::uniform({1000, 1000}, 0.0, 1.0, float64).eval()};
+}
+void index_bench(benchmark::internal::Benchmark* b) {
+  b->Arg(100000)->Arg(1000000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+void indexing_gather(benchmark::State& st) {
+  const IndexData d = index_data(st.range(0));
+  timed(st, [&] { benchmark::DoNotOptimize(kiln::sum(d.a[{d.idx}]).item<double>()); });
+}
+BENCHMARK(indexing_gather)->Apply(index_bench);
+void indexing_two_arrays(benchmark::State& st) {
+  const IndexData d = index_data(st.range(0));
+  timed(st, [&] { benchmark::DoNotOptimize(kiln::sum(d.m[{d.rows, d.cols}]).item<double>()); });
+}
+BENCHMARK(indexing_two_arrays)->Apply(index_bench);
+void indexing_mask_select(benchmark::State& st) {
+  const IndexData d = index_data(st.range(0));
+  timed(st, [&] { benchmark::DoNotOptimize(kiln::sum(d.a[{d.a > 0.5}]).item<double>()); });
+}
+BENCHMARK(indexing_mask_select)->Apply(index_bench);
+void indexing_mask_assign(benchmark::State& st) {
+  const IndexData d = index_data(st.range(0));
+  timed(st, [&] {
+    Array z = d.a;
+    z[{z > 0.5}] = 0.0;
+    benchmark::DoNotOptimize(kiln::sum(z).item<double>());
+  });
+}
+BENCHMARK(indexing_mask_assign)->Apply(index_bench);
+void indexing_mask_at_set(benchmark::State& st) {
+  const IndexData d = index_data(st.range(0));
+  timed(st,
+        [&] { benchmark::DoNotOptimize(kiln::sum(at(d.a, {d.a > 0.5}).set(0.0)).item<double>()); });
+}
+BENCHMARK(indexing_mask_at_set)->Apply(index_bench);
+
 // The first sync of an n-op pending chain in this process: tracing, planning and compiling.
 int compile_chain(int64_t n) {
   set_cache_dir("");

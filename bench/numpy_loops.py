@@ -65,6 +65,12 @@ def columns(t, n):
     return float(table.sum())
 
 
+def mask_assign(a):
+    z = a.copy()  # kiln's arrays are values: its z = a; z[...] = 0 leaves a as it is
+    z[z > 0.5] = 0.0
+    return float(z.sum())
+
+
 def spd(rng, n):
     m = rng.uniform(0.0, 1.0, (n, n))
     return m @ m.T / n + n * np.eye(n)
@@ -134,6 +140,14 @@ def main():
     for n in (250, 1000):
         a0, b0 = rng.uniform(0.0, 1.0, (n, n)), rng.uniform(0.0, 1.0, (n, n))
         record(f"numpy_updates_stencil/{n}", lambda: stencil(a0, b0, 20))
+    for n in (100000, 1000000):
+        a, idx = rng.uniform(0.0, 1.0, n), rng.integers(0, n, n)
+        rows, cols, m = rng.integers(0, 1000, n), rng.integers(0, 1000, n), rng.uniform(0.0, 1.0, (1000, 1000))
+        record(f"numpy_indexing_gather/{n}", lambda: float(a[idx].sum()))
+        record(f"numpy_indexing_two_arrays/{n}", lambda: float(m[rows, cols].sum()))
+        record(f"numpy_indexing_mask_select/{n}", lambda: float(a[a > 0.5].sum()))
+        record(f"numpy_indexing_mask_assign/{n}", lambda: mask_assign(a))
+        record(f"numpy_indexing_mask_at_set/{n}", lambda: mask_assign(a))
     json.dump({"benchmarks": results}, sys.stdout)
 
 

@@ -144,6 +144,11 @@ LOOPS = [("carried", "v = v*0.5+1; v.sum() per step", "steps"),
          ("nbody", "n-body 256, matmul sync/step", "steps"),
          ("sparse_rows", "CSR matvec as a loop over rows", "rows"),
          ("columns", "stack(cols, axis=1), 1000 rows", "columns")]
+INDEXING = [("gather", "sum(a[idx]), idx of n"),
+            ("two_arrays", "sum(m[rows, cols]), 1000x1000"),
+            ("mask_select", "sum(a[a > 0.5])"),
+            ("mask_assign", "z[z > 0.5] = 0; sum(z)"),
+            ("mask_at_set", "sum(at(a, {a > 0.5}).set(0))")]
 UPDATES = [("cholesky", "Cholesky by columns, n x n", 1),
            ("stencil", "Jacobi 5-point, 20 steps, n x n", 20)]
 
@@ -179,6 +184,11 @@ def loops_report(folder):
             print(f"  {title:36} {n:>6} | {k:10.1f} {pt} | {ratio}  launches/step "
                   f"{extra.get('launches_per_step', float('nan')):.2f}, bytes/step "
                   f"{extra.get('bytes_per_step', float('nan')):.0f}")
+    print("Advanced indexing (one sync each; numpy/kiln > 1: kiln faster; numpy's mask_at_set row"
+          " is its z[z > 0.5] = 0 again)")
+    for case, title in INDEXING:
+        for name, n, k, ratio, pt in rows("indexing", case):
+            print(f"  {title:36} {n:>6} | {k:10.1f} {pt} | {ratio}")
     for n in (500, 2000):
         k, p = kiln.get(f"matvec/{n}"), numpy.get(f"numpy_matvec/{n}")
         if k and p:

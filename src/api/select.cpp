@@ -20,10 +20,27 @@ namespace {
 
 // The flat positions (C order) of the true elements of `a`: a sync.
 std::vector<int64_t> true_positions(const Array& a, std::source_location l) {
-  const std::vector<bool> truth = a.astype(bool_, l).to_vector<bool>(l);
-  std::vector<int64_t> at;
-  for (size_t i = 0; i < truth.size(); ++i)
-    if (truth[i]) at.push_back(static_cast<int64_t>(i));
+  const Array truth = a.astype(bool_, l);
+  std::vector<unsigned char> copied;
+  const unsigned char* bytes = nullptr;  // one byte per element, 0 or 1
+  const auto n = static_cast<size_t>(truth.size());
+  if (truth.device() == Device::cpu()) {
+    bytes = reinterpret_cast<const unsigned char*>(truth.data<bool>(l));
+  } else {
+    const std::vector<bool> v = truth.to_vector<bool>(l);
+    copied.assign(v.begin(), v.end());
+    bytes = copied.data();
+  }
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += bytes[i];
+  // Branch-free: every position is written, and the next slot advances only past true ones.
+  std::vector<int64_t> at(count + 1);
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    at[k] = static_cast<int64_t>(i);
+    k += bytes[i];
+  }
+  at.pop_back();
   return at;
 }
 
