@@ -155,8 +155,11 @@ GNode copy_of(const GNode& x, int32_t at, graph::SourceLoc loc) {
 
 void windows(graph::Graph& g) {
   const size_t n = g.nodes.size();
-  bool any = false;
-  for (const GNode& c : g.nodes) any |= graph::is_window_base(c.op);
+  bool any = false, any_update = false;
+  for (const GNode& c : g.nodes) {
+    any |= graph::is_window_base(c.op);
+    any_update |= c.op == Op::Update;
+  }
   if (!any) return;
   // Which operands will be placed with strides: window bases are placed before their operands,
   // so a walk from the last node sees each one's own placement first.
@@ -193,11 +196,14 @@ void windows(graph::Graph& g) {
   // `v` or one of the nodes v is computed from, within kMaxUpdateWalk nodes. Past a stored node
   // (a window base, or what the materialize pass stores) nothing needs checking: its users read
   // its buffer, they do not compute it again from a.
-  std::vector<std::array<int32_t, 3>> operands(n);
-  std::vector<uint8_t> arity(n);
-  std::vector<std::vector<int32_t>> users(n);
-  std::vector<char> stored(n);  // read from its own buffer by its users, never recomputed
-  for (size_t i = 0; i < n; ++i) {
+  // (Only updates ask: a graph of concatenations alone skips building these.)
+  const size_t walked_nodes = any_update ? n : 0;
+  std::vector<std::array<int32_t, 3>> operands(walked_nodes);
+  std::vector<uint8_t> arity(walked_nodes);
+  std::vector<std::vector<int32_t>> users(walked_nodes);
+  std::vector<char> stored(
+      walked_nodes);  // read from its own buffer by its users, never recomputed
+  for (size_t i = 0; i < walked_nodes; ++i) {
     const GNode& x = g.nodes[i];
     arity[i] = x.nargs;
     stored[i] = graph::is_window_base(x.op) || (x.store && computed(x));
@@ -206,7 +212,7 @@ void windows(graph::Graph& g) {
       users[static_cast<size_t>(x.args[k])].push_back(static_cast<int32_t>(i));
     }
   }
-  std::vector<uint32_t> feeds_v(n, 0);
+  std::vector<uint32_t> feeds_v(walked_nodes, 0);
   uint32_t stamp = 0;
   auto only_feeds = [&](int32_t a, int32_t u, int32_t v) {
     ++stamp;
