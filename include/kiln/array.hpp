@@ -225,8 +225,13 @@ class IndexRef : public Array {
  private:
   IndexRef(Array& target, std::vector<Indices> chain, Array value);
   IndexRef& update(Combine how, const Operand& value);
+  // The indices from `a` to this part: a[chain()[0]][chain()[1]]...
+  std::span<const Indices> chain() const noexcept {
+    return chain_.empty() ? std::span<const Indices>(&first_, 1) : std::span<const Indices>(chain_);
+  }
   Array* target_;
-  std::vector<Indices> chain_;  // a[chain_[0]][chain_[1]]...
+  Indices first_;               // a[first_]: the common case, with no allocation
+  std::vector<Indices> chain_;  // a[i][j]...: the whole chain (chain_[0] is first_)
 };
 
 /// A C++ number with its kind remembered: numpy's weakly typed Python scalars (NEP 50).

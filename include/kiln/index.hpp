@@ -4,11 +4,13 @@
 // a[{mask}]).
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <source_location>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -96,29 +98,52 @@ class Index {
   const Array& array() const noexcept { return *array_; }
 
  private:
+  friend class Indices;
+  Index() noexcept : kind_(Kind::newaxis) {}  // an unused slot of Indices' inline storage
   Kind kind_;
   int64_t integer_ = 0;
   Slice slice_;
   std::shared_ptr<const Array> array_;
 };
 
-/// The entries of `a[{...}]`, with the call site for error messages.
+/// The entries of `a[{...}]`, with the call site for error messages. Up to kInline entries are
+/// kept inside the object (an index is made, and often copied, for every `a[{...}]`).
 class Indices {
  public:
   /// The braced list of an index expression.
   Indices(std::initializer_list<Index> entries,
           std::source_location loc = std::source_location::current())
-      : entries_(entries), loc_(loc) {}
+      : loc_(loc) {
+    if (entries.size() <= kInline) {
+      count_ = static_cast<unsigned char>(entries.size());
+      std::copy(entries.begin(), entries.end(), inline_);
+    } else {
+      spill_.assign(entries.begin(), entries.end());
+    }
+  }
   /// An index built at run time.
   Indices(std::vector<Index> entries, std::source_location loc = std::source_location::current())
-      : entries_(std::move(entries)), loc_(loc) {}
+      : loc_(loc) {
+    if (entries.size() <= kInline) {
+      count_ = static_cast<unsigned char>(entries.size());
+      std::move(entries.begin(), entries.end(), inline_);
+    } else {
+      spill_ = std::move(entries);
+    }
+  }
   /// The entries, in order.
-  const std::vector<Index>& entries() const noexcept { return entries_; }
+  std::span<const Index> entries() const noexcept {
+    return spill_.empty() ? std::span<const Index>(inline_, count_)
+                          : std::span<const Index>(spill_);
+  }
   /// Where the index was written.
   const std::source_location& loc() const noexcept { return loc_; }
 
  private:
-  std::vector<Index> entries_;
+  static constexpr size_t kInline = 4;
+  Index inline_[kInline];
+  unsigned char count_ = 0;
+  std::vector<Index> spill_;  // more than kInline entries
   std::source_location loc_;
 };
 

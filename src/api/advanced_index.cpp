@@ -67,7 +67,7 @@ std::string shape_text(const Dims& d) {
 
 Lowered lower(const Dims& shape, const Indices& index, graph::DeviceId device) {
   const SourceLoc loc = to_loc(index.loc());
-  const std::vector<Index>& entries = index.entries();
+  const std::span<const Index> entries = index.entries();
   int consuming = 0, ellipses = 0;
   for (const Index& e : entries) {
     switch (e.kind()) {
@@ -502,7 +502,7 @@ Array advanced_updated(const Array& a, const Indices& index, Combine how, const 
   }
   Array written = scatter_into(merged, low.picks, v, op, combine, loc, l);
   if (written.node()->shape != part.node()->shape) written = reshape(written, part.shape(), l);
-  return updated(a, {basic}, Combine::set, Operand(written, l));
+  return updated(a, std::span<const Indices>(&basic, 1), Combine::set, Operand(written, l));
 }
 
 }  // namespace detail

@@ -128,6 +128,7 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
 }  // namespace
 
 Array take(const Array& a, const Array& indices, std::source_location l) {
+  if (detail::node_of(a, "take", to_loc(l))->shape.rank() == 1) return take(a, indices, 0, l);
   return take(flatten(a, l), indices, 0, l);
 }
 
@@ -233,7 +234,8 @@ Array concatenate(const std::vector<Array>& arrays, int axis, std::source_locati
   // operands store them straight into the outermost concatenation's buffer: nothing is copied
   // once per level).
   std::vector<Array> level;
-  for (const Array& a : arrays) level.push_back(a.astype(t, l));
+  level.reserve(arrays.size());
+  for (const Array& a : arrays) level.push_back(a.node()->dtype == t ? a : a.astype(t, l));
   while (level.size() > 1) {
     std::vector<Array> next;
     for (size_t i = 0; i + 1 < level.size(); i += 2) {
@@ -259,8 +261,16 @@ Array stack(const std::vector<Array>& arrays, int axis, std::source_location l) 
                              graph::to_string(arrays[i].node()->shape),
                          loc);
   axis = normalize_axis("stack", axis, shape.rank() + 1, loc);
+  // Each array reshaped to have the new axis (expand_dims's view, made directly: a stack of
+  // thousands of rows is a common loop's last step).
+  Dims expanded_shape;
+  for (int d = 0; d <= shape.rank(); ++d)
+    expanded_shape.push_back(d == axis ? 1 : shape[d - (d > axis)]);
+  const graph::Layout reshape = graph::identity_layout(expanded_shape);
   std::vector<Array> expanded;
-  for (const Array& a : arrays) expanded.push_back(expand_dims(a, axis, l));
+  expanded.reserve(arrays.size());
+  for (const Array& a : arrays)
+    expanded.push_back(detail::make_view(a, expanded_shape, reshape, loc));
   return concatenate(expanded, axis, l);
 }
 

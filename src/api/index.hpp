@@ -36,7 +36,7 @@ Array assigned_value(const Array& a, const graph::Dims& window, const Array& par
                      IndexRef::Combine how, const Operand& value, graph::SourceLoc loc);
 
 /// `a` with the part a[chain[0]][chain[1]]... replaced by that part (how) `value`.
-Array updated(const Array& a, const std::vector<Indices>& chain, IndexRef::Combine how,
+Array updated(const Array& a, std::span<const Indices> chain, IndexRef::Combine how,
               const Operand& value);
 
 /// Whether `index` has an index array (numpy's advanced indexing).

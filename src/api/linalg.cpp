@@ -36,8 +36,8 @@ Array matmul(const Array& a, const Array& b, std::source_location l) {
                        loc);
   const bool vec_a = na->shape.rank() == 1, vec_b = nb->shape.rank() == 1;
   Dims sa = na->shape, sb = nb->shape;
-  if (vec_a) sa = Dims(Shape{1, sa[0]});
-  if (vec_b) sb = Dims(Shape{sb[0], 1});
+  if (vec_a) sa = Dims{1, sa[0]};
+  if (vec_b) sb = Dims{sb[0], 1};
   const int ra = sa.rank(), rb = sb.rank();
   const int64_t m = sa[ra - 2], k = sa[ra - 1], k2 = sb[rb - 2], n = sb[rb - 1];
   if (k != k2)

@@ -263,7 +263,7 @@ namespace detail {
 void basic_index(const Dims& shape, const Indices& index, Dims& out_shape, Layout& layout) {
   const SourceLoc loc = to_loc(index.loc());
   const Dims strides = graph::contiguous_strides(shape);
-  const std::vector<Index>& entries = index.entries();
+  const std::span<const Index> entries = index.entries();
   int consuming = 0, ellipses = 0;
   for (const Index& e : entries) {
     consuming += e.kind() == Index::Kind::integer || e.kind() == Index::Kind::slice;

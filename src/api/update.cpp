@@ -98,7 +98,7 @@ namespace {
 
 // Where a[chain[0]][chain[1]]... sits in a's flat index. Basic indices of basic indices always
 // compose into one strided window (numpy never copies for them).
-void window_of(const Dims& shape, const std::vector<Indices>& chain, Dims& window, Layout& layout) {
+void window_of(const Dims& shape, std::span<const Indices> chain, Dims& window, Layout& layout) {
   window = shape;
   layout = graph::identity_layout(shape);
   for (const Indices& index : chain) {
@@ -211,8 +211,7 @@ Array assigned_value(const Array& a, const Dims& window, const Array& part, Comb
 }
 
 /// `a` with the part a[chain[0]][chain[1]]... replaced by `value` combined as `how` says.
-Array updated(const Array& a, const std::vector<Indices>& chain, Combine how,
-              const Operand& value) {
+Array updated(const Array& a, std::span<const Indices> chain, Combine how, const Operand& value) {
   const SourceLoc loc = to_loc(value.loc());
   const graph::Node* n = node_of(a, name_of(how), loc);
   for (size_t k = 0; k + 1 < chain.size(); ++k)
@@ -225,7 +224,7 @@ Array updated(const Array& a, const std::vector<Indices>& chain, Combine how,
   if (has_array_entry(chain.back())) {
     if (chain.size() == 1) return advanced_updated(a, chain[0], how, value, false);
     // a[i][idx] = v: the advanced update of the basic part a[i], written back into a.
-    const std::vector<Indices> outer(chain.begin(), chain.end() - 1);
+    const std::span<const Indices> outer = chain.first(chain.size() - 1);
     Array part = a;
     for (const Indices& index : outer) part = std::as_const(part)[index];
     const Array changed = advanced_updated(part, chain.back(), how, value, false);
@@ -261,23 +260,24 @@ IndexRef Array::operator[](const Indices& index) & {
 }
 
 IndexRef::IndexRef(Array& target, const Indices& index)
-    : Array(std::as_const(target)[index]), target_(&target), chain_{index} {}
+    : Array(std::as_const(target)[index]), target_(&target), first_(index) {}
 
 IndexRef::IndexRef(Array& target, std::vector<Indices> chain, Array value)
-    : Array(std::move(value)), target_(&target), chain_(std::move(chain)) {}
+    : Array(std::move(value)), target_(&target), first_(chain[0]), chain_(std::move(chain)) {}
 
 IndexRef IndexRef::operator[](const Indices& index) {
-  std::vector<Indices> chain = chain_;
+  std::vector<Indices> chain(this->chain().begin(), this->chain().end());
   chain.push_back(index);
   return IndexRef(*target_, std::move(chain), std::as_const(*this)[index]);
 }
 
 IndexRef& IndexRef::update(Combine how, const Operand& value) {
-  *target_ = detail::updated(*target_, chain_, how, value);
+  const std::span<const Indices> chain = this->chain();
+  *target_ = detail::updated(*target_, chain, how, value);
   // This reference's value becomes the updated part (and stops holding the old array, which
   // lets the next update run in place).
-  Array part = std::as_const(*target_)[chain_[0]];
-  for (size_t k = 1; k < chain_.size(); ++k) part = std::as_const(part)[chain_[k]];
+  Array part = std::as_const(*target_)[chain[0]];
+  for (size_t k = 1; k < chain.size(); ++k) part = std::as_const(part)[chain[k]];
   static_cast<Array&>(*this) = std::move(part);
   return *this;
 }
@@ -286,7 +286,8 @@ IndexRef& IndexRef::operator=(const Operand& value) {
   return update(Combine::set, value);
 }
 IndexRef& IndexRef::operator=(const IndexRef& other) {
-  return update(Combine::set, Operand(static_cast<const Array&>(other), other.chain_.back().loc()));
+  return update(Combine::set,
+                Operand(static_cast<const Array&>(other), other.chain().back().loc()));
 }
 IndexRef& IndexRef::operator+=(const Operand& value) {
   return update(Combine::add, value);
@@ -323,7 +324,7 @@ Array At::apply(Combine how, const Operand& value) const {
   // With index arrays, repeated positions take every value in turn (numpy's ufunc.at).
   if (detail::has_array_entry(index_))
     return detail::advanced_updated(array_, index_, how, value, true);
-  return detail::updated(array_, {index_}, how, value);
+  return detail::updated(array_, std::span<const Indices>(&index_, 1), how, value);
 }
 Array At::set(const Operand& value) const {
   return apply(Combine::set, value);

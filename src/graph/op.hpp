@@ -65,8 +65,22 @@ struct OpInfo {
   const char* libm;       ///< C math library base name, or nullptr
 };
 
+namespace detail {
+// The table itself, in the header so that every lookup is an inlined index (ops are looked up
+// several times for each recorded operation).
+inline constexpr OpInfo kOpTable[] = {
+#define KILN_OP(Name, fn, arity, rule, flags, cost, libm) \
+  {#Name, #fn, arity, TypeRule::rule, static_cast<uint8_t>(flags), cost, libm},
+#include "graph/ops.def"
+#undef KILN_OP
+};
+static_assert(sizeof(kOpTable) / sizeof(kOpTable[0]) == kNumOps);
+}  // namespace detail
+
 /// The row of `op`.
-const OpInfo& op_info(Op op) noexcept;
+constexpr const OpInfo& op_info(Op op) noexcept {
+  return detail::kOpTable[static_cast<int>(op)];
+}
 
 /// Shorthands.
 inline bool is_leaf(Op op) noexcept {

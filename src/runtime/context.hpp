@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "cache/disk_cache.hpp"
@@ -46,6 +47,29 @@ struct Options {
 /// operands' kernels store them into its buffer (passes/windows.hpp). Other library ops run
 /// first, on the host or the device's libraries.
 bool planned_in_kernels(const graph::Node& n);
+
+/// An allocator whose vectors leave the elements they grow by uninitialised: a plan signature is
+/// written over its new bytes right after it grows (zeroing a megabyte of it first cost more
+/// than writing it).
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0)
+      ::new (static_cast<void*>(p)) U;
+    else
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+/// A plan signature's bytes (sync.cpp).
+using SignatureBytes = std::vector<uint8_t, UninitializedAllocator<uint8_t>>;
 
 /// A scalar (Full node) of a captured graph, for the structural plan signature (sync.cpp).
 struct ScalarKey {
@@ -168,7 +192,7 @@ class Context {
                                // signature; otherwise under the one with values)
   };
   struct PlanSlot {
-    std::vector<uint8_t> signature;  // the captured graph, without buffers
+    SignatureBytes signature;  // the captured graph, without buffers
     std::shared_ptr<const CachedPlan> plan;
     uint64_t last_use = 0;
   };
@@ -194,16 +218,17 @@ class Context {
 
   // What a sync reads of the trace under the tracer's lock, to plan and run without it.
   struct Capture {
-    std::vector<graph::Node*> targets;    // unevaluated: those asked for, held by the caller, then
-    size_t asked = 0;                     // (this many) those rule 1 of materialize.hpp keeps,
-    std::vector<graph::Node*> kept;       // held by the capture (dropped by ~CaptureLease)
+    std::vector<graph::Node*> targets;  // unevaluated: those asked for, held by the caller, then
+    size_t asked = 0;                   // (this many) those rule 1 of materialize.hpp keeps,
+    std::vector<graph::Node*> kept;     // held by the capture (dropped by ~CaptureLease)
+    bool has_update = false;            // an Update of evaluated data is pending (keep_held_arrays)
     std::vector<char> is_output, wanted;  // scratch for keep_held_arrays, by position in the
     std::vector<uint32_t> reads;          // walk
     std::vector<char> writable;           // data an update may write into, by walk position
     graph::DeviceId device = graph::kCpuDevice;
     std::vector<graph::Node*> order;  // the pending graph (only while the lock is held)
     std::vector<int32_t> outputs;
-    std::vector<uint8_t> signature, value_signature;  // structural, and with scalar values
+    SignatureBytes signature, value_signature;  // structural, and with scalar values
     uint64_t hash = 0, value_hash = 0;
     std::vector<ScalarKey> scalar_keys;  // scratch for the structural signature, and
     std::vector<int32_t> first_equal;    // each scalar's first equal one, by walk position
@@ -246,8 +271,8 @@ class Context {
   void run_capture(Capture& c);
   std::shared_ptr<const CachedPlan> plan_graph(graph::Graph g, jit::Backend& backend,
                                                graph::DeviceId device);
-  std::shared_ptr<const CachedPlan> find_plan(const std::vector<uint8_t>& signature, uint64_t hash);
-  void publish_plan(const std::vector<uint8_t>& signature, uint64_t hash,
+  std::shared_ptr<const CachedPlan> find_plan(const SignatureBytes& signature, uint64_t hash);
+  void publish_plan(const SignatureBytes& signature, uint64_t hash,
                     std::shared_ptr<const CachedPlan> plan);
   void run_plan(const CachedPlan& cached, jit::Backend& backend, Capture& c);
   // Marks the targets of a failed sync that depend on the failing op (all of them when the

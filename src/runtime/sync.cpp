@@ -82,6 +82,22 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
   return std::shared_ptr<graph::Buffer>(holder, &holder->view);
 }
 
+// The loops over a sync's walk read each node through a pointer: tens of thousands of nodes,
+// scattered over the tracer's slabs (freed nodes are reused in any order), are more than the
+// caches hold, so each loop asks for the node it will read kPrefetchAhead iterations later
+// (its first `lines` cache lines), which makes the loops bound by bandwidth instead of by one
+// memory latency per node.
+constexpr size_t kPrefetchAhead = 12;
+inline void prefetch_ahead(const std::vector<graph::Node*>& order, size_t i, int lines = 1) {
+  if (i + kPrefetchAhead >= order.size()) return;
+  const char* p = reinterpret_cast<const char*>(order[i + kPrefetchAhead]);
+  for (int l = 0; l < lines; ++l) __builtin_prefetch(p + 64 * l);
+}
+// The same for a loop that runs backwards.
+inline void prefetch_behind(const std::vector<graph::Node*>& order, size_t i) {
+  if (i >= kPrefetchAhead) __builtin_prefetch(order[i - kPrefetchAhead]);
+}
+
 // Everything about the pending graph except its buffers, from a walk_pending() result: two
 // graphs with equal signatures get the same plan. The structural form leaves out the values of
 // the scalars (Full nodes: constants, random seeds and streams), keeping of them only which
@@ -91,11 +107,10 @@ std::shared_ptr<graph::Buffer> alias(const std::shared_ptr<graph::Buffer>& base,
 // other form keeps every value, for plans that folded constants.
 void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs,
                std::span<const char> writable, bool structural, std::vector<ScalarKey>& scalars,
-               std::vector<int32_t>& first_equal, std::vector<uint8_t>& out) {
-  out.clear();
-  out.reserve(order.size() * 80);  // a typical node's bytes: one growth at most
-  const uint8_t form = structural;
-  out.push_back(form);
+               std::vector<int32_t>& first_equal, SignatureBytes& out) {
+  // A typical node's bytes (about 80): one growth at most.
+  out.resize(1 + order.size() * 80 + outputs.size() * sizeof(int32_t));
+  out[0] = static_cast<uint8_t>(structural);
   if (structural) {  // each scalar's first equal one (by position), from one sort
     scalars.clear();
     for (size_t i = 0; i < order.size(); ++i)
@@ -111,16 +126,24 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
           repeat ? first_equal[scalars[k - 1].position] : scalars[k].position;
     }
   }
-  // Each node's bytes are written into a record, which joins `out` in one append (appending
-  // each field on its own costs more than the rest of the signature).
+  // Each node's bytes go straight into `out`, grown ahead by a whole record at a time; the
+  // fields are copied in fixed-size words, not by memcpy calls of run-time sizes (appending
+  // each field on its own, or each node's record, cost more than the rest of the signature).
   constexpr size_t kMaxRecord = 5 + 2 * graph::kMaxDims * sizeof(int64_t) + 3 * sizeof(int32_t) +
                                 1 + sizeof(graph::Payload) + sizeof(graph::SourceLoc);
-  uint8_t record[kMaxRecord];
-  for (const graph::Node* n : order) {
-    uint8_t* at = record;
-    auto put = [&at](const void* p, size_t bytes) {
-      std::memcpy(at, p, bytes);
-      at += bytes;
+  size_t used = 1;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const graph::Node* n = order[k];
+    prefetch_ahead(order, k, 4);  // its first four lines: up to the payload and the loc
+    if (out.size() - used < kMaxRecord) out.resize(std::max(out.size() * 2, used + kMaxRecord));
+    uint8_t* at = out.data() + used;
+    auto put_words = [&at](const int64_t* p, int count) {
+      for (int i = 0; i < count; ++i, at += sizeof(int64_t))
+        std::memcpy(at, p + i, sizeof(int64_t));
+    };
+    auto put32 = [&at](int32_t v) {
+      std::memcpy(at, &v, sizeof v);
+      at += sizeof v;
     };
     const bool data = n->evaluated();
     at[0] = static_cast<uint8_t>(data ? graph::Op::Data : n->op);
@@ -130,25 +153,28 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
     at[3] = static_cast<uint8_t>(n->shape.rank());
     at[4] = n->device;
     at += 5;
-    put(n->shape.begin(), static_cast<size_t>(n->shape.rank()) * sizeof(int64_t));
+    put_words(n->shape.begin(), n->shape.rank());
     if (!data) {
-      for (int i = 0; i < n->nargs; ++i) put(&n->args[i]->visit_index, sizeof(int32_t));
+      for (int i = 0; i < n->nargs; ++i) put32(n->args[i]->visit_index);
       *at++ = static_cast<uint8_t>(n->strides.rank());
-      put(n->strides.begin(), static_cast<size_t>(n->strides.rank()) * sizeof(int64_t));
+      put_words(n->strides.begin(), n->strides.rank());
       if (structural && n->op == graph::Op::Full) {
         *at++ = n->payload.v[0] == 0;
-        put(&first_equal[n->visit_index], sizeof(int32_t));
+        put32(first_equal[n->visit_index]);
       } else {
-        put(n->payload.v.data(), sizeof n->payload.v);
+        std::memcpy(at, n->payload.v.data(), sizeof n->payload.v);
+        at += sizeof n->payload.v;
       }
       // A plan's run-time errors name the recording call site: ops that can raise one keep it.
       if (graph::has_flag(n->op, graph::kMayFail) || graph::is_gather(n->op)) {
-        put(&n->loc.file, sizeof n->loc.file);
-        put(&n->loc.line, sizeof n->loc.line);
+        std::memcpy(at, &n->loc.file, sizeof n->loc.file);
+        at += sizeof n->loc.file;
+        put32(static_cast<int32_t>(n->loc.line));
       }
     }
-    out.insert(out.end(), record, at);
+    used = static_cast<size_t>(at - out.data());
   }
+  out.resize(used);
   const auto* o = reinterpret_cast<const uint8_t*>(outputs.data());
   out.insert(out.end(), o, o + outputs.size() * sizeof(int32_t));
 }
@@ -299,7 +325,7 @@ void Context::synchronize_devices() {
   for (jit::DeviceMemory* memory : memories) memory->synchronize();
 }
 
-std::shared_ptr<const Context::CachedPlan> Context::find_plan(const std::vector<uint8_t>& signature,
+std::shared_ptr<const Context::CachedPlan> Context::find_plan(const SignatureBytes& signature,
                                                               uint64_t hash) {
   std::lock_guard lock(plans_mutex_);
   auto it = plans_.find(hash);
@@ -308,7 +334,7 @@ std::shared_ptr<const Context::CachedPlan> Context::find_plan(const std::vector<
   return it->second.plan;
 }
 
-void Context::publish_plan(const std::vector<uint8_t>& signature, uint64_t hash,
+void Context::publish_plan(const SignatureBytes& signature, uint64_t hash,
                            std::shared_ptr<const CachedPlan> plan) {
   std::lock_guard lock(plans_mutex_);
   if (plans_.size() >= kMaxPlans) {  // forget the least recently used half
@@ -353,19 +379,28 @@ void Context::keep_held_arrays(Capture& c) {
   // Reads from inside the walk, to compare with each node's count of readers.
   std::vector<uint32_t>& inside = c.reads;
   inside.assign(n, 0);
-  for (const graph::Node* node : c.order)
+  for (size_t i = 0; i < n; ++i) {
+    prefetch_ahead(c.order, i);
+    const graph::Node* node = c.order[i];
     if (!node->evaluated())
       for (int a = 0; a < node->nargs; ++a) ++inside[node->args[a]->visit_index];
+  }
   std::vector<char>& wanted = c.wanted;
   wanted.assign(n, 0);
   for (size_t i = n; i-- > 0;) {  // users first: a view read from outside wants its operand
+    prefetch_behind(c.order, i);
     graph::Node* node = c.order[i];
     if (node->evaluated()) continue;
     wanted[i] |= node->uses > inside[i];
     if (wanted[i] && node->op == graph::Op::View) wanted[node->args[0]->visit_index] = 1;
   }
+  c.has_update = false;
   for (size_t i = 0; i < n; ++i) {
+    prefetch_ahead(c.order, i, 2);
     graph::Node* node = c.order[i];
+    // (find_writable's question, asked here while the node is at hand.)
+    c.has_update |=
+        !node->evaluated() && node->op == graph::Op::Update && node->args[0]->evaluated();
     if (node->evaluated() || c.is_output[i] || node->op == graph::Op::View ||
         graph::is_leaf(node->op) || node->shape.size() == 0 || node->device != c.device)
       continue;
@@ -389,10 +424,7 @@ void Context::keep_held_arrays(Capture& c) {
 // computed later from the data, which must not have changed.
 void Context::find_writable(Capture& c) {
   c.writable.clear();
-  bool any = false;
-  for (const graph::Node* n : c.order)
-    any |= !n->evaluated() && n->op == graph::Op::Update && n->args[0]->evaluated();
-  if (!any) return;
+  if (!c.has_update) return;
   const size_t size = c.order.size();
   std::vector<char> result(size, 0), outlives(size, 0), read_later(size, 0);
   for (int32_t o : c.outputs) result[o] = 1;
@@ -447,6 +479,7 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
   c.data.assign(c.order.size(), nullptr);
   c.scalars.assign(c.order.size(), 0);
   for (size_t i = 0; i < c.order.size(); ++i) {
+    prefetch_ahead(c.order, i, 2);
     const graph::Node* n = c.order[i];
     if (n->evaluated())
       c.data[i] = n->buffer;

@@ -43,7 +43,9 @@ TEST(Creation, FromBlobCopiesWrapAliases) {
   EXPECT_EQ(copied.item<double>(0), 1.0);
   EXPECT_EQ(aliased.item<double>(0), 100.0);
   EXPECT_EQ(doubled.item<double>(0), 200.0);  // lazy: read at the sync
-  if (kiln_test::on_cpu()) EXPECT_EQ(aliased.data<double>(), src.data());
+  if (kiln_test::on_cpu()) {
+    EXPECT_EQ(aliased.data<double>(), src.data());
+  }
 }
 
 TEST(Creation, FullZerosOnes) {

@@ -78,10 +78,22 @@ bool same_bytes(const Array& a, const Array& b) {
     switch (x.dtype()) {
       case bool_:
         return as.operator()<bool>();
+      case int8:
+        return as.operator()<int8_t>();
+      case int16:
+        return as.operator()<int16_t>();
       case int32:
         return as.operator()<int32_t>();
       case int64:
         return as.operator()<int64_t>();
+      case uint8:
+        return as.operator()<uint8_t>();
+      case uint16:
+        return as.operator()<uint16_t>();
+      case uint32:
+        return as.operator()<uint32_t>();
+      case uint64:
+        return as.operator()<uint64_t>();
       case float32:
         return as.operator()<float>();
       case float64:

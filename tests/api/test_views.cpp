@@ -112,7 +112,9 @@ TEST(Views, SlicesOfDataAreViewsAndCompileOncePerPattern) {
   kiln::reset_stats();
   const Array rows = m[{slice(2, 4)}];  // contiguous rows: shares m's buffer
   EXPECT_EQ(rows.to_vector<float>()[0], 20.f);
-  if (kiln_test::on_cpu()) EXPECT_EQ(rows.data<float>(), m.data<float>() + 20);
+  if (kiln_test::on_cpu()) {
+    EXPECT_EQ(rows.data<float>(), m.data<float>() + 20);
+  }
   EXPECT_EQ(kiln::stats().kernels_launched, 0u);
   // Strided and reversed slices are read through strides by the kernel that uses them; their
   // offsets and steps are parameters, so new offsets reuse the kernel.
