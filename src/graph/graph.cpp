@@ -27,6 +27,10 @@ Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<N
       Node* n = f.node;
       if (n->failure && !failed) failed = n;
       const int nargs = n->evaluated() ? 0 : n->nargs;
+      // On the first look at a node, ask for all its operands at once: the walk goes into the
+      // first while the others' memory is on its way (nodes are scattered over the slabs).
+      if (f.next_arg == 0)
+        for (int i = 1; i < nargs; ++i) __builtin_prefetch(n->args[i]);
       if (f.next_arg < nargs) {
         Node* a = n->args[f.next_arg++];
         if (a->visit_epoch != epoch) {
