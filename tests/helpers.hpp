@@ -69,7 +69,10 @@ inline void expect_error(const Statement& s, std::vector<std::string> parts, int
 /// Bitwise equality for floats (nan equals nan, -0.0 differs from 0.0).
 template <class T>
 bool same_bits(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_same_v<T, kiln::half>) {
+    if (std::isnan(static_cast<float>(a)) && std::isnan(static_cast<float>(b))) return true;
+    return a.bits == b.bits;
+  } else if constexpr (std::is_floating_point_v<T>) {
     if (std::isnan(a) && std::isnan(b)) return true;
     return std::memcmp(&a, &b, sizeof(T)) == 0;
   } else {

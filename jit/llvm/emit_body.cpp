@@ -34,6 +34,8 @@ llvm::Type* value_type(llvm::LLVMContext& c, DType t) {
     case DType::int64:
     case DType::uint64:
       return llvm::Type::getInt64Ty(c);
+    case DType::float16:
+      return llvm::Type::getHalfTy(c);
     case DType::float32:
       return llvm::Type::getFloatTy(c);
     case DType::float64:
@@ -92,6 +94,9 @@ BodyEmitter::BodyEmitter(const ir::KernelIR& ir, llvm::IRBuilder<>& b, MathLib& 
 Value* BodyEmitter::constant(DType t, uint64_t bits) {
   llvm::Type* ty = value_type(b_.getContext(), t);
   switch (t) {
+    case DType::float16:
+      return llvm::ConstantFP::get(b_.getContext(), llvm::APFloat(llvm::APFloat::IEEEhalf(),
+                                                                  llvm::APInt(16, bits & 0xffffu)));
     case DType::float32:
       return llvm::ConstantFP::get(ty, std::bit_cast<float>(static_cast<uint32_t>(bits)));
     case DType::float64:
@@ -119,6 +124,8 @@ Value* BodyEmitter::from_param(Value* raw, DType t) {
     case DType::int64:
     case DType::uint64:
       return raw;
+    case DType::float16:
+      return b_.CreateBitCast(b_.CreateTrunc(raw, b_.getInt16Ty()), b_.getHalfTy());
     case DType::float32:
       return b_.CreateBitCast(b_.CreateTrunc(raw, b_.getInt32Ty()), b_.getFloatTy());
     case DType::float64:
@@ -194,6 +201,8 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
   const DType value_t = in.op == graph::Op::Where ? ir_.instrs[in.args[1]].dtype : arg_t;
   if (in.op != graph::Op::Cast && (is_complex(value_t) || in.op == graph::Op::MakeComplex))
     return emit_complex(in);
+  if (value_t == DType::float16 && in.op != graph::Op::Cast && in.op != graph::Op::Where)
+    return emit_half(in, fail);
   switch (graph::op_info(in.op).rule) {
     case TypeRule::Cast:
       return emit_cast(x, arg_t, in.dtype);
@@ -203,13 +212,8 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
       return emit_philox(x, values_[in.args[1]], values_[in.args[2]]);
     case TypeRule::Compare:
       return emit_compare(in.op, arg_t, x, values_[in.args[1]]);
-    case TypeRule::Predicate: {
-      if (!is_float(arg_t)) return b_.getInt1(in.op == Op::IsFinite);
-      if (in.op == Op::IsNan) return b_.CreateFCmpUNO(x, x);
-      Value* ax = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
-      Value* inf = llvm::ConstantFP::getInfinity(x->getType());
-      return in.op == Op::IsInf ? b_.CreateFCmpOEQ(ax, inf) : b_.CreateFCmpOLT(ax, inf);
-    }
+    case TypeRule::Predicate:
+      return emit_predicate(in.op, arg_t, x);
     default:
       break;
   }
@@ -217,8 +221,59 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
   return emit_binary(in.op, in.dtype, x, values_[in.args[1]], fail);
 }
 
+Value* BodyEmitter::emit_predicate(Op op, DType t, Value* x) {
+  if (!is_float(t)) return b_.getInt1(op == Op::IsFinite);
+  if (op == Op::IsNan) return b_.CreateFCmpUNO(x, x);
+  Value* ax = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  Value* inf = llvm::ConstantFP::getInfinity(x->getType());
+  return op == Op::IsInf ? b_.CreateFCmpOEQ(ax, inf) : b_.CreateFCmpOLT(ax, inf);
+}
+
+// float16 as numpy computes it: each op in float32 on the widened operands, its result rounded
+// back to float16 (exact for comparisons and predicates). The rounding is explicit, so every
+// target (x86 with or without F16C, NVPTX) gives the same bits, and fused chains round after
+// each op as numpy's separate loops do.
+Value* BodyEmitter::emit_half(const ir::Instr& in, Value*& fail) {
+  Value* x = b_.CreateFPExt(values_[in.args[0]], b_.getFloatTy());
+  Value* y = in.nargs > 1 ? b_.CreateFPExt(values_[in.args[1]], b_.getFloatTy()) : nullptr;
+  Value* r;
+  switch (graph::op_info(in.op).rule) {
+    case TypeRule::Compare:
+      return emit_compare(in.op, DType::float32, x, y);
+    case TypeRule::Predicate:
+      return emit_predicate(in.op, DType::float32, x);
+    default:
+      if (in.op == Op::Maximum || in.op == Op::Minimum) {
+        // numpy's float16 loops keep the first operand on ties (maximum(-0.0, 0.0) is -0.0)
+        Value* first = in.op == Op::Maximum ? b_.CreateFCmpOGE(x, y) : b_.CreateFCmpOLE(x, y);
+        r = b_.CreateSelect(b_.CreateOr(first, b_.CreateFCmpUNO(x, x)), x, y);
+      } else {
+        r = in.nargs == 1 ? emit_unary(in.op, DType::float32, x)
+                          : emit_binary(in.op, DType::float32, x, y, fail);
+      }
+  }
+  return in.dtype == DType::float16 ? b_.CreateFPTrunc(r, b_.getHalfTy()) : r;
+}
+
 Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
   if (from == to) return v;
+  if (from == DType::float16) {  // numpy converts float16 through float
+    Value* f = b_.CreateFPExt(v, b_.getFloatTy());
+    // (to uint32 by the compiler's int64 conversion: nan and infinities give 0)
+    if (to == DType::uint32)
+      return b_.CreateTrunc(emit_cast(f, DType::float32, DType::int64), b_.getInt32Ty());
+    return emit_cast(f, DType::float32, to);
+  }
+  if (to == DType::float16) {
+    llvm::Type* h = b_.getHalfTy();
+    if (is_complex(from)) {  // the real part (numpy drops the imaginary one)
+      const DType part = from == DType::complex64 ? DType::float32 : DType::float64;
+      return emit_cast(emit_cast(v, from, part), part, to);
+    }
+    if (from == DType::float64) return b_.CreateFPTrunc(v, h);  // one rounding, as numpy's
+    if (from == DType::bool_) return b_.CreateUIToFP(v, h);
+    return b_.CreateFPTrunc(emit_cast(v, from, DType::float32), h);  // integers through float
+  }
   if (is_complex(from) || is_complex(to)) return emit_complex_cast(v, from, to);
   llvm::Type* ty = value_type(b_.getContext(), to);
   if (to == DType::bool_) {

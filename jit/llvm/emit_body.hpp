@@ -95,6 +95,8 @@ class BodyEmitter {
 
  private:
   llvm::Value* emit_compute(const ir::Instr& in, llvm::Value*& fail);
+  llvm::Value* emit_half(const ir::Instr& in, llvm::Value*& fail);
+  llvm::Value* emit_predicate(graph::Op op, DType t, llvm::Value* x);
   llvm::Value* emit_cast(llvm::Value* v, DType from, DType to);
   llvm::Value* emit_unary(graph::Op op, DType t, llvm::Value* x);
   llvm::Value* emit_binary(graph::Op op, DType t, llvm::Value* x, llvm::Value* y,

@@ -10,7 +10,7 @@ using llvm::Value;
 
 namespace {
 bool is_float(DType t) {
-  return t == DType::float32 || t == DType::float64;
+  return is_floating(t);
 }
 }  // namespace
 

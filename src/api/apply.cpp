@@ -265,20 +265,23 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
   // NumPy 2 compares Python integers exactly).
   if (info.rule == graph::TypeRule::Compare && wide_int_scalar && common != DType::uint64)
     common = DType::int64;
-  // numpy picks a float function's loop by the operands' own dtypes: integers of up to 16 bits
-  // all fit float32 (int8 with uint16 is sin in float32, not in float64 as their int32 would).
+  // numpy picks a float function's loop by the operands' own dtypes: integers of up to 8 bits
+  // all fit float16 and of up to 16 bits float32 (int8 with uint16 is sin in float32, not in
+  // float64 as their int32 would; int8 with uint8 in float16).
   if (info.rule == graph::TypeRule::Float && is_integer(common)) {
     // (A C++ integer takes an integer array's dtype; with bools only it is int64.)
-    bool small = true, int_array = false, int_scalar = false;
+    size_t widest = 0;
+    bool int_array = false, int_scalar = false;
     for (const Operand* o : operands) {
       if (o->is_array()) {
-        small = small && itemsize(o->array().dtype()) <= 2;
+        widest = std::max(widest, itemsize(o->array().dtype()));
         int_array = int_array || is_integer(o->array().dtype());
       } else {
         int_scalar = true;
       }
     }
-    if (small && (int_array || !int_scalar)) common = DType::int16;
+    if (widest <= 2 && (int_array || !int_scalar))
+      common = widest == 1 ? DType::int8 : DType::int16;
   }
   graph::OpTypes t;
   std::string_view why;

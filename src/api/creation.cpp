@@ -119,6 +119,19 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
     length = len > 0 ? static_cast<int64_t>(len) : 0;
   }
   graph::Payload p;
+  if (t == float16) {
+    // numpy's float16 arange: its first two values in float16, then start + i*delta in float32
+    // (delta their difference), each rounded to float16.
+    const half first =
+        any_float ? graph::ref::cast<half>(as_double(start)) : graph::ref::cast<half>(start.i);
+    const half second = any_float ? graph::ref::cast<half>(as_double(start) + as_double(step))
+                                  : graph::ref::cast<half>(start.i + step.i);
+    p.v[0] = graph::to_bits(static_cast<float>(first));
+    p.v[1] = graph::to_bits(static_cast<float>(second) - static_cast<float>(first));
+    const Array wide = record_leaf(Op::Arange, float32, graph::Dims{length}, p, loc,
+                                   detail::default_device_id("arange", loc));
+    return detail::cast(wide, float16, loc);
+  }
   graph::visit_dtype(t, [&]<class T>() {
     T first, second;
     if (any_float) {
@@ -131,6 +144,8 @@ Array arange_impl(const Scalar& start, const Scalar& stop, const Scalar& step,
     T delta;
     if constexpr (graph::ref::is_int_v<T>)
       delta = graph::ref::wrap_sub(second, first);
+    else if constexpr (std::is_same_v<T, half>)
+      graph::internal_error(__FILE__, __LINE__, "float16 arange");  // (above)
     else
       delta = second - first;
     p.v[0] = graph::to_bits<T>(first);
@@ -154,6 +169,8 @@ Array linspace_impl(const Scalar& start, const Scalar& stop, int64_t num, DType 
   auto as_double = [](const Scalar& s) {
     return s.kind == Scalar::Kind::float_ ? s.f : double(s.i);
   };
+  if (dtype == float16)  // numpy computes in float64 and casts
+    return detail::cast(linspace_impl(start, stop, num, float64, endpoint, l), float16, loc);
   const double a = as_double(start), b = as_double(stop);
   graph::LinspaceTail tail{num, endpoint, false};
   const double delta = b - a;

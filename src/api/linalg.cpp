@@ -63,6 +63,10 @@ Array matmul(const Array& a, const Array& b, std::source_location l) {
   if (!vec_a) out.push_back(m);
   if (!vec_b) out.push_back(n);
   const DType t = promote_types(na->dtype, nb->dtype);
+  if (t == float16) {  // numpy's float16 matmul and dot add in float32 and round once
+    const Array wide = matmul(detail::cast(a, float32, loc), detail::cast(b, float32, loc), l);
+    return detail::cast(wide, float16, loc);
+  }
   const Array ca = detail::cast(a, t, loc), cb = detail::cast(b, t, loc);
   // A dot product of two float or complex vectors is the reduction sum(a * b), not a BLAS call:
   // it fuses with what computes its operands (a gather of one sparse row, a slice) into one

@@ -85,10 +85,13 @@ Array reduce(Op op, const Array& a, uint64_t mask, bool keepdims, SourceLoc loc)
   return Array(detail::context().tracer().record(d));
 }
 
-// numpy's mean: sum (integers in float64) divided by the count.
+// numpy's mean: sum (integers in float64) divided by the count; float16 in float32, rounded
+// at the end.
 Array mean_impl(const Array& a, uint64_t mask, bool keepdims, const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
   const Node* n = detail::node_of(a, "mean", loc);
+  if (n->dtype == float16)
+    return detail::cast(mean_impl(detail::cast(a, float32, loc), mask, keepdims, l), float16, loc);
   const bool keep = is_floating(n->dtype) || is_complex(n->dtype);
   const Array x = keep ? a : detail::cast(a, float64, loc);
   const Array s = reduce(Op::Sum, x, mask, keepdims, loc);

@@ -12,7 +12,8 @@
 namespace kiln::graph {
 
 /// The 64-bit pattern that stores a value of T in a payload or a kernel parameter slot:
-/// bool as 0/1, signed integers sign-extended and unsigned ones zero-extended, float32 in the low 32 bits, float64 as is, complex64's
+/// bool as 0/1, signed integers sign-extended and unsigned ones zero-extended, float16 and
+/// float32 in the low 16 or 32 bits, float64 as is, complex64's
 /// real part in the low 32 bits and its imaginary part in the high ones (its memory layout).
 template <class T>
 constexpr uint64_t to_bits(T v) {
@@ -20,6 +21,8 @@ constexpr uint64_t to_bits(T v) {
     no_complex128_bits();
   else if constexpr (std::is_same_v<T, bool>)
     return v ? 1 : 0;
+  else if constexpr (std::is_same_v<T, half>)
+    return v.bits;
   else if constexpr (std::is_same_v<T, float>)
     return std::bit_cast<uint32_t>(v);
   else if constexpr (std::is_same_v<T, double>)
@@ -38,6 +41,8 @@ constexpr T from_bits(uint64_t b) {
     no_complex128_bits();
   else if constexpr (std::is_same_v<T, bool>)
     return b != 0;
+  else if constexpr (std::is_same_v<T, half>)
+    return half::from_bits(static_cast<uint16_t>(b));
   else if constexpr (std::is_same_v<T, float>)
     return std::bit_cast<float>(static_cast<uint32_t>(b));
   else if constexpr (std::is_same_v<T, double>)
@@ -77,6 +82,8 @@ decltype(auto) visit_dtype(DType t, F&& f) {
       return f.template operator()<uint32_t>();
     case DType::uint64:
       return f.template operator()<uint64_t>();
+    case DType::float16:
+      return f.template operator()<half>();
     case DType::complex128:
       break;
   }

@@ -25,6 +25,7 @@ template int8_t HostArray::at<int8_t>(int64_t) const;
 template int16_t HostArray::at<int16_t>(int64_t) const;
 template uint8_t HostArray::at<uint8_t>(int64_t) const;
 template uint16_t HostArray::at<uint16_t>(int64_t) const;
+template half HostArray::at<half>(int64_t) const;
 template uint32_t HostArray::at<uint32_t>(int64_t) const;
 template uint64_t HostArray::at<uint64_t>(int64_t) const;
 
@@ -39,6 +40,8 @@ Bits leaf_value_bits(Op op, DType dtype, const Payload& p, int64_t i) {
           return element_bits<T>(i == 0 ? start : (start || delta));
         else if constexpr (ref::is_int_v<T>)
           return element_bits<T>(ref::wrap_add(start, ref::wrap_mul(static_cast<T>(i), delta)));
+        else if constexpr (std::is_same_v<T, half>)  // (kiln::arange computes these in float32)
+          internal_error(__FILE__, __LINE__, "a float16 arange node");
         else
           return element_bits<T>(start + static_cast<T>(i) * delta);
       }
@@ -92,6 +95,20 @@ Bits apply_op_bits(Op op, DType result, DType arg_dtype, const Bits* a, bool& fa
 }
 
 Bits reduce_bits(Op op, DType in, DType out, const std::vector<Bits>& xs) {
+  if (in == DType::float16 && op != Op::Any && op != Op::All) {
+    // In float32 (sums in float64, as the kernels), rounded once at the end.
+    std::vector<Bits> wide(xs.size());
+    for (size_t i = 0; i < xs.size(); ++i)
+      wide[i] = element_bits<float>(static_cast<float>(element_value<half>(xs[i])));
+    const Bits r = reduce_bits(op, DType::float32, out, wide);
+    if (op == Op::ArgMax || op == Op::ArgMin) return r;
+    if (op == Op::Sum) {  // the float32 result of a float64 sum would round twice
+      double acc = 0;
+      for (Bits b : xs) acc += static_cast<double>(static_cast<float>(element_value<half>(b)));
+      return element_bits<half>(half(acc));
+    }
+    return element_bits<half>(half(element_value<float>(r)));
+  }
   return visit_dtype(in, [&]<class T>() -> Bits {
     if constexpr (ref::is_complex_v<T>) {
       // The API builds complex reductions from reductions of the parts.

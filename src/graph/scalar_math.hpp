@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "graph/op.hpp"
+#include "kiln/dtype.hpp"
 
 namespace kiln::graph::ref {
 
@@ -98,6 +99,20 @@ template <class To, class From>
 To cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
+  } else if constexpr (std::is_same_v<From, half>) {  // numpy converts float16 through float
+    if constexpr (std::is_same_v<To, uint32_t>)       // by the int64 conversion: nan and inf give 0
+      return static_cast<uint32_t>(cast<int64_t>(static_cast<float>(v)));
+    else
+      return cast<To>(static_cast<float>(v));
+  } else if constexpr (std::is_same_v<To, half>) {
+    if constexpr (is_complex_v<From>)
+      return cast<half>(v.real());
+    else if constexpr (std::is_same_v<From, double>)
+      return half(v);  // one rounding, as numpy's npy_double_to_half
+    else if constexpr (std::is_same_v<From, bool>)
+      return half(v ? 1.0f : 0.0f);
+    else
+      return half(static_cast<float>(v));  // integers through float, as numpy's casts
   } else if constexpr (is_complex_v<From> && is_complex_v<To>) {
     using P = typename To::value_type;
     return To(static_cast<P>(v.real()), static_cast<P>(v.imag()));
@@ -116,8 +131,8 @@ To cast(From v) {
   } else if constexpr (is_int_v<To> && std::is_floating_point_v<From> && sizeof(To) < 4) {
     // numpy's C cast goes through int32 (cvttsd2si) and keeps the low bits
     return static_cast<To>(cast<int32_t>(v));
-  } else if constexpr ((std::is_same_v<To, uint32_t> || std::is_same_v<To, uint64_t>) &&
-                       std::is_floating_point_v<From>) {
+  } else if constexpr ((std::is_same_v<To, uint32_t> ||
+                        std::is_same_v<To, uint64_t>)&&std::is_floating_point_v<From>) {
     // x86's unsigned conversion sequence: from 2^(N-1) up, the signed conversion of v - 2^(N-1)
     // with the top bit flipped; below, the signed conversion (-1.0 wraps to 2^N - 1). Out of
     // range (and nan) the signed conversion's minimum shows through: 2^N and up give 0, nan and
@@ -224,7 +239,9 @@ T fminimum(T a, T b) {
 /// Unary ops whose result has the operand's dtype. `fail` is set for errors (none today).
 template <class T>
 T unary(Op op, T a) {
-  if constexpr (std::is_same_v<T, bool>) {
+  if constexpr (std::is_same_v<T, half>) {  // float16: in float32, rounded (numpy's loops)
+    return half(unary(op, static_cast<float>(a)));
+  } else if constexpr (std::is_same_v<T, bool>) {
     switch (op) {
       case Op::Abs:
         return a;
@@ -341,7 +358,9 @@ T unary(Op op, T a) {
 /// Unary predicates (bool result).
 template <class T>
 bool predicate(Op op, T a) {
-  if constexpr (is_complex_v<T>) {
+  if constexpr (std::is_same_v<T, half>) {
+    return predicate(op, static_cast<float>(a));
+  } else if constexpr (is_complex_v<T>) {
     switch (op) {
       case Op::IsNan:
         return std::isnan(a.real()) || std::isnan(a.imag());
@@ -371,7 +390,12 @@ bool predicate(Op op, T a) {
 /// Binary ops whose result has the operands' dtype. Sets `fail` where numpy raises.
 template <class T>
 T binary(Op op, T a, T b, bool& fail) {
-  if constexpr (is_complex_v<T>) {
+  if constexpr (std::is_same_v<T, half>) {  // float16: in float32, rounded (numpy's loops)
+    const float x = a, y = b;
+    if (op == Op::Maximum) return (x >= y || std::isnan(x)) ? a : b;  // ties keep the first
+    if (op == Op::Minimum) return (x <= y || std::isnan(x)) ? a : b;
+    return half(binary(op, x, y, fail));
+  } else if constexpr (is_complex_v<T>) {
     switch (op) {
       case Op::Add:
         return a + b;
@@ -472,7 +496,9 @@ T binary(Op op, T a, T b, bool& fail) {
 /// Comparisons (bool result).
 template <class T>
 bool compare(Op op, T a, T b) {
-  if constexpr (is_complex_v<T>)
+  if constexpr (std::is_same_v<T, half>)
+    return compare(op, static_cast<float>(a), static_cast<float>(b));
+  else if constexpr (is_complex_v<T>)
     return (a == b) == (op == Op::Equal);  // only == and !=
   else
     switch (op) {

@@ -3,9 +3,9 @@
 namespace kiln {
 
 std::string_view dtype_name(DType t) noexcept {
-  constexpr std::string_view names[] = {"bool",      "int32",      "int64", "float32", "float64",
-                                        "complex64", "complex128", "int8",  "int16",   "uint8",
-                                        "uint16",    "uint32",     "uint64"};
+  constexpr std::string_view names[] = {"bool",      "int32",      "int64",  "float32", "float64",
+                                        "complex64", "complex128", "int8",   "int16",   "uint8",
+                                        "uint16",    "uint32",     "uint64", "float16"};
   const int i = static_cast<int>(t);
   return i < kNumDTypes ? names[i] : std::string_view("<invalid dtype>");
 }
@@ -23,8 +23,8 @@ DType signed_of(int bits) noexcept {
 DType promote_types(DType a, DType b) noexcept {
   // numpy's promotion table: within a kind the wider wins and bool joins anything; a signed and
   // an unsigned integer need a signed integer wider than the unsigned one (float64 past int64);
-  // an integer of up to 16 bits fits float32 (and complex64) exactly, a wider one needs
-  // float64 (complex128).
+  // an integer of up to 8 bits fits float16, of up to 16 bits float32 (and complex64) exactly,
+  // a wider one needs float64 (complex128).
   using graph::Kind;
   if (a == b) return a;
   const Kind ka = graph::kind_of(a), kb = graph::kind_of(b);
@@ -40,10 +40,11 @@ DType promote_types(DType a, DType b) noexcept {
   const DType wide = ka > kb ? a : b, narrow = ka > kb ? b : a;
   const bool small_int = graph::kind_of(narrow) == Kind::integer && bits_of(narrow) <= 16;
   if (graph::kind_of(wide) == Kind::complex) {
-    const bool fits64 = narrow == float32 || small_int;
+    const bool fits64 = narrow == float32 || narrow == float16 || small_int;
     return wide == complex64 && fits64 ? complex64 : complex128;
   }
   // wide is floating, narrow an integer
+  if (wide == float16) return bits_of(narrow) <= 8 ? float16 : small_int ? float32 : float64;
   return wide == float32 && small_int ? float32 : float64;
 }
 
@@ -64,6 +65,7 @@ Kind kind_of(DType t) noexcept {
     case DType::uint32:
     case DType::uint64:
       return Kind::integer;
+    case DType::float16:
     case DType::float32:
     case DType::float64:
       return Kind::floating;
@@ -116,7 +118,7 @@ DType result_type(std::span<const OperandType> operands) noexcept {
 }
 
 DType complex_of(DType part) noexcept {
-  return part == DType::float32 ? DType::complex64 : DType::complex128;
+  return part == DType::float32 || part == DType::float16 ? DType::complex64 : DType::complex128;
 }
 
 DType part_of(DType complex) noexcept {
@@ -204,10 +206,11 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       out = k == Kind::bool_ ? OpTypes{DType::int8, DType::int8} : OpTypes{common, common};
       return true;
     case TypeRule::Float: {
-      // numpy: float16 for bool and 8-bit integers, which kiln lacks (float32 instead), float32
-      // for 16-bit ones, float64 for the wider.
+      // numpy: float16 for bool and 8-bit integers, float32 for 16-bit ones, float64 for the
+      // wider.
       const DType f = k == Kind::floating                         ? common
-                      : k == Kind::bool_ || itemsize(common) <= 2 ? DType::float32
+                      : k == Kind::bool_ || itemsize(common) == 1 ? DType::float16
+                      : itemsize(common) == 2                     ? DType::float32
                                                                   : DType::float64;
       out = {f, f};
       return true;
@@ -250,18 +253,21 @@ bool op_types(Op op, DType common, OpTypes& out, std::string_view& why) noexcept
       return true;
     case TypeRule::Part:
       if (op == Op::Angle && k != Kind::floating) {  // numpy: arctan2(0, x)
-        const DType f =
-            k == Kind::integer && itemsize(common) <= 2 ? DType::float32 : DType::float64;
+        const DType f = k != Kind::integer      ? DType::float64
+                        : itemsize(common) == 1 ? DType::float16
+                        : itemsize(common) == 2 ? DType::float32
+                                                : DType::float64;
         out = {f, f};
       } else {
         out = {common, common};
       }
       return true;
     case TypeRule::MakeComplex:
-      // numpy's re + 1j*im: float32 parts make complex64, the others (bool too: 1j * True is
-      // complex128) complex128.
-      out = common == DType::float32 ? OpTypes{DType::float32, DType::complex64}
-                                     : OpTypes{DType::float64, DType::complex128};
+      // numpy's re + 1j*im: float16 and float32 parts make complex64, the others (bool too:
+      // 1j * True is complex128) complex128.
+      out = common == DType::float32 || common == DType::float16
+                ? OpTypes{DType::float32, DType::complex64}
+                : OpTypes{DType::float64, DType::complex128};
       return true;
     case TypeRule::View:
     case TypeRule::Reduce:
@@ -282,17 +288,22 @@ ReduceTypes reduce_types(Op op, DType operand) noexcept {
       const DType t = k == Kind::floating    ? operand
                       : is_unsigned(operand) ? DType::uint64
                                              : DType::int64;
-      const DType acc = op == Op::Sum && operand == DType::float32 ? DType::float64 : t;
+      // Float sums of float16 and float32 add in float64 (numpy's float16 reductions add in
+      // float32); float16 products multiply in float32; each rounds once at the end.
+      const bool narrow_float = operand == DType::float16 || operand == DType::float32;
+      const DType acc = op == Op::Sum && narrow_float ? DType::float64
+                        : operand == DType::float16   ? DType::float32
+                                                      : t;
       return {t, t, acc};
     }
     case Op::ArgMax:
-    case Op::ArgMin:
-      return {operand, DType::int64, operand};
+    case Op::ArgMin:  // (float16 compares in float32: exact)
+      return {operand, DType::int64, operand == DType::float16 ? DType::float32 : operand};
     case Op::Any:
     case Op::All:
       return {DType::bool_, DType::bool_, DType::bool_};
-    default:
-      return {operand, operand, operand};  // max, min
+    default:  // max, min
+      return {operand, operand, operand == DType::float16 ? DType::float32 : operand};
   }
 }
 
@@ -305,11 +316,15 @@ bool is_exact_cast(DType from, DType to) noexcept {
         return itemsize(to) > itemsize(from) || (is_unsigned(to) && itemsize(to) >= itemsize(from));
       return !is_unsigned(to) && itemsize(to) >= itemsize(from);
     }
-    if (kt == Kind::floating) return itemsize(from) <= (to == DType::float32 ? 2u : 4u);
+    if (kt == Kind::floating)
+      return itemsize(from) <= (to == DType::float16 ? 1u : to == DType::float32 ? 2u : 4u);
     if (kt == Kind::complex) return itemsize(from) <= (to == DType::complex64 ? 2u : 4u);
     return false;
   }
   switch (from) {
+    case DType::float16:
+      return to == DType::float32 || to == DType::float64 || to == DType::complex64 ||
+             to == DType::complex128;
     case DType::float32:
       return to == DType::float64 || to == DType::complex64 || to == DType::complex128;
     case DType::float64:

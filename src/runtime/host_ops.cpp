@@ -64,6 +64,8 @@ void scatter(const LibraryCall& n, const std::vector<const void*>& in, void* out
             d = graph::ref::binary(static_cast<Op>(n.payload.v[1]), d, v, fail);
           } else if constexpr (std::is_same_v<T, bool>) {
             d = d || v;
+          } else if constexpr (std::is_same_v<T, half>) {  // in float32, rounded
+            d = half(static_cast<float>(d) + static_cast<float>(v));
           } else if constexpr (std::is_integral_v<T>) {
             using U = std::make_unsigned_t<T>;  // wraps as numpy's
             d = static_cast<T>(static_cast<U>(d) + static_cast<U>(v));
@@ -96,6 +98,9 @@ void scan(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
             using U = std::make_unsigned_t<T>;
             acc = static_cast<T>(sum ? static_cast<U>(acc) + static_cast<U>(src[at])
                                      : static_cast<U>(acc) * static_cast<U>(src[at]));
+          } else if constexpr (std::is_same_v<T, half>) {  // rounded at each step, as numpy
+            const float a = acc, x = src[at];
+            acc = half(sum ? a + x : a * x);
           } else if constexpr (graph::ref::is_complex_v<T>) {
             acc = sum ? acc + src[at] : graph::ref::cmul(acc, src[at]);
           } else {

@@ -508,7 +508,9 @@ std::shared_ptr<graph::Buffer> Context::run_matmul(const LibraryCall& c) {
       std::memset(dst, 0, static_cast<size_t>(m * nn) * item);
     } else {
       graph::visit_dtype(c.dtype, [&]<class T>() {
-        if constexpr (std::is_floating_point_v<T> || graph::ref::is_complex_v<T>)
+        if constexpr (std::is_same_v<T, half>)  // (kiln::matmul computes these in float32)
+          graph::internal_error(__FILE__, __LINE__, "a float16 matmul node");
+        else if constexpr (std::is_floating_point_v<T> || graph::ref::is_complex_v<T>)
           gemm_blas<T>(a, b, ao, bo, reinterpret_cast<T*>(dst), m, nn, k);
         else
           gemm_exact<T>(a, b, ao, bo, reinterpret_cast<T*>(dst), m, nn, k);

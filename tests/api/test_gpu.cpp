@@ -94,6 +94,8 @@ bool same_bytes(const Array& a, const Array& b) {
         return as.operator()<uint32_t>();
       case uint64:
         return as.operator()<uint64_t>();
+      case float16:
+        return as.operator()<half>();
       case float32:
         return as.operator()<float>();
       case float64:

@@ -153,7 +153,9 @@ TEST(Determinism, BitIdenticalOnEveryVectorWidth) {
     }
     std::istringstream a(host), b(other);
     for (std::string la, lb; std::getline(a, la) && std::getline(b, lb);)
-      if (la.rfind("sum of a product", 0) != 0 && la.rfind("prod", 0) != 0) EXPECT_EQ(lb, la);
+      if (la.rfind("sum of a product", 0) != 0 && la.rfind("prod", 0) != 0) {
+        EXPECT_EQ(lb, la);
+      }
   }
 }
 

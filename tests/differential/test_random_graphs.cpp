@@ -26,8 +26,8 @@ namespace {
 
 using kiln_test::pending_graph;
 
-constexpr DType kDtypes[] = {bool_,  int32,  int64,  float32, float64, complex64, complex128,
-                             int8,   int16,  uint8,  uint16,  uint32,  uint64};
+constexpr DType kDtypes[] = {bool_, int32, int64, float32, float64, complex64, complex128,
+                             int8,  int16, uint8, uint16,  uint32,  uint64,    float16};
 
 class Generator {
  public:
@@ -91,6 +91,8 @@ class Generator {
       return {value<P>(), value<P>()};
     } else if constexpr (std::is_same_v<T, bool>) {
       return pick(2) == 0;
+    } else if constexpr (std::is_same_v<T, half>) {
+      return half(value<float>());
     } else if constexpr (std::is_integral_v<T>) {
       static constexpr T specials[] = {
           T(0), T(1), T(-1), std::numeric_limits<T>::min(), std::numeric_limits<T>::max(),

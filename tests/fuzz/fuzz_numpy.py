@@ -21,7 +21,8 @@ One python process evaluates the whole batch, since python and numpy start slowl
   u        within 4 ulp (math-library functions: exp, sin, power, arctan2, ... of exact values).
   a<err>   approximate: |kiln - numpy| <= err + tol * |numpy|, err (a C99 hex float) bounding
            the absolute error carried from summation order (sum, mean, var, matmul, ...) and
-           approximate inputs. tol: 1e-5 for float32, 1e-12 for float64 results.
+           approximate inputs. tol: 2e-3 for float16, 1e-5 for float32, 1e-12 for float64
+           results.
   n        unreliable: only dtype and shape are compared. A discontinuous function (a
            comparison, floor, astype to an integer, argmax, ...) or a non-linear one (exp, 1/x,
            ...) of an approximate value: a rounding difference in its input may legitimately
@@ -50,9 +51,9 @@ import oracle  # noqa: E402  (sets the NEP 50 promotion state)
 
 warnings.filterwarnings("ignore")
 UNRELIABLE = math.inf
-TOL = {"float32": 1e-5, "float64": 1e-12}
+TOL = {"float16": 2e-3, "float32": 1e-5, "float64": 1e-12}
 # Beyond this, an approximate value's rounding can decide whether a later step overflows.
-BIG = {"float32": 1e30, "float64": 1e300}
+BIG = {"float16": 3e4, "float32": 1e30, "float64": 1e300}
 
 OPERATORS = {
     "__add__": "add", "__sub__": "subtract", "__mul__": "multiply", "__truediv__": "divide",

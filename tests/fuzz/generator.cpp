@@ -17,9 +17,9 @@ using kiln::DType;
 using kiln::Shape;
 
 constexpr DType kDtypes[] = {kiln::bool_, kiln::int32, kiln::int64, kiln::float32, kiln::float64};
-// The narrow and unsigned integers, drawn now and then.
-constexpr DType kNarrow[] = {kiln::int8,   kiln::int16,  kiln::uint8,
-                             kiln::uint16, kiln::uint32, kiln::uint64};
+// The narrow and unsigned integers and float16, drawn now and then.
+constexpr DType kNarrow[] = {kiln::int8,   kiln::int16,  kiln::uint8,  kiln::uint16,
+                             kiln::uint32, kiln::uint64, kiln::float16};
 
 int64_t size_of(const Shape& s) {
   int64_t n = 1;
@@ -65,7 +65,7 @@ class Generator {
   bool one_in(int n) { return pick(n) == 0; }
   DType dtype() {
     if (one_in(8)) return pick(2) ? kiln::complex64 : kiln::complex128;
-    if (one_in(6)) return kNarrow[pick(6)];
+    if (one_in(6)) return kNarrow[pick(7)];
     return kDtypes[pick(5)];
   }
   static bool is_float(DType t) { return t == kiln::float32 || t == kiln::float64; }
@@ -153,6 +153,7 @@ class Generator {
           x = special[pick(7)];
         }
         if (t == kiln::float32) x = static_cast<float>(x);
+        if (t == kiln::float16) x = static_cast<float>(kiln::half(x));
         return oracle::hex(x);
       }
     }

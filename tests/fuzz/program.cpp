@@ -21,7 +21,7 @@ using oracle::Arg;
 constexpr kiln::DType kDtypes[] = {kiln::bool_,   kiln::int32,     kiln::int64,      kiln::float32,
                                    kiln::float64, kiln::complex64, kiln::complex128, kiln::int8,
                                    kiln::int16,   kiln::uint8,     kiln::uint16,     kiln::uint32,
-                                   kiln::uint64};
+                                   kiln::uint64,  kiln::float16};
 
 kiln::DType parse_dtype(const std::string& name) {
   for (kiln::DType t : kDtypes)
@@ -151,7 +151,7 @@ std::string one_line(std::string s) {
 
 double tolerance(kiln::DType t) {
   // Relative tolerance of approximate ('a') results, as in fuzz_numpy.py's TOL.
-  return t == kiln::float32 ? 1e-5 : 1e-12;
+  return t == kiln::float16 ? 2e-3 : t == kiln::float32 ? 1e-5 : 1e-12;
 }
 
 // Compares kiln's value with numpy's outcome: "" when they agree.
@@ -196,7 +196,16 @@ std::string compare_value(const kiln::Array& got, const Outcome& want) {
       for (size_t i = 0; i < v.size(); ++i) {
         const T w = oracle::parse_value<T>(want.values[i]);
         bool ok = kiln_test::same_bits(v[i], w);
-        if constexpr (std::is_floating_point_v<T>) {
+        if constexpr (std::is_same_v<T, kiln::half>) {  // as below, in float16's units
+          const float g = v[i], x = w;
+          if (!ok && want.check == "z") ok = g == x;
+          if (!ok && want.check == "u" && std::isfinite(g) && std::isfinite(x))
+            ok = oracle::ulp_distance(v[i].bits, w.bits) <= 1;
+          if (!ok && want.check[0] == 'a')
+            ok = g == x || (std::isfinite(g) && std::isfinite(x) &&
+                            std::fabs(double(g) - double(x)) <=
+                                err + tolerance(got.dtype()) * std::fabs(double(x)));
+        } else if constexpr (std::is_floating_point_v<T>) {
           // 'x': bits (nan matches nan). 'u': 4 ulp. 'a': err + tol * |numpy| (and signed
           // zeros match, since summation order decides them).
           if (!ok && want.check == "z") ok = v[i] == w;  // bits, but 0.0 and -0.0 match

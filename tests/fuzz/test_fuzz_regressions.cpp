@@ -227,8 +227,8 @@ TEST(FuzzRegression, ClipIsComputedInTheTypeOfAllThreeOperands) {
       "v1 = log10|V:0\n"
       "v2 = scatter|V:1|A:int64::2|AL:float32::0x1.8p-2|I:0\n"
       "v3 = clip|V:2|S:float:0x1.999999999999ap-4|A:int64:3:9,2,7\n");
-  const Array c = clip(array(std::vector<float>{-1.f, 0.375f}), 0.1,
-                       array(std::vector<int64_t>{9, 7}));
+  const Array c =
+      clip(array(std::vector<float>{-1.f, 0.375f}), 0.1, array(std::vector<int64_t>{9, 7}));
   EXPECT_EQ(c.dtype(), float64);
   EXPECT_EQ(c.to_vector<double>(), (std::vector<double>{0.1, 0.375}));
 }

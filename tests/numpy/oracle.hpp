@@ -59,6 +59,8 @@ template <class T>
 std::string encode_value(T v) {
   if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>)
     return hex(static_cast<double>(v.real())) + "_" + hex(static_cast<double>(v.imag()));
+  else if constexpr (std::is_same_v<T, kiln::half>)
+    return hex(static_cast<double>(static_cast<float>(v)));
   else if constexpr (std::is_floating_point_v<T>)
     return hex(static_cast<double>(v));
   else if constexpr (std::is_same_v<T, bool>)
@@ -506,7 +508,7 @@ T parse_value(const std::string& s) {
     return parse_complex(s);
   else if constexpr (std::is_same_v<T, std::complex<double>>)
     return parse_complex128(s);
-  else if constexpr (std::is_floating_point_v<T>)
+  else if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, kiln::half>)
     return static_cast<T>(std::strtod(s.c_str(), nullptr));
   else if constexpr (std::is_unsigned_v<T> && !std::is_same_v<T, bool>)
     return static_cast<T>(std::stoull(s));
@@ -567,7 +569,8 @@ int run_and_check(const std::vector<Case>& cases, Check check) {
 /// Distance in units in the last place between two finite floats of type T.
 template <class T>
 int64_t ulp_distance(T a, T b) {
-  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  using I = std::conditional_t<sizeof(T) == 2, int16_t,
+                               std::conditional_t<sizeof(T) == 4, int32_t, int64_t>>;
   auto ordered = [](T x) {
     I i;
     std::memcpy(&i, &x, sizeof x);

@@ -17,7 +17,11 @@ std::vector<bool> bools() {
 }
 template <class T>
 std::vector<T> normal() {
-  if constexpr (std::is_floating_point_v<T>)
+  if constexpr (std::is_same_v<T, half>) {
+    std::vector<half> out;
+    for (float f : normal<float>()) out.push_back(half(f));
+    return out;
+  } else if constexpr (std::is_floating_point_v<T>)
     return {T(-2.5), T(0), T(1.5), T(3.25), T(-0.75), T(6)};
   else if constexpr (std::is_unsigned_v<T>)
     return {T(7), T(0), T(3), T(12), T(1), T(200)};
@@ -27,7 +31,13 @@ std::vector<T> normal() {
 template <class T>
 std::vector<T> specials() {
   using L = std::numeric_limits<T>;
-  if constexpr (std::is_floating_point_v<T>)
+  if constexpr (std::is_same_v<T, half>) {  // nan, infinities, signed zeros, the extremes,
+    std::vector<half> out;                  // subnormals, and values that round to them
+    for (float f : {NAN, INFINITY, -INFINITY, -0.0f, 0.0f, 1.0f, -1.0f, 0.5f, -2.5f, 5.9604645e-8f,
+                    65504.0f, -65504.0f, 7.0f, -7.0f, 6.1e-5f, 2.5f, 300.0f, -1000.5f})
+      out.push_back(half(f));
+    return out;
+  } else if constexpr (std::is_floating_point_v<T>)
     return {L::quiet_NaN(), L::infinity(), -L::infinity(), T(-0.0),         T(0),     T(1),
             T(-1),          T(0.5),        T(-2.5),        L::denorm_min(), L::max(), L::lowest(),
             T(7),           T(-7),         T(1e-30),       T(2.5)};
@@ -49,7 +59,7 @@ std::vector<T> specials() {
 Arg normal_array(DType t) {
   if (t == bool_) return oracle::array_arg(bools());
   return graph::visit_dtype(t, [&]<class T>() {
-    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>)
+    if constexpr ((std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) || std::is_same_v<T, half>)
       return oracle::array_arg(normal<T>());
     else
       return oracle::array_arg(normal<double>());
@@ -120,6 +130,12 @@ std::string check(const Case& c, const oracle::Result& want, int max_ulp) {
         if constexpr (std::is_floating_point_v<T>) {
           if (approx && !ok && std::isfinite(v[i]) && std::isfinite(w))
             ok = oracle::ulp_distance(v[i], w) <= max_ulp;
+        } else if constexpr (std::is_same_v<T, half>) {
+          // A math function's float32 result a few ulp from glibc's rounds to the same
+          // float16 but near a tie: one float16 ulp.
+          const float g = v[i], x = w;
+          if (approx && !ok && std::isfinite(g) && std::isfinite(x))
+            ok = oracle::ulp_distance(v[i].bits, w.bits) <= 1;
         }
         if (!ok) {
           std::ostringstream os;
@@ -302,5 +318,57 @@ TEST(NumpyOracle, ArangeAndLinspace) {
                         oracle::bool_arg(endpoint), oracle::dtype_arg(t)}});
     }
   }
+  run_cases(cases);
+}
+
+// float16, in one place (the lists above leave it out to keep the suite's time): every op on
+// its special values, its promotions with every other dtype, weak scalars, the float functions
+// that numpy computes in float16 (bool and 8-bit integers), casts both ways, arange and
+// linspace. numpy computes each float16 op in float32 and rounds the result.
+TEST(NumpyOracle, Float16EveryOpPromotionCastAndCreation) {
+  std::vector<Case> cases;
+  const Arg specials16 = oracle::array_arg(specials<half>());
+  const auto [h_a, h_b] = special_grid<half>();
+  for (graph::Op op : ops_of_arity(1)) cases.push_back({fn(op), {specials16}});
+  for (graph::Op op : ops_of_arity(2)) cases.push_back({fn(op), {h_a, h_b}});
+  for (DType t : kAll) {
+    cases.push_back({"add", {normal_array(float16), normal_array(t)}});
+    cases.push_back({"multiply", {normal_array(t), normal_array(float16)}});
+    cases.push_back({"astype", {specials16, oracle::dtype_arg(t)}});
+  }
+  for (DType t : {bool_, int8, uint8, int16})
+    for (const char* f : {"sin", "sqrt", "arctan2"})
+      cases.push_back(std::string(f) == "arctan2" ? Case{f, {normal_array(t), normal_array(t)}}
+                                                  : Case{f, {normal_array(t)}});
+  cases.push_back({"angle", {normal_array(int8)}});
+  cases.push_back({"complex", {normal_array(float16), normal_array(float16)}});
+  for (const Arg& s : {oracle::int_arg(3), oracle::float_arg(2.5), oracle::bool_arg(true),
+                       oracle::int_arg(70000), oracle::float_arg(1e-8)})
+    for (const char* f : {"add", "divide", "power", "less"}) {
+      cases.push_back({f, {specials16, s}});
+      cases.push_back({f, {s, specials16}});
+    }
+  for (const Arg& s :
+       {oracle::array_arg(specials<float>()), oracle::array_arg(specials<double>()),
+        oracle::array_arg(specials<int8_t>()), oracle::array_arg(specials<int64_t>()),
+        oracle::array_arg(specials<uint64_t>()), oracle::array_arg(bools()),
+        oracle::array_arg(std::vector<double>{65519.99, 65520.0, 2.9802322387695312e-08,
+                                              2.98023223876953125e-08, 1.0009765625, 1.00048828125,
+                                              1.00048828125000001})})
+    cases.push_back({"astype", {s, oracle::dtype_arg(float16)}});
+  cases.push_back({"where",
+                   {oracle::array_arg(std::vector<bool>{true, false, true, false, true, false}),
+                    normal_array(float16), oracle::float_arg(0.5)}});
+  cases.push_back({"clip", {normal_array(float16), oracle::int_arg(-1), oracle::float_arg(2.5)}});
+  const DType t = float16;
+  cases.push_back({"arange",
+                   {oracle::float_arg(-1), oracle::float_arg(1), oracle::float_arg(0.1),
+                    oracle::dtype_arg(t)}});
+  cases.push_back(
+      {"arange",
+       {oracle::int_arg(5), oracle::int_arg(-6), oracle::int_arg(-2), oracle::dtype_arg(t)}});
+  cases.push_back({"linspace",
+                   {oracle::float_arg(-1.5), oracle::float_arg(2.75), oracle::int_arg(37),
+                    oracle::bool_arg(true), oracle::dtype_arg(t)}});
   run_cases(cases);
 }

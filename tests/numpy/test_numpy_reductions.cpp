@@ -15,8 +15,8 @@ using oracle::Case;
 namespace {
 
 constexpr DType kAll[] = {bool_, int32, int64, float32, float64};
-// The narrow and unsigned integers, drawn a quarter of the time.
-constexpr DType kNarrow[] = {int8, int16, uint8, uint16, uint32, uint64};
+// The narrow and unsigned integers and float16, drawn a quarter of the time.
+constexpr DType kNarrow[] = {int8, int16, uint8, uint16, uint32, uint64, float16};
 
 class Cases {
  public:
@@ -24,7 +24,7 @@ class Cases {
 
   int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
 
-  DType any_dtype() { return pick(4) == 0 ? kNarrow[pick(6)] : kAll[pick(5)]; }
+  DType any_dtype() { return pick(4) == 0 ? kNarrow[pick(7)] : kAll[pick(5)]; }
 
   Shape shape() {
     static constexpr int64_t extents[] = {1, 1, 2, 3, 4, 5, 7, 0};
@@ -46,7 +46,10 @@ class Cases {
       } else {
         std::vector<T> v(static_cast<size_t>(n));
         for (auto& x : v) {
-          if constexpr (std::is_floating_point_v<T>) {
+          if constexpr (std::is_same_v<T, half>) {
+            x = half(static_cast<float>(pick(65) - 32) / 8);
+            if (pick(40) == 0) x = half(pick(2) ? NAN : INFINITY);
+          } else if constexpr (std::is_floating_point_v<T>) {
             x = static_cast<T>(pick(65) - 32) / 8;
             if (pick(40) == 0)
               x = pick(2) ? std::numeric_limits<T>::quiet_NaN()
@@ -516,7 +519,12 @@ std::string check(const Case& c, const oracle::Result& want) {
     for (size_t i = 0; i < v.size(); ++i) {
       const T w = oracle::parse_value<T>(want.values[i]);
       bool ok = kiln_test::same_bits(v[i], w);
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (std::is_same_v<T, half>) {  // as float, with float16's own tolerance
+        const float g = v[i], x = w;
+        if (!ok && g == x) ok = true;
+        if (!ok && rounding && std::isfinite(g) && std::isfinite(x))
+          ok = std::fabs(g - x) <= 2e-3f * std::max(1.0f, std::fabs(x));
+      } else if constexpr (std::is_floating_point_v<T>) {
         if (!ok && std::isnan(v[i]) && std::isnan(w)) ok = true;
         if (!ok && v[i] == w) ok = true;  // 0.0 and -0.0 from different summation orders
         const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
