@@ -14,7 +14,7 @@ enum class TypeRule : uint8_t {
   Cast,         ///< astype: the result dtype is given
   Same,         ///< common dtype in, same out (bool allowed)
   NoBool,       ///< like Same, but two bools are an error (numpy's subtract, negative)
-  IntFallback,  ///< like Same, but bool computes in int32 (numpy uses int8, which kiln lacks)
+  IntFallback,  ///< like Same, but bool computes in int8 (numpy's loops for bools here)
   Float,        ///< floats keep their dtype, integers compute in float64, bool in float32
   TrueDivide,   ///< floats keep their dtype, integers and bool compute in float64
   Compare,      ///< common dtype in, bool out
