@@ -120,8 +120,6 @@ struct half {
     h.bits = b;
     return h;
   }
-  /// Bitwise equality (not numeric: use float's for that).
-  friend constexpr bool same_bits(half a, half b) noexcept { return a.bits == b.bits; }
 
  private:
   static constexpr float to_float(uint16_t h) noexcept {

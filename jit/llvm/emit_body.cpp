@@ -257,6 +257,7 @@ Value* BodyEmitter::emit_half(const ir::Instr& in, Value*& fail) {
 
 Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
   if (from == to) return v;
+  if (is_complex(from) || is_complex(to)) return emit_complex_cast(v, from, to);
   if (from == DType::float16) {  // numpy converts float16 through float
     Value* f = b_.CreateFPExt(v, b_.getFloatTy());
     // (to uint32 by the compiler's int64 conversion: nan and infinities give 0)
@@ -266,15 +267,10 @@ Value* BodyEmitter::emit_cast(Value* v, DType from, DType to) {
   }
   if (to == DType::float16) {
     llvm::Type* h = b_.getHalfTy();
-    if (is_complex(from)) {  // the real part (numpy drops the imaginary one)
-      const DType part = from == DType::complex64 ? DType::float32 : DType::float64;
-      return emit_cast(emit_cast(v, from, part), part, to);
-    }
     if (from == DType::float64) return b_.CreateFPTrunc(v, h);  // one rounding, as numpy's
     if (from == DType::bool_) return b_.CreateUIToFP(v, h);
     return b_.CreateFPTrunc(emit_cast(v, from, DType::float32), h);  // integers through float
   }
-  if (is_complex(from) || is_complex(to)) return emit_complex_cast(v, from, to);
   llvm::Type* ty = value_type(b_.getContext(), to);
   if (to == DType::bool_) {
     return is_float(from) ? b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0))

@@ -96,17 +96,18 @@ Bits apply_op_bits(Op op, DType result, DType arg_dtype, const Bits* a, bool& fa
 
 Bits reduce_bits(Op op, DType in, DType out, const std::vector<Bits>& xs) {
   if (in == DType::float16 && op != Op::Any && op != Op::All) {
-    // In float32 (sums in float64, as the kernels), rounded once at the end.
+    // Sums in float64 and the others in float32 (as the kernels), rounded once at the end (a
+    // float64 sum rounded through float32 would round twice).
+    if (op == Op::Sum) {
+      double acc = 0;
+      for (Bits b : xs) acc += static_cast<double>(static_cast<float>(element_value<half>(b)));
+      return element_bits<half>(half(acc));
+    }
     std::vector<Bits> wide(xs.size());
     for (size_t i = 0; i < xs.size(); ++i)
       wide[i] = element_bits<float>(static_cast<float>(element_value<half>(xs[i])));
     const Bits r = reduce_bits(op, DType::float32, out, wide);
     if (op == Op::ArgMax || op == Op::ArgMin) return r;
-    if (op == Op::Sum) {  // the float32 result of a float64 sum would round twice
-      double acc = 0;
-      for (Bits b : xs) acc += static_cast<double>(static_cast<float>(element_value<half>(b)));
-      return element_bits<half>(half(acc));
-    }
     return element_bits<half>(half(element_value<float>(r)));
   }
   return visit_dtype(in, [&]<class T>() -> Bits {

@@ -99,20 +99,6 @@ template <class To, class From>
 To cast(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
-  } else if constexpr (std::is_same_v<From, half>) {  // numpy converts float16 through float
-    if constexpr (std::is_same_v<To, uint32_t>)       // by the int64 conversion: nan and inf give 0
-      return static_cast<uint32_t>(cast<int64_t>(static_cast<float>(v)));
-    else
-      return cast<To>(static_cast<float>(v));
-  } else if constexpr (std::is_same_v<To, half>) {
-    if constexpr (is_complex_v<From>)
-      return cast<half>(v.real());
-    else if constexpr (std::is_same_v<From, double>)
-      return half(v);  // one rounding, as numpy's npy_double_to_half
-    else if constexpr (std::is_same_v<From, bool>)
-      return half(v ? 1.0f : 0.0f);
-    else
-      return half(static_cast<float>(v));  // integers through float, as numpy's casts
   } else if constexpr (is_complex_v<From> && is_complex_v<To>) {
     using P = typename To::value_type;
     return To(static_cast<P>(v.real()), static_cast<P>(v.imag()));
@@ -124,6 +110,16 @@ To cast(From v) {
   } else if constexpr (is_complex_v<To>) {
     using P = typename To::value_type;
     return To(cast<P>(v), P(0));
+  } else if constexpr (std::is_same_v<From, half>) {  // numpy converts float16 through float
+    if constexpr (std::is_same_v<To, uint32_t>)       // by the int64 conversion: nan and inf give 0
+      return static_cast<uint32_t>(cast<int64_t>(static_cast<float>(v)));
+    else
+      return cast<To>(static_cast<float>(v));
+  } else if constexpr (std::is_same_v<To, half>) {
+    if constexpr (std::is_same_v<From, double>)
+      return half(v);  // one rounding, as numpy's npy_double_to_half
+    else
+      return half(static_cast<float>(v));  // bool and integers through float, as numpy's casts
   } else if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
   } else if constexpr (std::is_same_v<From, bool>) {
@@ -131,16 +127,16 @@ To cast(From v) {
   } else if constexpr (is_int_v<To> && std::is_floating_point_v<From> && sizeof(To) < 4) {
     // numpy's C cast goes through int32 (cvttsd2si) and keeps the low bits
     return static_cast<To>(cast<int32_t>(v));
-  } else if constexpr ((std::is_same_v<To, uint32_t> ||
-                        std::is_same_v<To, uint64_t>)&&std::is_floating_point_v<From>) {
+  } else if constexpr (std::is_floating_point_v<From> &&
+                       (std::is_same_v<To, uint32_t> || std::is_same_v<To, uint64_t>)) {
     // x86's unsigned conversion sequence: from 2^(N-1) up, the signed conversion of v - 2^(N-1)
     // with the top bit flipped; below, the signed conversion (-1.0 wraps to 2^N - 1). Out of
     // range (and nan) the signed conversion's minimum shows through: 2^N and up give 0, nan and
     // the very negative give 2^(N-1).
     using S = std::make_signed_t<To>;
     constexpr To top = To{1} << (sizeof(To) * 8 - 1);
-    constexpr From half = static_cast<From>(top);
-    if (v >= half) return static_cast<To>(static_cast<To>(cast<S>(v - half)) ^ top);
+    constexpr From mid = static_cast<From>(top);
+    if (v >= mid) return static_cast<To>(static_cast<To>(cast<S>(v - mid)) ^ top);
     return static_cast<To>(cast<S>(v));
   } else if constexpr (is_int_v<To> && std::is_floating_point_v<From>) {
     // 2^digits, exactly (std::ldexp is not constexpr everywhere).
