@@ -5,6 +5,7 @@
 #pragma once
 
 #include "kiln/array.hpp"
+#include "kiln/autodiff.hpp"
 #include "kiln/creation.hpp"
 #include "kiln/device.hpp"
 #include "kiln/dtype.hpp"

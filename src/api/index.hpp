@@ -39,6 +39,11 @@ Array assigned_value(const Array& a, const graph::Dims& window, const Array& par
 Array updated(const Array& a, std::span<const Indices> chain, IndexRef::Combine how,
               const Operand& value);
 
+/// Records `a` with `v` (a's dtype, the window's shape) written into the window of a's flat
+/// index that `window` describes (an Update node; the window's positions must be distinct).
+Array record_update(const Array& a, const Array& v, const graph::Layout& window,
+                    graph::SourceLoc loc);
+
 /// Whether `index` has an index array (numpy's advanced indexing).
 bool has_array_entry(const Indices& index);
 

@@ -29,7 +29,7 @@ Array make_view(const Array& a, const Dims& shape, const Layout& over_a, SourceL
   Layout layout = over_a;
   {
     std::lock_guard lock(tracer.mutex());
-    if (n->op == graph::Op::View && !n->evaluated()) {
+    if (n->op == graph::Op::View && !n->evaluated() && n->payload.v[1] == 0) {
       Layout composed;
       const Layout inner{static_cast<int64_t>(n->payload.v[0]), n->strides};
       if (graph::compose(shape, over_a, n->shape, inner, composed)) {

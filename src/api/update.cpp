@@ -240,15 +240,20 @@ Array updated(const Array& a, std::span<const Indices> chain, Combine how, const
   if (window.size() == 0) return a;
   if (graph::is_identity(window, layout, shape))  // the whole array, in order
     return make_view(v, shape, graph::identity_layout(shape), loc);
+  return record_update(a, v, layout, loc);
+}
+
+Array record_update(const Array& a, const Array& v, const graph::Layout& window, SourceLoc loc) {
+  const graph::Node* n = a.node();
   graph::NodeDesc d;
   d.op = graph::Op::Update;
   d.dtype = n->dtype;
   d.nargs = 2;
   d.args[0] = a.node();
   d.args[1] = v.node();
-  d.shape = shape;
-  d.strides = layout.strides;
-  d.payload.v[0] = static_cast<uint64_t>(layout.offset);
+  d.shape = n->shape;
+  d.strides = window.strides;
+  d.payload.v[0] = static_cast<uint64_t>(window.offset);
   d.loc = loc;
   return Array(context().tracer().record(d));
 }

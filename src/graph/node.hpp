@@ -81,7 +81,15 @@ struct alignas(64) Node {
   std::shared_ptr<Buffer> host_copy;  ///< off the CPU: the data copied to the host at a read
   Tracer* tracer = nullptr;           ///< owner
   uint64_t hash = 0;                  ///< CSE hash of (op, dtype, args, shape, payload)
-  Node* live_prev = nullptr;          ///< the tracer's list of live nodes
+  /// Recording order (the tracer's count when this node was made): a node can only have been
+  /// computed from nodes recorded before it. Read by differentiation (autodiff.cpp), which must
+  /// tell whether an evaluated node's dropped history could have passed through a `wrt` array.
+  uint64_t serial = 0;
+  /// A 64-bit Bloom filter of the leaves this node was computed from (each leaf sets bit
+  /// serial % 64; other nodes OR their operands'). Kept after evaluation, when the operands go:
+  /// a node whose filter lacks a bit of x's cannot depend on x.
+  uint64_t ancestry = 0;
+  Node* live_prev = nullptr;  ///< the tracer's list of live nodes
   Node* live_next = nullptr;
 
   /// True once the node holds its data. Safe from any thread: a node is evaluated once.

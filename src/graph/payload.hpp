@@ -90,6 +90,14 @@ decltype(auto) visit_dtype(DType t, F&& f) {
   return f.template operator()<std::complex<double>>();
 }
 
+// View payload: v[0] = offset (over the operand's flat index), v[1] = a differentiation mark:
+// 0 for an ordinary view, kStopGradientMark for stop_gradient, kDiffInputMark + i for the
+// differentiated argument i of a function that grad/jvp/vjp calls. A marked view is an
+// identity that views over it do not compose through, so it stays in the trace for the
+// derivative engine (api/autodiff.cpp) to find.
+inline constexpr uint64_t kStopGradientMark = 1;
+inline constexpr uint64_t kDiffInputMark = 2;
+
 // Leaf payload layouts.
 //   Full:     v[0] = value bits (of the node's dtype)
 //   Arange:   v[0] = start, v[1] = delta (bits of the node's dtype); value(i) = start + T(i)*delta

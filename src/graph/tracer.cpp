@@ -287,8 +287,11 @@ Node* Tracer::record_locked(const NodeDesc& d) {
   n->dtype = d.dtype;
   n->nargs = d.nargs;
   n->device = device_of_desc(d);
+  n->serial = ++serial_;
+  n->ancestry = d.nargs == 0 ? leaf_bit(n->serial) : 0;
   for (int i = 0; i < d.nargs; ++i) {
     n->args[i] = d.args[i];
+    n->ancestry |= d.args[i]->ancestry;
     ++d.args[i]->uses;
   }
   n->shape = d.shape;
@@ -337,6 +340,8 @@ Node* Tracer::record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dim
   ++trace_ops;
   Node* n = allocate(loc);
   n->op = Op::Data;
+  n->serial = ++serial_;
+  n->ancestry = leaf_bit(n->serial);
   n->device = device;
   n->dtype = dtype;
   n->shape = shape;

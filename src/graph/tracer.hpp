@@ -172,8 +172,14 @@ class Tracer {
   size_t auto_eval_limit_ = 0;
   std::function<void()> auto_eval_;
   uint32_t epoch_ = 0;
+  uint64_t serial_ = 0;  // nodes recorded so far (Node::serial)
   std::vector<WalkFrame> walk_stack_;
 };
+
+/// The Node::ancestry bit of a leaf recorded with `serial`.
+inline uint64_t leaf_bit(uint64_t serial) noexcept {
+  return uint64_t{1} << (serial % 64);
+}
 
 /// The CSE hash of a node description.
 uint64_t hash_desc(const NodeDesc& d) noexcept;
