@@ -2,7 +2,8 @@
 #   make demo   installs what is missing, builds, runs the Black-Scholes demo
 #   make test   installs what is missing, builds, runs the whole test suite
 # Also: make build, make bench, make gpu-check (a CUDA GPU), make install PREFIX=..., make clean,
-#   make sanitize (ASan + UBSan), make tsan (ThreadSanitizer), make fuzz-parsers SECONDS=N.
+#   make sanitize (ASan + UBSan), make tsan (ThreadSanitizer), make fuzz-parsers SECONDS=N,
+#   make fuzz SEED=N SECONDS=N, make fuzz-grad SEED=N SECONDS=N (random programs differentiated).
 
 BUILD_DIR ?= build
 JOBS      ?= 2
@@ -110,3 +111,12 @@ fuzz: configure
 	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_FUZZ_SEED=$(SEED)000 \
 	  KILN_FUZZ_SECONDS=$$(( $(SECONDS) / 4 + 1 )) ./$(BUILD_DIR)/tests/test_differential \
 	  --gtest_filter='RandomLoopsLong.*'
+
+# Random programs differentiated (reverse vs forward vs finite differences, to second order)
+# for a time budget: make fuzz-grad SEED=7 SECONDS=300.
+.PHONY: fuzz-grad
+fuzz-grad: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target test_autodiff
+	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_GRAD_FUZZ_SEED=$(SEED)000 \
+	  KILN_GRAD_FUZZ_SECONDS=$(SECONDS) ./$(BUILD_DIR)/tests/test_autodiff \
+	  --gtest_filter='RandomGradsLong.*'

@@ -151,6 +151,10 @@ Array call_spread(const F& f, const std::vector<Array>& xs, const char* fn,
   }
 }
 
+/// What a function sees for each argument: a `const Array&`.
+template <class T>
+using ArrayArgument = const Array&;
+
 /// The callable that grad and value_and_grad return.
 template <class F, bool kWithValue, bool kSingle>
 class Differentiated {
@@ -160,6 +164,7 @@ class Differentiated {
 
   /// Calls f on `args` (arrays, or C++ scalars: float64 0-d arrays) and differentiates it.
   template <class... Args>
+  requires std::is_invocable_v<const F&, ArrayArgument<Args>...>
   auto operator()(Args&&... args) const {
     const char* fn = kWithValue ? "value_and_grad" : "grad";
     DerivativeScope scope;
@@ -211,21 +216,36 @@ auto value_and_grad(F f, std::vector<int> argnums,
   return detail::Differentiated<F, true, false>(std::move(f), std::move(argnums), loc);
 }
 
-/// Reverse mode for any output: f's result at `primals`, and a function that maps a
-/// cotangent of the result's shape to the cotangents of every primal.
+/// The function of a cotangent that kiln::vjp returns.
+class Pullback {
+ public:
+  /// Internal: made by kiln::vjp.
+  Pullback(Array out, std::vector<Array> inputs)
+      : out_(std::move(out)), inputs_(std::move(inputs)) {}
+  /// The cotangents of every primal for `cotangent` (the output's shape; cast to its dtype).
+  std::vector<Array> operator()(const Array& cotangent,
+                                std::source_location loc = std::source_location::current()) const {
+    detail::DerivativeScope scope;
+    return detail::backward(out_, inputs_, cotangent, "vjp", loc);
+  }
+
+ private:
+  Array out_;
+  std::vector<Array> inputs_;
+};
+
+/// Reverse mode for any output: f's result at `primals` (arrays or C++ floating scalars), and
+/// the Pullback mapping a cotangent of the result's shape to the cotangents of every primal.
+/// (A mistake in the primals is reported at this header's line: a variadic function cannot
+/// take the caller's location.)
 template <class F, class... Args>
-std::pair<Array, std::function<std::vector<Array>(const Array&)>> vjp(const F& f,
-                                                                      Args&&... primals) {
+std::pair<Array, Pullback> vjp(const F& f, Args&&... primals) {
   const std::source_location loc = std::source_location::current();
   std::vector<int> all(sizeof...(Args));
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
   detail::DerivativeScope scope;
   auto [out, inputs] = detail::trace_call(f, all, "vjp", loc, std::forward<Args>(primals)...);
-  auto pullback = [out, inputs, loc](const Array& cotangent) {
-    detail::DerivativeScope inner;
-    return detail::backward(out, inputs, cotangent, "vjp", loc);
-  };
-  return {out, std::function<std::vector<Array>(const Array&)>(pullback)};
+  return {out, Pullback(out, std::move(inputs))};
 }
 
 /// Forward mode: f's result at `primals` and its directional derivative along `tangents` (one

@@ -194,8 +194,9 @@ TEST(DerivativeRules, EveryDifferentiableOpHasARuleOrIsDeclaredOtherwise) {
   for (int i = 0; i < graph::kNumOps; ++i) {
     const auto op = static_cast<graph::Op>(i);
     if (detail::derivative_kind(op) == DerivativeKind::Missing) ++missing;
-    if (graph::is_elementwise(op) && graph::op_info(op).rule == graph::TypeRule::Float)
+    if (graph::is_elementwise(op) && graph::op_info(op).rule == graph::TypeRule::Float) {
       EXPECT_NE(detail::derivative_kind(op), DerivativeKind::Missing) << graph::op_info(op).fn;
+    }
   }
   EXPECT_EQ(missing, 4);  // cumprod, rfft, irfft, at(...).multiply/divide/min/max
 }
