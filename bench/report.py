@@ -121,6 +121,7 @@ def main(folder):
                 print(f"  demo, process start to first result: empty cache {r['demo_first_result_cold_ms']:.1f} ms, "
                       f"warm cache {r['demo_first_result_warm_ms']:.1f} ms")
     loops_report(folder)
+    grad_report(folder)
     print()
     print("Targets")
     checks = [
@@ -210,6 +211,38 @@ def loops_report(folder):
             print(f"  first sync of a {ops}-op pending chain (fresh process): {r['first_sync_ms']:.1f} ms, "
                   f"{r['first_sync_ms'] / ops:.3f} ms per op (target <= 0.2), "
                   f"{r['kernels_compiled']} kernels compiled")
+
+
+def grad_report(folder):
+    """Derivatives (bench/grad_bench.cpp against bench/numpy_grad.py)."""
+    path = os.path.join(folder, "grad.json")
+    if not os.path.exists(path):
+        return
+    t = {name: v[0] for name, v in load(path).items()}
+    raw = {b["name"].split("/real_time")[0]: b for b in json.load(open(path))["benchmarks"]
+           if b.get("run_type", "iteration") == "iteration"}
+    numpy_path = os.path.join(folder, "numpy_grad.json")
+    if os.path.exists(numpy_path):
+        t.update({name: v[0] for name, v in load(numpy_path).items()})
+    print()
+    print("Derivatives (float32; ratios > 1: the other side is slower)")
+    n = "10000000"
+    k, h, f, p = (t.get(f"{c}/{n}") for c in ("grad_kiln", "grad_hand", "grad_forward", "numpy_grad"))
+    if k and h and f:
+        print(f"  value+grad of sum(sqrt(x*x+a*a)*exp(-b*x)+sin(x)) wrt x, a, b, n=1e7: kiln {k:.0f} us,"
+              f" hand-fused loop {h:.0f} us, kiln forward {f:.0f} us, numpy {p or float('nan'):.0f} us")
+        print(f"    kiln/hand {k / h:.2f} (target <= 1.6 without a fused side-output reduction), "
+              f"kiln/forward {k / f:.2f} (target <= 3), numpy/kiln {(p or float('nan')) / k:.2f}, "
+              f"launches {raw['grad_kiln/' + n].get('launches', float('nan')):.0f}, "
+              f"peak {raw['grad_kiln/' + n].get('peak_MB', float('nan')):.0f} MB")
+    mk, mh, mp = t.get("mlp_kiln"), t.get("mlp_hand"), t.get("numpy_mlp")
+    if mk and mh:
+        print(f"  MLP 784-256-10 step, batch 256: kiln {mk:.0f} us, OpenBLAS+loops by hand {mh:.0f} us,"
+              f" numpy (hand gradients) {mp or float('nan'):.0f} us")
+        print(f"    kiln/hand {mk / mh:.2f} (target <= 1.15), numpy/kiln {(mp or float('nan')) / mk:.2f},"
+              f" launches/step {raw['mlp_kiln'].get('launches', float('nan')):.0f}, peak "
+              f"{raw['mlp_kiln'].get('peak_MB', float('nan')):.2f} MB (hand's intermediates "
+              f"{raw['mlp_hand'].get('peak_MB', float('nan')):.2f} MB)")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ echo "running loops ..." >&2
   --benchmark_out_format=json >/dev/null
 /usr/bin/python3 "$here/numpy_loops.py" >"$out/numpy_loops.json" 2>/dev/null
 for n in 1000 2000 3000; do "$build/bench/loops_bench" --compile-chain "$n" >>"$out/chain.jsonl"; done
+echo "running derivatives ..." >&2
+"$build/bench/grad_bench" --benchmark_min_time="$min_time" --benchmark_repetitions=3 \
+  --benchmark_out="$out/grad.json" --benchmark_out_format=json >/dev/null
+/usr/bin/python3 "$here/numpy_grad.py" >"$out/numpy_grad.json" 2>/dev/null
 echo "running cache costs ..." >&2
 "$build/bench/kiln_cache_bench" --json >"$out/cache.jsonl"
 /usr/bin/python3 "$here/report.py" "$out"

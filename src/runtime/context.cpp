@@ -166,6 +166,7 @@ Stats Context::stats() {
   KILN_CONTEXT_COUNTERS(KILN_READ_COUNTER)
 #undef KILN_READ_COUNTER
   s.compile_seconds = counters_.compile_seconds.load();
+  s.peak_bytes = pool_.peak_bytes();
   std::lock_guard lock(tracer_.mutex());
   s.trace_ops = tracer_.trace_ops;
   s.cse_hits = tracer_.cse_hits;
@@ -177,6 +178,7 @@ void Context::reset_stats() {
   KILN_CONTEXT_COUNTERS(KILN_ZERO_COUNTER)
 #undef KILN_ZERO_COUNTER
   counters_.compile_seconds = 0.0;
+  pool_.reset_peak();
   std::lock_guard lock(tracer_.mutex());
   tracer_.trace_ops = 0;
   tracer_.cse_hits = 0;

@@ -1,5 +1,7 @@
 #include "runtime/host_pool.hpp"
 
+#include <algorithm>
+
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -62,6 +64,11 @@ std::shared_ptr<graph::Buffer> HostPool::allocate(size_t bytes) {
     p = system_allocate(block);
   }
   if (!p) throw Error("[allocate] out of memory allocating " + std::to_string(bytes) + " bytes");
+  {
+    std::lock_guard lock(mutex_);
+    in_use_ += block;
+    peak_ = std::max(peak_, in_use_);
+  }
   auto* buffer = new graph::Buffer{p, bytes, false};
   return std::shared_ptr<graph::Buffer>(buffer, [this, block](graph::Buffer* b) {
     release(b->data, block);
@@ -71,6 +78,7 @@ std::shared_ptr<graph::Buffer> HostPool::allocate(size_t bytes) {
 
 void HostPool::release(void* p, size_t block) {
   std::lock_guard lock(mutex_);
+  in_use_ -= block;
   if (block > max_cached_) {
     system_free(p, block);
     return;
@@ -92,6 +100,16 @@ void HostPool::trim() {
   for (auto& [block, p] : free_) system_free(p, block);
   free_.clear();
   cached_ = 0;
+}
+
+size_t HostPool::peak_bytes() const {
+  std::lock_guard lock(mutex_);
+  return peak_;
+}
+
+void HostPool::reset_peak() {
+  std::lock_guard lock(mutex_);
+  peak_ = in_use_;
 }
 
 size_t HostPool::cached_bytes() const {

@@ -31,6 +31,12 @@ class HostPool {
   /// Bytes currently held in the cache of free blocks.
   size_t cached_bytes() const;
 
+  /// The most bytes of buffers handed out and not yet freed at once since the last reset_peak
+  /// (cached free blocks not counted): the memory a computation needed.
+  size_t peak_bytes() const;
+  /// Starts a new peak from the bytes in use now.
+  void reset_peak();
+
  private:
   void release(void* p, size_t block);
   static void* system_allocate(size_t block);
@@ -39,6 +45,7 @@ class HostPool {
   mutable std::mutex mutex_;
   std::multimap<size_t, void*> free_;  // block size -> block
   size_t cached_ = 0;
+  size_t in_use_ = 0, peak_ = 0;  // bytes of blocks handed out, and their high-water mark
   size_t max_cached_;
 };
 

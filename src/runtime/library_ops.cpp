@@ -336,6 +336,9 @@ void Context::run_library_node(Node* n) {
     bool on_gpu = c.device != graph::kCpuDevice;
     for (const LibraryOperand& o : c.args) on_gpu |= o.device != graph::kCpuDevice;
     if (on_gpu) gpu.lock();
+    if (!on_gpu && (c.op == graph::Op::MatMul || c.op == graph::Op::Fft ||
+                    c.op == graph::Op::Rfft || c.op == graph::Op::Irfft))
+      threads_.quiesce();  // the library's threads get the cores
     out = run_library_call(c);
   } catch (const kiln::Error& e) {
     std::lock_guard lock(tracer_.mutex());

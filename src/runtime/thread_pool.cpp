@@ -82,7 +82,8 @@ void ThreadPool::worker_main() {
     for (int spin = 0; !woke; ++spin) {
       if (epoch_.load(std::memory_order_acquire) != seen) {
         woke = true;
-      } else if ((spin & 63) == 0 && std::chrono::steady_clock::now() > until) {
+      } else if (quiet_.load(std::memory_order_relaxed) ||
+                 ((spin & 63) == 0 && std::chrono::steady_clock::now() > until)) {
         sleepers_.fetch_add(1);
         epoch_.wait(seen);
         sleepers_.fetch_sub(1);
@@ -134,6 +135,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, void (*body)(void*, int6
   s.next.store(0, std::memory_order_relaxed);
   s.done.store(0, std::memory_order_relaxed);
   s.state.fetch_add(1, std::memory_order_release);  // open
+  quiet_.store(false, std::memory_order_relaxed);
   epoch_.fetch_add(1, std::memory_order_release);
   if (sleepers_.load() > 0) epoch_.notify_all();
   run_chunks(s);
