@@ -18,6 +18,7 @@
 #include "graph/view.hpp"
 #include "kiln/creation.hpp"
 #include "kiln/elementwise.hpp"
+#include "kiln/fft.hpp"
 #include "kiln/gather.hpp"
 #include "kiln/linalg.hpp"
 #include "kiln/reductions.hpp"
@@ -68,9 +69,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::All:
     case Op::Philox:
       return DerivativeKind::Constant;
-    case Op::CumProd:  // needs a zero-safe scan of the exclusive products
-    case Op::Rfft:     // the half spectrum's transpose (Hermitian weights) is not written
-    case Op::Irfft:
+    case Op::CumProd:       // needs a zero-safe reverse scan: s_j = ct_j + x_(j+1) s_(j+1)
     case Op::ScatterApply:  // multiply.at and friends
       return DerivativeKind::Missing;
     case Op::Cast:
@@ -127,6 +126,8 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Update:
     case Op::CumSum:
     case Op::Fft:
+    case Op::Rfft:
+    case Op::Irfft:
     case Op::Transfer:
       return DerivativeKind::Rule;
   }
@@ -525,6 +526,25 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
     case Op::Fft:  // the unnormalised DFT matrix is symmetric: its transpose is itself
       out[0].value = record_like(n, {g});
       return out;
+    case Op::Rfft: {  // real input: Re(A^T ct), the full-length DFT of ct zero-padded
+      const int axis = static_cast<int>(n->payload.v[0]);
+      const auto len = static_cast<int64_t>(n->payload.v[1]);
+      out[0].value = as_dtype(real(fft::fft(g, len, axis)), a.dtype());
+      return out;
+    }
+    case Op::Irfft: {  // y_k = sum_j w_j Re(c_j e^(2 pi i jk/n)): c_j gets w_j conj(rfft(ct)_j)
+      const int axis = static_cast<int>(n->payload.v[0]);
+      const auto len = static_cast<int64_t>(n->payload.v[1]);
+      const int64_t half = len / 2 + 1;
+      std::vector<double> w(static_cast<size_t>(half), 2.0);
+      w[0] = 1.0;
+      if (len % 2 == 0) w.back() = 1.0;  // the Nyquist term appears once
+      Shape ws(static_cast<size_t>(n->shape.rank()), 1);
+      ws[static_cast<size_t>(axis)] = half;
+      const Array weights = as_dtype(array(w, ws), n->dtype);
+      out[0].value = as_dtype(conj(fft::rfft(g, len, axis)) * weights, a.dtype());
+      return out;
+    }
     case Op::Transfer:
       out[0].value = transfer(g, a.node()->device, n->loc);
       return out;
@@ -554,6 +574,8 @@ Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& t) {
     case Op::Sum:
     case Op::CumSum:
     case Op::Fft:
+    case Op::Rfft:
+    case Op::Irfft:
     case Op::Transfer:
       return record_like(n, {t[0]});
     case Op::Take:
