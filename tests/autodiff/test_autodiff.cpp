@@ -160,6 +160,20 @@ TEST(Autodiff, LogisticRegressionConverges) {
   EXPECT_EQ(w.dtype(), float32);
 }
 
+TEST(Autodiff, PeakBytesCountsTheBuffersAStepNeeds) {
+  const Array x = random::uniform({1 << 16}, 0.0, 1.0, float64);  // 512 KiB
+  x.eval();
+  reset_stats();
+  // The gradient of sum(x * x) wrt x: one new buffer of x's size (2x is one map).
+  const Array g = kiln::grad([](const Array& a) { return sum(a * a); })(x);
+  g.eval();
+  const uint64_t peak = stats().peak_bytes;
+  EXPECT_GE(peak, 512u << 10);         // x's buffer was alive and g's was made
+  EXPECT_LT(peak, 4u * (512u << 10));  // no copies of x, no stored intermediates
+  reset_stats();
+  EXPECT_LT(stats().peak_bytes, 4u * (512u << 10));
+}
+
 TEST(AutodiffErrors, EveryMistakeIsAClearError) {
   const Array x = array<double>({1.0, 2.0});
   const Array i = array<int64_t>({1, 2});

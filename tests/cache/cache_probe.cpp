@@ -1,7 +1,8 @@
 // A program for the cache's process tests: evaluates a fixed set of kernels (elementwise with
 // transcendentals, two outputs of one kernel, inner and outer reductions, argmax, a transposed
-// view), prints every result exactly (hex floats), then a last line "compiled=N disk=M".
-// With an argument N > 0 it also evaluates N further distinct kernels (for kill tests).
+// view, a value and gradient), prints every result exactly (hex floats), then a last line
+// "compiled=N disk=M". With an argument N > 0 it also evaluates N further distinct kernels (for
+// kill tests).
 #include <kiln/kiln.hpp>
 
 #include <cstdio>
@@ -33,6 +34,12 @@ int main(int argc, char** argv) {
   print("sum_cols", kiln::sum(a - b, 0));
   print("argmax", kiln::argmax(x.T() * y, 0));
   print("mean", kiln::mean(kiln::cos(x.T() + y)));
+  // Gradient kernels are kernels like any other: cached on disk, recorded by kiln-warmup.
+  const auto [value, grad] =
+      kiln::value_and_grad([&](const Array& w) { return kiln::sum(kiln::tanh(x * w) * y); })(y);
+  kiln::eval({value, grad});
+  print("value", value);
+  print("grad", grad);
   const int extra = argc > 1 ? std::atoi(argv[1]) : 0;
   for (int i = 0; i < extra; ++i) {
     Array r = x;
