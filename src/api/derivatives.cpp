@@ -69,7 +69,6 @@ DerivativeKind derivative_kind(Op op) {
     case Op::All:
     case Op::Philox:
       return DerivativeKind::Constant;
-    case Op::CumProd:       // needs a zero-safe reverse scan: s_j = ct_j + x_(j+1) s_(j+1)
     case Op::ScatterApply:  // multiply.at and friends
       return DerivativeKind::Missing;
     case Op::Cast:
@@ -125,6 +124,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Concatenate:
     case Op::Update:
     case Op::CumSum:
+    case Op::CumProd:
     case Op::Fft:
     case Op::Rfft:
     case Op::Irfft:
@@ -405,6 +405,39 @@ Array along_axis_positions(const Node* n, const Array& a, const Array& idx) {
   return flat;
 }
 
+// cumprod's derivative, also where the operand holds zeros. With z the zero mask, nz the
+// operand with zeros replaced by 1, C = cumprod(nz) and Z = cumsum(z): the product of the
+// elements up to i other than j is C_i / nz_j where Z_i == z_j (no zero up to i, or j is the
+// only one), and 0 elsewhere.
+struct CumProdParts {
+  Array zero, nonzero, products, zeros_so_far;
+};
+CumProdParts cumprod_parts(const Array& x, int axis) {
+  CumProdParts p;
+  p.zero = x == 0;
+  p.nonzero = where(p.zero, 1.0, x);
+  p.products = cumprod(p.nonzero, axis);
+  p.zeros_so_far = cumsum(as_dtype(p.zero, int64), axis);
+  return p;
+}
+// g_j = sum_(i >= j) ct_i d out_i / d x_j.
+Array cumprod_vjp(const Array& x, const Array& ct, int axis) {
+  const CumProdParts p = cumprod_parts(x, axis);
+  const Array q = ct * p.products;
+  auto reverse_cumsum = [&](const Array& v) { return flip(cumsum(flip(v, axis), axis), axis); };
+  const Array before_zeros = reverse_cumsum(where(p.zeros_so_far == 0, q, 0.0));
+  const Array after_one_zero = reverse_cumsum(where(p.zeros_so_far == 1, q, 0.0));
+  return where(p.zero, after_one_zero, before_zeros / p.nonzero);
+}
+// t_out_i = sum_(j <= i) t_j d out_i / d x_j.
+Array cumprod_jvp(const Array& x, const Array& t, int axis) {
+  const CumProdParts p = cumprod_parts(x, axis);
+  const Array from_nonzeros = cumsum(where(p.zero, 0.0, t / p.nonzero), axis);
+  const Array from_zero = cumsum(where(p.zero, t, 0.0), axis);
+  return p.products * (where(p.zeros_so_far == 0, from_nonzeros, 0.0) +
+                       where(p.zeros_so_far == 1, from_zero, 0.0));
+}
+
 }  // namespace
 
 std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
@@ -523,6 +556,9 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
       out[0].value = flip(cumsum(flip(g, axis), axis), axis);
       return out;
     }
+    case Op::CumProd:
+      out[0].value = cumprod_vjp(a, g, static_cast<int>(n->payload.v[0]));
+      return out;
     case Op::Fft:  // the unnormalised DFT matrix is symmetric: its transpose is itself
       out[0].value = record_like(n, {g});
       return out;
@@ -589,6 +625,8 @@ Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& t) {
       return record_like(n, {or_zeros(0), or_zeros(1)});
     case Op::Where:
       return where(in.args[0], or_zeros(1), or_zeros(2));
+    case Op::CumProd:
+      return cumprod_jvp(a, t[0], static_cast<int>(n->payload.v[0]));
     case Op::MakeComplex:
       return complex(or_zeros(0), or_zeros(1));
     case Op::MatMul: {

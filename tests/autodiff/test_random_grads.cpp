@@ -27,7 +27,7 @@ struct Step {
   int param = 0;
 };
 
-constexpr int kNumStepOps = 24;
+constexpr int kNumStepOps = 25;
 
 // The smooth, in-domain form of step `s` over `pool`.
 Array apply_step(const Step& s, const std::vector<Array>& pool) {
@@ -93,6 +93,8 @@ Array apply_step(const Step& s, const std::vector<Array>& pool) {
       base[{slice(0, 1)}] = part * part;
       return base;
     }
+    case 23:
+      return cumprod(tanh(x) * 0.5 + 1.0, axis);
     default:
       return reciprocal(x * x + 1.0) + expm1(tanh(y));
   }

@@ -99,6 +99,8 @@ std::vector<Case> cases() {
        },
        {s}},
       {"cumsum", [](V x) { return cumsum(x[0] * x[0], 1); }, {s}},
+      {"cumprod", [](V x) { return cumprod(x[0], 1); }, {s}, 0.5, 1.5},
+      {"cumprod flat", [](V x) { return cumprod(x[0] * 2.0); }, {s}},
       {"transpose", [](V x) { return transpose(x[0]) * arange(3.0, float64); }, {s}},
       {"reshape",
        [](V x) {
@@ -198,7 +200,7 @@ TEST(DerivativeRules, EveryDifferentiableOpHasARuleOrIsDeclaredOtherwise) {
       EXPECT_NE(detail::derivative_kind(op), DerivativeKind::Missing) << graph::op_info(op).fn;
     }
   }
-  EXPECT_EQ(missing, 2);  // cumprod, at(...).multiply/divide/min/max
+  EXPECT_EQ(missing, 1);  // at(...).multiply/divide/min/max
 }
 
 TEST(DerivativeRules, Conventions) {
@@ -255,6 +257,30 @@ TEST(DerivativeRules, ReductionTiesZerosAndNans) {
   EXPECT_EQ(kiln::grad([](const Array& a) { return prod(a); })(array<double>({2.0, 4.0, 3.0}))
                 .to_vector<double>(),
             (std::vector<double>{12.0, 6.0, 8.0}));
+}
+
+TEST(DerivativeRules, CumprodWithZeros) {
+  // d/dx_j sum_i cumprod(x)_i, by hand: the sums of the products of the others.
+  auto g = [](std::vector<double> v) {
+    return kiln::grad([](const Array& a) { return sum(cumprod(a)); })(array<double>(v))
+        .to_vector<double>();
+  };
+  // x = (2, 0, 3): outputs 2, 0, 0. d/dx0 = 1 (only out0), d/dx1 = 2 + 2*3, d/dx2 = 0.
+  EXPECT_EQ(g({2.0, 0.0, 3.0}), (std::vector<double>{1.0, 8.0, 0.0}));
+  // Two zeros: nothing but the first zero's own output row... d/dx1 = 2 (out1 = 2 x1), d/dx2
+  // = 0 (out2 = 2*0*x2 has another zero), d/dx0 = 1.
+  EXPECT_EQ(g({2.0, 0.0, 0.0}), (std::vector<double>{1.0, 2.0, 0.0}));
+  EXPECT_EQ(g({0.0, 4.0, 5.0}), (std::vector<double>{1.0 + 4.0 + 20.0, 0.0, 0.0}));
+  // Forward mode agrees, with zeros too.
+  const Array x = array<double>({2.0, 0.0, 3.0, 0.0, 1.5});
+  const Array v = array<double>({0.5, -1.0, 2.0, 0.25, 1.0});
+  const auto rev =
+      kiln::grad([](const Array& a) { return sum(cumprod(a)); })(x).to_vector<double>();
+  const auto [o, t] = kiln::jvp([](const Array& a) { return sum(cumprod(a)); }, {x}, {v});
+  const std::vector<double> vv = v.to_vector<double>();
+  double dot = 0;
+  for (size_t i = 0; i < rev.size(); ++i) dot += rev[i] * vv[i];
+  EXPECT_DOUBLE_EQ(t.item<double>(), dot);
 }
 
 TEST(DerivativeRules, ComplexFollowsJaxConvention) {
