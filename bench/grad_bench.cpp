@@ -51,6 +51,20 @@ void grad_hand(benchmark::State& st) {
 }
 BENCHMARK(grad_hand)->Arg(10'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+// Kernels launched per step and the most memory any step held.
+struct StepCounters {
+  uint64_t launches = 0, peak = 0, steps = 0;
+  void add(const kiln::Stats& s) {
+    launches += s.kernels_launched;
+    peak = std::max<uint64_t>(peak, s.peak_bytes);
+    ++steps;
+  }
+  void report(benchmark::State& st) const {
+    st.counters["launches"] = static_cast<double>(launches) / static_cast<double>(steps);
+    st.counters["peak_MB"] = static_cast<double>(peak) / 1e6;
+  }
+};
+
 struct Inputs {
   Array x, a, b;
   explicit Inputs(int64_t n)
@@ -67,19 +81,15 @@ Array objective(const Array& x, const Array& a, const Array& b) {
 
 void grad_kiln(benchmark::State& st) {
   const Inputs in(st.range(0));
-  uint64_t launches = 0, peak = 0, steps = 0;
+  StepCounters counters;
   for (auto _ : st) {
     kiln::reset_stats();
     auto [value, g] = kiln::value_and_grad(objective, {0, 1, 2})(in.x, in.a, in.b);
     kiln::eval({value, g[0], g[1], g[2]});
     benchmark::DoNotOptimize(g[2].data<float>());
-    const kiln::Stats s = kiln::stats();
-    launches += s.kernels_launched;
-    peak = std::max<uint64_t>(peak, s.peak_bytes);
-    ++steps;
+    counters.add(kiln::stats());
   }
-  st.counters["launches"] = static_cast<double>(launches) / static_cast<double>(steps);
-  st.counters["peak_MB"] = static_cast<double>(peak) / 1e6;
+  counters.report(st);
   bench::throughput(st, st.range(0), 24);
 }
 BENCHMARK(grad_kiln)->Arg(10'000'000)->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -133,7 +143,7 @@ void mlp_kiln(benchmark::State& st) {
   auto loss = [&](const Array& a, const Array& b, const Array& c, const Array& e) {
     return mlp_loss(x, y, a, b, c, e);
   };
-  uint64_t launches = 0, peak = 0, steps = 0;
+  StepCounters counters;
   for (auto _ : st) {
     kiln::reset_stats();
     auto [value, g] = kiln::value_and_grad(loss, {0, 1, 2, 3})(w1, b1, w2, b2);
@@ -143,13 +153,9 @@ void mlp_kiln(benchmark::State& st) {
     b2 = b2 - kRate * g[3];
     kiln::eval({value, w1, b1, w2, b2});
     benchmark::DoNotOptimize(value.item<float>());
-    const kiln::Stats s = kiln::stats();
-    launches += s.kernels_launched;
-    peak = std::max<uint64_t>(peak, s.peak_bytes);
-    ++steps;
+    counters.add(kiln::stats());
   }
-  st.counters["launches"] = static_cast<double>(launches) / static_cast<double>(steps);
-  st.counters["peak_MB"] = static_cast<double>(peak) / 1e6;
+  counters.report(st);
 }
 BENCHMARK(mlp_kiln)->UseRealTime()->Unit(benchmark::kMicrosecond);
 

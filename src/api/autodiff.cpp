@@ -132,6 +132,21 @@ void accumulate(Cotangent& into, Cotangent c) {
     into.mask = Array();
 }
 
+// `a` itself as a View that carries a differentiation mark (graph/payload.hpp).
+Array marked_identity(const Array& a, uint64_t mark, SourceLoc loc) {
+  const Node* n = a.node();
+  graph::NodeDesc d;
+  d.op = Op::View;
+  d.dtype = n->dtype;
+  d.nargs = 1;
+  d.args[0] = a.node();
+  d.shape = n->shape;
+  d.strides = graph::identity_layout(n->shape).strides;
+  d.payload.v[1] = mark;
+  d.loc = loc;
+  return Array(context().tracer().record(d));
+}
+
 Array zeros_of(const Array& a) {
   const Node* n = a.node();
   return constant(Scalar::of(0), n->dtype, n->shape, "grad", n->loc, n->device);
@@ -154,16 +169,7 @@ Array differentiated_argument(const Array& a, int position, const std::source_lo
                            ": derivatives are taken with respect to floating or complex arrays "
                            "only (astype(kiln::float64) first, or leave it out of argnums)",
                        loc);
-  graph::NodeDesc d;
-  d.op = Op::View;
-  d.dtype = n->dtype;
-  d.nargs = 1;
-  d.args[0] = a.node();
-  d.shape = n->shape;
-  d.strides = graph::identity_layout(n->shape).strides;
-  d.payload.v[1] = graph::kDiffInputMark + static_cast<uint64_t>(position);
-  d.loc = loc;
-  return Array(context().tracer().record(d));
+  return marked_identity(a, graph::kDiffInputMark + static_cast<uint64_t>(position), loc);
 }
 
 Array differentiated_scalar(double value, bool integral, int position,
@@ -304,17 +310,8 @@ Array forward(const Array& out, const std::vector<Array>& inputs,
 
 Array stop_gradient(const Array& a, std::source_location l) {
   const SourceLoc loc = to_loc(l);
-  const Node* n = detail::node_of(a, "stop_gradient", loc);
-  graph::NodeDesc d;
-  d.op = Op::View;
-  d.dtype = n->dtype;
-  d.nargs = 1;
-  d.args[0] = a.node();
-  d.shape = n->shape;
-  d.strides = graph::identity_layout(n->shape).strides;
-  d.payload.v[1] = graph::kStopGradientMark;
-  d.loc = loc;
-  return Array(detail::context().tracer().record(d));
+  detail::node_of(a, "stop_gradient", loc);
+  return detail::marked_identity(a, graph::kStopGradientMark, loc);
 }
 
 std::vector<Array> grad(const Array& y, const std::vector<Array>& wrt, std::source_location l) {
