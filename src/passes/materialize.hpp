@@ -15,7 +15,8 @@
 //    computed from the previous step's buffer and every step after the second compiles nothing.
 //    Not at the first: then a live handle is as often a temporary of the statement that syncs
 //    (`sum(x * y).item()` holds `x * y`), and storing it would cost every fused reduction a
-//    store.
+//    store. Nothing is kept while a function is differentiated: a sync inside it must leave the
+//    history that the derivative walks (api/autodiff.cpp).
 // 2. Index maps. Two reads of a node use the same index map when they walk it with the same
 //    shape, offset and strides (over its flat index; extent-1 dimensions count as stride 0): an
 //    elementwise user in the node's own shape and a reduction both read it directly. A node read

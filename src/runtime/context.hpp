@@ -153,8 +153,8 @@ class Context {
   bool device_usable(const Device& device, std::string& why);
 
   /// While one of these lives, no automatic evaluation starts (rule 5 of
-  /// passes/materialize.hpp): a function being captured or differentiated sees the whole
-  /// recorded graph.
+  /// passes/materialize.hpp) and syncs keep no held arrays (rule 1): a function being captured
+  /// or differentiated sees the whole recorded graph, even across a sync inside it.
   class AutoEvalPause {
    public:
     explicit AutoEvalPause(Context& c) : c_(c) { ++c_.auto_eval_paused_; }

@@ -395,13 +395,16 @@ void Context::keep_held_arrays(Capture& c) {
     if (wanted[i] && node->op == graph::Op::View) wanted[node->args[0]->visit_index] = 1;
   }
   c.has_update = false;
+  // While a function is being differentiated (or captured), a sync inside it (a mask's count, a
+  // printed value) must not cut the history of the arrays it holds: nothing is kept then.
+  const bool keep = auto_eval_paused_.load(std::memory_order_relaxed) == 0;
   for (size_t i = 0; i < n; ++i) {
     prefetch_ahead(c.order, i, 2);
     graph::Node* node = c.order[i];
     // (find_writable's question, asked here while the node is at hand.)
     c.has_update |=
         !node->evaluated() && node->op == graph::Op::Update && node->args[0]->evaluated();
-    if (node->evaluated() || c.is_output[i] || node->op == graph::Op::View ||
+    if (!keep || node->evaluated() || c.is_output[i] || node->op == graph::Op::View ||
         graph::is_leaf(node->op) || node->shape.size() == 0 || node->device != c.device)
       continue;
     if (wanted[i] || node->held_at_sync) {

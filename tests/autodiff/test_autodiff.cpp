@@ -160,6 +160,24 @@ TEST(Autodiff, LogisticRegressionConverges) {
   EXPECT_EQ(w.dtype(), float32);
 }
 
+TEST(Autodiff, SyncsInsideTheFunctionKeepItsHistory) {
+  // A mask's count and a printed value are syncs inside f; the arrays f holds stay recorded.
+  auto f = [](const Array& x) {
+    const Array h = sin(x) * 2.0;
+    const Array positive = h[{h > 0.0}];  // a sync: the mask's count
+    (void)sum(h).item<double>();          // another, computing h again
+    return sum(h * h) + sum(positive);
+  };
+  const Array x = array<double>({0.5, -1.0, 2.0});
+  const std::vector<double> g = kiln::grad(f)(x).to_vector<double>();
+  const std::vector<double> xs = x.to_vector<double>();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double h = 2.0 * std::sin(xs[i]), dh = 2.0 * std::cos(xs[i]);
+    // h[h > 0] is a gather of h: the positive elements pass their dh too.
+    EXPECT_NEAR(g[i], 2.0 * h * dh + (h > 0 ? dh : 0.0), 1e-12);
+  }
+}
+
 TEST(Autodiff, PeakBytesCountsTheBuffersAStepNeeds) {
   const Array x = random::uniform({1 << 16}, 0.0, 1.0, float64);  // 512 KiB
   x.eval();
