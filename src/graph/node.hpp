@@ -85,9 +85,9 @@ struct alignas(64) Node {
   /// computed from nodes recorded before it. Read by differentiation (autodiff.cpp), which must
   /// tell whether an evaluated node's dropped history could have passed through a `wrt` array.
   uint64_t serial = 0;
-  /// A 64-bit Bloom filter of the leaves this node was computed from (each leaf sets bit
-  /// serial % 64; other nodes OR their operands'). Kept after evaluation, when the operands go:
-  /// a node whose filter lacks a bit of x's cannot depend on x.
+  /// A 64-bit Bloom filter of the leaves this node was computed from (each leaf sets one bit,
+  /// tracer.hpp's leaf_bit; other nodes OR their operands'). Kept after evaluation, when the
+  /// operands go: a node whose filter lacks a bit of x's cannot depend on x.
   uint64_t ancestry = 0;
   Node* live_prev = nullptr;  ///< the tracer's list of live nodes
   Node* live_next = nullptr;

@@ -288,7 +288,7 @@ Node* Tracer::record_locked(const NodeDesc& d) {
   n->nargs = d.nargs;
   n->device = device_of_desc(d);
   n->serial = ++serial_;
-  n->ancestry = d.nargs == 0 ? leaf_bit(n->serial) : 0;
+  n->ancestry = d.nargs == 0 ? leaf_bit(n->serial, d.op, d.shape.size()) : 0;
   for (int i = 0; i < d.nargs; ++i) {
     n->args[i] = d.args[i];
     n->ancestry |= d.args[i]->ancestry;
@@ -341,7 +341,7 @@ Node* Tracer::record_data(std::shared_ptr<Buffer> buffer, DType dtype, const Dim
   Node* n = allocate(loc);
   n->op = Op::Data;
   n->serial = ++serial_;
-  n->ancestry = leaf_bit(n->serial);
+  n->ancestry = leaf_bit(n->serial, Op::Data, shape.size());
   n->device = device;
   n->dtype = dtype;
   n->shape = shape;

@@ -176,9 +176,11 @@ class Tracer {
   std::vector<WalkFrame> walk_stack_;
 };
 
-/// The Node::ancestry bit of a leaf recorded with `serial`.
-inline uint64_t leaf_bit(uint64_t serial) noexcept {
-  return uint64_t{1} << (serial % 64);
+/// The Node::ancestry bit of a leaf recorded with `serial`. Constants of one element (the
+/// weak scalars of every expression, `full({}, v)`) share bit 63, so that the many a formula
+/// uses do not fill the filter; other leaves take bit serial % 63.
+inline uint64_t leaf_bit(uint64_t serial, Op op, int64_t size) noexcept {
+  return op != Op::Data && size <= 1 ? uint64_t{1} << 63 : uint64_t{1} << (serial % 63);
 }
 
 /// The CSE hash of a node description.
