@@ -41,7 +41,8 @@ struct Stats {
                                    ///< them a second time (so loops do not recompute history)
   uint64_t auto_evaluations = 0;   ///< evaluations started because too much was pending
   uint64_t peak_bytes = 0;  ///< the most host memory in kiln's array buffers at once since
-                            ///< reset_stats (the buffers alive then, and those made since)
+                            ///< reset_stats (the buffers alive then, and those made since;
+                            ///< device memory is not counted)
 };
 
 /// The current counters.

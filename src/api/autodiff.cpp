@@ -68,7 +68,11 @@ Subgraph walk(const Array& root, const std::vector<Array>& inputs, const char* f
                        }) != inputs.end();
     d = input || (d && differentiable_dtype(done->dtype) && !is_stop_gradient(done) &&
                   derivative_kind(done->op) != DerivativeKind::Constant);
-    if (!input && done->nargs == 0 && done->evaluated() && !graph::is_leaf(done->op))
+    // Only where a gradient could have flowed: a bool mask or a count evaluated inside f (a
+    // mask's sync) never carried one.
+    if (!input && done->nargs == 0 && done->evaluated() && !graph::is_leaf(done->op) &&
+        differentiable_dtype(done->dtype) && !is_stop_gradient(done) &&
+        derivative_kind(done->op) != DerivativeKind::Constant)
       for (const Array& x : inputs) {  // history dropped at an evaluation: could x be in it?
         const Node* xn = x.node();
         if (done->serial > xn->serial && (done->ancestry & xn->ancestry) == xn->ancestry)
@@ -169,7 +173,14 @@ Array differentiated_argument(const Array& a, int position, const std::source_lo
                            ": derivatives are taken with respect to floating or complex arrays "
                            "only (astype(kiln::float64) first, or leave it out of argnums)",
                        loc);
-  return marked_identity(a, graph::kDiffInputMark + static_cast<uint64_t>(position), loc);
+  Array marked = marked_identity(a, graph::kDiffInputMark + static_cast<uint64_t>(position), loc);
+  // The input is a leaf of f's graph: a bit of its own, so that arrays f computes without it
+  // (from constants, whose bit a scalar input shares) are not taken for its descendants.
+  graph::Tracer& tracer = context().tracer();
+  std::lock_guard lock(tracer.mutex());
+  Node* m = marked.node();
+  m->ancestry |= graph::leaf_bit(m->serial, Op::Data, 2);
+  return marked;
 }
 
 Array differentiated_scalar(double value, bool integral, int position,

@@ -276,7 +276,7 @@ Partial partial(const RuleInputs& in, int i) {
       return i == 0 ? Partial{1, {}} : factor(-floor_divide(x, y));
     case Op::Power:
       if (i == 0) return factor(where(y == 0, 0.0, y * power(x, y - 1.0)));
-      return factor(kiln::log(where(x == 0, 1.0, x)) * out);
+      return factor(where(x == 0, 0.0, kiln::log(x) * out));  // not 0 * inf at 0 ** -1
     case Op::Maximum:
     case Op::Minimum: {  // a tie gives each operand half
       const Array& mine = i == 0 ? x : y;
@@ -398,11 +398,28 @@ Array along_axis_positions(const Node* n, const Array& a, const Array& idx) {
     } else if (as[d] != 1) {
       Shape s(static_cast<size_t>(out.rank()), 1);
       s[static_cast<size_t>(d)] = out[d];
-      flat = flat + reshape(arange(out[d], int64), s) * stride;
+      flat =
+          flat + transfer(reshape(arange(out[d], int64), s), idx.node()->device, n->loc) * stride;
     }
     stride *= as[d];
   }
   return flat;
+}
+
+// Which values of scatter `n` (indices `idx` along its axis of `a`) are the last written to
+// their position, so the ones that survive (numpy's a[idx] = v: the last one wins), shaped to
+// broadcast against the values.
+Array last_writes(const Node* n, const Array& idx, const Array& a) {
+  const int axis = static_cast<int>(n->payload.v[0]);
+  const graph::DeviceId device = idx.node()->device;
+  const Array pos = transfer(reshape(arange(idx.size(), int64), idx.shape()), device, n->loc);
+  const Array nobody =
+      constant(Scalar::of(-1), int64, Dims{a.node()->shape[axis]}, "grad", n->loc, device);
+  const Array winner = scatter(nobody, flatten(idx), flatten(pos), 0);
+  Shape s(static_cast<size_t>(axis), 1);
+  for (int64_t e : idx.shape()) s.push_back(e);
+  while (static_cast<int>(s.size()) < a.ndim() - 1 + idx.ndim()) s.push_back(1);
+  return reshape(take(winner, idx) == pos, s);
 }
 
 // cumprod's derivative, also where the operand holds zeros. With z the zero mask, nz the
@@ -521,8 +538,9 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
     }
     case Op::TakeAlong: {
       const Array flat = along_axis_positions(n, a, in.args[1]);
-      const Array sums =
-          scatter_add(zeros(Shape{a.size()}, a.dtype()), flatten(flat), flatten(g), 0);
+      const Array sums = scatter_add(
+          constant(Scalar::of(0), a.dtype(), Dims{a.size()}, "grad", n->loc, a.node()->device),
+          flatten(flat), flatten(g), 0);
       out[0].value = reshape(sums, a.shape());
       return out;
     }
@@ -530,8 +548,11 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
     case Op::ScatterAdd: {
       const int axis = static_cast<int>(n->payload.v[0]);
       if (wanted[0]) out[0].value = n->op == Op::ScatterAdd ? g : scatter(g, in.args[1], 0.0, axis);
-      if (wanted[2])
-        out[2].value = unbroadcast(take(g, in.args[1], axis), in.args[2].node()->shape);
+      if (wanted[2]) {
+        Array taken = take(g, in.args[1], axis);
+        if (n->op == Op::Scatter) taken = where(last_writes(n, in.args[1], a), taken, 0.0);
+        out[2].value = unbroadcast(taken, in.args[2].node()->shape);
+      }
       return out;
     }
     case Op::Concatenate: {
@@ -577,7 +598,7 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
       if (len % 2 == 0) w.back() = 1.0;  // the Nyquist term appears once
       Shape ws(static_cast<size_t>(n->shape.rank()), 1);
       ws[static_cast<size_t>(axis)] = half;
-      const Array weights = as_dtype(array(w, ws), n->dtype);
+      const Array weights = as_dtype(transfer(array(w, ws), n->device, n->loc), n->dtype);
       out[0].value = as_dtype(conj(fft::rfft(g, len, axis)) * weights, a.dtype());
       return out;
     }
@@ -590,6 +611,8 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
   // Elementwise ops.
   if (is_complex_special(in)) {
     out[0].value = complex_vjp(in, ct.mask.valid() ? where(ct.mask, g, 0.0) : g);
+    // (inf * 0 in the unused branch: masked again.)
+    if (ct.mask.valid()) out[0].value = where(ct.mask, out[0].value, 0.0);
     out[0].mask = ct.mask;
     return out;
   }

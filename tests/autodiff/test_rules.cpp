@@ -235,6 +235,48 @@ TEST(DerivativeRules, Conventions) {
   EXPECT_EQ(wb, (std::vector<double>{0.0, 0.0, 1.0}));
 }
 
+TEST(DerivativeRules, EdgeCasesFoundInReview) {
+  // power in the exponent at a zero base with a negative exponent: 0, not 0 * inf.
+  EXPECT_EQ(kiln::grad([](const Array& y) { return sum(power(zeros({1}, float64), y)); })(
+                array<double>({-1.0}))
+                .to_vector<double>(),
+            (std::vector<double>{0.0}));
+  // A masked branch through complex abs with an infinite input: 0, not inf * 0.
+  const double inf = std::numeric_limits<double>::infinity();
+  const Array z = kiln::complex(array<double>({1.0, inf}), array<double>({0.0, 0.0}));
+  const auto gz =
+      kiln::grad([](const Array& a) { return sum(where(real(a) < 2.0, abs(a), 0.0)); })(z)
+          .to_vector<std::complex<double>>();
+  EXPECT_EQ(gz[0], std::complex<double>(1.0, 0.0));
+  EXPECT_EQ(gz[1], std::complex<double>(0.0, 0.0));
+  // scatter with a repeated index: only the value written last survives, and gets the gradient.
+  const auto gv = kiln::grad([](const Array& v) {
+                    return sum(scatter(zeros({3}, float64), array<int64_t>({0, 2, 0}), v) *
+                               array<double>({5.0, 6.0, 7.0}));
+                  })(array<double>({1.0, 2.0, 3.0}))
+                      .to_vector<double>();
+  EXPECT_EQ(gv, (std::vector<double>{0.0, 7.0, 5.0}));
+  // a[idx] += v with a repeated index applies once (numpy): so does the gradient.
+  const auto ga = kiln::grad([](const Array& v) {
+                    Array a = zeros({3}, float64);
+                    a[{array<int64_t>({1, 1})}] += v;
+                    return sum(a * array<double>({5.0, 6.0, 7.0}));
+                  })(array<double>({1.0, 2.0}))
+                      .to_vector<double>();
+  EXPECT_EQ(ga, (std::vector<double>{0.0, 6.0}));
+}
+
+TEST(DerivativeRules, GradientsStayOnTheOperandsDevice) {
+  // Every array on the CPU, whatever the default device (the suite also runs with cuda).
+  const Array x = random::uniform({3, 4}, 0.0, 1.0, float64).to(Device::cpu());
+  const Array idx = array<int64_t>({0, 3, 1, 1, 2, 0}, {3, 2}).to(Device::cpu());
+  const Array g = kiln::grad([&](const Array& a) {
+    return sum(take_along_axis(a, idx, 1)) + sum(kiln::fft::irfft(kiln::complex(a, a), 6, 1));
+  })(x);
+  EXPECT_EQ(g.device(), Device::cpu());
+  EXPECT_EQ(g.shape(), (Shape{3, 4}));
+}
+
 TEST(DerivativeRules, ReductionTiesZerosAndNans) {
   // max/min: ties split evenly.
   const Array t = array<double>({3.0, 1.0, 3.0, 2.0});
