@@ -12,8 +12,7 @@
 // evenly among tied elements (among the NaNs when the result is NaN); where(c, x, y) masks the
 // unused branch (no NaN from its derivative); power's derivatives are 0 where the exponent
 // (base) is 0 instead of 0 * inf; sqrt'(0) and log'(0) are inf. Comparisons, floor and
-// friends, argmax, integer ops and random bits pass no gradient. kiln::at's
-// multiply/divide/min/max have no rule yet: differentiating through them is a kiln::Error.
+// friends, argmax, integer ops and random bits pass no gradient; every other op has a rule.
 #pragma once
 
 #include <algorithm>

@@ -69,8 +69,6 @@ DerivativeKind derivative_kind(Op op) {
     case Op::All:
     case Op::Philox:
       return DerivativeKind::Constant;
-    case Op::ScatterApply:  // multiply.at and friends
-      return DerivativeKind::Missing;
     case Op::Cast:
     case Op::View:
     case Op::Negative:
@@ -121,6 +119,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::TakeAlong:
     case Op::Scatter:
     case Op::ScatterAdd:
+    case Op::ScatterApply:
     case Op::Concatenate:
     case Op::Update:
     case Op::CumSum:
@@ -422,6 +421,41 @@ Array last_writes(const Node* n, const Array& idx, const Array& a) {
   return reshape(take(winner, idx) == pos, s);
 }
 
+// kiln::at(a, {idx}).multiply/divide/min/max(v) (ScatterApply): out_p combines a_p with every
+// v_q whose index is p. The cotangents of a and of the values for cotangent g.
+std::array<Array, 2> scatter_apply_vjp(const RuleInputs& in, const Array& g) {
+  const Node* n = in.node;
+  const Array& a = in.args[0];
+  const Array& idx = in.args[1];
+  const Array& v = in.args[2];
+  const int axis = static_cast<int>(n->payload.v[0]);
+  const auto combine = static_cast<Op>(n->payload.v[1]);
+  auto gather = [&](const Array& x) { return take(x, idx, axis); };
+  auto scatter_sum = [&](const Array& x) { return scatter_add(zeros_as(a.node()), idx, x, axis); };
+  const Array ones = ones_like(a);
+  if (combine == Op::Multiply || combine == Op::Divide) {
+    // d out / d a: the same op applied to ones (the product of the values, or its inverse).
+    const Array factor = record_like(n, {ones, idx, v});
+    if (combine == Op::Divide) return {g * factor, -(gather(g * in.out) / v)};
+    // d out_p / d v_q = a_p times the product of the other values at p, zero-safe as prod's.
+    const Array zero = v == 0;
+    const Array nonzero = where(zero, 1.0, v);
+    const Array products = gather(record_like(n, {ones, idx, nonzero}));
+    const Array zeros = gather(scatter_sum(as_dtype(zero, a.dtype())));
+    const Array others =
+        where(zeros == 0, products / nonzero, where(logical_and(zero, zeros == 1), products, 0.0));
+    return {g * factor, gather(g * a) * others};
+  }
+  // minimum/maximum: the elements equal to the result (NaNs to a NaN result) share it evenly.
+  auto hit = [](const Array& x, const Array& r) {
+    return logical_or(x == r, logical_and(isnan(x), isnan(r)));
+  };
+  const Array hit_a = as_dtype(hit(a, in.out), a.dtype());
+  const Array hit_v = as_dtype(hit(v, gather(in.out)), a.dtype());
+  const Array share = g / (hit_a + scatter_sum(hit_v));
+  return {share * hit_a, gather(share) * hit_v};
+}
+
 // cumprod's derivative, also where the operand holds zeros. With z the zero mask, nz the
 // operand with zeros replaced by 1, C = cumprod(nz) and Z = cumsum(z): the product of the
 // elements up to i other than j is C_i / nz_j where Z_i == z_j (no zero up to i, or j is the
@@ -555,6 +589,12 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
       }
       return out;
     }
+    case Op::ScatterApply: {
+      const std::array<Array, 2> c = scatter_apply_vjp(in, g);
+      if (wanted[0]) out[0].value = c[0];
+      if (wanted[2]) out[2].value = unbroadcast(c[1], in.args[2].node()->shape);
+      return out;
+    }
     case Op::Concatenate: {
       const int axis = static_cast<int>(n->payload.v[0]);
       const int64_t first = a.node()->shape[axis];
@@ -659,6 +699,15 @@ Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& t) {
         const Array other = record_like(n, {a, t[1]});
         r = r.valid() ? r + other : other;
       }
+      return r;
+    }
+    case Op::ScatterApply: {  // each output depends on a_p and its own values only
+      const std::array<Array, 2> w = scatter_apply_vjp(in, ones_like(in.out));
+      const int axis = static_cast<int>(n->payload.v[0]);
+      Array r = t[0].valid() ? t[0] * w[0] : zeros_as(n);
+      if (t[2].valid())
+        r = r + scatter_add(zeros_as(n), in.args[1],
+                            broadcast_to(t[2], shape_of(w[1].node()->shape)) * w[1], axis);
       return r;
     }
     case Op::Max:

@@ -230,9 +230,6 @@ TEST(AutodiffErrors, EveryMistakeIsAClearError) {
         kiln::grad([](const Array& u, const Array&) { return sum(u); }, {0, 0})(x, x);
       },
       {"argnums names argument 0 twice"});
-  expect_error(
-      [&] { kiln::grad(sum(at(x, {array<int64_t>({0})}).multiply(x[{slice(0, 1)}])), {x}); },
-      {"no derivative rule for at"});
   expect_error([&] { kiln::jvp([](const Array& u) { return u; }, {x}, {ones({3}, float64)}); },
                {"[jvp]", "tangent 0 has shape (3,)", "(2,)"});
   expect_error(

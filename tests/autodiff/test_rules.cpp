@@ -150,6 +150,28 @@ std::vector<Case> cases() {
          return scatter_add(x[0], array<int64_t>({0, 0, 2}), x[1]);
        },
        {s, Shape{3, 4}}},
+      {"at multiply (repeated indices)",
+       [](V x) {
+         return at(x[0], {array<int64_t>({1, 3, 1})}).multiply(x[1]);
+       },
+       {row, Shape{3}}},
+      {"at divide",
+       [](V x) {
+         return at(x[0], {array<int64_t>({0, 0, 2})}).divide(x[1]);
+       },
+       {row, Shape{3}},
+       0.5,
+       2.0},
+      {"at min",
+       [](V x) {
+         return at(x[0], {array<int64_t>({2, 0, 2})}).min(x[1] * 1.7);
+       },
+       {row, Shape{3}}},
+      {"at max",
+       [](V x) {
+         return at(x[0], {array<int64_t>({1, 1})}).max(x[1] * 0.6);
+       },
+       {row, Shape{2}}},
       {"concatenate",
        [](V x) {
          return concatenate({x[0], x[1] * 2.0}, 1);
@@ -200,7 +222,7 @@ TEST(DerivativeRules, EveryDifferentiableOpHasARuleOrIsDeclaredOtherwise) {
       EXPECT_NE(detail::derivative_kind(op), DerivativeKind::Missing) << graph::op_info(op).fn;
     }
   }
-  EXPECT_EQ(missing, 1);  // at(...).multiply/divide/min/max
+  EXPECT_EQ(missing, 0);  // every op that could carry a gradient has a rule
 }
 
 TEST(DerivativeRules, Conventions) {
@@ -299,6 +321,23 @@ TEST(DerivativeRules, ReductionTiesZerosAndNans) {
   EXPECT_EQ(kiln::grad([](const Array& a) { return prod(a); })(array<double>({2.0, 4.0, 3.0}))
                 .to_vector<double>(),
             (std::vector<double>{12.0, 6.0, 8.0}));
+}
+
+TEST(DerivativeRules, AtMultiplyWithZerosAndMinTies) {
+  // at(a, {idx}).multiply(v): out_0 = a_0 v_0 v_2, out_1 = a_1 v_1. With v_0 = 0, d/dv_2 = 0
+  // (the other factor is 0) and d/dv_0 = a_0 v_2; d/da_0 = v_0 v_2 = 0.
+  const Array a = array<double>({2.0, 3.0}), v = array<double>({0.0, 5.0, 7.0});
+  const Array idx = array<int64_t>({0, 1, 0});
+  auto f = [&](const Array& x, const Array& y) { return sum(at(x, {idx}).multiply(y)); };
+  const std::vector<Array> g = kiln::grad(f, {0, 1})(a, v);
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{0.0, 5.0}));
+  EXPECT_EQ(g[1].to_vector<double>(), (std::vector<double>{14.0, 3.0, 0.0}));
+  // min with a tie between the array and a value: half each.
+  auto m = [&](const Array& x, const Array& y) { return sum(at(x, {array<int64_t>({0})}).min(y)); };
+  const std::vector<Array> gm =
+      kiln::grad(m, {0, 1})(array<double>({1.0, 4.0}), array<double>({1.0}));
+  EXPECT_EQ(gm[0].to_vector<double>(), (std::vector<double>{0.5, 1.0}));
+  EXPECT_EQ(gm[1].to_vector<double>(), (std::vector<double>{0.5}));
 }
 
 TEST(DerivativeRules, CumprodWithZeros) {
