@@ -3,7 +3,8 @@
 #   make test   installs what is missing, builds, runs the whole test suite
 # Also: make build, make bench, make gpu-check (a CUDA GPU), make install PREFIX=..., make clean,
 #   make sanitize (ASan + UBSan), make tsan (ThreadSanitizer), make fuzz-parsers SECONDS=N,
-#   make fuzz SEED=N SECONDS=N, make fuzz-grad SEED=N SECONDS=N (random programs differentiated).
+#   make fuzz SEED=N SECONDS=N, make fuzz-grad SEED=N SECONDS=N (random programs differentiated),
+#   make fuzz-exact SEED=N SECONDS=N (the exact rewrite rules, bit for bit).
 
 BUILD_DIR ?= build
 JOBS      ?= 2
@@ -13,7 +14,7 @@ CMAKE_ARGS ?=
 # Debian packages the build, the tests and the benchmarks need. Only the missing ones are
 # installed (apt-get update first, since a fresh machine has no package lists).
 DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev \
-                libbenchmark-dev libeigen3-dev python3-numpy libcli11-dev \
+                libbenchmark-dev libeigen3-dev python3-numpy python3-mpmath libcli11-dev \
                 libopenblas-dev libfftw3-dev
 
 .PHONY: all deps configure build demo test bench gpu-check install clean sanitize tsan fuzz-parsers
@@ -111,6 +112,15 @@ fuzz: configure
 	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_FUZZ_SEED=$(SEED)000 \
 	  KILN_FUZZ_SECONDS=$$(( $(SECONDS) / 4 + 1 )) ./$(BUILD_DIR)/tests/test_differential \
 	  --gtest_filter='RandomLoopsLong.*'
+
+# Random graphs evaluated with and without the exact rewrite rules, bit for bit, for a time
+# budget: make fuzz-exact SEED=7 SECONDS=300.
+.PHONY: fuzz-exact
+fuzz-exact: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target test_differential
+	KILN_CACHE_DIR=$(abspath $(BUILD_DIR))/tests/kernel-cache KILN_EXACT_SEED=$(SEED)000 \
+	  KILN_EXACT_SECONDS=$(SECONDS) ./$(BUILD_DIR)/tests/test_differential \
+	  --gtest_filter='RandomGraphs.ExactRewritesAreBitIdentical'
 
 # Random programs differentiated (reverse vs forward vs finite differences, to second order)
 # for a time budget: make fuzz-grad SEED=7 SECONDS=300.

@@ -122,6 +122,7 @@ def main(folder):
                       f"warm cache {r['demo_first_result_warm_ms']:.1f} ms")
     loops_report(folder)
     grad_report(folder)
+    optimizer_report(folder)
     print()
     print("Targets")
     checks = [
@@ -243,6 +244,35 @@ def grad_report(folder):
               f" launches/step {raw['mlp_kiln'].get('launches', float('nan')):.0f}, peak "
               f"{raw['mlp_kiln'].get('peak_MB', float('nan')):.2f} MB (hand's intermediates "
               f"{raw['mlp_hand'].get('peak_MB', float('nan')):.2f} MB)")
+
+
+def optimizer_report(folder):
+    """The optimizer (bench/optimizer_bench.cpp against bench/numpy_optimizer.py)."""
+    path = os.path.join(folder, "optimizer.json")
+    if not os.path.exists(path):
+        return
+    t = {name: v[0] for name, v in load(path).items()}
+    raw = {b["name"].split("/")[0] + ("/" + b["name"].split("/")[1] if "/" in b["name"] else ""): b
+           for b in json.load(open(path))["benchmarks"]
+           if b.get("run_type", "iteration") == "iteration"}
+    numpy_path = os.path.join(folder, "numpy_optimizer.json")
+    if os.path.exists(numpy_path):
+        t.update({name: v[0] for name, v in load(numpy_path).items()})
+    print()
+    print("Optimizer (float32 4096x4096, over rows; ratios > 1: the other side is slower)")
+    for fn in ("softmax", "logsumexp"):
+        k, naive, h, p = (t.get(c) for c in (f"{fn}_kiln", f"{fn}_naive_kiln", f"{fn}_hand",
+                                              f"numpy_{fn}"))
+        if k and h:
+            print(f"  {fn}: kiln::{fn} {k:.0f} us, naive formula rewritten {naive or float('nan'):.0f} us,"
+                  f" hand loop {h:.0f} us, numpy {p or float('nan'):.0f} us")
+            print(f"    kiln/hand {k / h:.2f} (target <= 1.5), naive/hand {(naive or float('nan')) / h:.2f},"
+                  f" numpy/kiln {(p or float('nan')) / k:.2f} (target > 1)")
+    for n in ("20", "200"):
+        b = raw.get(f"rules_share/{n}")
+        if b:
+            print(f"  rule engine in a cold compile of a {n}-op expression: {b['rules_us']:.0f} us of"
+                  f" {b['real_time']:.1f} ms ({b['share_percent']:.2f}%, target < 5%)")
 
 
 if __name__ == "__main__":

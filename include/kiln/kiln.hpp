@@ -19,4 +19,5 @@
 #include "kiln/runtime.hpp"
 #include "kiln/select.hpp"
 #include "kiln/shape.hpp"
+#include "kiln/special.hpp"
 #include "kiln/update.hpp"

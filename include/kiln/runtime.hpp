@@ -40,15 +40,32 @@ struct Stats {
   uint64_t arrays_kept = 0;        ///< pending arrays a user held, stored by a sync that needed
                                    ///< them a second time (so loops do not recompute history)
   uint64_t auto_evaluations = 0;   ///< evaluations started because too much was pending
-  uint64_t peak_bytes = 0;  ///< the most host memory in kiln's array buffers at once since
-                            ///< reset_stats (the buffers alive then, and those made since;
-                            ///< device memory is not counted)
+  uint64_t rewrites = 0;         ///< optimizer rules that fired while planning (KILN_LOG=rewrites)
+  double rewrite_seconds = 0.0;  ///< wall time spent in the optimizer's rule engine
+  uint64_t peak_bytes = 0;       ///< the most host memory in kiln's array buffers at once since
+                                 ///< reset_stats (the buffers alive then, and those made since;
+                                 ///< device memory is not counted)
 };
 
 /// The current counters.
 Stats stats();
 /// Sets every counter to zero.
 void reset_stats();
+
+/// Which rewrites the optimizer may make (README "Optimizer").
+enum class Optimize {
+  none,   ///< no rewrite rules: kernels compute the formulas as written (for debugging)
+  exact,  ///< only rewrites whose results are bit-identical to the formulas as written
+  full,   ///< the default: also numpy's special cases of power, and accuracy rewrites (log1p,
+          ///< expm1, max-shifted log-sum-exp and softmax, stable sigmoid and softplus, hypot)
+};
+
+/// Sets the optimizer's level for the syncs that start from now on (KILN_OPTIMIZE=full|exact|
+/// none sets it at start-up). Plans and kernels made at other levels are kept and reused.
+void set_optimize(Optimize level);
+
+/// The optimizer's level.
+Optimize optimize_level();
 
 /// Uses the kernel cache directory `path` from now on, overriding KILN_CACHE_DIR and the
 /// defaults ($XDG_CACHE_HOME/kiln, ~/.cache/kiln); an empty path turns the disk cache off.

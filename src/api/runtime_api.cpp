@@ -47,6 +47,18 @@ void reset_stats() {
   context().reset_stats();
 }
 
+static_assert(static_cast<int>(Optimize::none) == static_cast<int>(passes::OptimizeLevel::none) &&
+              static_cast<int>(Optimize::exact) == static_cast<int>(passes::OptimizeLevel::exact) &&
+              static_cast<int>(Optimize::full) == static_cast<int>(passes::OptimizeLevel::full));
+
+void set_optimize(Optimize level) {
+  context().set_optimize(static_cast<passes::OptimizeLevel>(level));
+}
+
+Optimize optimize_level() {
+  return static_cast<Optimize>(context().optimize());
+}
+
 void set_cache_dir(const std::string& path) {
   context().set_cache_dir(path);
 }

@@ -27,10 +27,15 @@ struct GNode {
   int32_t source = -1;             ///< index in the captured graph, kept by passes while the
                                    ///< node holds the captured node's data or payload (plans
                                    ///< refer to inputs and scalar values by it); -1 when derived
+                                   ///< from the values, kFixedConstant for a rewrite's constant
   bool store = false;              ///< gets its own buffer (passes/materialize.hpp decides)
   bool writable = false;           ///< Data only: nothing outside this graph can see the buffer,
                                    ///< so an Update may write into it (passes/windows.hpp)
 };
+
+/// GNode::source of a constant that a rewrite rule introduced (the 1 of a stable sigmoid): the
+/// same whatever the user's scalars are, so a plan with it serves other values.
+inline constexpr int32_t kFixedConstant = -2;
 
 /// A pending computation: nodes in topological order and the indices of the wanted results.
 struct Graph {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <bit>
+#include <cmath>
 #include <complex>
 #include <cstdint>
 
@@ -88,6 +89,48 @@ decltype(auto) visit_dtype(DType t, F&& f) {
       break;
   }
   return f.template operator()<std::complex<double>>();
+}
+
+/// What the optimizer's rules (passes/rules.hpp) may ask of a scalar's value. The structural
+/// plan signature keeps each scalar's class, so a plan made with a rule that fired on a class
+/// holds for every value of that class: `x * c` with c = 1 plans once, and again for c = 3.
+enum class ScalarClass : uint8_t {
+  zero,           ///< all bits zero: 0, +0.0, false (constant folding picks where() by it)
+  negative_zero,  ///< -0.0
+  one,            ///< 1
+  minus_one,      ///< -1
+  two,            ///< 2
+  half,           ///< 0.5
+  power_of_two,   ///< any other +-2^k whose reciprocal is exact and finite in the dtype
+  other,
+};
+
+/// The class of a value of dtype `t` with payload bits `bits`.
+inline ScalarClass scalar_class(DType t, uint64_t bits) {
+  if (bits == 0) return ScalarClass::zero;
+  if (t == DType::bool_ || t == DType::complex64 || t == DType::complex128)
+    return ScalarClass::other;
+  return visit_dtype(t, [&]<class T>() {
+    if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::complex<float>> ||
+                  std::is_same_v<T, std::complex<double>>) {
+      return ScalarClass::other;
+    } else {
+      const double v = static_cast<double>(from_bits<T>(bits));
+      if (v == 0) return ScalarClass::negative_zero;  // bits != 0: -0.0
+      if (v == 1) return ScalarClass::one;
+      if (v == -1) return ScalarClass::minus_one;
+      if (v == 2) return ScalarClass::two;
+      if (v == 0.5) return ScalarClass::half;
+      int e = 0;
+      if (!std::is_integral_v<T> && std::isfinite(v) && std::fabs(std::frexp(v, &e)) == 0.5) {
+        const double r = 1.0 / v;  // exact in double; is it in T, and finite?
+        if (std::isfinite(r) && static_cast<double>(static_cast<T>(r)) == r &&
+            std::isfinite(static_cast<double>(static_cast<T>(r))))
+          return ScalarClass::power_of_two;
+      }
+      return ScalarClass::other;
+    }
+  });
 }
 
 // View payload: v[0] = offset (over the operand's flat index), v[1] = a differentiation mark:

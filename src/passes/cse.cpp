@@ -26,6 +26,9 @@ uint64_t key_hash(const GNode& n) {
 bool same(const GNode& x, const GNode& y) {
   if (x.op != y.op || x.dtype != y.dtype || x.nargs != y.nargs || x.buffer != y.buffer)
     return false;
+  // A rewrite's constant stays apart from the user's scalars: a plan relocates those to other
+  // values, and the rewrite's must not follow.
+  if ((x.source == graph::kFixedConstant) != (y.source == graph::kFixedConstant)) return false;
   for (int a = 0; a < x.nargs; ++a)
     if (x.args[a] != y.args[a]) return false;
   return x.payload == y.payload && x.shape == y.shape && x.strides == y.strides;

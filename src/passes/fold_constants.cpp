@@ -14,8 +14,11 @@ void fold_constants(graph::Graph& g) {
     GNode& n = g.nodes[i];
     r.remap_args(n);
     if (!graph::is_elementwise(n.op)) continue;  // views and reductions keep their shapes' work
-    bool all_full = true;
-    for (int a = 0; a < n.nargs; ++a) all_full &= g.nodes[n.args[a]].op == Op::Full;
+    bool all_full = true, all_fixed = true;
+    for (int a = 0; a < n.nargs; ++a) {
+      all_full &= g.nodes[n.args[a]].op == Op::Full;
+      all_fixed &= g.nodes[n.args[a]].source == graph::kFixedConstant;
+    }
     if (n.op == Op::Where && g.nodes[n.args[0]].op == Op::Full) {
       const int32_t chosen = g.nodes[n.args[0]].payload.v[0] ? n.args[1] : n.args[2];
       if (g.nodes[chosen].shape == n.shape && g.nodes[chosen].dtype == n.dtype) {
@@ -34,8 +37,10 @@ void fold_constants(graph::Graph& g) {
         static_cast<uint64_t>(graph::apply_op_bits(n.op, n.dtype, arg_dtype, args, fail));
     if (fail) continue;  // the kernel reports it at the sync, with the call site
     n.op = Op::Full;
-    n.source = -1;  // a derived value: plans made with it hold for these values only
-    g.values_used = true;
+    // A value derived from the user's scalars: plans made with it hold for these values only.
+    // From a rewrite's constants alone, it is a constant of the rewrite.
+    n.source = all_fixed ? graph::kFixedConstant : -1;
+    g.values_used |= !all_fixed;
     n.nargs = 0;
     n.args[0] = n.args[1] = n.args[2] = -1;
     n.payload = {};

@@ -36,7 +36,28 @@ std::string usable_dump_dir(const std::string& dir) {
 
 Options Options::from_environment() {
   Options o;
-  o.log = env_flag("KILN_LOG");
+  // KILN_LOG: "1" (or any word but these) for compiles and cache hits, "rewrites" for the
+  // rules that fired, "all" or a comma-separated list for both.
+  if (env_flag("KILN_LOG")) {
+    const std::string log = std::getenv("KILN_LOG");
+    for (size_t at = 0; at <= log.size();) {
+      const size_t end = std::min(log.find(',', at), log.size());
+      const std::string word = log.substr(at, end - at);
+      if (word == "rewrites" || word == "all") o.log_rewrites = true;
+      if (word != "rewrites") o.log = true;
+      at = end + 1;
+    }
+  }
+  if (const char* level = std::getenv("KILN_OPTIMIZE"); level && *level) {
+    if (std::strcmp(level, "exact") == 0)
+      o.optimize = passes::OptimizeLevel::exact;
+    else if (std::strcmp(level, "none") == 0)
+      o.optimize = passes::OptimizeLevel::none;
+    else if (std::strcmp(level, "full") != 0)
+      std::fprintf(stderr,
+                   "kiln: warning: KILN_OPTIMIZE=%s is not full, exact or none; using full\n",
+                   level);
+  }
   o.dump_passes = env_flag("KILN_DUMP_PASSES");
   if (const char* d = std::getenv("KILN_DUMP_DIR")) o.dump_dir = usable_dump_dir(d);
   o.threads = default_thread_count();
@@ -61,6 +82,7 @@ Context& Context::get() {
 Context::Context(Options options)
     : options_(std::move(options)), pool_(options_.pool_bytes), threads_(options_.threads) {
   tracer_.set_auto_eval(passes::kAutoEvalPending, [this] { auto_evaluate(); });
+  optimize_.store(options_.optimize);
 }
 
 void Context::auto_evaluate() noexcept {
@@ -166,6 +188,7 @@ Stats Context::stats() {
   KILN_CONTEXT_COUNTERS(KILN_READ_COUNTER)
 #undef KILN_READ_COUNTER
   s.compile_seconds = counters_.compile_seconds.load();
+  s.rewrite_seconds = counters_.rewrite_seconds.load();
   s.peak_bytes = pool_.peak_bytes();
   std::lock_guard lock(tracer_.mutex());
   s.trace_ops = tracer_.trace_ops;
@@ -178,6 +201,7 @@ void Context::reset_stats() {
   KILN_CONTEXT_COUNTERS(KILN_ZERO_COUNTER)
 #undef KILN_ZERO_COUNTER
   counters_.compile_seconds = 0.0;
+  counters_.rewrite_seconds = 0.0;
   pool_.reset_peak();
   std::lock_guard lock(tracer_.mutex());
   tracer_.trace_ops = 0;

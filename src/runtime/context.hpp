@@ -18,6 +18,7 @@
 #include "graph/tracer.hpp"
 #include "jit/backend.hpp"
 #include "kiln/runtime.hpp"
+#include "passes/rules.hpp"
 #include "runtime/fft_plans.hpp"
 #include "runtime/host_pool.hpp"
 #include "runtime/library_call.hpp"
@@ -28,7 +29,10 @@ namespace kiln::runtime {
 
 /// Settings read from the environment when a context starts.
 struct Options {
-  bool log = false;          ///< KILN_LOG=1: a line per compile and per cache hit
+  bool log = false;           ///< KILN_LOG=1: a line per compile and per cache hit
+  bool log_rewrites = false;  ///< KILN_LOG=rewrites (or all): a line per rewrite rule fired
+  /// KILN_OPTIMIZE=full|exact|none: which rewrite rules run (passes/rules.hpp)
+  passes::OptimizeLevel optimize = passes::OptimizeLevel::full;
   bool dump_passes = false;  ///< KILN_DUMP_PASSES=1: the graph after each pass
   std::string dump_dir;      ///< KILN_DUMP_DIR: write kernels' IR and assembly there
   int threads = 1;           ///< KILN_NUM_THREADS, else the CPUs available
@@ -85,7 +89,7 @@ struct ScalarKey {
 #define KILN_CONTEXT_COUNTERS(X) \
   X(kernels_compiled) X(memory_cache_hits) X(disk_cache_hits) X(kernels_launched) X(syncs) \
   X(bytes_allocated) X(plans_built) X(plan_cache_hits) X(planner_visits) X(ir_instructions) \
-  X(arrays_kept) X(auto_evaluations)
+  X(arrays_kept) X(auto_evaluations) X(rewrites)
 // clang-format on
 
 /// The counters behind kiln::Stats, updated by any thread.
@@ -94,6 +98,7 @@ struct Counters {
   KILN_CONTEXT_COUNTERS(KILN_COUNTER_FIELD)
 #undef KILN_COUNTER_FIELD
   std::atomic<double> compile_seconds{0.0};
+  std::atomic<double> rewrite_seconds{0.0};
 };
 
 /// The owner of a trace and of everything needed to evaluate it.
@@ -173,6 +178,10 @@ class Context {
   int default_device() const noexcept { return default_device_.load(); }
   /// Makes `device` the default (the caller has checked that it can be used).
   void set_default_device(graph::DeviceId device) noexcept { default_device_.store(device); }
+  /// The rewrite rules that run from now on (kiln::set_optimize); part of the plan signature.
+  void set_optimize(passes::OptimizeLevel level) noexcept { optimize_.store(level); }
+  /// The rewrite rules that run.
+  passes::OptimizeLevel optimize() const noexcept { return optimize_.load(); }
 
   /// The data of evaluated node `n` in host memory: its buffer on the CPU; for a node on a
   /// device, a copy made at the first read and kept with the node.
@@ -230,8 +239,10 @@ class Context {
     std::vector<int32_t> outputs;
     SignatureBytes signature, value_signature;  // structural, and with scalar values
     uint64_t hash = 0, value_hash = 0;
+    passes::OptimizeLevel optimize = passes::OptimizeLevel::full;  // the rules, when planning
     std::vector<ScalarKey> scalar_keys;  // scratch for the structural signature, and
     std::vector<int32_t> first_equal;    // each scalar's first equal one, by walk position
+    std::vector<uint32_t> key_uses;      // scratch: reads of each node by random generators
     std::vector<uint64_t> scalars;       // value of each Full node, by position in the walk
     std::vector<uint64_t> params;        // scratch: a launch's parameters with relocations
     std::vector<std::shared_ptr<graph::Buffer>> data;  // inputs, by position in the walk
@@ -270,7 +281,8 @@ class Context {
   void find_writable(Capture& c);
   void run_capture(Capture& c);
   std::shared_ptr<const CachedPlan> plan_graph(graph::Graph g, jit::Backend& backend,
-                                               graph::DeviceId device);
+                                               graph::DeviceId device,
+                                               passes::OptimizeLevel optimize);
   std::shared_ptr<const CachedPlan> find_plan(const SignatureBytes& signature, uint64_t hash);
   void publish_plan(const SignatureBytes& signature, uint64_t hash,
                     std::shared_ptr<const CachedPlan> plan);
@@ -333,6 +345,7 @@ class Context {
   std::unordered_map<graph::DeviceId, std::unique_ptr<jit::Backend>> devices_;  // GPUs in use
   std::mutex gpu_mutex_;  // serialises the work of GPU syncs (one stream, one memory pool)
   std::atomic<int> default_device_{-1};
+  std::atomic<passes::OptimizeLevel> optimize_{passes::OptimizeLevel::full};
   // Loaded kernels by device: two GPUs of one model share cache keys, not loaded code.
   std::mutex kernels_mutex_;
   std::unordered_map<graph::DeviceId, cache::MemoryCache<LoadedKernel>> kernels_;

@@ -100,23 +100,29 @@ inline void prefetch_behind(const std::vector<graph::Node*>& order, size_t i) {
 
 // Everything about the pending graph except its buffers, from a walk_pending() result: two
 // graphs with equal signatures get the same plan. The structural form leaves out the values of
-// the scalars (Full nodes: constants, random seeds and streams), keeping of them only which
-// are zero (constant folding picks a where() branch by that) and which are equal (the CSE pass
-// merges equal ones): a plan whose scalar parameters are all relocations
+// the scalars (Full nodes: constants, random seeds and streams), keeping of them only their
+// class (graph::ScalarClass: zero, one, two, ...; constant folding picks a where() branch by
+// zero, and the rewrite rules decide by class) and which are equal (the CSE pass merges equal
+// ones): a plan whose scalar parameters are all relocations
 // (schedule::Relocation) serves any values, so a loop whose scalars change plans once. The
 // other form keeps every value, for plans that folded constants.
 void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t>& outputs,
                std::span<const char> writable, bool structural, std::vector<ScalarKey>& scalars,
-               std::vector<int32_t>& first_equal, SignatureBytes& out) {
+               std::vector<int32_t>& first_equal, std::vector<uint32_t>& key_uses,
+               SignatureBytes& out) {
   // A typical node's bytes (about 80): one growth at most.
   out.resize(1 + order.size() * 80 + outputs.size() * sizeof(int32_t));
   out[0] = static_cast<uint8_t>(structural);
   if (structural) {  // each scalar's first equal one (by position), from one sort
     scalars.clear();
-    for (size_t i = 0; i < order.size(); ++i)
-      if (!order[i]->evaluated() && order[i]->op == graph::Op::Full)
+    bool has_philox = false;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (order[i]->evaluated()) continue;
+      has_philox |= order[i]->op == graph::Op::Philox;
+      if (order[i]->op == graph::Op::Full)
         scalars.push_back({static_cast<uint8_t>(order[i]->dtype), order[i]->payload.v[0],
                            static_cast<int32_t>(i)});
+    }
     std::sort(scalars.begin(), scalars.end());
     first_equal.resize(order.size());
     for (size_t k = 0; k < scalars.size(); ++k) {
@@ -124,6 +130,19 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
                           scalars[k].bits == scalars[k - 1].bits;
       first_equal[scalars[k].position] =
           repeat ? first_equal[scalars[k - 1].position] : scalars[k].position;
+    }
+    // A scalar that only random generators read (a seed, a stream) reaches no rewrite rule: of
+    // it, the signature keeps only whether it is zero, so a loop drawing new streams plans
+    // once. Marked here as -1 - first_equal.
+    if (has_philox) {
+      key_uses.assign(order.size(), 0);
+      for (const graph::Node* n : order)
+        if (!n->evaluated() && n->op == graph::Op::Philox)
+          for (int a = 0; a < n->nargs; ++a) ++key_uses[n->args[a]->visit_index];
+      for (const ScalarKey& k : scalars) {
+        const graph::Node* n = order[k.position];
+        if (key_uses[k.position] == n->uses) first_equal[k.position] = -1 - first_equal[k.position];
+      }
     }
   }
   // Each node's bytes go straight into `out`, grown ahead by a whole record at a time; the
@@ -159,8 +178,12 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
       *at++ = static_cast<uint8_t>(n->strides.rank());
       put_words(n->strides.begin(), n->strides.rank());
       if (structural && n->op == graph::Op::Full) {
-        *at++ = n->payload.v[0] == 0;
-        put32(first_equal[n->visit_index]);
+        const int32_t fe = first_equal[n->visit_index];
+        const bool key = fe < 0;
+        *at++ = static_cast<uint8_t>(
+            key ? (n->payload.v[0] == 0 ? graph::ScalarClass::zero : graph::ScalarClass::other)
+                : graph::scalar_class(n->dtype, n->payload.v[0]));
+        put32(key ? -1 - fe : fe);
       } else {
         std::memcpy(at, n->payload.v.data(), sizeof n->payload.v);
         at += sizeof n->payload.v;
@@ -348,9 +371,13 @@ void Context::publish_plan(const SignatureBytes& signature, uint64_t hash,
 
 std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
                                                                jit::Backend& backend,
-                                                               graph::DeviceId device) {
+                                                               graph::DeviceId device,
+                                                               passes::OptimizeLevel optimize) {
   auto fresh = std::make_shared<CachedPlan>();
-  passes::run_pipeline(g, options_.dump_passes);
+  const passes::RewriteReport rewrites =
+      passes::run_pipeline(g, {optimize, options_.dump_passes, options_.log_rewrites});
+  counters_.rewrites += rewrites.fired;
+  counters_.rewrite_seconds += rewrites.seconds;
   fresh->plan = schedule::make_plan(g);
   counters_.planner_visits += g.visits + fresh->plan.visits;
   fresh->relocatable = !g.values_used;
@@ -468,13 +495,16 @@ bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Captur
   keep_held_arrays(c);
   find_writable(c);
   signature(c.order, c.outputs, c.writable, /*structural=*/true, c.scalar_keys, c.first_equal,
-            c.signature);
+            c.key_uses, c.signature);
+  c.optimize = optimize_.load();
+  c.signature[0] |= static_cast<uint8_t>(static_cast<uint8_t>(c.optimize) << 1);  // the rules
   c.hash = cache::hash64(c.signature);
   c.plan = find_plan(c.signature, c.hash);
   c.value_signature.clear();
   if (!c.plan) {  // a plan made for these scalar values only
     signature(c.order, c.outputs, c.writable, /*structural=*/false, c.scalar_keys, c.first_equal,
-              c.value_signature);
+              c.key_uses, c.value_signature);
+    c.value_signature[0] |= static_cast<uint8_t>(static_cast<uint8_t>(c.optimize) << 1);
     c.value_hash = cache::hash64(c.value_signature);
     c.plan = find_plan(c.value_signature, c.value_hash);
   }
@@ -505,7 +535,7 @@ void Context::run_capture(Capture& c) {
   if (c.device != graph::kCpuDevice) gpu.lock();
   try {
     if (!c.plan) {
-      c.plan = plan_graph(std::move(c.graph), *opened, c.device);
+      c.plan = plan_graph(std::move(c.graph), *opened, c.device, c.optimize);
       if (c.plan->relocatable)
         publish_plan(c.signature, c.hash, c.plan);
       else

@@ -244,7 +244,7 @@ class Lowering {
       case Op::Full:
         if (n.source >= 0)
           out_.relocations.push_back({static_cast<uint32_t>(scalar_params_.size()), n.source});
-        else
+        else if (n.source != graph::kFixedConstant)
           out_.derived_scalars = true;
         return param(t, n.payload.v[0]);
       case Op::Arange: {

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -430,4 +432,105 @@ TEST(RandomGraphs, ExactOpsAgreeBitForBit) {
 
 TEST(RandomGraphs, MathLibraryOpsAgreeWithinTolerance) {
   run_random_graphs(77, 500, false);
+}
+
+namespace {
+
+// "" when `a` and `b` hold the same bits (nan payloads aside), else where they differ.
+std::string bit_difference(const Array& a, const Array& b) {
+  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return "dtype or shape";
+  if (is_complex(a.dtype())) {
+    const std::string re = bit_difference(real(a), real(b));
+    return re.empty() ? bit_difference(imag(a), imag(b)) : re;
+  }
+  return graph::visit_dtype(a.dtype(), [&]<class T>() -> std::string {
+    if constexpr (graph::ref::is_complex_v<T>) {
+      return "complex";
+    } else {
+      const auto x = a.to_vector<T>(), y = b.to_vector<T>();
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!kiln_test::same_bits(x[i], y[i]))
+          return "element " + std::to_string(i) + ": " + std::to_string(double(x[i])) + " vs " +
+                 std::to_string(double(y[i]));
+      return "";
+    }
+  });
+}
+
+// `a` wrapped in a formula that an exact rule rewrites (picked by `k`), or `a` where none fits
+// its dtype: the patterns the random expressions seldom contain.
+Array with_exact_pattern(const Array& a, int k) {
+  const DType t = a.dtype();
+  if (t == bool_) return k % 2 ? logical_not(logical_not(a)) : where(a, a, a);
+  if (is_complex(t)) return negative(negative(a));
+  switch (k % 9) {
+    case 0:
+      return a * 1;
+    case 1:
+      return a - 0;
+    case 2:
+      return is_integer(t) ? a + 0 : a + (-0.0);
+    case 3:
+      return is_integer(t) ? abs(negative(a)) : a / 4.0;
+    case 4:
+      return power(a, 1);
+    case 5:
+      return abs(abs(a));
+    case 6:
+      return is_integer(t) ? sum(a * int64_t{3}) : max(broadcast_to(a, {3, a.size()}), 0);
+    case 7:
+      return a.astype(int64).astype(float64);
+    default:
+      return negative(negative(a));
+  }
+}
+
+}  // namespace
+
+// The exact rewrite rules change no bit: each random graph (exact-valued and general ones, with
+// weak scalars 0, 1, 2, -1 among them) evaluated with Optimize::none and with Optimize::exact
+// gives the same bits, or the same error. `make fuzz-exact SEED=N SECONDS=N` runs more for a
+// time budget (KILN_EXACT_SEED, KILN_EXACT_SECONDS).
+TEST(RandomGraphs, ExactRewritesAreBitIdentical) {
+  const char* seed_env = std::getenv("KILN_EXACT_SEED");
+  const char* seconds_env = std::getenv("KILN_EXACT_SECONDS");
+  const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : 9000;
+  const double seconds = seconds_env ? std::atof(seconds_env) : 0;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  int count = 300, compared = 0;
+  uint64_t fired = 0;
+  for (int c = 0; c < count || (seconds > 0 && elapsed() < seconds); ++c) {
+    if (c >= count) count = c + 1;
+    std::vector<Array> as_written, rewritten;
+    std::string error_none, error_exact;
+    for (Optimize level : {Optimize::none, Optimize::exact}) {
+      set_optimize(level);
+      Generator gen(seed + static_cast<uint64_t>(c), c % 2 == 0);  // the same graph twice
+      std::vector<Array> outs = gen.expression();
+      for (size_t o = 0; o < outs.size(); ++o)
+        outs[o] = with_exact_pattern(outs[o].reshape({outs[o].size()}), c + static_cast<int>(o));
+      const uint64_t before = stats().rewrites;
+      try {
+        kiln::eval(outs);
+      } catch (const Error& e) {
+        (level == Optimize::none ? error_none : error_exact) = e.what();
+      }
+      if (level == Optimize::exact) fired += stats().rewrites - before;
+      (level == Optimize::none ? as_written : rewritten) = std::move(outs);
+    }
+    set_optimize(Optimize::full);
+    ASSERT_EQ(error_none, error_exact) << "graph " << c;
+    if (!error_none.empty()) continue;
+    for (size_t o = 0; o < as_written.size(); ++o)
+      ASSERT_EQ(bit_difference(as_written[o], rewritten[o]), "")
+          << "graph " << c << " output " << o;
+    ++compared;
+  }
+  EXPECT_GT(compared, count * 3 / 4);
+  EXPECT_GT(fired, static_cast<uint64_t>(count) / 10);  // the rules did fire
+  std::printf("%d graphs bit-identical with and without the exact rules (%llu rewrites)\n",
+              compared, static_cast<unsigned long long>(fired));
 }

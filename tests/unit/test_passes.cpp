@@ -6,7 +6,7 @@
 #include "passes/dce.hpp"
 #include "passes/fold_constants.hpp"
 #include "passes/pipeline.hpp"
-#include "passes/simplify.hpp"
+#include "passes/rules.hpp"
 
 using namespace kiln;
 using namespace kiln::graph;
@@ -86,7 +86,7 @@ TEST(Simplify, Involutions) {
   const int32_t i1 = b.op(Op::Invert, int32, {n2});
   const int32_t i2 = b.op(Op::Invert, int32, {i1});
   b.g.outputs = {i2};
-  passes::simplify(b.g);
+  passes::apply_rules(b.g, passes::OptimizeLevel::exact, false);
   EXPECT_EQ(b.g.outputs[0], x);
 }
 
@@ -97,7 +97,7 @@ TEST(Simplify, CastThroughExactIntermediate) {
   const int32_t f = b.op(Op::Cast, float64, {wide});
   const int32_t back = b.op(Op::Cast, int32, {b.op(Op::Cast, float64, {x})});
   b.g.outputs = {f, back};
-  passes::simplify(b.g);
+  passes::apply_rules(b.g, passes::OptimizeLevel::exact, false);
   passes::dce(b.g);
   // int32 -> int64 -> float64 becomes int32 -> float64; int32 -> float64 -> int32 is x.
   EXPECT_EQ(b.g.nodes[b.g.outputs[0]].args[0], 0);
@@ -109,7 +109,7 @@ TEST(Simplify, LossyCastChainsStay) {
   const int32_t x = b.data(float64, {5});
   const int32_t narrow = b.op(Op::Cast, float32, {x});
   b.g.outputs = {b.op(Op::Cast, float64, {narrow})};
-  passes::simplify(b.g);
+  passes::apply_rules(b.g, passes::OptimizeLevel::exact, false);
   EXPECT_EQ(b.g.nodes[b.g.outputs[0]].args[0], narrow);
 }
 
@@ -145,7 +145,7 @@ TEST(Pipeline, RunsInOrder) {
   const int32_t s1 = b.op(Op::Multiply, float32, {x, neg});
   const int32_t s2 = b.op(Op::Multiply, float32, {x, b.full(float32, to_bits(-1.f))});
   b.g.outputs = {b.op(Op::Add, float32, {s1, s2})};
-  passes::run_pipeline(b.g, false);
+  passes::run_pipeline(b.g, {});
   verify(b.g);
   // negative(1) folds to full(-1), which CSE then merges with the other -1: one multiply left.
   const GNode& sum = b.g.nodes[b.g.outputs[0]];
