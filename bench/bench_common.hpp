@@ -1,11 +1,14 @@
 // Shared sizes and inputs for the benchmarks, so every implementation sees the same problem.
 #pragma once
 
-#include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 namespace bench {
 
@@ -41,6 +44,22 @@ std::vector<float> host(int64_t n, F f) {
 inline void throughput(benchmark::State& st, int64_t n, int64_t bytes_per_element) {
   st.SetItemsProcessed(st.iterations() * n);
   st.SetBytesProcessed(st.iterations() * n * bytes_per_element);
+}
+
+/// main() for a benchmark that runs OpenMP loops beside kiln: their threads would otherwise
+/// spin between loops and take the cores from kiln's pool and OpenBLAS's threads (a third
+/// slower here, half as fast for kiln's kernels). libgomp reads the policy when it loads,
+/// before main: set it and start again.
+inline int main_with_passive_openmp(int argc, char** argv) {
+  if (!std::getenv("OMP_WAIT_POLICY")) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv("/proc/self/exe", argv);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
 }
 
 }  // namespace bench

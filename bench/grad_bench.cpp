@@ -220,16 +220,5 @@ BENCHMARK(mlp_hand)->UseRealTime()->Unit(benchmark::kMicrosecond);
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The hand-written step's OpenMP threads would otherwise spin between its loops and take the
-  // cores from OpenBLAS's threads (a third slower here); kiln's own pool sleeps before BLAS.
-  // libgomp reads the policy when it loads, before main: set it and start again.
-  if (!std::getenv("OMP_WAIT_POLICY")) {
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    execv("/proc/self/exe", argv);
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return bench::main_with_passive_openmp(argc, argv);
 }

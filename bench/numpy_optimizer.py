@@ -13,8 +13,8 @@ from numpy_grad import best_time
 def main():
     rows = cols = 4096
     i = np.arange(rows * cols, dtype=np.uint64)
-    x = (((i * np.uint64(2654435761)) % np.uint64(20011)).astype(np.float32) * np.float32(0.01)
-         - np.float32(100)).reshape(rows, cols)
+    x = (((i * np.uint64(2654435761)) % np.uint64(20011)).astype(np.float32) * np.float32(0.001)
+         - np.float32(10)).reshape(rows, cols)
 
     def softmax():
         e = np.exp(x - x.max(axis=1, keepdims=True))

@@ -341,28 +341,38 @@ int32_t exp_ratio_rule(Rewriter& r, int32_t i) {
   return stable_sigmoid(r, e.args[0], n.loc);
 }
 
-// For `q` = g / (1 + e) with e the node `e` (as 1 / (1 + e), reciprocal(1 + e), g / (1 + e)
-// or g * (1 / (1 + e))): true, with `g` -1 when it is 1.
-bool over_one_plus(const Rewriter& r, int32_t q, int32_t e, int32_t& g) {
+// For `q` = g / d, written as g / d, 1 / d, reciprocal(d) or g * (1 / d): true, with `g` -1
+// when it is 1.
+bool ratio(const Rewriter& r, int32_t q, int32_t& g, int32_t& d) {
   const GNode& n = r.node(q);
-  auto one_plus_e = [&](int32_t d) {
-    return r.node(d).op == Op::Add && beside(r, r.node(d), ScalarClass::one, true) == e;
-  };
   g = -1;
-  if (n.op == Op::Reciprocal) return one_plus_e(n.args[0]);
+  if (n.op == Op::Reciprocal) {
+    d = n.args[0];
+    return true;
+  }
   if (n.op == Op::Divide) {
     if (r.scalar(n.args[0]) != ScalarClass::one) g = n.args[0];
-    return one_plus_e(n.args[1]);
+    d = n.args[1];
+    return true;
   }
   if (n.op != Op::Multiply) return false;
   for (int k = 0; k < 2; ++k) {
-    int32_t inner = -1;
-    if (over_one_plus(r, n.args[k], e, inner) && inner < 0) {
-      g = n.args[1 - k];
-      return true;
-    }
+    const GNode& f = r.node(n.args[k]);
+    const bool inverse =
+        f.op == Op::Reciprocal || (f.op == Op::Divide && r.scalar(f.args[0]) == ScalarClass::one);
+    if (!inverse) continue;
+    g = n.args[1 - k];
+    d = f.args[f.op == Op::Divide ? 1 : 0];
+    return true;
   }
   return false;
+}
+
+// For `q` = g / (1 + e) with e the node `e`: true, with `g` -1 when it is 1.
+bool over_one_plus(const Rewriter& r, int32_t q, int32_t e, int32_t& g) {
+  int32_t d = -1;
+  return ratio(r, q, g, d) && r.node(d).op == Op::Add &&
+         beside(r, r.node(d), ScalarClass::one, true) == e;
 }
 
 // g / (1 + exp(x)) * exp(x) -> g * sigmoid(x): the derivative of log(1 + exp(x)) as the chain
@@ -376,9 +386,41 @@ int32_t chain_sigmoid_rule(Rewriter& r, int32_t i) {
     if (r.node(e).op != Op::Exp || !over_one_plus(r, n.args[1 - side], e, g)) continue;
     const int32_t x = r.node(e).args[0];
     if (!fits(r, x, r.node(e)) || (g >= 0 && r.node(g).dtype != n.dtype)) continue;
-    const int32_t s = stable_sigmoid(r, x, n.loc);
-    const int32_t out = g < 0 ? s : r.op(Op::Multiply, n.dtype, {g, s}, n.loc);
+    const graph::SourceLoc loc = r.node(e).loc;  // the user's exp, not the chain rule's multiply
+    const int32_t s = stable_sigmoid(r, x, loc);
+    const int32_t out = g < 0 ? s : r.op(Op::Multiply, n.dtype, {g, s}, loc);
     if (r.node(out).shape == n.shape) return out;
+  }
+  return -1;
+}
+
+// (g / sum(exp(x)), seen in x's shape) * exp(x) -> g * softmax(x): the derivative of
+// log(sum(exp(x))) as the chain rule writes it (0 * inf at x = 1000 as written).
+int32_t chain_softmax_rule(Rewriter& r, int32_t i) {
+  const GNode n = r.node(i);
+  if (!real_float(n.dtype)) return -1;
+  for (int side = 0; side < 2; ++side) {
+    const int32_t e = n.args[side];
+    int32_t q = n.args[1 - side], g = -1, s = -1;
+    const bool viewed = r.node(q).op == Op::View;  // the sum's cotangent broadcast back
+    if (viewed) q = r.node(q).args[0];
+    if (r.node(e).op != Op::Exp || !fits(r, e, n) || !ratio(r, q, g, s) || sum_of_exp(r, s) < 0 ||
+        r.node(s).args[0] != e || (g >= 0 && r.node(g).shape != r.node(q).shape))
+      continue;
+    const int32_t x = r.node(e).args[0];
+    const uint64_t mask = r.node(s).payload.v[0];
+    GNode g_view = r.node(n.args[1 - side]);     // g seen through the same view
+    const graph::SourceLoc loc = r.node(e).loc;  // the user's exp, not the chain rule's multiply
+    Rewriter::Final final(r);
+    const DType t = n.dtype;
+    const int32_t shifted =
+        r.op(Op::Exp, t, {r.op(Op::Subtract, t, {x, shift_of(r, x, mask, loc)}, loc)}, loc);
+    const int32_t softmax =
+        r.op(Op::Divide, t, {shifted, r.reduce(Op::Sum, shifted, mask, true, loc)}, loc);
+    if (g < 0) return softmax;
+    if (viewed) g_view.args[0] = g;
+    const int32_t cotangent = viewed ? r.add(std::move(g_view)) : g;
+    return r.op(Op::Multiply, t, {cotangent, softmax}, loc);
   }
   return -1;
 }
@@ -514,6 +556,8 @@ constexpr Rule kRules[] = {
     {"softmax", Op::Divide, kAccuracy, "exp(x) / sum(exp(x)) -> max-shifted softmax", softmax_rule},
     {"chain_sigmoid", Op::Multiply, kAccuracy, "g / (1 + exp(x)) * exp(x) -> g * sigmoid(x)",
      chain_sigmoid_rule},
+    {"chain_softmax", Op::Multiply, kAccuracy, "g / sum(exp(x)) * exp(x) -> g * softmax(x)",
+     chain_softmax_rule},
     {"hypot", Op::Sqrt, kAccuracy, "sqrt(x*x + y*y) -> hypot(x, y)", hypot_rule},
 };
 

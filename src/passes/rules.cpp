@@ -172,7 +172,9 @@ int32_t Rewriter::rewrite(int32_t i) {
                std::string("rewrite rule ") + rule->name + " changed a node's shape or dtype");
     now.store |= was.store;
     if (r > i) written_[r] = written_[i];  // a node built for it stands for what was written
-    fired_.push_back({rule, was.loc});
+    // A replacement built for the node carries the call site the rule chose (a derivative's
+    // rule names the user's forward op, not kiln's chain rule); a redirect names the node.
+    fired_.push_back({rule, r > i ? now.loc : was.loc});
     return r;  // built through add(), so already offered to the rules
   }
   return i;

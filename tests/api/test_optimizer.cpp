@@ -328,7 +328,8 @@ TEST(Optimizer, PlansFollowScalarClasses) {
 
 // The derivative of log(1 + exp(x)) as the chain rule writes it is exp(x) / (1 + exp(x)), nan at
 // x = 800 (inf / inf); the rules make it the stable sigmoid. kiln::softplus is stable anyway.
-TEST(Optimizer, DerivativeOfSoftplusIsFinite) {
+// Likewise log(sum(exp(x)))'s becomes a max-shifted softmax.
+TEST(Optimizer, DerivativesOfRewrittenFormulasAreFinite) {
   const Array x = array(std::vector<double>{-800, 0, 800});
   auto naive = [](const Array& a) { return sum(log(1.0 + exp(a))); };
   const std::vector<double> g = grad(naive)(x).to_vector<double>();
@@ -336,8 +337,16 @@ TEST(Optimizer, DerivativeOfSoftplusIsFinite) {
   const std::vector<double> gs =
       grad([](const Array& a) { return sum(softplus(a)); })(x).to_vector<double>();
   EXPECT_EQ(gs, (std::vector<double>{0, 0.5, 1}));
+  // log(sum(exp(x))): its chain-rule derivative is g / sum(exp(x)) * exp(x), 0 * inf at 1000.
+  const Array m = array(std::vector<double>{1000, 1000, 0, -5}, {2, 2});
+  auto lse = [](const Array& a) { return sum(log(sum(exp(a), 1))); };
+  const std::vector<double> gl = grad(lse)(m).to_vector<double>();
+  EXPECT_EQ(gl[0], 0.5);
+  EXPECT_EQ(gl[1], 0.5);
+  EXPECT_NEAR(gl[2], 1 / (1 + std::exp(-5.0)), 1e-15);
   Level l(Optimize::exact);
   EXPECT_TRUE(std::isnan(grad(naive)(x).to_vector<double>()[2]));
+  EXPECT_TRUE(std::isnan(grad(lse)(m).to_vector<double>()[0]));
 }
 
 TEST(Optimizer, KilnLogRewritesNamesRuleAndCallSite) {

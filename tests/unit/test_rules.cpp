@@ -386,6 +386,18 @@ RULE_TEST(LogSumExpSoftmaxAndLogSoftmax) {
   EXPECT_EQ(names.count("log_softmax"), 1u);
   covered().insert("log_softmax");
   EXPECT_EQ(result(lsm).op, Op::Subtract);
+  // The derivative of log(sum(exp(x), axis 1)) as the chain rule writes it:
+  // broadcast(g * (1 / sum(exp(x)))) * exp(x).
+  Builder ch;
+  const int32_t cx = ch.data(float64, {4, 5});
+  const int32_t ce = ch.op(Op::Exp, float64, {cx});
+  const int32_t cs = ch.reduce(Op::Sum, ce, 0b10);
+  const int32_t cq =
+      ch.op(Op::Multiply, float64,
+            {ch.data(float64, {4}), ch.op(Op::Divide, float64, {ch.full(float64, 1.0), cs})});
+  ch.op(Op::Multiply, float64, {ch.broadcast(cq, {4, 5}, {1, 0}), ce});
+  expect_fires(ch, "chain_softmax");
+  EXPECT_EQ(result(ch).shape, (Dims{4, 5}));
   Builder other;  // exp(x) / sum(exp(y)): not a softmax
   const int32_t ea = other.op(Op::Exp, float64, {other.data(float64, {4, 5})});
   const int32_t eb = other.op(Op::Exp, float64, {other.data(float64, {4, 5})});
