@@ -23,6 +23,17 @@ def best_time(fn, min_time):
     return best
 
 
+def run_cases(cases, min_time=1.0):
+    """Times each (name, function) and prints Google Benchmark-style JSON to stdout."""
+    results = []
+    for name, fn in cases:
+        seconds = best_time(fn, min_time)
+        results.append({"name": name + "/real_time", "real_time": seconds * 1e6,
+                        "time_unit": "us", "run_type": "iteration"})
+        print(f"{name}: {seconds * 1e6:.1f} us", file=sys.stderr)
+    json.dump({"benchmarks": results}, sys.stdout)
+
+
 def main():
     n = 10_000_000
     i = np.arange(n)
@@ -64,13 +75,7 @@ def main():
         p["b2"] -= rate * db2
         return loss
 
-    results = []
-    for name, fn in (("numpy_grad/10000000", value_and_grad), ("numpy_mlp", step)):
-        seconds = best_time(fn, 1.0)
-        results.append({"name": name + "/real_time", "real_time": seconds * 1e6,
-                        "time_unit": "us", "run_type": "iteration"})
-        print(f"{name}: {seconds * 1e6:.1f} us", file=sys.stderr)
-    json.dump({"benchmarks": results}, sys.stdout)
+    run_cases((("numpy_grad/10000000", value_and_grad), ("numpy_mlp", step)))
 
 
 if __name__ == "__main__":

@@ -7,41 +7,13 @@
 #include "passes/fold_constants.hpp"
 #include "passes/pipeline.hpp"
 #include "passes/rules.hpp"
+#include "unit/graph_builder.hpp"
 
 using namespace kiln;
 using namespace kiln::graph;
 
 namespace {
-struct Builder {
-  Graph g;
-  int32_t full(DType t, uint64_t bits, Dims shape = {}) {
-    GNode n;
-    n.op = Op::Full;
-    n.dtype = t;
-    n.shape = shape;
-    n.payload.v[0] = bits;
-    return g.add(n);
-  }
-  int32_t data(DType t, Dims shape) {
-    GNode n;
-    n.op = Op::Data;
-    n.dtype = t;
-    n.shape = shape;
-    n.buffer = std::make_shared<Buffer>();
-    n.source = static_cast<int32_t>(g.nodes.size());
-    return g.add(n);
-  }
-  int32_t op(Op o, DType t, std::initializer_list<int32_t> args) {
-    GNode n;
-    n.op = o;
-    n.dtype = t;
-    for (int32_t a : args) {
-      n.args[n.nargs++] = a;
-      if (g.nodes[a].shape.rank() > n.shape.rank()) n.shape = g.nodes[a].shape;
-    }
-    return g.add(n);
-  }
-};
+using Builder = kiln_test::GraphBuilder;
 }  // namespace
 
 TEST(FoldConstants, FoldsOpsOnFullValues) {

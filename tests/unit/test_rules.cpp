@@ -8,6 +8,7 @@
 
 #include "graph/payload.hpp"
 #include "passes/rules.hpp"
+#include "unit/graph_builder.hpp"
 
 using namespace kiln;
 using namespace kiln::graph;
@@ -15,69 +16,7 @@ using passes::OptimizeLevel;
 
 namespace {
 
-struct Builder {
-  Graph g;
-  int32_t full(DType t, double v, Dims shape = {}) {
-    GNode n;
-    n.op = Op::Full;
-    n.dtype = t;
-    n.shape = shape;
-    n.source = static_cast<int32_t>(g.nodes.size());
-    n.payload.v[0] = visit_dtype(t, [&]<class T>() -> uint64_t {
-      if constexpr (std::is_same_v<T, std::complex<double>>)
-        return 0;
-      else
-        return to_bits(static_cast<T>(v));
-    });
-    return g.add(n);
-  }
-  int32_t data(DType t, Dims shape = {8}) {
-    GNode n;
-    n.op = Op::Data;
-    n.dtype = t;
-    n.shape = shape;
-    n.buffer = std::make_shared<Buffer>();
-    n.source = static_cast<int32_t>(g.nodes.size());
-    return g.add(n);
-  }
-  int32_t op(Op o, DType t, std::initializer_list<int32_t> args) {
-    GNode n;
-    n.op = o;
-    n.dtype = t;
-    for (int32_t a : args) {
-      n.args[n.nargs++] = a;
-      if (g.nodes[a].shape.rank() > n.shape.rank()) n.shape = g.nodes[a].shape;
-    }
-    return g.add(n);
-  }
-  int32_t reduce(Op o, int32_t x, uint64_t mask, bool keepdims = false) {
-    GNode n;
-    n.op = o;
-    n.dtype = o == Op::Any || o == Op::All ? bool_ : g.nodes[x].dtype;
-    n.nargs = 1;
-    n.args[0] = x;
-    const Dims& s = g.nodes[x].shape;
-    for (int d = 0; d < s.rank(); ++d) {
-      if (!(mask >> d & 1))
-        n.shape.push_back(s[d]);
-      else if (keepdims)
-        n.shape.push_back(1);
-    }
-    n.payload.v[0] = mask;
-    n.payload.v[1] = keepdims;
-    return g.add(n);
-  }
-  int32_t broadcast(int32_t x, Dims shape, Dims strides) {
-    GNode n;
-    n.op = Op::View;
-    n.dtype = g.nodes[x].dtype;
-    n.nargs = 1;
-    n.args[0] = x;
-    n.shape = shape;
-    n.strides = strides;
-    return g.add(n);
-  }
-};
+using Builder = kiln_test::GraphBuilder;
 
 // The names of the rules that fired on `b`'s graph (output: the last node) at `level`.
 std::multiset<std::string> fire(Builder& b, OptimizeLevel level = OptimizeLevel::full) {
@@ -178,75 +117,75 @@ RULE_TEST(WhereSame) {
 RULE_TEST(TimesOneMinusZeroPlusNegativeZero) {
   Builder b;
   const int32_t x = b.data(float32);
-  b.op(Op::Multiply, float32, {b.full(float32, 1.0), x});
+  b.op(Op::Multiply, float32, {b.value(float32, 1.0), x});
   expect_fires(b, "times_one", OptimizeLevel::exact);
   EXPECT_EQ(b.g.outputs[0], x);
   Builder m;
-  m.op(Op::Subtract, float32, {m.data(float32), m.full(float32, 0.0)});
+  m.op(Op::Subtract, float32, {m.data(float32), m.value(float32, 0.0)});
   expect_fires(m, "minus_zero", OptimizeLevel::exact);
   Builder p;
-  p.op(Op::Add, float64, {p.data(float64), p.full(float64, -0.0)});
+  p.op(Op::Add, float64, {p.data(float64), p.value(float64, -0.0)});
   expect_fires(p, "plus_negative_zero", OptimizeLevel::exact);
   Builder i;  // integers have no -0: x + 0 is x
-  i.op(Op::Add, int32, {i.data(int32), i.full(int32, 0)});
+  i.op(Op::Add, int32, {i.data(int32), i.value(int32, 0)});
   expect_fires(i, "plus_negative_zero", OptimizeLevel::exact);
   // Not exact: x + 0.0 (-0.0 + 0.0 is +0.0), x - (-0.0), 0 - x, x * 2, complex x * 1.
   Builder q1, q2, q3, q4, q5;
-  q1.op(Op::Add, float64, {q1.data(float64), q1.full(float64, 0.0)});
-  q2.op(Op::Subtract, float64, {q2.data(float64), q2.full(float64, -0.0)});
-  q3.op(Op::Subtract, float64, {q3.full(float64, 0.0), q3.data(float64)});
-  q4.op(Op::Multiply, float64, {q4.data(float64), q4.full(float64, 2.0)});
-  q5.op(Op::Multiply, complex64, {q5.data(complex64), q5.full(float32, 1.0)});
+  q1.op(Op::Add, float64, {q1.data(float64), q1.value(float64, 0.0)});
+  q2.op(Op::Subtract, float64, {q2.data(float64), q2.value(float64, -0.0)});
+  q3.op(Op::Subtract, float64, {q3.value(float64, 0.0), q3.data(float64)});
+  q4.op(Op::Multiply, float64, {q4.data(float64), q4.value(float64, 2.0)});
+  q5.op(Op::Multiply, complex64, {q5.data(complex64), q5.value(float32, 1.0)});
   for (Builder* q : {&q1, &q2, &q3, &q4, &q5}) expect_quiet(*q);
 }
 
 RULE_TEST(DivideByPowerOfTwo) {
   Builder b;
-  b.op(Op::Divide, float64, {b.data(float64), b.full(float64, 0.25)});
+  b.op(Op::Divide, float64, {b.data(float64), b.value(float64, 0.25)});
   expect_fires(b, "divide_by_power_of_two", OptimizeLevel::exact);
   EXPECT_EQ(result(b).op, Op::Multiply);
   for (double c : {3.0, 0.0, 0x1p-1070}) {  // inexact reciprocal, x/0, a reciprocal that overflows
     Builder q;
-    q.op(Op::Divide, float64, {q.data(float64), q.full(float64, c)});
+    q.op(Op::Divide, float64, {q.data(float64), q.value(float64, c)});
     expect_quiet(q);
   }
   Builder f;  // 2^-130 is a float32 subnormal whose reciprocal is past float32's range
-  f.op(Op::Divide, float32, {f.data(float32), f.full(float32, 0x1p-130)});
+  f.op(Op::Divide, float32, {f.data(float32), f.value(float32, 0x1p-130)});
   expect_quiet(f);
 }
 
 RULE_TEST(PowerOneAndNumpysSpecialCases) {
   Builder b;
   const int32_t x = b.data(float64);
-  b.op(Op::Power, float64, {x, b.full(float64, 1.0)});
+  b.op(Op::Power, float64, {x, b.value(float64, 1.0)});
   expect_fires(b, "power_one", OptimizeLevel::exact);
   EXPECT_EQ(b.g.outputs[0], x);
   for (auto [c, want] : {std::pair{2.0, Op::Square}, std::pair{0.5, Op::Sqrt},
                          std::pair{-1.0, Op::Reciprocal}, std::pair{0.0, Op::Full}}) {
     Builder p;
-    p.op(Op::Power, float32, {p.data(float32), p.full(float32, c)});
+    p.op(Op::Power, float32, {p.data(float32), p.value(float32, c)});
     expect_quiet(p, OptimizeLevel::exact);  // numpy's forms are not bit-identical to pow
     Builder q;
-    q.op(Op::Power, float32, {q.data(float32), q.full(float32, c)});
+    q.op(Op::Power, float32, {q.data(float32), q.value(float32, c)});
     expect_fires(q, "power_special");
     EXPECT_EQ(result(q).op, want) << c;
     EXPECT_EQ(result(q).shape, (Dims{8}));
   }
   Builder i;  // integer ** -1 stays an error at the sync
-  i.op(Op::Power, int64, {i.data(int64), i.full(int64, -1)});
+  i.op(Op::Power, int64, {i.data(int64), i.value(int64, -1)});
   expect_quiet(i);
   Builder three;
-  three.op(Op::Power, float64, {three.data(float64), three.full(float64, 3.0)});
+  three.op(Op::Power, float64, {three.data(float64), three.value(float64, 3.0)});
   expect_quiet(three);
 }
 
 RULE_TEST(IntegerSumOfScaled) {
   Builder b;
-  b.reduce(Op::Sum, b.op(Op::Multiply, int64, {b.full(int64, 3), b.data(int64)}), 1);
+  b.reduce(Op::Sum, b.op(Op::Multiply, int64, {b.value(int64, 3), b.data(int64)}), 1);
   expect_fires(b, "sum_of_scaled", OptimizeLevel::exact);
   EXPECT_EQ(result(b).op, Op::Multiply);
   Builder f;  // float: c * x may overflow where c * sum(x) does not
-  f.reduce(Op::Sum, f.op(Op::Multiply, float64, {f.full(float64, 2.0), f.data(float64)}), 1);
+  f.reduce(Op::Sum, f.op(Op::Multiply, float64, {f.value(float64, 2.0), f.data(float64)}), 1);
   expect_quiet(f);
 }
 
@@ -256,41 +195,42 @@ RULE_TEST(ExtremaOverABroadcastAxis) {
                              std::tuple{Op::Any, bool_, "any_broadcast_axis"},
                              std::tuple{Op::All, bool_, "all_broadcast_axis"}}) {
     Builder b;
-    const int32_t v = b.broadcast(b.data(t, {3}), {4, 3}, {0, 1});
+    const int32_t v = b.view(b.data(t, {3}), {4, 3}, {0, 1});
     b.reduce(op, v, 0b11);
     expect_fires(b, name, OptimizeLevel::exact);
     EXPECT_EQ(b.g.nodes[result(b).args[0]].shape, (Dims{1, 3}));
     Builder q;  // over the axis that is not repeated: nothing to save
-    q.reduce(op, q.broadcast(q.data(t, {3}), {4, 3}, {0, 1}), 0b10);
+    q.reduce(op, q.view(q.data(t, {3}), {4, 3}, {0, 1}), 0b10);
     expect_quiet(q);
   }
   Builder s;  // a float sum over a repeated axis is not a multiply
-  s.reduce(Op::Sum, s.broadcast(s.data(float64, {3}), {4, 3}, {0, 1}), 0b01);
+  s.reduce(Op::Sum, s.view(s.data(float64, {3}), {4, 3}, {0, 1}), 0b01);
   expect_quiet(s);
 }
 
 RULE_TEST(LogOneplusAndExpMinusOne) {
   Builder b;
-  b.op(Op::Log, float64, {b.op(Op::Add, float64, {b.data(float64), b.full(float64, 1.0)})});
+  b.op(Op::Log, float64, {b.op(Op::Add, float64, {b.data(float64), b.value(float64, 1.0)})});
   expect_quiet(b, OptimizeLevel::exact);
   Builder c;
   const int32_t x = c.data(float64);
-  c.op(Op::Log, float64, {c.op(Op::Add, float64, {c.full(float64, 1.0), x})});
+  c.op(Op::Log, float64, {c.op(Op::Add, float64, {c.value(float64, 1.0), x})});
   expect_fires(c, "log1p");
   EXPECT_EQ(result(c).op, Op::Log1p);
   EXPECT_EQ(result(c).args[0], x);
   Builder m;
-  m.op(Op::Log, float32, {m.op(Op::Subtract, float32, {m.full(float32, 1.0), m.data(float32)})});
+  m.op(Op::Log, float32, {m.op(Op::Subtract, float32, {m.value(float32, 1.0), m.data(float32)})});
   expect_fires(m, "log1p");
   EXPECT_EQ(m.g.nodes[result(m).args[0]].op, Op::Negative);
   Builder e;
-  e.op(Op::Subtract, float64, {e.op(Op::Exp, float64, {e.data(float64)}), e.full(float64, 1.0)});
+  e.op(Op::Subtract, float64, {e.op(Op::Exp, float64, {e.data(float64)}), e.value(float64, 1.0)});
   expect_fires(e, "expm1");
   EXPECT_EQ(result(e).op, Op::Expm1);
   Builder two, flipped;  // log(2 + x); 1 - exp(x)
-  two.op(Op::Log, float64, {two.op(Op::Add, float64, {two.full(float64, 2.0), two.data(float64)})});
+  two.op(Op::Log, float64,
+         {two.op(Op::Add, float64, {two.value(float64, 2.0), two.data(float64)})});
   flipped.op(Op::Subtract, float64,
-             {flipped.full(float64, 1.0), flipped.op(Op::Exp, float64, {flipped.data(float64)})});
+             {flipped.value(float64, 1.0), flipped.op(Op::Exp, float64, {flipped.data(float64)})});
   expect_quiet(two);
   expect_quiet(flipped);
 }
@@ -318,11 +258,11 @@ RULE_TEST(LogOfExpAndHypot) {
 
 RULE_TEST(SigmoidSoftplusAndTheirLogs) {
   auto one_plus_exp_minus = [](Builder& b, int32_t x, DType t) {
-    return b.op(Op::Add, t, {b.full(t, 1.0), b.op(Op::Exp, t, {b.op(Op::Negative, t, {x})})});
+    return b.op(Op::Add, t, {b.value(t, 1.0), b.op(Op::Exp, t, {b.op(Op::Negative, t, {x})})});
   };
   Builder s;
   s.op(Op::Divide, float64,
-       {s.full(float64, 1.0), one_plus_exp_minus(s, s.data(float64), float64)});
+       {s.value(float64, 1.0), one_plus_exp_minus(s, s.data(float64), float64)});
   expect_fires(s, "sigmoid");
   EXPECT_EQ(result(s).op, Op::Where);
   Builder r;
@@ -330,16 +270,16 @@ RULE_TEST(SigmoidSoftplusAndTheirLogs) {
   expect_fires(r, "sigmoid");
   Builder safe;  // exp(-|x|) cannot overflow: nothing to fix
   safe.op(Op::Divide, float64,
-          {safe.full(float64, 1.0),
+          {safe.value(float64, 1.0),
            one_plus_exp_minus(safe, safe.op(Op::Abs, float64, {safe.data(float64)}), float64)});
   expect_quiet(safe);
   Builder ratio;
   const int32_t e = ratio.op(Op::Exp, float64, {ratio.data(float64)});
-  ratio.op(Op::Divide, float64, {e, ratio.op(Op::Add, float64, {e, ratio.full(float64, 1.0)})});
+  ratio.op(Op::Divide, float64, {e, ratio.op(Op::Add, float64, {e, ratio.value(float64, 1.0)})});
   expect_fires(ratio, "exp_ratio");
   Builder sp;
   const int32_t ex = sp.op(Op::Exp, float64, {sp.data(float64)});
-  sp.op(Op::Log, float64, {sp.op(Op::Add, float64, {sp.full(float64, 1.0), ex})});
+  sp.op(Op::Log, float64, {sp.op(Op::Add, float64, {sp.value(float64, 1.0), ex})});
   const auto names = fire(sp);
   EXPECT_EQ(names.count("log1p"), 1u);
   EXPECT_EQ(names.count("softplus"), 1u);
@@ -348,7 +288,7 @@ RULE_TEST(SigmoidSoftplusAndTheirLogs) {
   Builder ls;
   ls.op(Op::Log, float64,
         {ls.op(Op::Divide, float64,
-               {ls.full(float64, 1.0), one_plus_exp_minus(ls, ls.data(float64), float64)})});
+               {ls.value(float64, 1.0), one_plus_exp_minus(ls, ls.data(float64), float64)})});
   expect_fires(ls, "log_sigmoid");
   EXPECT_EQ(result(ls).op, Op::Negative);
   // The derivative of log(1 + exp(x)) as the chain rule writes it: (g * (1 / (1 + e))) * e.
@@ -357,11 +297,11 @@ RULE_TEST(SigmoidSoftplusAndTheirLogs) {
   const int32_t ce = ch.op(Op::Exp, float64, {ch.data(float64)});
   const int32_t inv =
       ch.op(Op::Divide, float64,
-            {ch.full(float64, 1.0), ch.op(Op::Add, float64, {ch.full(float64, 1.0), ce})});
+            {ch.value(float64, 1.0), ch.op(Op::Add, float64, {ch.value(float64, 1.0), ce})});
   ch.op(Op::Multiply, float64, {ch.op(Op::Multiply, float64, {g, inv}), ce});
   expect_fires(ch, "chain_sigmoid");
   Builder in;  // integers are left alone
-  in.op(Op::Log, float64, {in.op(Op::Add, int64, {in.full(int64, 1), in.data(int64)})});
+  in.op(Op::Log, float64, {in.op(Op::Add, int64, {in.value(int64, 1), in.data(int64)})});
   expect_quiet(in);
 }
 
@@ -394,8 +334,8 @@ RULE_TEST(LogSumExpSoftmaxAndLogSoftmax) {
   const int32_t cs = ch.reduce(Op::Sum, ce, 0b10);
   const int32_t cq =
       ch.op(Op::Multiply, float64,
-            {ch.data(float64, {4}), ch.op(Op::Divide, float64, {ch.full(float64, 1.0), cs})});
-  ch.op(Op::Multiply, float64, {ch.broadcast(cq, {4, 5}, {1, 0}), ce});
+            {ch.data(float64, {4}), ch.op(Op::Divide, float64, {ch.value(float64, 1.0), cs})});
+  ch.op(Op::Multiply, float64, {ch.view(cq, {4, 5}, {1, 0}), ce});
   expect_fires(ch, "chain_softmax");
   EXPECT_EQ(result(ch).shape, (Dims{4, 5}));
   Builder other;  // exp(x) / sum(exp(y)): not a softmax

@@ -4,43 +4,13 @@
 #include "graph/payload.hpp"
 #include "passes/windows.hpp"
 #include "schedule/schedule.hpp"
+#include "unit/graph_builder.hpp"
 
 using namespace kiln;
 using namespace kiln::graph;
 
 namespace {
-struct Builder {
-  Graph g;
-  int32_t data(DType t, Dims shape) {
-    GNode n;
-    n.op = Op::Data;
-    n.dtype = t;
-    n.shape = shape;
-    n.buffer = std::make_shared<Buffer>();
-    n.source = static_cast<int32_t>(g.nodes.size());
-    return g.add(n);
-  }
-  int32_t full(DType t, uint64_t bits) {
-    GNode n;
-    n.op = Op::Full;
-    n.dtype = t;
-    n.payload.v[0] = bits;
-    return g.add(n);
-  }
-  int32_t op(Op o, DType t, std::initializer_list<int32_t> args) {
-    GNode n;
-    n.op = o;
-    n.dtype = t;
-    for (int32_t a : args) {
-      n.args[n.nargs++] = a;
-      const Dims& s = g.nodes[a].shape;
-      if (s.rank() > n.shape.rank()) n.shape.resize(s.rank());
-      for (int d = 1; d <= s.rank(); ++d)
-        if (s[s.rank() - d] != 1) n.shape[n.shape.rank() - d] = s[s.rank() - d];
-    }
-    return g.add(n);
-  }
-};
+using Builder = kiln_test::GraphBuilder;
 }  // namespace
 
 TEST(Schedule, SameShapeChainIsOneRankOneKernel) {
