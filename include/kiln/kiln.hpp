@@ -14,6 +14,7 @@
 #include "kiln/fft.hpp"
 #include "kiln/gather.hpp"
 #include "kiln/linalg.hpp"
+#include "kiln/manipulation.hpp"
 #include "kiln/random.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/runtime.hpp"

@@ -281,6 +281,8 @@ inline kiln::Operand operand(const Arg& a) {
 
 /// Records a case with kiln without evaluating it (throws kiln::Error where kiln refuses at the
 /// call); tests/fuzz chains these into programs.
+inline bool build_manipulation(const Case& c, kiln::Array& r);
+
 inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
   kiln::Array r;
@@ -452,6 +454,7 @@ inline kiln::Array build(const Case& c) {
         : op == "divide"   ? part.divide(v)
         : op == "minimum"  ? part.min(v)
                            : part.max(v);
+  } else if (build_manipulation(c, r)) {
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {
@@ -478,6 +481,64 @@ inline kiln::Array build(const Case& c) {
       r = kiln::detail::apply(Op(op), {&ops[0], &ops[1], &ops[2]});
   }
   return r;
+}
+
+/// kiln/manipulation.hpp's functions, with numpy's arguments: true when `c` is one of them.
+inline bool build_manipulation(const Case& c, kiln::Array& r) {
+  const std::string& f = c.fn;
+  auto array = [&](size_t i) { return c.args[i].array; };
+  auto integer = [&](size_t i) { return c.args[i].scalar.i; };
+  auto none = [&](size_t i) { return c.args[i].kind == Arg::Kind::axes && c.args[i].all_axes; };
+  if (f == "flip") {
+    r = none(1)                             ? kiln::flip(array(0))
+        : c.args[1].kind == Arg::Kind::axis ? kiln::flip(array(0), c.args[1].axes[0])
+                                            : kiln::flip(array(0), c.args[1].axes);
+  } else if (f == "fliplr" || f == "flipud") {
+    r = f == "fliplr" ? kiln::fliplr(array(0)) : kiln::flipud(array(0));
+  } else if (f == "rot90") {
+    r = kiln::rot90(array(0), static_cast<int>(integer(1)), c.args[2].axes);
+  } else if (f == "roll") {
+    r = none(2) ? kiln::roll(array(0), integer(1))
+                : kiln::roll(array(0), integer(1), c.args[2].axes[0]);
+  } else if (f == "moveaxis" || f == "swapaxes") {
+    const int a1 = static_cast<int>(integer(1)), a2 = static_cast<int>(integer(2));
+    r = f == "moveaxis" ? kiln::moveaxis(array(0), a1, a2) : kiln::swapaxes(array(0), a1, a2);
+  } else if (f == "diagonal" || f == "trace") {
+    const int a1 = static_cast<int>(integer(2)), a2 = static_cast<int>(integer(3));
+    r = f == "diagonal" ? kiln::diagonal(array(0), integer(1), a1, a2)
+                        : kiln::trace(array(0), integer(1), a1, a2);
+  } else if (f == "diag" || f == "triu" || f == "tril") {
+    r = f == "diag"   ? kiln::diag(array(0), integer(1))
+        : f == "triu" ? kiln::triu(array(0), integer(1))
+                      : kiln::tril(array(0), integer(1));
+  } else if (f == "hstack" || f == "vstack" || f == "dstack" || f == "column_stack") {
+    std::vector<kiln::Array> arrays;
+    for (size_t i = 0; i < c.args.size(); ++i) arrays.push_back(array(i));
+    r = f == "hstack"   ? kiln::hstack(arrays)
+        : f == "vstack" ? kiln::vstack(arrays)
+        : f == "dstack" ? kiln::dstack(arrays)
+                        : kiln::column_stack(arrays);
+  } else if (f == "split" || f == "array_split") {
+    const int axis = static_cast<int>(integer(2));
+    const std::vector<kiln::Array> parts = f == "split"
+                                               ? kiln::split(array(0), integer(1), axis)
+                                               : kiln::array_split(array(0), integer(1), axis);
+    std::vector<kiln::Array> flat;
+    for (const kiln::Array& p : parts) flat.push_back(kiln::flatten(p));
+    r = flat.empty() ? kiln::zeros({0}, kiln::float64) : kiln::concatenate(flat);
+  } else if (f == "repeat") {
+    r = none(2) ? kiln::repeat(array(0), integer(1))
+                : kiln::repeat(array(0), integer(1), c.args[2].axes[0]);
+  } else if (f == "tile") {
+    r = kiln::tile(array(0), c.args[1].shape);
+  } else if (f == "diff") {
+    r = kiln::diff(array(0), static_cast<int>(integer(1)), static_cast<int>(integer(2)));
+  } else if (f == "ediff1d") {
+    r = kiln::ediff1d(array(0));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 /// Evaluates a case with kiln (throws kiln::Error where kiln refuses).

@@ -265,6 +265,11 @@ def call(fn, args):
         return r
     if fn in ("concatenate", "stack"):
         return getattr(np, fn)(args[:-1], axis=args[-1])
+    if fn in ("hstack", "vstack", "dstack", "column_stack"):
+        return getattr(np, fn)(args)
+    if fn in ("split", "array_split"):  # the parts, flattened and joined (their shapes apart)
+        parts = getattr(np, fn)(*args)
+        return np.concatenate([p.reshape(-1) for p in parts]) if parts else np.zeros(0)
     if fn == "nonzero":  # as one array; NumPy 2 refuses a 0-d array (1.24 only warns)
         if args[0].ndim == 0:
             raise ValueError("Calling nonzero on 0d arrays is not allowed")

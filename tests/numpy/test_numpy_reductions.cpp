@@ -6,7 +6,7 @@
 #include <optional>
 #include <random>
 
-#include "numpy/oracle.hpp"
+#include "numpy/random_arrays.hpp"
 
 using namespace kiln;
 using oracle::Arg;
@@ -14,67 +14,9 @@ using oracle::Case;
 
 namespace {
 
-constexpr DType kAll[] = {bool_, int32, int64, float32, float64};
-// The narrow and unsigned integers and float16, drawn a quarter of the time.
-constexpr DType kNarrow[] = {int8, int16, uint8, uint16, uint32, uint64, float16};
-
-class Cases {
+class Cases : public oracle::RandomArrays {
  public:
-  explicit Cases(uint64_t seed) : rng_(seed) {}
-
-  int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
-
-  DType any_dtype() { return pick(4) == 0 ? kNarrow[pick(7)] : kAll[pick(5)]; }
-
-  Shape shape() {
-    static constexpr int64_t extents[] = {1, 1, 2, 3, 4, 5, 7, 0};
-    Shape s(static_cast<size_t>(pick(5)));
-    for (auto& e : s) e = extents[pick(pick(10) == 0 ? 8 : 7)];  // empty axes now and then
-    return s;
-  }
-
-  // Values whose float sums are exact in any order (multiples of 1/8, small), with a nan or an
-  // infinity now and then.
-  Arg array(const Shape& s, DType t) {
-    int64_t n = 1;
-    for (int64_t e : s) n *= e;
-    return graph::visit_dtype(t, [&]<class T>() {
-      if constexpr (std::is_same_v<T, bool>) {
-        std::vector<bool> v(static_cast<size_t>(n));
-        for (size_t i = 0; i < v.size(); ++i) v[i] = pick(2) == 0;
-        return oracle::array_arg(v, s);
-      } else {
-        std::vector<T> v(static_cast<size_t>(n));
-        for (auto& x : v) {
-          if constexpr (std::is_same_v<T, half>) {
-            x = half(static_cast<float>(pick(65) - 32) / 8);
-            if (pick(40) == 0) x = half(pick(2) ? NAN : INFINITY);
-          } else if constexpr (std::is_floating_point_v<T>) {
-            x = static_cast<T>(pick(65) - 32) / 8;
-            if (pick(40) == 0)
-              x = pick(2) ? std::numeric_limits<T>::quiet_NaN()
-                          : std::numeric_limits<T>::infinity();
-          } else {
-            x = static_cast<T>(std::is_unsigned_v<T> ? pick(12) : pick(19) - 9);
-          }
-        }
-        return oracle::array_arg(v, s);
-      }
-    });
-  }
-
-  Arg operand(const Shape& s, DType t) {
-    switch (pick(3)) {
-      case 0: {  // a transposed view of an array of the reversed shape
-        Shape r(s.rbegin(), s.rend());
-        return oracle::transposed(array(r, t));
-      }
-      case 1:
-        return oracle::lazy(array(s, t));
-      default:
-        return array(s, t);
-    }
-  }
+  using RandomArrays::RandomArrays;
 
   Case reduction() {
     static const char* fns[] = {"sum", "prod", "max", "min",    "mean",  "var",
@@ -497,53 +439,10 @@ class Cases {
         return {"extract", {operand(shape(), any_dtype()), operand(s, t)}};
     }
   }
-
- private:
-  std::mt19937_64 rng_;
 };
 
-// Exact except where the order of floating-point operations differs from numpy's (products,
-// and var/std, whose deviations from the mean are not exact): there, a relative tolerance.
-std::string check(const Case& c, const oracle::Result& want) {
-  if (std::getenv("KILN_TEST_VERBOSE")) {
-    std::fprintf(stderr, "case %s", c.fn.c_str());
-    for (const Arg& a : c.args) std::fprintf(stderr, " %s", a.encoded.substr(0, 80).c_str());
-    std::fprintf(stderr, "\n");
-  }
-  Array got;
-  std::string diff;
-  if (!oracle::evaluate_and_match(c, want, got, diff)) return diff;
-  const bool rounding = c.fn == "prod" || c.fn == "var" || c.fn == "std" || c.fn == "cumprod";
-  return graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
-    const auto v = got.to_vector<T>();
-    for (size_t i = 0; i < v.size(); ++i) {
-      const T w = oracle::parse_value<T>(want.values[i]);
-      bool ok = kiln_test::same_bits(v[i], w);
-      if constexpr (std::is_same_v<T, half>) {  // as float, with float16's own tolerance
-        const float g = v[i], x = w;
-        if (!ok && g == x) ok = true;
-        if (!ok && rounding && std::isfinite(g) && std::isfinite(x))
-          ok = std::fabs(g - x) <= 2e-3f * std::max(1.0f, std::fabs(x));
-      } else if constexpr (std::is_floating_point_v<T>) {
-        if (!ok && std::isnan(v[i]) && std::isnan(w)) ok = true;
-        if (!ok && v[i] == w) ok = true;  // 0.0 and -0.0 from different summation orders
-        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
-        if (!ok && rounding && std::isfinite(v[i]) && std::isfinite(w))
-          ok = std::fabs(double(v[i]) - double(w)) <= tol * std::max(1.0, std::fabs(double(w)));
-      }
-      if (!ok) {
-        std::ostringstream os;
-        os.precision(17);
-        os << "element " << i << ": kiln " << v[i] << ", numpy " << w;
-        return os.str();
-      }
-    }
-    return "";
-  });
-}
-
 void run(const std::vector<Case>& cases) {
-  oracle::run_and_check(cases, check);
+  oracle::run_and_check(cases, oracle::check);
 }
 
 }  // namespace

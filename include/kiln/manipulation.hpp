@@ -1,0 +1,99 @@
+// Rearranging arrays, numpy's names and semantics: flips, rotations, rolls, axis moves,
+// diagonals and triangles, stacking and splitting, repeating and tiling. Most are views (no
+// copy, composed with what reads them); the rest are ordinary lazy ops. All are differentiable
+// through the ops they are made of.
+#pragma once
+
+#include <source_location>
+#include <vector>
+
+#include "kiln/array.hpp"
+
+namespace kiln {
+
+/// The elements along every axis reversed (a view with negative strides).
+Array flip(const Array& a, std::source_location loc = std::source_location::current());
+/// The elements along `axis` reversed.
+Array flip(const Array& a, int axis, std::source_location loc = std::source_location::current());
+/// The elements along each of `axes` reversed.
+Array flip(const Array& a, const std::vector<int>& axes,
+           std::source_location loc = std::source_location::current());
+/// flip(a, 1): left and right swapped (a needs 2 dimensions or more).
+Array fliplr(const Array& a, std::source_location loc = std::source_location::current());
+/// flip(a, 0): up and down swapped (a needs 1 dimension or more).
+Array flipud(const Array& a, std::source_location loc = std::source_location::current());
+/// a rotated by 90 degrees `k` times in the plane of `axes`, from the first towards the second.
+Array rot90(const Array& a, int k = 1, std::vector<int> axes = {0, 1},
+            std::source_location loc = std::source_location::current());
+/// The elements shifted by `shift` positions along `axis`, those past the end coming back at
+/// the start.
+Array roll(const Array& a, int64_t shift, int axis,
+           std::source_location loc = std::source_location::current());
+/// roll over the flattened array, reshaped back.
+Array roll(const Array& a, int64_t shift,
+           std::source_location loc = std::source_location::current());
+/// Axis `source` moved to position `destination`, the others keeping their order.
+Array moveaxis(const Array& a, int source, int destination,
+               std::source_location loc = std::source_location::current());
+/// Axes `axis1` and `axis2` interchanged.
+Array swapaxes(const Array& a, int axis1, int axis2,
+               std::source_location loc = std::source_location::current());
+
+/// The diagonal at `offset` (above the main one when positive) of the planes given by `axis1`
+/// and `axis2`, as the last axis (a view).
+Array diagonal(const Array& a, int64_t offset = 0, int axis1 = 0, int axis2 = 1,
+               std::source_location loc = std::source_location::current());
+/// The sums along diagonals (numpy's trace: sum(diagonal(...), -1), with sum's dtypes).
+Array trace(const Array& a, int64_t offset = 0, int axis1 = 0, int axis2 = 1,
+            std::source_location loc = std::source_location::current());
+/// 1-d `v`: a square matrix with v on diagonal `k`, zeros elsewhere; 2-d: its k-th diagonal.
+Array diag(const Array& v, int64_t k = 0,
+           std::source_location loc = std::source_location::current());
+/// The elements on and above diagonal `k` of the last two axes, zeros below.
+Array triu(const Array& a, int64_t k = 0,
+           std::source_location loc = std::source_location::current());
+/// The elements on and below diagonal `k` of the last two axes, zeros above.
+Array tril(const Array& a, int64_t k = 0,
+           std::source_location loc = std::source_location::current());
+
+/// Arrays joined along the second axis (the first for 1-d arrays).
+Array hstack(const std::vector<Array>& arrays,
+             std::source_location loc = std::source_location::current());
+/// Arrays joined along the first axis, 1-d ones as rows.
+Array vstack(const std::vector<Array>& arrays,
+             std::source_location loc = std::source_location::current());
+/// Arrays joined along the third axis (1-d ones as (1, n, 1), 2-d ones as (m, n, 1)).
+Array dstack(const std::vector<Array>& arrays,
+             std::source_location loc = std::source_location::current());
+/// 1-d arrays as the columns of a 2-d array; 2-d ones joined along the second axis.
+Array column_stack(const std::vector<Array>& arrays,
+                   std::source_location loc = std::source_location::current());
+/// `a` cut into `sections` equal parts along `axis` (an error when they cannot be equal).
+std::vector<Array> split(const Array& a, int64_t sections, int axis = 0,
+                         std::source_location loc = std::source_location::current());
+/// `a` cut before each of `indices` along `axis` (views).
+std::vector<Array> split(const Array& a, const std::vector<int64_t>& indices, int axis = 0,
+                         std::source_location loc = std::source_location::current());
+/// `a` cut into `sections` parts along `axis`, the first ones one longer when they cannot be
+/// equal.
+std::vector<Array> array_split(const Array& a, int64_t sections, int axis = 0,
+                               std::source_location loc = std::source_location::current());
+
+/// Each element repeated `repeats` times along `axis`.
+Array repeat(const Array& a, int64_t repeats, int axis,
+             std::source_location loc = std::source_location::current());
+/// Each element of the flattened array repeated `repeats` times.
+Array repeat(const Array& a, int64_t repeats,
+             std::source_location loc = std::source_location::current());
+/// `a` repeated reps[i] times along axis i (numpy's tile: reps and a's shape are aligned at
+/// the right, the shorter padded with ones).
+Array tile(const Array& a, const std::vector<int64_t>& reps,
+           std::source_location loc = std::source_location::current());
+
+/// The n-th discrete difference along `axis` (not_equal for bools, as numpy).
+Array diff(const Array& a, int n = 1, int axis = -1,
+           std::source_location loc = std::source_location::current());
+/// The differences between consecutive elements of the flattened array.
+Array ediff1d(const Array& a, std::source_location loc = std::source_location::current());
+
+}  // namespace kiln

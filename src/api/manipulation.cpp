@@ -1,0 +1,374 @@
+// kiln/manipulation.hpp: numpy's array manipulation functions as views (flips, diagonals,
+// slices along an axis) and compositions of recorded ops (where, concatenate, broadcast).
+#include "kiln/manipulation.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+#include "api/apply.hpp"
+#include "api/index.hpp"
+#include "graph/view.hpp"
+#include "kiln/creation.hpp"
+#include "kiln/elementwise.hpp"
+#include "kiln/gather.hpp"
+#include "kiln/reductions.hpp"
+#include "kiln/shape.hpp"
+
+namespace kiln {
+
+using detail::to_loc;
+using graph::Dims;
+using graph::Layout;
+using graph::SourceLoc;
+
+namespace {
+
+const Dims& shape_of(const Array& a, std::string_view fn, SourceLoc loc) {
+  return detail::node_of(a, fn, loc)->shape;
+}
+
+int axis_of(std::string_view fn, const Array& a, int axis, SourceLoc loc) {
+  return detail::normalize_axis(fn, axis, shape_of(a, fn, loc).rank(), loc);
+}
+
+void require_rank(std::string_view fn, const Array& a, int at_least, SourceLoc loc) {
+  const int ndim = shape_of(a, fn, loc).rank();
+  if (ndim < at_least)
+    graph::throw_error(fn,
+                       "needs an array of at least " + std::to_string(at_least) + " dimension" +
+                           (at_least > 1 ? "s" : "") + ", got " + std::to_string(ndim),
+                       loc);
+}
+
+// a[start:stop] along `axis` (0 <= start <= stop <= extent), a view.
+Array slice_axis(const Array& a, int axis, int64_t start, int64_t stop, SourceLoc loc) {
+  const Dims& s = a.node()->shape;
+  Dims shape = s;
+  shape[axis] = stop - start;
+  Layout layout{0, graph::contiguous_strides(s)};
+  if (shape.size() > 0) layout.offset = start * layout.strides[axis];
+  return detail::make_view(a, shape, layout, loc);
+}
+
+// A 0-d zero of `a`'s dtype (where()'s other branch keeps a's dtype, bools included).
+Array zero_like(const Array& a, std::source_location l) {
+  return zeros({}, a.dtype(), l);
+}
+
+// where(keep, a, 0) with keep the mask (j - i >= k) (upper) or (j - i <= k) over the last two
+// axes (a 1-d array of n: an n x n result, as numpy's).
+Array triangle(std::string_view fn, const Array& a, int64_t k, bool upper, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  require_rank(fn, a, 1, loc);
+  const Dims& s = shape_of(a, fn, loc);
+  const int64_t cols = s[s.rank() - 1], rows = s.rank() >= 2 ? s[s.rank() - 2] : cols;
+  const Array i = reshape(arange(int64_t{0}, rows, int64_t{1}, int64, l), {rows, 1}, l);
+  const Array j = arange(int64_t{0}, cols, int64_t{1}, int64, l);
+  const Array d = subtract(Operand(j, l), Operand(i, l));
+  const Array keep = upper ? greater_equal(Operand(d, l), Operand(k, l))
+                           : less_equal(Operand(d, l), Operand(k, l));
+  return where(Operand(keep, l), Operand(a, l), Operand(zero_like(a, l), l));
+}
+
+// Each array with at least `rank` dimensions, as numpy's atleast_2d / atleast_3d place them.
+std::vector<Array> at_least(const std::vector<Array>& arrays, int rank, std::string_view fn,
+                            std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (arrays.empty()) graph::throw_error(fn, "needs at least one array", loc);
+  std::vector<Array> out;
+  for (const Array& a : arrays) {
+    const Dims& s = shape_of(a, fn, loc);
+    Shape shape(s.begin(), s.end());
+    if (s.rank() == 0) shape = {1};
+    if (rank >= 2 && shape.size() == 1) shape.insert(shape.begin(), 1);
+    if (rank >= 3 && shape.size() == 2) shape.push_back(1);
+    out.push_back(static_cast<int>(shape.size()) == s.rank() ? a : reshape(a, shape, l));
+  }
+  return out;
+}
+
+// Parts of `a` along `axis` between consecutive cut points.
+std::vector<Array> parts(const Array& a, int axis, const std::vector<int64_t>& cuts,
+                         SourceLoc loc) {
+  std::vector<Array> out;
+  for (size_t p = 0; p + 1 < cuts.size(); ++p)
+    out.push_back(slice_axis(a, axis, cuts[p], std::max(cuts[p], cuts[p + 1]), loc));
+  return out;
+}
+
+// The cut points of `sections` parts of `n`, the first n % sections ones one longer.
+std::vector<int64_t> even_cuts(std::string_view fn, int64_t n, int64_t sections, SourceLoc loc) {
+  if (sections <= 0)
+    graph::throw_error(
+        fn, "the number of sections must be larger than 0, got " + std::to_string(sections), loc);
+  std::vector<int64_t> cuts{0};
+  const int64_t each = n / sections, extra = n % sections;
+  for (int64_t p = 0; p < sections; ++p) cuts.push_back(cuts.back() + each + (p < extra ? 1 : 0));
+  return cuts;
+}
+
+}  // namespace
+
+Array flip(const Array& a, const std::vector<int>& axes, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Dims& s = shape_of(a, "flip", loc);
+  Layout layout{0, graph::contiguous_strides(s)};
+  uint64_t seen = 0;
+  for (int axis : axes) {
+    const int d = detail::normalize_axis("flip", axis, s.rank(), loc);
+    if (seen >> d & 1)
+      graph::throw_error("flip", "axis " + std::to_string(axis) + " is repeated", loc);
+    seen |= 1ull << d;
+    if (s.size() > 0) layout.offset += (s[d] - 1) * layout.strides[d];
+    layout.strides[d] = -layout.strides[d];
+  }
+  return detail::make_view(a, s, layout, loc);
+}
+
+Array flip(const Array& a, int axis, std::source_location l) {
+  return flip(a, std::vector<int>{axis}, l);
+}
+
+Array flip(const Array& a, std::source_location l) {
+  std::vector<int> axes(static_cast<size_t>(shape_of(a, "flip", to_loc(l)).rank()));
+  std::iota(axes.begin(), axes.end(), 0);
+  return flip(a, axes, l);
+}
+
+Array fliplr(const Array& a, std::source_location l) {
+  require_rank("fliplr", a, 2, to_loc(l));
+  return flip(a, 1, l);
+}
+
+Array flipud(const Array& a, std::source_location l) {
+  require_rank("flipud", a, 1, to_loc(l));
+  return flip(a, 0, l);
+}
+
+Array rot90(const Array& a, int k, std::vector<int> axes, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int ndim = shape_of(a, "rot90", loc).rank();
+  if (axes.size() != 2) graph::throw_error("rot90", "needs exactly two axes", loc);
+  require_rank("rot90", a, 2, loc);
+  for (int& axis : axes) axis = detail::normalize_axis("rot90", axis, ndim, loc);
+  if (axes[0] == axes[1]) graph::throw_error("rot90", "the two axes must differ", loc);
+  k = ((k % 4) + 4) % 4;
+  if (k == 0) return a;
+  if (k == 2) return flip(a, axes, l);
+  std::vector<int> perm(static_cast<size_t>(ndim));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[axes[0]], perm[axes[1]]);
+  return k == 1 ? transpose(flip(a, axes[1], l), perm, l) : flip(transpose(a, perm, l), axes[1], l);
+}
+
+Array roll(const Array& a, int64_t shift, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int d = axis_of("roll", a, axis, loc);
+  const int64_t n = a.node()->shape[d];
+  const int64_t by = n == 0 ? 0 : ((shift % n) + n) % n;
+  if (by == 0) return a;
+  return concatenate({slice_axis(a, d, n - by, n, loc), slice_axis(a, d, 0, n - by, loc)}, d, l);
+}
+
+Array roll(const Array& a, int64_t shift, std::source_location l) {
+  const Dims& s = shape_of(a, "roll", to_loc(l));
+  return reshape(roll(flatten(a, l), shift, 0, l), Shape(s.begin(), s.end()), l);
+}
+
+Array moveaxis(const Array& a, int source, int destination, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int ndim = shape_of(a, "moveaxis", loc).rank();
+  const int from = detail::normalize_axis("moveaxis", source, ndim, loc);
+  const int to = detail::normalize_axis("moveaxis", destination, ndim, loc);
+  std::vector<int> perm;
+  for (int d = 0; d < ndim; ++d)
+    if (d != from) perm.push_back(d);
+  perm.insert(perm.begin() + to, from);
+  return transpose(a, perm, l);
+}
+
+Array swapaxes(const Array& a, int axis1, int axis2, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int ndim = shape_of(a, "swapaxes", loc).rank();
+  std::vector<int> perm(static_cast<size_t>(ndim));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[detail::normalize_axis("swapaxes", axis1, ndim, loc)],
+            perm[detail::normalize_axis("swapaxes", axis2, ndim, loc)]);
+  return transpose(a, perm, l);
+}
+
+Array diagonal(const Array& a, int64_t offset, int axis1, int axis2, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  require_rank("diagonal", a, 2, loc);
+  const Dims& s = a.node()->shape;
+  const int d1 = detail::normalize_axis("diagonal", axis1, s.rank(), loc);
+  const int d2 = detail::normalize_axis("diagonal", axis2, s.rank(), loc);
+  if (d1 == d2) graph::throw_error("diagonal", "axis1 and axis2 cannot be the same", loc);
+  const Dims c = graph::contiguous_strides(s);
+  Dims shape;
+  Layout layout;
+  for (int d = 0; d < s.rank(); ++d) {
+    if (d == d1 || d == d2) continue;
+    shape.push_back(s[d]);
+    layout.strides.push_back(c[d]);
+  }
+  const int64_t length = std::max<int64_t>(
+      0, offset >= 0 ? std::min(s[d1], s[d2] - offset) : std::min(s[d1] + offset, s[d2]));
+  shape.push_back(length);
+  layout.strides.push_back(c[d1] + c[d2]);
+  if (length > 0 && shape.size() > 0)
+    layout.offset = offset >= 0 ? offset * c[d2] : -offset * c[d1];
+  return detail::make_view(a, shape, layout, loc);
+}
+
+Array trace(const Array& a, int64_t offset, int axis1, int axis2, std::source_location l) {
+  return sum(diagonal(a, offset, axis1, axis2, l), -1, false, l);
+}
+
+Array diag(const Array& v, int64_t k, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Dims& s = shape_of(v, "diag", loc);
+  if (s.rank() == 2) return diagonal(v, k, 0, 1, l);
+  if (s.rank() != 1)
+    graph::throw_error("diag", "needs a 1-d or 2-d array, got " + graph::to_string(s), loc);
+  const int64_t m = s[0], n = m + (k < 0 ? -k : k), first_row = k < 0 ? -k : 0;
+  if (m == 0) return zeros({n, n}, v.dtype(), l);
+  const Array i = arange(int64_t{0}, n, int64_t{1}, int64, l);
+  // Row r holds v[r - first_row] at column r + k.
+  const Array at = clip(Operand(subtract(Operand(i, l), Operand(first_row, l)), l), Operand(0, l),
+                        Operand(m - 1, l));
+  const Array row_value = reshape(take(v, at, 0, l), {n, 1}, l);
+  const Array on =
+      equal(Operand(subtract(Operand(i, l), Operand(reshape(i, {n, 1}, l), l)), l), Operand(k, l));
+  return where(Operand(on, l), Operand(row_value, l), Operand(zero_like(v, l), l));
+}
+
+Array triu(const Array& a, int64_t k, std::source_location l) {
+  return triangle("triu", a, k, true, l);
+}
+
+Array tril(const Array& a, int64_t k, std::source_location l) {
+  return triangle("tril", a, k, false, l);
+}
+
+Array hstack(const std::vector<Array>& arrays, std::source_location l) {
+  const std::vector<Array> a = at_least(arrays, 1, "hstack", l);
+  return concatenate(a, a[0].ndim() == 1 ? 0 : 1, l);
+}
+
+Array vstack(const std::vector<Array>& arrays, std::source_location l) {
+  return concatenate(at_least(arrays, 2, "vstack", l), 0, l);
+}
+
+Array dstack(const std::vector<Array>& arrays, std::source_location l) {
+  return concatenate(at_least(arrays, 3, "dstack", l), 2, l);
+}
+
+Array column_stack(const std::vector<Array>& arrays, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (arrays.empty()) graph::throw_error("column_stack", "needs at least one array", loc);
+  std::vector<Array> columns;
+  for (const Array& a : arrays) {
+    const int ndim = shape_of(a, "column_stack", loc).rank();
+    columns.push_back(ndim >= 2 ? a : reshape(a, {ndim == 0 ? 1 : a.size(), 1}, l));
+  }
+  return concatenate(columns, 1, l);
+}
+
+std::vector<Array> split(const Array& a, int64_t sections, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int d = axis_of("split", a, axis, loc);
+  const int64_t n = a.node()->shape[d];
+  if (sections > 0 && n % sections != 0)
+    graph::throw_error("split",
+                       "an axis of " + std::to_string(n) + " does not split into " +
+                           std::to_string(sections) +
+                           " equal parts (array_split allows unequal ones)",
+                       loc);
+  return parts(a, d, even_cuts("split", n, sections, loc), loc);
+}
+
+std::vector<Array> split(const Array& a, const std::vector<int64_t>& indices, int axis,
+                         std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int d = axis_of("split", a, axis, loc);
+  const int64_t n = a.node()->shape[d];
+  std::vector<int64_t> cuts{0};
+  for (int64_t i : indices) cuts.push_back(std::clamp(i < 0 ? i + n : i, int64_t{0}, n));
+  cuts.push_back(n);
+  return parts(a, d, cuts, loc);
+}
+
+std::vector<Array> array_split(const Array& a, int64_t sections, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const int d = axis_of("array_split", a, axis, loc);
+  return parts(a, d, even_cuts("array_split", a.node()->shape[d], sections, loc), loc);
+}
+
+Array repeat(const Array& a, int64_t repeats, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (shape_of(a, "repeat", loc).rank() == 0) return repeat(reshape(a, {1}, l), repeats, axis, l);
+  const int d = axis_of("repeat", a, axis, loc);
+  if (repeats < 0)
+    graph::throw_error("repeat", "repeats may not be negative, got " + std::to_string(repeats),
+                       loc);
+  const Dims& s = a.node()->shape;
+  Shape spread(s.begin(), s.end()), merged(s.begin(), s.end());
+  spread.insert(spread.begin() + d + 1, repeats);
+  merged[d] *= repeats;
+  return reshape(broadcast_to(expand_dims(a, d + 1, l), spread, l), merged, l);
+}
+
+Array repeat(const Array& a, int64_t repeats, std::source_location l) {
+  return repeat(flatten(a, l), repeats, 0, l);
+}
+
+Array tile(const Array& a, const std::vector<int64_t>& reps, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Dims& s = shape_of(a, "tile", loc);
+  const int d = std::max(s.rank(), static_cast<int>(reps.size()));
+  Shape shape(static_cast<size_t>(d - s.rank()), 1), r(static_cast<size_t>(d) - reps.size(), 1);
+  shape.insert(shape.end(), s.begin(), s.end());
+  r.insert(r.end(), reps.begin(), reps.end());
+  Array x = reshape(a, shape, l);
+  for (int i = 0; i < d; ++i) {
+    if (r[i] < 0)
+      graph::throw_error("tile", "reps may not be negative, got " + std::to_string(r[i]), loc);
+    if (r[i] == 1) continue;
+    Shape spread = shape, merged = shape;
+    spread.insert(spread.begin() + i, r[i]);
+    merged[i] *= r[i];
+    x = reshape(broadcast_to(expand_dims(x, i, l), spread, l), merged, l);
+    shape = merged;
+  }
+  return x;
+}
+
+Array diff(const Array& a, int n, int axis, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (n == 0) return a;  // numpy checks nothing else then
+  if (n < 0)
+    graph::throw_error("diff", "the order must be non-negative, got " + std::to_string(n), loc);
+  require_rank("diff", a, 1, loc);
+  const int d = axis_of("diff", a, axis, loc);
+  Array x = a;
+  for (int k = 0; k < n; ++k) {
+    const int64_t m = x.node()->shape[d];
+    if (m == 0) break;
+    const Array hi = slice_axis(x, d, 1, m, loc), lo = slice_axis(x, d, 0, m - 1, loc);
+    x = x.dtype() == bool_ ? not_equal(Operand(hi, l), Operand(lo, l))
+                           : subtract(Operand(hi, l), Operand(lo, l));
+  }
+  return x;
+}
+
+Array ediff1d(const Array& a, std::source_location l) {
+  const Array flat = flatten(a, l);
+  const int64_t m = flat.size(), first = std::min<int64_t>(m, 1);
+  const SourceLoc loc = to_loc(l);
+  return subtract(Operand(slice_axis(flat, 0, first, m, loc), l),
+                  Operand(slice_axis(flat, 0, 0, m - first, loc), l));
+}
+
+}  // namespace kiln
