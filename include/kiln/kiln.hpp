@@ -15,6 +15,7 @@
 #include "kiln/gather.hpp"
 #include "kiln/linalg.hpp"
 #include "kiln/manipulation.hpp"
+#include "kiln/nanfunctions.hpp"
 #include "kiln/random.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/runtime.hpp"

@@ -287,7 +287,8 @@ inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
   kiln::Array r;
   static const std::vector<std::string> reductions = {
-      "sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin"};
+      "sum",    "prod",   "max",    "min",     "mean",   "var",    "std",     "any",    "all",
+      "argmax", "argmin", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"};
   if (std::find(reductions.begin(), reductions.end(), c.fn) != reductions.end()) {
     const kiln::Array& a = c.args[0].array;
     const Arg& ax = c.args[1];
@@ -303,6 +304,14 @@ inline kiln::Array build(const Case& c) {
       else
         r = mx ? kiln::argmax(a, ax.axes[0], keep) : kiln::argmin(a, ax.axes[0], keep);
       if (ax.kind == Arg::Kind::axes && keep) r = kiln::reshape(r, kiln::Shape(a.ndim(), 1));
+    } else if (c.fn.rfind("nan", 0) == 0) {
+      r = c.fn == "nansum"    ? kiln::nansum(a, axes, keep)
+          : c.fn == "nanprod" ? kiln::nanprod(a, axes, keep)
+          : c.fn == "nanmax"  ? kiln::nanmax(a, axes, keep)
+          : c.fn == "nanmin"  ? kiln::nanmin(a, axes, keep)
+          : c.fn == "nanmean" ? kiln::nanmean(a, axes, keep)
+          : c.fn == "nanvar"  ? kiln::nanvar(a, axes, keep, ddof)
+                              : kiln::nanstd(a, axes, keep, ddof);
     } else if (c.fn == "sum")
       r = kiln::sum(a, axes, keep);
     else if (c.fn == "prod")
@@ -535,6 +544,12 @@ inline bool build_manipulation(const Case& c, kiln::Array& r) {
     r = kiln::diff(array(0), static_cast<int>(integer(1)), static_cast<int>(integer(2)));
   } else if (f == "ediff1d") {
     r = kiln::ediff1d(array(0));
+  } else if (f == "isclose") {
+    r = kiln::isclose(operand(c.args[0]), operand(c.args[1]));
+  } else if (f == "allclose" || f == "array_equal") {
+    const bool v = f == "allclose" ? kiln::allclose(operand(c.args[0]), operand(c.args[1]))
+                                   : kiln::array_equal(array(0), array(1));
+    r = kiln::array(std::vector<bool>{v}, kiln::Shape{});
   } else {
     return false;
   }

@@ -37,7 +37,8 @@ warnings.filterwarnings("ignore")  # empty means, ddof >= n: numpy warns, kiln a
 NUMPY_NAME = {"abs": "absolute"}
 
 
-REDUCTIONS = {"sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin"}
+REDUCTIONS = {"sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin",
+              "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"}
 
 
 def parse_tuple(rest):

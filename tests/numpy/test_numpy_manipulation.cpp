@@ -1,7 +1,8 @@
 // numpy as the oracle for kiln/manipulation.hpp on random shapes and dtypes: flips, rotations,
 // rolls, axis moves, diagonals, triangles, stacking, splitting, repeating, tiling and
 // differences, with out-of-range axes and bad arguments among them (kiln refuses exactly where
-// numpy does).
+// numpy does); and for kiln/nanfunctions.hpp: the nan-ignoring reductions, isclose, allclose,
+// array_equal.
 #include <gtest/gtest.h>
 
 #include "numpy/random_arrays.hpp"
@@ -98,9 +99,57 @@ class Cases : public oracle::RandomArrays {
       }
     }
   }
+
+  // Arrays with nans in one case of three (some slices all nan), reduced or compared.
+  Case nan_function() {
+    static const char* fns[] = {"nansum", "nanprod", "nanmax",  "nanmin",   "nanmean",
+                                "nanvar", "nanstd",  "isclose", "allclose", "array_equal"};
+    const std::string fn = fns[pick(10)];
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    const DType t = pick(3) ? (pick(2) ? float64 : float32) : any_dtype();
+    Arg x = pick(3) == 0 ? with_nans(s, t) : operand(s, t);
+    if (fn == "isclose" || fn == "allclose" || fn == "array_equal") {
+      Shape other = pick(5) == 0 && rank > 0 ? Shape(s.begin() + 1, s.end()) : s;
+      Arg y = pick(2) ? x : operand(other, pick(3) ? t : any_dtype());
+      return {fn, {x, y}};
+    }
+    Case c{fn, {x}};
+    if (rank == 0 || pick(3) == 0) {
+      c.args.push_back(oracle::axes_arg(nullptr));
+    } else {
+      std::vector<int> axes;
+      for (int d = 0; d < rank; ++d)
+        if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
+      c.args.push_back(oracle::axes_arg(axes));
+    }
+    c.args.push_back(oracle::bool_arg(pick(2) == 0));
+    if (fn == "nanvar" || fn == "nanstd") c.args.push_back(oracle::int_arg(pick(3)));
+    return c;
+  }
+
+  // A float array in which about half the elements are nan.
+  Arg with_nans(const Shape& s, DType t) {
+    int64_t n = 1;
+    for (int64_t e : s) n *= e;
+    std::vector<double> v(static_cast<size_t>(n));
+    for (double& x : v) x = pick(2) ? std::nan("") : (pick(33) - 16) / 8.0;
+    Arg a = oracle::array_arg(v, s);
+    a.array = a.array.astype(t == float32 ? float32 : float64);
+    a.encoded =
+        "A:" + std::string(dtype_name(a.array.dtype())) + a.encoded.substr(a.encoded.find(':', 2));
+    return a;
+  }
 };
 
 }  // namespace
+
+TEST(NumpyOracle, NanReductionsAndComparisonsOnRandomShapes) {
+  Cases gen(6174);
+  std::vector<Case> cases;
+  for (int i = 0; i < 1200; ++i) cases.push_back(gen.nan_function());
+  oracle::run_and_check(cases, oracle::check);
+}
 
 TEST(NumpyOracle, ManipulationOnRandomShapes) {
   Cases gen(5150);

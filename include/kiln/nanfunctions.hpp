@@ -1,0 +1,88 @@
+// numpy's nan-ignoring reductions, and comparisons of whole arrays (isclose, allclose,
+// array_equal). The reductions are lazy compositions of where() and the ordinary reductions;
+// allclose and array_equal answer a bool, so they are syncs.
+#pragma once
+
+#include <source_location>
+#include <vector>
+
+#include "kiln/array.hpp"
+
+namespace kiln {
+
+/// Sum, nans counted as 0 (integers: sum), over all elements.
+Array nansum(const Array& a, std::source_location loc = std::source_location::current());
+/// nansum along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+Array nansum(const Array& a, int axis, bool keepdims = false,
+             std::source_location loc = std::source_location::current());
+/// nansum along several axes.
+Array nansum(const Array& a, const std::vector<int>& axes, bool keepdims = false,
+             std::source_location loc = std::source_location::current());
+
+/// Product, nans counted as 1 (integers: prod), over all elements.
+Array nanprod(const Array& a, std::source_location loc = std::source_location::current());
+/// nanprod along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+Array nanprod(const Array& a, int axis, bool keepdims = false,
+              std::source_location loc = std::source_location::current());
+/// nanprod along several axes.
+Array nanprod(const Array& a, const std::vector<int>& axes, bool keepdims = false,
+              std::source_location loc = std::source_location::current());
+
+/// Largest element ignoring nans; nan where every element is nan, over all elements.
+Array nanmax(const Array& a, std::source_location loc = std::source_location::current());
+/// nanmax along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+Array nanmax(const Array& a, int axis, bool keepdims = false,
+             std::source_location loc = std::source_location::current());
+/// nanmax along several axes.
+Array nanmax(const Array& a, const std::vector<int>& axes, bool keepdims = false,
+             std::source_location loc = std::source_location::current());
+
+/// Smallest element ignoring nans; nan where every element is nan, over all elements.
+Array nanmin(const Array& a, std::source_location loc = std::source_location::current());
+/// nanmin along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+Array nanmin(const Array& a, int axis, bool keepdims = false,
+             std::source_location loc = std::source_location::current());
+/// nanmin along several axes.
+Array nanmin(const Array& a, const std::vector<int>& axes, bool keepdims = false,
+             std::source_location loc = std::source_location::current());
+
+/// Mean of the elements that are not nan (nan where none is), over all elements.
+Array nanmean(const Array& a, std::source_location loc = std::source_location::current());
+/// nanmean along `axis` (negative counts from the end); `keepdims` keeps it with extent 1.
+Array nanmean(const Array& a, int axis, bool keepdims = false,
+              std::source_location loc = std::source_location::current());
+/// nanmean along several axes.
+Array nanmean(const Array& a, const std::vector<int>& axes, bool keepdims = false,
+              std::source_location loc = std::source_location::current());
+
+/// Variance of the elements that are not nan, divided by their count minus ddof (nan where that is
+/// not positive), over all elements.
+Array nanvar(const Array& a, std::source_location loc = std::source_location::current());
+/// nanvar along `axis`.
+Array nanvar(const Array& a, int axis, bool keepdims = false, int ddof = 0,
+             std::source_location loc = std::source_location::current());
+/// nanvar along several axes.
+Array nanvar(const Array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0,
+             std::source_location loc = std::source_location::current());
+
+/// Square root of nanvar, over all elements.
+Array nanstd(const Array& a, std::source_location loc = std::source_location::current());
+/// nanstd along `axis`.
+Array nanstd(const Array& a, int axis, bool keepdims = false, int ddof = 0,
+             std::source_location loc = std::source_location::current());
+/// nanstd along several axes.
+Array nanstd(const Array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0,
+             std::source_location loc = std::source_location::current());
+
+/// Where a and b are equal within atol + rtol * |b| (numpy's isclose: infinities equal only
+/// themselves; nans equal each other with `equal_nan`). Lazy, bool, broadcast.
+Array isclose(const Operand& a, const Operand& b, double rtol = 1e-5, double atol = 1e-8,
+              bool equal_nan = false);
+/// Whether isclose holds everywhere (a sync).
+bool allclose(const Operand& a, const Operand& b, double rtol = 1e-5, double atol = 1e-8,
+              bool equal_nan = false);
+/// Whether a and b have the same shape and equal elements (nans equal with `equal_nan`; a sync).
+bool array_equal(const Array& a, const Array& b, bool equal_nan = false,
+                 std::source_location loc = std::source_location::current());
+
+}  // namespace kiln
