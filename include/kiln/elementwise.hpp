@@ -3,6 +3,8 @@
 // `maximum(x, 0.f)`, `where(c, a, 1.0)`, `2.0 * x`. All of them are lazy.
 #pragma once
 
+#include <source_location>
+
 #include "kiln/array.hpp"
 
 namespace kiln {
@@ -159,6 +161,14 @@ Array right_shift(const Operand& a, const Operand& b);
 Array where(const Operand& cond, const Operand& x, const Operand& y);
 /// minimum(maximum(a, lo), hi), as numpy's clip.
 Array clip(const Operand& a, const Operand& lo, const Operand& hi);
+/// `a` rounded to `decimals` decimal places (negative: to tens, hundreds, ...), halves to even,
+/// as numpy's round: scaled by 10**decimals, rint, scaled back, in a's dtype (integers in
+/// float64 and back, and as they are for decimals >= 0; complex numbers by parts; bools refused).
+Array round(const Array& a, int decimals = 0,
+            std::source_location loc = std::source_location::current());
+/// round (numpy's other name for it).
+Array around(const Array& a, int decimals = 0,
+             std::source_location loc = std::source_location::current());
 /// `a` converted to `dtype` (numpy `astype`: float to int truncates; nan, inf and values out of
 /// range give the integer minimum, as numpy does on x86).
 Array astype(const Operand& a, DType dtype);

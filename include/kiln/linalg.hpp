@@ -24,4 +24,14 @@ Array dot(const Array& a, const Array& b,
 Array outer(const Array& a, const Array& b,
             std::source_location loc = std::source_location::current());
 
+/// The covariance matrix of the variables in the rows of `m` (columns with rowvar false), in
+/// float64 (complex128 for complex input), normalised by N - ddof (numpy's cov; one variable
+/// gives a 0-d array).
+Array cov(const Array& m, bool rowvar = true, int ddof = 1,
+          std::source_location loc = std::source_location::current());
+/// Pearson correlation coefficients: cov normalised by the standard deviations, clipped to
+/// [-1, 1] (numpy's corrcoef).
+Array corrcoef(const Array& m, bool rowvar = true,
+               std::source_location loc = std::source_location::current());
+
 }  // namespace kiln

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <source_location>
+#include <utility>
 #include <vector>
 
 #include "kiln/array.hpp"
@@ -89,6 +90,21 @@ Array repeat(const Array& a, int64_t repeats,
 /// the right, the shorter padded with ones).
 Array tile(const Array& a, const std::vector<int64_t>& reps,
            std::source_location loc = std::source_location::current());
+
+/// `a` padded along each axis d with widths[d].first values before and widths[d].second after,
+/// all `value` (numpy's pad with mode="constant"); one pair for every axis, or one for all.
+Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths, double value = 0,
+          std::source_location loc = std::source_location::current());
+
+/// Coordinate matrices from 1-d coordinate vectors (numpy's meshgrid): with `ij` indexing the
+/// i-th result varies along axis i; with the default `xy`, the first two axes are swapped.
+/// Broadcast views, no copies.
+std::vector<Array> meshgrid(const std::vector<Array>& xs, bool ij_indexing = false,
+                            std::source_location loc = std::source_location::current());
+/// An array of shape (len(dims), *dims) whose i-th slice holds the index along axis i (numpy's
+/// indices).
+Array indices(const Shape& dims, DType dtype = int64,
+              std::source_location loc = std::source_location::current());
 
 /// The n-th discrete difference along `axis` (not_equal for bools, as numpy).
 Array diff(const Array& a, int n = 1, int axis = -1,

@@ -24,8 +24,8 @@ Array uniform(const Shape& shape, double low = 0.0, double high = 1.0, DType dty
 Array normal(const Shape& shape, double mean = 0.0, double stddev = 1.0, DType dtype = float32,
              std::source_location loc = std::source_location::current());
 
-/// Integers uniform in [low, high) of an integer dtype (the range must fit it). Each value is 63 random bits reduced
-/// modulo high - low: the bias is below (high - low) / 2^63.
+/// Integers uniform in [low, high) of an integer dtype (the range must fit it). Each value is 63
+/// random bits reduced modulo high - low: the bias is below (high - low) / 2^63.
 Array randint(int64_t low, int64_t high, const Shape& shape, DType dtype = int64,
               std::source_location loc = std::source_location::current());
 

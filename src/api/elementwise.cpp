@@ -166,4 +166,25 @@ Array& operator/=(Array& a, const Operand& b) {
   return assign_in_place(a, divide(Operand(a, b.loc()), b), "divide", b);
 }
 
+Array round(const Array& a, int decimals, std::source_location l) {
+  const graph::SourceLoc loc = detail::to_loc(l);
+  const DType t = detail::node_of(a, "round", loc)->dtype;
+  if (t == bool_)
+    graph::throw_error("round", "is not defined for bools (numpy refuses it too)", loc);
+  if (is_integer(t))
+    return decimals >= 0 ? a : round(a.astype(float64, l), decimals, l).astype(t, l);
+  if (is_complex(t))
+    return complex(Operand(round(real(Operand(a, l)), decimals, l), l),
+                   Operand(round(imag(Operand(a, l)), decimals, l), l));
+  double f = 1;  // 10 ** |decimals|, exact up to 1e22 as numpy's
+  for (int i = 0; i < (decimals < 0 ? -decimals : decimals); ++i) f *= 10;
+  const Operand x(a, l), factor(f, l);
+  if (decimals >= 0) return divide(Operand(rint(Operand(multiply(x, factor), l)), l), factor);
+  return multiply(Operand(rint(Operand(divide(x, factor), l)), l), factor);
+}
+
+Array around(const Array& a, int decimals, std::source_location l) {
+  return round(a, decimals, l);
+}
+
 }  // namespace kiln

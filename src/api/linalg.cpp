@@ -6,7 +6,9 @@
 #include "api/apply.hpp"
 #include "graph/errors.hpp"
 #include "graph/payload.hpp"
+#include "kiln/creation.hpp"
 #include "kiln/elementwise.hpp"
+#include "kiln/manipulation.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/shape.hpp"
 
@@ -122,6 +124,36 @@ Array dot(const Array& a, const Array& b, std::source_location l) {
 Array outer(const Array& a, const Array& b, std::source_location l) {
   const Array fa = flatten(a, l), fb = flatten(b, l);
   return multiply(Operand(expand_dims(fa, 1, l), l), Operand(expand_dims(fb, 0, l), l));
+}
+
+Array cov(const Array& m, bool rowvar, int ddof, std::source_location l) {
+  const graph::SourceLoc loc = detail::to_loc(l);
+  const graph::Node* n = detail::node_of(m, "cov", loc);
+  if (n->shape.rank() > 2)
+    graph::throw_error("cov", "needs 1 or 2 dimensions, got " + graph::to_string(n->shape), loc);
+  Array x = m.astype(is_complex(n->dtype) ? complex128 : float64, l);
+  if (x.ndim() < 2) x = reshape(x, {1, x.size()}, l);
+  if (!rowvar && x.shape()[0] != 1) x = transpose(x, l);
+  if (x.shape()[0] == 0) return zeros({0, 0}, x.dtype(), l);
+  const int64_t fact = std::max<int64_t>(x.shape()[1] - ddof, 0);
+  const Array centred = subtract(Operand(x, l), Operand(mean(x, 1, true, l), l));
+  const Array c = matmul(centred, conj(Operand(transpose(centred, l), l)), l);
+  // numpy multiplies by 1 / fact (inf when fact is 0), not divides.
+  return squeeze(multiply(Operand(c, l), Operand(1.0 / static_cast<double>(fact), l)), l);
+}
+
+Array corrcoef(const Array& m, bool rowvar, std::source_location l) {
+  const Array c = cov(m, rowvar, 1, l);
+  if (c.ndim() == 0) return divide(Operand(c, l), Operand(c, l));
+  const int64_t k = c.shape()[0];
+  const Array sd = sqrt(Operand(real(Operand(diagonal(c, 0, 0, 1, l), l)), l));
+  const Array r = divide(Operand(divide(Operand(c, l), Operand(reshape(sd, {k, 1}, l), l)), l),
+                         Operand(reshape(sd, {1, k}, l), l));
+  if (is_complex(r.dtype()))
+    return complex(
+        Operand(clip(Operand(real(Operand(r, l)), l), Operand(-1.0, l), Operand(1.0, l)), l),
+        Operand(clip(Operand(imag(Operand(r, l)), l), Operand(-1.0, l), Operand(1.0, l)), l));
+  return clip(Operand(r, l), Operand(-1.0, l), Operand(1.0, l));
 }
 
 }  // namespace kiln

@@ -345,6 +345,70 @@ Array tile(const Array& a, const std::vector<int64_t>& reps, std::source_locatio
   return x;
 }
 
+Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths, double value,
+          std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Dims& s = shape_of(a, "pad", loc);
+  for (const auto& [before, after] : widths)
+    if (before < 0 || after < 0) graph::throw_error("pad", "widths may not be negative", loc);
+  if (widths.empty() || (widths.size() != 1 && static_cast<int>(widths.size()) != s.rank()))
+    graph::throw_error("pad",
+                       "needs one (before, after) pair for every axis, or one for all: got " +
+                           std::to_string(widths.size()) + " for " + std::to_string(s.rank()) +
+                           " axes",
+                       loc);
+  Array x = a;
+  for (int d = 0; d < s.rank(); ++d) {
+    const auto [before, after] = widths[widths.size() == 1 ? 0 : d];
+    if (before == 0 && after == 0) continue;
+    // The constant in a's dtype, as numpy casts it (unsafely: 2.5 pads an int array with 2).
+    const Array fill = full({}, value, float64, l).astype(a.dtype(), l);
+    auto block = [&](int64_t width) {
+      Shape b = x.shape();
+      b[d] = width;
+      return broadcast_to(fill, b, l);
+    };
+    std::vector<Array> pieces;
+    if (before > 0) pieces.push_back(block(before));
+    pieces.push_back(x);
+    if (after > 0) pieces.push_back(block(after));
+    x = concatenate(pieces, d, l);
+  }
+  return x;
+}
+
+std::vector<Array> meshgrid(const std::vector<Array>& xs, bool ij_indexing,
+                            std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const size_t n = xs.size();
+  Shape shape;
+  for (const Array& x : xs) {
+    detail::node_of(x, "meshgrid", loc);  // a valid array
+    shape.push_back(x.size());
+  }
+  const bool swap = !ij_indexing && n >= 2;
+  if (swap) std::swap(shape[0], shape[1]);
+  std::vector<Array> out;
+  for (size_t i = 0; i < n; ++i) {
+    Shape along(n, 1);
+    along[swap && i < 2 ? 1 - i : i] = xs[i].size();
+    out.push_back(broadcast_to(reshape(xs[i], along, l), shape, l));
+  }
+  return out;
+}
+
+Array indices(const Shape& dims, DType dtype, std::source_location l) {
+  std::vector<Array> grids;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    Shape along(dims.size(), 1);
+    along[i] = dims[i];
+    grids.push_back(broadcast_to(
+        reshape(arange(int64_t{0}, dims[i], int64_t{1}, dtype, l), along, l), dims, l));
+  }
+  if (grids.empty()) return zeros({0}, dtype, l);
+  return stack(grids, 0, l);
+}
+
 Array diff(const Array& a, int n, int axis, std::source_location l) {
   const SourceLoc loc = to_loc(l);
   if (n == 0) return a;  // numpy checks nothing else then

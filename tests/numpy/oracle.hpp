@@ -544,6 +544,23 @@ inline bool build_manipulation(const Case& c, kiln::Array& r) {
     r = kiln::diff(array(0), static_cast<int>(integer(1)), static_cast<int>(integer(2)));
   } else if (f == "ediff1d") {
     r = kiln::ediff1d(array(0));
+  } else if (f == "round") {
+    r = kiln::round(array(0), static_cast<int>(integer(1)));
+  } else if (f == "cov") {
+    r = kiln::cov(array(0), integer(1) != 0, static_cast<int>(integer(2)));
+  } else if (f == "corrcoef") {
+    r = kiln::corrcoef(array(0), integer(1) != 0);
+  } else if (f == "pad") {
+    std::vector<std::pair<int64_t, int64_t>> widths;
+    for (size_t i = 0; i + 1 < c.args[1].shape.size(); i += 2)
+      widths.push_back({c.args[1].shape[i], c.args[1].shape[i + 1]});
+    r = kiln::pad(array(0), widths, c.args[2].scalar.f);
+  } else if (f == "meshgrid") {
+    std::vector<kiln::Array> xs;
+    for (size_t i = 0; i + 1 < c.args.size(); ++i) xs.push_back(array(i));
+    r = kiln::stack(kiln::meshgrid(xs, c.args.back().scalar.i != 0));
+  } else if (f == "indices") {
+    r = kiln::indices(c.args[0].shape);
   } else if (f == "isclose") {
     r = kiln::isclose(operand(c.args[0]), operand(c.args[1]));
   } else if (f == "allclose" || f == "array_equal") {

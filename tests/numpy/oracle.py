@@ -266,6 +266,14 @@ def call(fn, args):
         return r
     if fn in ("concatenate", "stack"):
         return getattr(np, fn)(args[:-1], axis=args[-1])
+    if fn == "cov":
+        return np.cov(args[0], rowvar=args[1], ddof=args[2])
+    if fn == "corrcoef":
+        return np.corrcoef(args[0], rowvar=args[1])
+    if fn == "pad":  # widths as a flat shape: before, after, before, after, ...
+        return np.pad(args[0], np.array(args[1], dtype=np.int64).reshape(-1, 2), constant_values=args[2])
+    if fn == "meshgrid":  # the grids stacked
+        return np.stack(np.meshgrid(*args[:-1], indexing="ij" if args[-1] else "xy"))
     if fn in ("hstack", "vstack", "dstack", "column_stack"):
         return getattr(np, fn)(args)
     if fn in ("split", "array_split"):  # the parts, flattened and joined (their shapes apart)

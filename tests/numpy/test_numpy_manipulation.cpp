@@ -128,6 +128,40 @@ class Cases : public oracle::RandomArrays {
     return c;
   }
 
+  // round, cov, corrcoef, pad, meshgrid, indices.
+  Case more() {
+    const Shape s = shape();
+    const DType t = any_dtype();
+    const int rank = static_cast<int>(s.size());
+    switch (pick(6)) {
+      case 0:  // (not bools: numpy refuses them, except, by accident, empty ones)
+        return {"round", {operand(s, t == bool_ ? int16 : t), small(-2, 2)}};
+      case 1:
+      case 2: {
+        const Shape m = pick(5) == 0 ? s : pick(2) ? Shape{pick(5)} : Shape{pick(4), 1 + pick(5)};
+        if (pick(2)) return {"corrcoef", {operand(m, t), oracle::bool_arg(pick(2) == 0)}};
+        return {"cov", {operand(m, t), oracle::bool_arg(pick(2) == 0), small(0, 2)}};
+      }
+      case 3: {
+        Shape widths;
+        const int pairs = pick(6) == 0 ? 1 + pick(3) : (pick(3) == 0 ? 1 : rank);
+        for (int i = 0; i < 2 * pairs; ++i) widths.push_back(pick(15) == 0 ? -1 : pick(3));
+        return {"pad",
+                {operand(s, t), oracle::shape_arg(widths), oracle::float_arg(pick(5) - 2.5)}};
+      }
+      case 4: {
+        Case c{"meshgrid", {}};
+        const int n = 1 + pick(3);
+        const DType g = pick(3) ? t : any_dtype();
+        for (int i = 0; i < n; ++i) c.args.push_back(operand(pick(6) == 0 ? s : Shape{pick(5)}, g));
+        c.args.push_back(oracle::bool_arg(pick(2) == 0));
+        return c;
+      }
+      default:
+        return {"indices", {oracle::shape_arg(s)}};
+    }
+  }
+
   // A float array in which about half the elements are nan.
   Arg with_nans(const Shape& s, DType t) {
     int64_t n = 1;
@@ -148,6 +182,13 @@ TEST(NumpyOracle, NanReductionsAndComparisonsOnRandomShapes) {
   Cases gen(6174);
   std::vector<Case> cases;
   for (int i = 0; i < 1200; ++i) cases.push_back(gen.nan_function());
+  oracle::run_and_check(cases, oracle::check);
+}
+
+TEST(NumpyOracle, RoundCovPadMeshgridOnRandomShapes) {
+  Cases gen(4711);
+  std::vector<Case> cases;
+  for (int i = 0; i < 900; ++i) cases.push_back(gen.more());
   oracle::run_and_check(cases, oracle::check);
 }
 
