@@ -25,6 +25,14 @@ class RandomArrays {
 
   int pick(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
 
+  /// A random subset of the axes of a `rank`-d array, each negative half the time.
+  std::vector<int> some_axes(int rank) {
+    std::vector<int> axes;
+    for (int d = 0; d < rank; ++d)
+      if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
+    return axes;
+  }
+
   DType any_dtype() { return pick(4) == 0 ? kNarrow[pick(7)] : kAll[pick(5)]; }
 
   Shape shape() {

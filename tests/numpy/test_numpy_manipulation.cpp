@@ -37,9 +37,7 @@ class Cases : public oracle::RandomArrays {
     switch (pick(15)) {
       case 0: {
         const int how = pick(3);
-        std::vector<int> axes;
-        for (int d = 0; d < rank; ++d)
-          if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
+        const std::vector<int> axes = some_axes(rank);
         return {"flip",
                 {operand(s, t), how == 0   ? oracle::axes_arg(nullptr)
                                 : how == 1 ? oracle::axis_arg(axis(rank))
@@ -118,10 +116,7 @@ class Cases : public oracle::RandomArrays {
     if (rank == 0 || pick(3) == 0) {
       c.args.push_back(oracle::axes_arg(nullptr));
     } else {
-      std::vector<int> axes;
-      for (int d = 0; d < rank; ++d)
-        if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
-      c.args.push_back(oracle::axes_arg(axes));
+      c.args.push_back(oracle::axes_arg(some_axes(rank)));
     }
     c.args.push_back(oracle::bool_arg(pick(2) == 0));
     if (fn == "nanvar" || fn == "nanstd") c.args.push_back(oracle::int_arg(pick(3)));

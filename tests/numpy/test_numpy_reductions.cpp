@@ -34,10 +34,7 @@ class Cases : public oracle::RandomArrays {
                            ? oracle::axis_arg(pick(2) ? axis : axis - rank)
                            : oracle::axes_arg(std::vector<int>{pick(2) ? axis : axis - rank}));
     } else {
-      std::vector<int> axes;
-      for (int d = 0; d < rank; ++d)
-        if (pick(2)) axes.push_back(pick(2) ? d : d - rank);
-      c.args.push_back(oracle::axes_arg(axes));
+      c.args.push_back(oracle::axes_arg(some_axes(rank)));
     }
     c.args.push_back(oracle::bool_arg(pick(2) == 0));
     if (fn == "var" || fn == "std") c.args.push_back(oracle::int_arg(pick(2)));
