@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
+#include <limits>
 
 #include "graph/errors.hpp"
 #include "graph/node.hpp"
@@ -123,9 +124,12 @@ inline ScalarClass scalar_class(DType t, uint64_t bits) {
       if (v == 0.5) return ScalarClass::half;
       int e = 0;
       if (!std::is_integral_v<T> && std::isfinite(v) && std::fabs(std::frexp(v, &e)) == 0.5) {
-        const double r = 1.0 / v;  // exact in double; is it in T, and finite?
-        if (std::isfinite(r) && static_cast<double>(static_cast<T>(r)) == r &&
-            std::isfinite(static_cast<double>(static_cast<T>(r))))
+        // 1 / v is exact in double; is it finite in T (checked before converting: a double
+        // beyond T's range has no T value), and exact there?
+        double largest = 65504.0;  // float16's
+        if constexpr (!std::is_same_v<T, half>) largest = std::numeric_limits<T>::max();
+        const double r = 1.0 / v;
+        if (std::fabs(r) <= largest && static_cast<double>(static_cast<T>(r)) == r)
           return ScalarClass::power_of_two;
       }
       return ScalarClass::other;
