@@ -95,8 +95,8 @@ int32_t plus_zero(Rewriter& r, int32_t i) {
 }
 
 // x / c == x * (1 / c) for c = +-2^k whose reciprocal is exact: both round the same real
-// number. The reciprocal is computed in the kernel (once, hoisted out of the loop), so the plan
-// holds for every power of two.
+// number. Constant folding then computes 1 / c, which makes the plan one for this value of c
+// (a derived constant), as any folded scalar does.
 int32_t divide_by_power_of_two(Rewriter& r, int32_t i) {
   const GNode& n = r.node(i);
   if (!real_float(n.dtype) || !fits(r, n.args[0], n) || r.node(n.args[1]).dtype != n.dtype)
