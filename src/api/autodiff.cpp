@@ -221,6 +221,15 @@ void wrong_arity(const char* fn, size_t given, const std::source_location& l) {
                      to_loc(l));
 }
 
+// The value and its derivatives are computed in one sync, whichever is read first (see
+// Tracer::compute_together): a later sync of one would otherwise find the other's shared
+// nodes stored as written, where the rewrite rules can no longer make them stable.
+static void compute_together(const Array& value, const std::vector<Array>& derivatives) {
+  std::vector<Node*> nodes{value.node()};
+  for (const Array& d : derivatives) nodes.push_back(d.node());
+  value.node()->tracer->compute_together(nodes);
+}
+
 std::vector<Array> backward(const Array& y, const std::vector<Array>& inputs, const Array& seed,
                             const char* fn, const std::source_location& l) {
   const SourceLoc loc = to_loc(l);
@@ -271,6 +280,7 @@ std::vector<Array> backward(const Array& y, const std::vector<Array>& inputs, co
     const Array& v = it == g.index.end() ? Array() : cots[it->second].value;
     out.push_back(v.valid() ? cast(v, x.dtype(), loc) : zeros_of(x));
   }
+  compute_together(y, out);
   return out;
 }
 
@@ -313,8 +323,10 @@ Array forward(const Array& out, const std::vector<Array>& inputs,
     if (any) t[k] = jvp_rule(in, ta);
   }
   const auto root = g.index.find(out.node());
-  if (root != g.index.end() && t[root->second].valid()) return t[root->second];
-  return zeros_of(out);
+  Array tangent =
+      root != g.index.end() && t[root->second].valid() ? t[root->second] : zeros_of(out);
+  compute_together(out, {tangent});
+  return tangent;
 }
 
 }  // namespace detail

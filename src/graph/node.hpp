@@ -65,6 +65,8 @@ struct alignas(64) Node {
                                      ///< next sync that needs it stores it (materialize.hpp)
   DeviceId device = kCpuDevice;      ///< where the data lives (a leaf's or Transfer's own;
                                      ///< other ops take their operands')
+  bool grouped = false;              ///< pending, and computed together with others
+                                     ///< (Tracer::compute_together)
   std::atomic<bool> ready{false};    ///< evaluated: `buffer` may be read without the lock
   Node* args[3] = {};                ///< operands (each holds a reference)
   uint32_t visit_epoch = 0;          ///< scratch for graph walks (under the tracer lock)

@@ -371,6 +371,7 @@ void Tracer::free_chain(Node* first) noexcept {
     stack.pop_back();
     assert(n->handles.load() == 0 && n->uses == 0);
     if (n->consed) cons_.erase(n);
+    if (n->grouped) leave_group(n);
     if (!n->evaluated())
       pending_.store(pending_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     unlink(n);
@@ -390,6 +391,7 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
     cons_.erase(n);
     n->consed = false;
   }
+  if (n->grouped) leave_group(n);
   n->buffer = std::move(buffer);
   n->ready.store(true, std::memory_order_release);
   pending_.store(pending_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
@@ -401,6 +403,40 @@ void Tracer::attach_buffer(Node* n, std::shared_ptr<Buffer> buffer) {
   for (int i = 0; i < nargs; ++i)
     if (--args[i]->uses == 0 && args[i]->handles.load(std::memory_order_acquire) == 0)
       free_chain(args[i]);
+}
+
+void Tracer::compute_together(std::span<Node* const> nodes) {
+  std::lock_guard lock(mutex_);
+  auto group = std::make_shared<std::vector<Node*>>();
+  for (Node* n : nodes) {
+    if (n == nullptr || n->evaluated()) continue;
+    if (!n->grouped) {
+      n->grouped = true;
+      together_[n] = group;
+      group->push_back(n);
+      continue;
+    }
+    const std::shared_ptr<std::vector<Node*>> old = together_.at(n);  // merges into the new one
+    if (old == group) continue;
+    for (Node* m : *old) {
+      together_[m] = group;
+      group->push_back(m);
+    }
+  }
+  if (group->size() == 1) leave_group(group->front());  // alone: no group
+}
+
+std::span<Node* const> Tracer::together_with(const Node* n) const {
+  if (!n->grouped) return {};
+  return *together_.at(n);
+}
+
+void Tracer::leave_group(Node* n) noexcept {
+  const auto it = together_.find(n);
+  std::vector<Node*>& members = *it->second;
+  members.erase(std::find(members.begin(), members.end(), n));
+  together_.erase(it);
+  n->grouped = false;
 }
 
 std::vector<Node*> Tracer::pending_handles() {

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "graph/node.hpp"
@@ -67,6 +69,18 @@ class Tracer {
   /// Pending (unevaluated, not failed) nodes that an Array handle refers to, each with an added
   /// reference that the caller drops. Requires the lock.
   std::vector<Node*> pending_handles();
+
+  /// Makes the pending nodes of `nodes` one group computed together: a sync that computes one of
+  /// them computes the others that a handle still holds (Context::capture_kernels). The value
+  /// and the gradients of one differentiation form a group, so that the rewrite rules see the
+  /// forward and the backward graph in one sync: stored apart, the forward graph's exp(x) of a
+  /// log-sum-exp would be inf before its gradient's rule could make it exp(x - max).
+  /// Groups that share a node merge. A node leaves its group when it is evaluated or freed.
+  void compute_together(std::span<Node* const> nodes);
+  /// The nodes of `n`'s group (`n` among them; empty unless n->grouped). Requires the lock.
+  std::span<Node* const> together_with(const Node* n) const;
+  /// Whether any group is alive (a sync without one looks for none). Requires the lock.
+  bool any_together() const noexcept { return !together_.empty(); }
 
   /// A new epoch for Node::visit_epoch marks. Requires the lock.
   uint32_t next_epoch() noexcept { return ++epoch_; }
@@ -153,10 +167,11 @@ class Tracer {
     size_t live_leaves_ = 0, used_leaves_ = 0;  // live entries; live + tombstones
   };
 
-  Node* allocate(SourceLoc loc);      // throws kiln::Error when memory is exhausted
-  void free_chain(Node* n) noexcept;  // lock held
-  void link(Node* n) noexcept;        // lock held
-  void unlink(Node* n) noexcept;      // lock held
+  Node* allocate(SourceLoc loc);       // throws kiln::Error when memory is exhausted
+  void free_chain(Node* n) noexcept;   // lock held
+  void link(Node* n) noexcept;         // lock held
+  void unlink(Node* n) noexcept;       // lock held
+  void leave_group(Node* n) noexcept;  // lock held
 
   SpinLock mutex_;
   ConsTable cons_;
@@ -174,6 +189,8 @@ class Tracer {
   uint32_t epoch_ = 0;
   uint64_t serial_ = 0;  // nodes recorded so far (Node::serial)
   std::vector<WalkFrame> walk_stack_;
+  // compute_together's groups, by member (each group shared by its members).
+  std::unordered_map<const Node*, std::shared_ptr<std::vector<Node*>>> together_;
 };
 
 /// The Node::ancestry bit of a leaf recorded with `serial`. Constants of one element (the

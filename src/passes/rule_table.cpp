@@ -226,6 +226,16 @@ int32_t shift_of(Rewriter& r, int32_t x, uint64_t mask, graph::SourceLoc loc) {
               loc);
 }
 
+// exp(x - m) with m = shift_of(x, mask) (returned in `m` when asked): the terms of every
+// max-shifted sum of exponentials below.
+int32_t shifted_exp(Rewriter& r, int32_t x, uint64_t mask, graph::SourceLoc loc,
+                    int32_t* m = nullptr) {
+  const DType t = r.node(x).dtype;
+  const int32_t shift = shift_of(r, x, mask, loc);
+  if (m) *m = shift;
+  return r.op(Op::Exp, t, {r.op(Op::Subtract, t, {x, shift}, loc)}, loc);
+}
+
 // A reduction over `mask` of x's shape has at least one element (max has no identity).
 bool reduces_something(const Rewriter& r, int32_t x, uint64_t mask) {
   const graph::Dims& s = r.node(x).shape;
@@ -413,8 +423,7 @@ int32_t chain_softmax_rule(Rewriter& r, int32_t i) {
     const graph::SourceLoc loc = r.node(e).loc;  // the user's exp, not the chain rule's multiply
     Rewriter::Final final(r);
     const DType t = n.dtype;
-    const int32_t shifted =
-        r.op(Op::Exp, t, {r.op(Op::Subtract, t, {x, shift_of(r, x, mask, loc)}, loc)}, loc);
+    const int32_t shifted = shifted_exp(r, x, mask, loc);
     const int32_t softmax =
         r.op(Op::Divide, t, {shifted, r.reduce(Op::Sum, shifted, mask, true, loc)}, loc);
     if (g < 0) return softmax;
@@ -464,8 +473,8 @@ int32_t logsumexp_rule(Rewriter& r, int32_t i) {
   const bool keepdims = r.node(s).payload.v[1] != 0;
   Rewriter::Final final(r);
   const DType t = n.dtype;
-  const int32_t m = shift_of(r, x, mask, n.loc);
-  const int32_t e = r.op(Op::Exp, t, {r.op(Op::Subtract, t, {x, m}, n.loc)}, n.loc);
+  int32_t m = -1;
+  const int32_t e = shifted_exp(r, x, mask, n.loc, &m);
   const int32_t sum = r.reduce(Op::Sum, e, mask, keepdims, n.loc);
   return r.op(Op::Add, t, {r.op(Op::Log, t, {sum}, n.loc), r.reshape(m, n.shape, n.loc)}, n.loc);
 }
@@ -489,9 +498,47 @@ int32_t softmax_rule(Rewriter& r, int32_t i) {
   const bool keepdims = s.payload.v[1] != 0;
   Rewriter::Final final(r);
   const DType t = n.dtype;
-  const int32_t e =
-      r.op(Op::Exp, t, {r.op(Op::Subtract, t, {x, shift_of(r, x, mask, n.loc)}, n.loc)}, n.loc);
+  const int32_t e = shifted_exp(r, x, mask, n.loc);
   return r.op(Op::Divide, t, {e, r.reduce(Op::Sum, e, mask, keepdims, n.loc)}, n.loc);
+}
+
+// sum(t * exp(x), axes) * (g / sum(exp(x), axes)), or sum(t * exp(x)) / sum(exp(x)) ->
+// the same over exp(x - m): the tangent of log(sum(exp(x))) as forward mode writes it
+// (inf / inf at x = 1000 as written).
+int32_t tangent_softmax_rule(Rewriter& r, int32_t i) {
+  const GNode n = r.node(i);
+  if (!real_float(n.dtype)) return -1;
+  for (int side = 0; side < (n.op == Op::Divide ? 1 : 2); ++side) {
+    const int32_t a = n.args[side];
+    int32_t g = -1, s = n.args[1];
+    if (n.op == Op::Multiply && !ratio(r, n.args[1 - side], g, s)) continue;
+    const int32_t x = sum_of_exp(r, s);
+    const GNode& sn = r.node(s);
+    const GNode& an = r.node(a);
+    if (x < 0 || an.op != Op::Sum || an.payload != sn.payload || an.dtype != n.dtype) continue;
+    const GNode& product = r.node(an.args[0]);
+    const int32_t e = sn.args[0];
+    int32_t tangent = -1;  // none: a tangent of ones, which x * 1 -> x took away
+    if (an.args[0] != e) {
+      if (product.op != Op::Multiply || (product.args[0] != e && product.args[1] != e)) continue;
+      tangent = product.args[product.args[0] == e ? 1 : 0];
+    }
+    const uint64_t mask = sn.payload.v[0];
+    const bool keepdims = sn.payload.v[1] != 0;
+    const graph::SourceLoc loc = r.node(e).loc;  // the user's exp
+    Rewriter::Final final(r);
+    const DType t = n.dtype;
+    const int32_t shifted = shifted_exp(r, x, mask, loc);
+    const int32_t total = r.reduce(Op::Sum, shifted, mask, keepdims, loc);
+    const int32_t moved = tangent < 0
+                              ? total
+                              : r.reduce(Op::Sum, r.op(Op::Multiply, t, {tangent, shifted}, loc),
+                                         mask, keepdims, loc);
+    const int32_t q = r.op(Op::Divide, t, {moved, total}, loc);
+    const int32_t out = g < 0 ? q : r.op(Op::Multiply, t, {g, q}, loc);
+    if (r.node(out).shape == n.shape) return out;
+  }
+  return -1;
 }
 
 // log(softmax(x)) -> x - m - log(sum(exp(x - m))).
@@ -558,6 +605,10 @@ constexpr Rule kRules[] = {
      chain_sigmoid_rule},
     {"chain_softmax", Op::Multiply, kAccuracy, "g / sum(exp(x)) * exp(x) -> g * softmax(x)",
      chain_softmax_rule},
+    {"tangent_softmax", Op::Multiply, kAccuracy,
+     "sum(t * exp(x)) * (g / sum(exp(x))) -> the same over exp(x - max)", tangent_softmax_rule},
+    {"tangent_softmax", Op::Divide, kAccuracy,
+     "sum(t * exp(x)) / sum(exp(x)) -> the same over exp(x - max)", tangent_softmax_rule},
     {"hypot", Op::Sqrt, kAccuracy, "sqrt(x*x + y*y) -> hypot(x, y)", hypot_rule},
 };
 

@@ -227,8 +227,9 @@ class Context {
 
   // What a sync reads of the trace under the tracer's lock, to plan and run without it.
   struct Capture {
-    std::vector<graph::Node*> targets;  // unevaluated: those asked for, held by the caller, then
-    size_t asked = 0;                   // (this many) those rule 1 of materialize.hpp keeps,
+    std::vector<graph::Node*> targets;  // unevaluated: those asked for, held by the caller, (this
+    size_t asked = 0;                   // many) then those computed with them, then those rule 1
+                                        // of materialize.hpp keeps,
     std::vector<graph::Node*> kept;     // held by the capture (dropped by ~CaptureLease)
     bool has_update = false;            // an Update of evaluated data is pending (keep_held_arrays)
     std::vector<char> is_output, wanted;  // scratch for keep_held_arrays, by position in the
@@ -274,9 +275,11 @@ class Context {
 
   // sync.cpp: the sync driver.
   void evaluate_held(const std::vector<graph::Node*>& targets);
-  // Fills `c` for evaluating `targets` (the lock held); false when there is nothing to do, or
-  // when the targets need library ops first or span devices.
-  bool capture_kernels(const std::vector<graph::Node*>& targets, Capture& c);
+  // Fills `c` for evaluating `held.nodes` (the lock held); false when there is nothing to do,
+  // or when the targets need library ops first or span devices. The arrays computed together
+  // with them (Tracer::compute_together) join `held` first.
+  bool capture_kernels(Held& held, Capture& c);
+  bool add_computed_together(Held& held, Capture& c);
   void keep_held_arrays(Capture& c);
   void find_writable(Capture& c);
   void run_capture(Capture& c);

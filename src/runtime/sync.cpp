@@ -263,7 +263,7 @@ void Context::evaluate(std::span<graph::Node* const> requested) {
     }
     if (held.nodes.empty()) return;
     // The common case, in this one hold of the lock: no library op pending, one device.
-    if (!capture_kernels(held.nodes, capture)) capture.targets.clear();
+    if (!capture_kernels(held, capture)) capture.targets.clear();
   }
   ++counters_.syncs;
   if (!capture.targets.empty())
@@ -283,7 +283,7 @@ void Context::evaluate_all() {
     if (held.nodes.empty()) return;
     // The common case in one walk: no library op pending, one device, nothing failed.
     try {
-      captured = capture_kernels(held.nodes, *lease);
+      captured = capture_kernels(held, *lease);
     } catch (const kiln::Error&) {  // something pending failed earlier: see below
       captured = false;
     }
@@ -325,9 +325,9 @@ void Context::evaluate_held(const std::vector<graph::Node*>& targets) {
     if (std::find(devices.begin(), devices.end(), n->device) == devices.end())
       devices.push_back(n->device);
   for (graph::DeviceId d : devices) {
-    std::vector<graph::Node*> mine;
+    Held mine(tracer_);  // (the targets are held: no lock needed for a reference)
     for (graph::Node* n : targets)
-      if (n->device == d) mine.push_back(n);
+      if (n->device == d) mine.add(n);
     CaptureLease capture(*this);
     {
       std::lock_guard lock(tracer_.mutex());
@@ -400,7 +400,6 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
 // now are marked for the next sync. The targets and outputs grow by the arrays kept.
 void Context::keep_held_arrays(Capture& c) {
   const size_t n = c.order.size();
-  c.asked = c.targets.size();
   c.is_output.assign(n, 0);
   for (int32_t o : c.outputs) c.is_output[o] = 1;
   // Reads from inside the walk, to compare with each node's count of readers.
@@ -479,14 +478,39 @@ void Context::find_writable(Capture& c) {
   }
 }
 
-bool Context::capture_kernels(const std::vector<graph::Node*>& requested, Capture& c) {
+// The arrays computed together with a node this sync computes (Tracer::compute_together) that
+// a handle still holds join the targets, held like those asked for. Returns whether any did.
+bool Context::add_computed_together(Held& held, Capture& c) {
+  const size_t before = c.targets.size();
+  for (const graph::Node* n : c.order) {
+    if (!n->grouped || n->evaluated()) continue;
+    for (graph::Node* m : tracer_.together_with(n)) {
+      const auto at = static_cast<size_t>(m->visit_index);
+      const bool walked = at < c.order.size() && c.order[at] == m;
+      if (walked || m->evaluated() || m->failure ||
+          m->handles.load(std::memory_order_relaxed) == 0 ||
+          std::find(c.targets.begin() + static_cast<ptrdiff_t>(before), c.targets.end(), m) !=
+              c.targets.end())
+        continue;
+      held.add(m);
+      c.targets.push_back(m);
+    }
+  }
+  return c.targets.size() > before;
+}
+
+bool Context::capture_kernels(Held& held, Capture& c) {
   c.targets.clear();
-  for (graph::Node* n : requested)
+  for (graph::Node* n : held.nodes)
     if (!n->evaluated()) c.targets.push_back(n);
   if (c.targets.empty()) return false;
+  c.asked = c.targets.size();
   c.device = c.targets[0]->device;
   if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
     throw kiln::Error(*failed->failure);
+  if (tracer_.any_together() && add_computed_together(held, c))
+    if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
+      throw kiln::Error(*failed->failure);
   for (const graph::Node* n : c.targets)
     if (n->device != c.device) return false;
   for (const graph::Node* n : c.order)

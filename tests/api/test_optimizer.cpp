@@ -349,6 +349,69 @@ TEST(Optimizer, DerivativesOfRewrittenFormulasAreFinite) {
   EXPECT_TRUE(std::isnan(grad(lse)(m).to_vector<double>()[0]));
 }
 
+// A training loop written the obvious way reads the value and the updated weights in separate
+// syncs. The value and the gradient of one differentiation are computed together, whichever
+// is read first, so the rules see both: stored apart, log(sum(exp(w)))'s exp(w) would be kept
+// as inf for the gradient's sync (nan), or the gradient's for the value's (inf).
+TEST(Optimizer, ValueAndGradientReadInSeparateSyncsStayStable) {
+  auto lse = [](const Array& a) { return log(sum(exp(a))); };
+  for (const bool value_first : {true, false}) {
+    Array w = array(std::vector<float>{1000, 999, 998});
+    double expected = 0;
+    for (int step = 0; step < 3; ++step) {
+      std::vector<float> wv = w.to_vector<float>();
+      const float top = *std::max_element(wv.begin(), wv.end());
+      double s = 0;
+      for (float x : wv) s += std::exp(double(x) - top);
+      expected = top + std::log(s);
+      auto [v, g] = value_and_grad(lse)(w);
+      w = w - 0.1f * g;
+      float value = 0;
+      if (value_first) {
+        value = v.item<float>();
+        EXPECT_TRUE(w.is_evaluated() || std::isfinite(w.to_vector<float>()[0]));
+      } else {
+        EXPECT_TRUE(std::isfinite(w.to_vector<float>()[0])) << step;
+        EXPECT_TRUE(v.is_evaluated()) << "computed with the gradient";
+        value = v.item<float>();
+      }
+      EXPECT_NEAR(value, expected, 1e-3) << value_first << " step " << step;
+    }
+    for (float x : w.to_vector<float>()) EXPECT_TRUE(std::isfinite(x)) << value_first;
+  }
+  // kiln::grad(y, wrt) and jvp likewise.
+  const Array x = array(std::vector<double>{1000, 999});
+  const Array y = log(sum(exp(x)));
+  const std::vector<Array> gy = grad(y, {x});
+  EXPECT_NEAR(y.item<double>(), 1000 + std::log1p(std::exp(-1.0)), 1e-12);
+  EXPECT_NEAR(gy[0].to_vector<double>()[0], 1 / (1 + std::exp(-1.0)), 1e-12);
+  auto [out, tangent] = jvp(lse, {x}, {ones_like(x)});
+  EXPECT_NEAR(tangent.item<double>(), 1.0, 1e-12);
+  const double p = 1 / (1 + std::exp(-1.0));  // softmax(x)[0]
+  EXPECT_NEAR(jvp(lse, {x}, {array(std::vector<double>{0.5, -1})}).second.item<double>(),
+              0.5 * p - (1 - p), 1e-12);
+  EXPECT_TRUE(out.is_evaluated());
+  EXPECT_NEAR(out.item<double>(), 1000 + std::log1p(std::exp(-1.0)), 1e-12);
+}
+
+// A gradient the user let go of is not computed with the value that is read.
+TEST(Optimizer, ComputedTogetherSkipsDroppedArrays) {
+  auto f = [](const Array& a) { return sum(a * a); };
+  const Array alone = f(array(std::vector<double>{3, 4, 5}));
+  uint64_t before = stats().bytes_allocated;
+  EXPECT_EQ(alone.item<double>(), 50);
+  const uint64_t value_only = stats().bytes_allocated - before;
+  Array v = value_and_grad(f)(array(std::vector<double>{1, 2, 3})).first;
+  before = stats().bytes_allocated;
+  EXPECT_EQ(v.item<double>(), 14);
+  EXPECT_EQ(stats().bytes_allocated - before, value_only);
+  auto [v2, g2] = value_and_grad(f)(array(std::vector<double>{1, 2, 3}));
+  before = stats().bytes_allocated;
+  EXPECT_EQ(v2.item<double>(), 14);
+  EXPECT_GT(stats().bytes_allocated - before, value_only) << "the gradient, held, is computed";
+  EXPECT_TRUE(g2.is_evaluated());
+}
+
 TEST(Optimizer, KilnLogRewritesNamesRuleAndCallSite) {
   const auto log =
       std::filesystem::temp_directory_path() / ("kiln_rewrites_" + std::to_string(getpid()));

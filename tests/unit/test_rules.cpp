@@ -338,6 +338,25 @@ RULE_TEST(LogSumExpSoftmaxAndLogSoftmax) {
   ch.op(Op::Multiply, float64, {ch.view(cq, {4, 5}, {1, 0}), ce});
   expect_fires(ch, "chain_softmax");
   EXPECT_EQ(result(ch).shape, (Dims{4, 5}));
+  // Its tangent as forward mode writes it: sum(t * exp(x)) * (1 / sum(exp(x))), and with a
+  // tangent of ones (t * 1 -> t made it) sum(exp(x)) / sum(exp(x)).
+  Builder tg;
+  const int32_t tx = tg.data(float64, {4, 5});
+  const int32_t te = tg.op(Op::Exp, float64, {tx});
+  const int32_t ts = tg.reduce(Op::Sum, te, 0b10);
+  const int32_t moved =
+      tg.reduce(Op::Sum, tg.op(Op::Multiply, float64, {tg.data(float64, {4, 5}), te}), 0b10);
+  tg.op(Op::Multiply, float64, {moved, tg.op(Op::Divide, float64, {tg.value(float64, 1.0), ts})});
+  expect_fires(tg, "tangent_softmax");
+  EXPECT_EQ(result(tg).shape, (Dims{4}));
+  Builder ones;
+  const int32_t oe = ones.op(Op::Exp, float32, {ones.data(float32, {4, 5})});
+  ones.op(Op::Divide, float32, {ones.reduce(Op::Sum, oe, 0b01), ones.reduce(Op::Sum, oe, 0b01)});
+  expect_fires(ones, "tangent_softmax");
+  Builder axes;  // sums over different axes: not a tangent of log-sum-exp
+  const int32_t ae = axes.op(Op::Exp, float32, {axes.data(float32, {4, 4})});
+  axes.op(Op::Divide, float32, {axes.reduce(Op::Sum, ae, 0b01), axes.reduce(Op::Sum, ae, 0b10)});
+  expect_quiet(axes);
   Builder other;  // exp(x) / sum(exp(y)): not a softmax
   const int32_t ea = other.op(Op::Exp, float64, {other.data(float64, {4, 5})});
   const int32_t eb = other.op(Op::Exp, float64, {other.data(float64, {4, 5})});

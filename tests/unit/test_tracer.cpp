@@ -164,3 +164,43 @@ TEST(Tracer, CseKeepsRecentOperationsAndEveryLiveLeaf) {
   for (Node* n : {x, half, last, sum, sum, first}) t.drop_handle(n);
   EXPECT_EQ(t.live_nodes(), 0u);
 }
+
+TEST(Tracer, GroupsComputedTogetherMergeAndLeave) {
+  Tracer t;
+  Node* x = full(t, 1.f, {4});
+  Node* a = binary(t, Op::Add, x, x);
+  Node* b = binary(t, Op::Multiply, x, x);
+  Node* c = binary(t, Op::Subtract, x, x);
+  auto members = [&](const Node* n) {
+    std::lock_guard lock(t.mutex());
+    return t.together_with(n).size();
+  };
+  auto any = [&] {
+    std::lock_guard lock(t.mutex());
+    return t.any_together();
+  };
+  EXPECT_FALSE(any());
+  Node* ab[] = {a, b};
+  t.compute_together(ab);
+  Node* bc[] = {b, c};
+  t.compute_together(bc);  // b is in both: one group
+  EXPECT_TRUE(any());
+  EXPECT_EQ(members(a), 3u);
+  EXPECT_EQ(members(c), 3u);
+  {
+    std::lock_guard lock(t.mutex());
+    t.attach_buffer(b, nullptr);  // evaluated: nothing left to compute with the others
+  }
+  EXPECT_FALSE(b->grouped);
+  EXPECT_EQ(members(a), 2u);
+  t.drop_handle(a);  // freed
+  EXPECT_EQ(members(c), 1u);
+  t.drop_handle(c);
+  EXPECT_FALSE(any());
+  Node* alone[] = {x, b};  // b is evaluated: a group of one is none
+  t.compute_together(alone);
+  EXPECT_FALSE(any());
+  EXPECT_FALSE(x->grouped);
+  for (Node* n : {x, b}) t.drop_handle(n);
+  EXPECT_EQ(t.live_nodes(), 0u);
+}
