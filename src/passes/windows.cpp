@@ -99,8 +99,13 @@ Readers readers_within(const graph::Graph& g, int32_t v, int32_t a, int64_t wind
   if (v == a) return {1, 1};
   const Dims& window = g.nodes[v].shape;
   const Span written = span_of(window_offset, window, window_strides);
+  // A direct read by an elementwise op of the window's shape, when the window is a's whole
+  // buffer in order, reads the element written (a donated buffer: donate_buffers).
+  const bool whole = window_offset == 0 && g.nodes[a].shape == window &&
+                     window_strides == graph::contiguous_strides(window);
   auto safe = [&](const GNode& x, bool aligned) {
-    if (x.op != Op::View) return false;
+    if (x.op != Op::View)
+      return whole && aligned && graph::is_elementwise(x.op) && x.shape == window;
     const int64_t offset = static_cast<int64_t>(x.payload.v[0]);
     const Span read = span_of(offset, x.shape, x.strides);
     if (read.hi < written.lo || written.hi < read.lo) return true;
@@ -151,9 +156,60 @@ GNode copy_of(const GNode& x, int32_t at, graph::SourceLoc loc) {
   return copy;
 }
 
+// How far donate_buffers looks through an output's elementwise operands for data to write into.
+constexpr int kMaxDonorWalk = 64;
+
+// Buffer donation: an elementwise output of the shape and dtype of writable data that it reads
+// element for element (`w = w - lr * g` once the old w has no other reader) becomes an update of
+// that data's whole buffer, so that the output is written over the data instead of into a new
+// buffer: a training step then holds one copy of its parameters, not two. Marked with payload
+// v[2] = 1: prepare_update below keeps such an update only where it runs in place with nothing
+// stored first, and otherwise drops it (the output is computed into a buffer of its own, as
+// before). Each data buffer goes to one output at most.
+void donate_buffers(graph::Graph& g) {
+  std::vector<char> given(g.nodes.size(), 0), output(g.nodes.size(), 0);
+  for (int32_t o : g.outputs) output[o] += 1;
+  std::vector<int32_t> stack;
+  for (int32_t& o : g.outputs) {
+    const GNode& on = g.nodes[o];
+    if (output[o] != 1 || !computed(on) || !graph::is_elementwise(on.op) || on.shape.size() == 0)
+      continue;
+    int32_t donor = -1;  // writable data read element for element
+    stack.assign(1, o);
+    for (int walked = 0; !stack.empty() && donor < 0 && walked < kMaxDonorWalk; ++walked) {
+      const GNode& x = g.nodes[stack.back()];
+      stack.pop_back();
+      for (int k = 0; k < x.nargs && donor < 0; ++k) {
+        const int32_t y = x.args[k];
+        const GNode& yn = g.nodes[y];
+        if (yn.shape != on.shape) continue;  // read through a broadcast
+        if (yn.op == Op::Data && yn.writable && yn.dtype == on.dtype && !given[y])
+          donor = y;
+        else if (graph::is_elementwise(yn.op) && computed(yn) && !output[y])
+          stack.push_back(y);
+      }
+    }
+    if (donor < 0) continue;
+    given[donor] = 1;
+    GNode u;
+    u.op = Op::Update;
+    u.dtype = on.dtype;
+    u.nargs = 2;
+    u.args[0] = donor;
+    u.args[1] = o;
+    u.shape = on.shape;
+    u.strides = graph::contiguous_strides(on.shape);
+    u.payload.v[2] = 1;  // donated (the window's offset v[0] is 0)
+    u.loc = on.loc;
+    o = g.add(std::move(u));
+  }
+}
+
 }  // namespace
 
 void windows(graph::Graph& g) {
+  if (std::any_of(g.nodes.begin(), g.nodes.end(), [](const GNode& x) { return x.writable; }))
+    donate_buffers(g);
   const size_t n = g.nodes.size();
   bool any = false, any_update = false;
   for (const GNode& c : g.nodes) {
@@ -248,6 +304,7 @@ void windows(graph::Graph& g) {
   // the nodes computing v reads a. Where one of those could read an element after the window
   // overwrote it (see readers_within), v is stored on its own first and copied into the window
   // after. Otherwise a is copied into the update's buffer (by the loop below).
+  // Returns false for a donated update that would not run in place as it is (drop it).
   auto prepare_update = [&](GNode& c, int32_t old_a, int32_t old_v, int32_t old_u) {
     const int32_t a = c.args[0], v = c.args[1];
     const GNode& an = out.nodes[a];
@@ -264,16 +321,17 @@ void windows(graph::Graph& g) {
       in_place = r.total == uses[old_a] - 1;
       materialize = r.unsafe > 0;
     }
+    if (c.payload.v[2] && (!in_place || materialize)) return false;  // a donation declined
     if (!in_place) {
       c.args[0] = add(copy_of(an, a, c.loc), -1);
       claimed[c.args[0]] = 1;
-      return;
+      return true;
     }
     if (data)
       c.payload.v[1] = 1;
     else
       claimed[a] = 1;  // a's kernel (or a nested window base) stores into the update's buffer
-    if (!materialize) return;
+    if (!materialize) return true;
     int32_t m = v;
     if (computed(out.nodes[v]) && !graph::is_window_base(out.nodes[v].op)) {
       out.nodes[v].store = true;
@@ -282,12 +340,17 @@ void windows(graph::Graph& g) {
       out.nodes[m].store = true;
     }
     c.args[1] = add(copy_of(out.nodes[m], m, c.loc), -1);
+    return true;
   };
   for (size_t i = 0; i < n; ++i) {
     GNode c = std::move(g.nodes[i]);
     const int32_t old_args[3] = {c.args[0], c.args[1], c.args[2]};
     for (int a = 0; a < c.nargs; ++a) c.args[a] = index[c.args[a]];
-    if (c.op == Op::Update) prepare_update(c, old_args[0], old_args[1], static_cast<int32_t>(i));
+    if (c.op == Op::Update &&
+        !prepare_update(c, old_args[0], old_args[1], static_cast<int32_t>(i))) {
+      index[i] = c.args[1];  // the donated output, computed into a buffer of its own
+      continue;
+    }
     if (graph::is_window_base(c.op)) {
       for (int a = 0; a < c.nargs; ++a) {
         const GNode& x = out.nodes[c.args[a]];

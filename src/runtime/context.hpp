@@ -131,7 +131,10 @@ class Context {
   /// or fetch, run. Throws kiln::Error for failures seen only at run time, naming the op and its
   /// call site; the targets that failed keep the error (Node::failure) and raise it again at
   /// every later evaluation of them or of arrays computed from them.
-  void evaluate(std::span<graph::Node* const> targets);
+  /// `nested`: a sync of a library op's operands, inside another sync; the arrays computed
+  /// together with them (Tracer::compute_together) are left to the outer one (they may read the
+  /// op's own result).
+  void evaluate(std::span<graph::Node* const> targets, bool nested = false);
   /// Evaluates every pending node that an Array handle refers to, except those that failed
   /// earlier or are computed from one that did (they raise when evaluated themselves).
   void evaluate_all();
@@ -232,6 +235,7 @@ class Context {
                                         // of materialize.hpp keeps,
     std::vector<graph::Node*> kept;     // held by the capture (dropped by ~CaptureLease)
     bool has_update = false;            // an Update of evaluated data is pending (keep_held_arrays)
+    bool has_donor = false;             // data that could give an output its buffer (likewise)
     std::vector<char> is_output, wanted;  // scratch for keep_held_arrays, by position in the
     std::vector<uint32_t> reads;          // walk
     std::vector<char> writable;           // data an update may write into, by walk position
@@ -277,8 +281,8 @@ class Context {
   void evaluate_held(const std::vector<graph::Node*>& targets);
   // Fills `c` for evaluating `held.nodes` (the lock held); false when there is nothing to do,
   // or when the targets need library ops first or span devices. The arrays computed together
-  // with them (Tracer::compute_together) join `held` first.
-  bool capture_kernels(Held& held, Capture& c);
+  // with them (Tracer::compute_together) join `held` first, when `together`.
+  bool capture_kernels(Held& held, Capture& c, bool together);
   bool add_computed_together(Held& held, Capture& c);
   void keep_held_arrays(Capture& c);
   void find_writable(Capture& c);

@@ -305,7 +305,7 @@ void Context::run_library_node(Node* n) {
       pending.push_back(c.args[i].view_base ? c.args[i].view_base : c.args[i].node);
   }
   if (!pending.empty()) {
-    evaluate(pending);
+    evaluate(pending, /*nested=*/true);
     pending.clear();
     std::lock_guard lock(tracer_.mutex());
     for (size_t i = 0; i < c.args.size(); ++i) {
@@ -322,7 +322,7 @@ void Context::run_library_node(Node* n) {
     }
   }
   if (!pending.empty()) {  // views of an evaluated base that BLAS cannot read as they are
-    evaluate(pending);
+    evaluate(pending, /*nested=*/true);
     std::lock_guard lock(tracer_.mutex());
     for (LibraryOperand& o : c.args)
       if (!o.buffer && o.node->evaluated()) {

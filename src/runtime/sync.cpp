@@ -247,7 +247,7 @@ Context::CaptureLease::~CaptureLease() {
   if (context_.spare_captures_.size() < 16) context_.spare_captures_.push_back(std::move(capture_));
 }
 
-void Context::evaluate(std::span<graph::Node* const> requested) {
+void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
   Held held(tracer_);
   CaptureLease lease(*this);
   Capture& capture = *lease;
@@ -263,7 +263,7 @@ void Context::evaluate(std::span<graph::Node* const> requested) {
     }
     if (held.nodes.empty()) return;
     // The common case, in this one hold of the lock: no library op pending, one device.
-    if (!capture_kernels(held, capture)) capture.targets.clear();
+    if (!capture_kernels(held, capture, !nested)) capture.targets.clear();
   }
   ++counters_.syncs;
   if (!capture.targets.empty())
@@ -283,7 +283,7 @@ void Context::evaluate_all() {
     if (held.nodes.empty()) return;
     // The common case in one walk: no library op pending, one device, nothing failed.
     try {
-      captured = capture_kernels(held, *lease);
+      captured = capture_kernels(held, *lease, true);
     } catch (const kiln::Error&) {  // something pending failed earlier: see below
       captured = false;
     }
@@ -331,7 +331,7 @@ void Context::evaluate_held(const std::vector<graph::Node*>& targets) {
     CaptureLease capture(*this);
     {
       std::lock_guard lock(tracer_.mutex());
-      if (!capture_kernels(mine, *capture)) continue;  // evaluated meanwhile
+      if (!capture_kernels(mine, *capture, false)) continue;  // evaluated meanwhile
     }
     run_capture(*capture);
   }
@@ -394,6 +394,15 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
   return fresh;
 }
 
+// Data large enough to offer its buffer to an output (find_writable), and free to: no handle.
+// Smaller buffers come back from the pool as cheaply as they would be reused, and each sync
+// that offers one plans apart from one that does not.
+constexpr size_t kMinDonatedBytes = size_t{64} << 10;
+static bool donation_sized(const graph::Node& n) {
+  return n.handles.load(std::memory_order_relaxed) == 0 && n.buffer &&
+         n.buffer->bytes >= kMinDonatedBytes;
+}
+
 // Rule 1 of passes/materialize.hpp: a pending array this sync computes is stored by it (one
 // more output) when a pending node outside this sync still reads it (it will be needed again),
 // or when a user handle held it at an earlier sync that needed it too; the arrays a handle holds
@@ -420,7 +429,7 @@ void Context::keep_held_arrays(Capture& c) {
     wanted[i] |= node->uses > inside[i];
     if (wanted[i] && node->op == graph::Op::View) wanted[node->args[0]->visit_index] = 1;
   }
-  c.has_update = false;
+  c.has_update = c.has_donor = false;
   // While a function is being differentiated (or captured), a sync inside it (a mask's count, a
   // printed value) must not cut the history of the arrays it holds: nothing is kept then.
   const bool keep = auto_eval_paused_.load(std::memory_order_relaxed) == 0;
@@ -430,6 +439,7 @@ void Context::keep_held_arrays(Capture& c) {
     // (find_writable's question, asked here while the node is at hand.)
     c.has_update |=
         !node->evaluated() && node->op == graph::Op::Update && node->args[0]->evaluated();
+    c.has_donor |= node->evaluated() && donation_sized(*node);
     if (!keep || node->evaluated() || c.is_output[i] || node->op == graph::Op::View ||
         graph::is_leaf(node->op) || node->shape.size() == 0 || node->device != c.device)
       continue;
@@ -451,9 +461,12 @@ void Context::keep_held_arrays(Capture& c) {
 // outlives the sync when it stays pending after it (it is not one of the sync's results) and a
 // handle, a node outside the sync or another such reader still refers to it: it would be
 // computed later from the data, which must not have changed.
+//
+// Large data that no handle holds is writable too: an output computed from it element for
+// element may be written over it (buffer donation, passes/windows.cpp), as numpy's `out=`.
 void Context::find_writable(Capture& c) {
   c.writable.clear();
-  if (!c.has_update) return;
+  if (!c.has_update && !c.has_donor) return;
   const size_t size = c.order.size();
   std::vector<char> result(size, 0), outlives(size, 0), read_later(size, 0);
   for (int32_t o : c.outputs) result[o] = 1;
@@ -468,13 +481,19 @@ void Context::find_writable(Capture& c) {
     }
   }
   c.writable.assign(size, 0);
-  for (const graph::Node* n : c.order) {
-    if (n->evaluated() || n->op != graph::Op::Update || !n->args[0]->evaluated()) continue;
-    const graph::Node* a = n->args[0];
+  auto writable = [&](const graph::Node* a) {
     const int32_t i = a->visit_index;
-    c.writable[i] = a->handles.load(std::memory_order_relaxed) == 0 && a->uses == c.reads[i] &&
-                    !read_later[i] && a->buffer && a->buffer.use_count() == 1 &&
-                    !a->buffer->external && !a->buffer->part;
+    return a->handles.load(std::memory_order_relaxed) == 0 && a->uses == c.reads[i] &&
+           !read_later[i] && a->buffer && a->buffer.use_count() == 1 && !a->buffer->external &&
+           !a->buffer->part;
+  };
+  for (const graph::Node* n : c.order) {
+    if (n->evaluated()) {
+      if (c.has_donor && donation_sized(*n)) c.writable[n->visit_index] = writable(n);
+      continue;
+    }
+    if (n->op == graph::Op::Update && n->args[0]->evaluated())
+      c.writable[n->args[0]->visit_index] = writable(n->args[0]);
   }
 }
 
@@ -499,7 +518,7 @@ bool Context::add_computed_together(Held& held, Capture& c) {
   return c.targets.size() > before;
 }
 
-bool Context::capture_kernels(Held& held, Capture& c) {
+bool Context::capture_kernels(Held& held, Capture& c, bool together) {
   c.targets.clear();
   for (graph::Node* n : held.nodes)
     if (!n->evaluated()) c.targets.push_back(n);
@@ -508,7 +527,7 @@ bool Context::capture_kernels(Held& held, Capture& c) {
   c.device = c.targets[0]->device;
   if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
     throw kiln::Error(*failed->failure);
-  if (tracer_.any_together() && add_computed_together(held, c))
+  if (together && tracer_.any_together() && add_computed_together(held, c))
     if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
       throw kiln::Error(*failed->failure);
   for (const graph::Node* n : c.targets)

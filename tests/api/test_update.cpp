@@ -226,3 +226,77 @@ TEST(Update, MistakesAreErrorsAtTheAssignment) {
   EXPECT_EQ(a.to_vector<double>(), matrix(3, 4).to_vector<double>());
   EXPECT_EQ(i.to_vector<int32_t>(), (std::vector<int32_t>{0, 0, 0}));
 }
+
+// Buffer donation: an output computed element for element from data that nothing else refers to
+// is written over that data (numpy's `out=`), so a loop `w = w - lr * g` holds one w, not two.
+TEST(Update, AnOutputTakesOverTheBufferOfDataNoOneElseReads) {
+  const int64_t n = 128;  // 128 KiB of float64: large enough to be offered (64 KiB and up)
+  const Array g = (matrix(n, n) * 0.001).eval();
+  const std::vector<double> gv = g.to_vector<double>();
+  Array w = (matrix(n, n) + 0.0).eval();
+  std::vector<double> expect = w.to_vector<double>();
+  uint64_t last_step_bytes = 0;
+  for (int step = 0; step < 4; ++step) {
+    const uint64_t before = kiln::stats().bytes_allocated;
+    w = w - 0.5 * g + 1.0;  // the old w: no handle, read once per element
+    w.eval();
+    last_step_bytes = kiln::stats().bytes_allocated - before;
+    for (size_t k = 0; k < expect.size(); ++k) expect[k] = expect[k] - 0.5 * gv[k] + 1.0;
+  }
+  EXPECT_EQ(w.to_vector<double>(), expect);
+  EXPECT_EQ(last_step_bytes, 0u) << "the new w is written over the old one";
+  // Held by another handle: never written over.
+  Array keep = w;
+  const uint64_t before = kiln::stats().bytes_allocated;
+  w = w * 2.0;
+  w.eval();
+  EXPECT_EQ(kiln::stats().bytes_allocated - before, static_cast<uint64_t>(n * n * 8));
+  EXPECT_EQ(keep.to_vector<double>(), expect);
+  EXPECT_EQ(w.item<double>(5), 2 * expect[5]);
+}
+
+// Reads that are not element for element, or that come later, keep the data intact.
+TEST(Update, DonationLeavesOtherReadersTheOldValues) {
+  const int64_t n = 128;
+  auto fresh = [&] { return (matrix(n, n) + 0.0).eval(); };
+  const std::vector<double> m = fresh().to_vector<double>();
+  auto at = [&](int64_t i, int64_t j) { return m[static_cast<size_t>(i * n + j)]; };
+  auto check = [&](const Array& r, auto expected, const char* what) {
+    const std::vector<double> v = r.to_vector<double>();
+    for (int64_t i = 0; i < n; i += 7)
+      for (int64_t j = 0; j < n; j += 5)
+        ASSERT_EQ(v[static_cast<size_t>(i * n + j)], expected(i, j))
+            << what << " " << i << "," << j;
+  };
+  Array w = fresh();
+  w = w + transpose(w);
+  check(
+      w.eval(), [&](int64_t i, int64_t j) { return at(i, j) + at(j, i); }, "transposed");
+  w = fresh();
+  w = w[{slice(none, none, -1)}] + 1.0;
+  check(
+      w.eval(), [&](int64_t i, int64_t j) { return at(n - 1 - i, j) + 1; }, "reversed");
+  w = fresh();
+  w = w + w[{slice(0, 1)}];
+  check(
+      w.eval(), [&](int64_t i, int64_t j) { return at(i, j) + at(0, j); }, "broadcast row");
+  w = fresh();
+  w = w - kiln::sum(w) / double(n * n);
+  const double mean = double(n * n - 1) / 2;
+  check(
+      w.eval(), [&](int64_t i, int64_t j) { return at(i, j) - mean; }, "reduction");
+  Array a, b, later;
+  {
+    Array t = fresh();
+    a = t * 2.0;
+    b = t + 1.0;
+    later = t * 3.0;  // read after this sync: t must survive it
+  }
+  kiln::eval({a, b});
+  check(
+      a, [&](int64_t i, int64_t j) { return at(i, j) * 2; }, "two outputs");
+  check(
+      b, [&](int64_t i, int64_t j) { return at(i, j) + 1; }, "two outputs");
+  check(
+      later, [&](int64_t i, int64_t j) { return at(i, j) * 3; }, "a later reader");
+}
