@@ -242,8 +242,9 @@ def grad_report(folder):
               f" numpy (hand gradients) {mp or float('nan'):.0f} us")
         print(f"    kiln/hand {mk / mh:.2f} (target <= 1.15), numpy/kiln {(mp or float('nan')) / mk:.2f},"
               f" launches/step {raw['mlp_kiln'].get('launches', float('nan')):.0f}, peak "
-              f"{raw['mlp_kiln'].get('peak_MB', float('nan')):.2f} MB (hand's intermediates "
-              f"{raw['mlp_hand'].get('peak_MB', float('nan')):.2f} MB)")
+              f"{raw['mlp_kiln'].get('peak_MB', float('nan')):.2f} MB, of which the step's own "
+              f"intermediates {raw['mlp_kiln'].get('intermediates_MB', float('nan')):.2f} MB "
+              f"(the hand version's {raw['mlp_hand'].get('intermediates_MB', float('nan')):.2f} MB)")
 
 
 def optimizer_report(folder):

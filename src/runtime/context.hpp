@@ -213,7 +213,8 @@ class Context {
    public:
     explicit Held(graph::Tracer& t) : tracer_(t) {}
     ~Held() {
-      for (graph::Node* n : nodes) tracer_.drop_ref(n);
+      for (graph::Node* n : nodes)
+        if (n) tracer_.drop_ref(n);  // (null: let go of already)
     }
     Held(const Held&) = delete;
     Held& operator=(const Held&) = delete;

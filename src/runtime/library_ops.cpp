@@ -256,7 +256,13 @@ void Context::run_library_ops(const std::vector<graph::Node*>& targets) {
     for (Node* n : order)  // in topological order: operands first
       if (!n->evaluated() && graph::is_library(n->op) && !planned_in_kernels(*n)) library.add(n);
   }
-  for (Node* n : library.nodes) run_library_node(n);
+  // Each node's reference goes once it has run: a result that only later nodes read lives as
+  // long as they need it, not until the last library op of the sync (a training step's
+  // pre-activations would otherwise outlive the backward pass).
+  for (Node*& n : library.nodes) {
+    run_library_node(n);
+    tracer_.drop_ref(std::exchange(n, nullptr));
+  }
 }
 
 void Context::run_library_node(Node* n) {
