@@ -123,6 +123,7 @@ def main(folder):
     loops_report(folder)
     grad_report(folder)
     optimizer_report(folder)
+    functions_report(folder)
     print()
     print("Targets")
     checks = [
@@ -274,6 +275,26 @@ def optimizer_report(folder):
         if b:
             print(f"  rule engine in a cold compile of a {n}-op expression: {b['rules_us']:.0f} us of"
                   f" {b['real_time']:.1f} ms ({b['share_percent']:.2f}%, target < 5%)")
+
+
+
+def functions_report(folder):
+    """numpy's functions (bench/functions_bench.cpp against bench/numpy_functions.py)."""
+    path = os.path.join(folder, "functions.json")
+    if not os.path.exists(path):
+        return
+    t = {name: v[0] for name, v in load(path).items()}
+    numpy_path = os.path.join(folder, "numpy_functions.json")
+    if os.path.exists(numpy_path):
+        t.update({name: v[0] for name, v in load(numpy_path).items()})
+    print()
+    print("numpy's functions (ratios > 1: the other side is slower)")
+    for fn, base, what in (("sort", "std", "std::stable_sort"), ("solve", "lapack", "dgesv"),
+                           ("cholesky", "lapack", "dpotrf")):
+        k, h, p = t.get(f"{fn}_kiln"), t.get(f"{fn}_{base}"), t.get(f"numpy_{fn}")
+        if k and h:
+            print(f"  {fn}: kiln {k:.0f} us, {what} {h:.0f} us, numpy {p or float('nan'):.0f} us;"
+                  f" kiln/{base} {k / h:.2f}, numpy/kiln {(p or float('nan')) / k:.2f}")
 
 
 if __name__ == "__main__":

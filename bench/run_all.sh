@@ -45,6 +45,10 @@ echo "running optimizer ..." >&2
 "$build/bench/optimizer_bench" --benchmark_min_time="$min_time" --benchmark_repetitions=3 \
   --benchmark_out="$out/optimizer.json" --benchmark_out_format=json >/dev/null
 (cd "$here" && /usr/bin/python3 numpy_optimizer.py) >"$out/numpy_optimizer.json" 2>/dev/null
+echo "running numpy functions ..." >&2
+"$build/bench/functions_bench" --benchmark_min_time="$min_time" --benchmark_repetitions=3 \
+  --benchmark_out="$out/functions.json" --benchmark_out_format=json >/dev/null
+(cd "$here" && /usr/bin/python3 numpy_functions.py) >"$out/numpy_functions.json" 2>/dev/null
 echo "running cache costs ..." >&2
 "$build/bench/kiln_cache_bench" --json >"$out/cache.jsonl"
 /usr/bin/python3 "$here/report.py" "$out"

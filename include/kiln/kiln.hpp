@@ -21,5 +21,6 @@
 #include "kiln/runtime.hpp"
 #include "kiln/select.hpp"
 #include "kiln/shape.hpp"
+#include "kiln/sorting.hpp"
 #include "kiln/special.hpp"
 #include "kiln/update.hpp"

@@ -23,6 +23,7 @@
 #include "kiln/linalg.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/shape.hpp"
+#include "kiln/sorting.hpp"
 
 namespace kiln::detail {
 
@@ -65,6 +66,8 @@ DerivativeKind derivative_kind(Op op) {
     case Op::LogicalXor:
     case Op::ArgMax:
     case Op::ArgMin:
+    case Op::ArgSort:
+    case Op::SearchSorted:
     case Op::Any:
     case Op::All:
     case Op::Philox:
@@ -124,6 +127,10 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Update:
     case Op::CumSum:
     case Op::CumProd:
+    case Op::Sort:
+    case Op::Solve:
+    case Op::Cholesky:
+    case Op::SlogDet:
     case Op::Fft:
     case Op::Rfft:
     case Op::Irfft:
@@ -620,6 +627,25 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
     case Op::CumProd:
       out[0].value = cumprod_vjp(a, g, static_cast<int>(n->payload.v[0]));
       return out;
+    case Op::Solve:
+    case Op::Cholesky:
+    case Op::SlogDet: {
+      const std::array<Array, 2> c = linalg_vjp(in, g, wanted);
+      out[0].value = c[0];
+      out[1].value = c[1];
+      return out;
+    }
+    case Op::Sort: {  // sort(x) = take_along_axis(x, argsort(x)): g goes back to the positions
+      const int axis = static_cast<int>(n->payload.v[0]);
+      const Array order = argsort(a, axis);
+      const Array taken = take_along_axis(a, order, axis);
+      const Array flat = along_axis_positions(taken.node(), a, order);
+      const Array sums = scatter_add(
+          constant(Scalar::of(0), a.dtype(), Dims{a.size()}, "grad", n->loc, a.node()->device),
+          flatten(flat), flatten(g), 0);
+      out[0].value = reshape(sums, a.shape());
+      return out;
+    }
     case Op::Fft:  // the unnormalised DFT matrix is symmetric: its transpose is itself
       out[0].value = record_like(n, {g});
       return out;
@@ -690,6 +716,14 @@ Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& t) {
       return where(in.args[0], or_zeros(1), or_zeros(2));
     case Op::CumProd:
       return cumprod_jvp(a, t[0], static_cast<int>(n->payload.v[0]));
+    case Op::Sort: {
+      const int axis = static_cast<int>(n->payload.v[0]);
+      return take_along_axis(t[0], argsort(a, axis), axis);
+    }
+    case Op::Solve:
+    case Op::Cholesky:
+    case Op::SlogDet:
+      return linalg_jvp(in, t);
     case Op::MakeComplex:
       return complex(or_zeros(0), or_zeros(1));
     case Op::MatMul: {

@@ -53,4 +53,10 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
 /// at least one is set). Only for DerivativeKind::Rule ops.
 Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& tangents);
 
+/// The LAPACK ops' rules (linalg_derivatives.cpp): the cotangents of Solve's, Cholesky's or
+/// SlogDet's operands for the node's cotangent `g`, and its tangent.
+std::array<Array, 2> linalg_vjp(const RuleInputs& in, const Array& g,
+                                const std::array<bool, 3>& wanted);
+Array linalg_jvp(const RuleInputs& in, const std::array<Array, 3>& tangents);
+
 }  // namespace kiln::detail

@@ -52,8 +52,14 @@ Array slice_axis(const Array& a, int axis, int64_t start, int64_t stop, SourceLo
 }
 
 // A 0-d zero of `a`'s dtype (where()'s other branch keeps a's dtype, bools included).
+// `x` (a new index expression or constant) on the device of `like`, which need not be the
+// default device new arrays go to.
+Array on_device_of(const Array& like, const Array& x, std::source_location l) {
+  return detail::transfer(x, like.node()->device, to_loc(l));
+}
+
 Array zero_like(const Array& a, std::source_location l) {
-  return zeros({}, a.dtype(), l);
+  return on_device_of(a, zeros({}, a.dtype(), l), l);
 }
 
 // where(keep, a, 0) with keep the mask (j - i >= k) (upper) or (j - i <= k) over the last two
@@ -63,8 +69,9 @@ Array triangle(std::string_view fn, const Array& a, int64_t k, bool upper, std::
   require_rank(fn, a, 1, loc);
   const Dims& s = shape_of(a, fn, loc);
   const int64_t cols = s[s.rank() - 1], rows = s.rank() >= 2 ? s[s.rank() - 2] : cols;
-  const Array i = reshape(arange(int64_t{0}, rows, int64_t{1}, int64, l), {rows, 1}, l);
-  const Array j = arange(int64_t{0}, cols, int64_t{1}, int64, l);
+  const Array i =
+      on_device_of(a, reshape(arange(int64_t{0}, rows, int64_t{1}, int64, l), {rows, 1}, l), l);
+  const Array j = on_device_of(a, arange(int64_t{0}, cols, int64_t{1}, int64, l), l);
   const Array d = subtract(Operand(j, l), Operand(i, l));
   const Array keep = upper ? greater_equal(Operand(d, l), Operand(k, l))
                            : less_equal(Operand(d, l), Operand(k, l));
@@ -233,8 +240,8 @@ Array diag(const Array& v, int64_t k, std::source_location l) {
   if (s.rank() != 1)
     graph::throw_error("diag", "needs a 1-d or 2-d array, got " + graph::to_string(s), loc);
   const int64_t m = s[0], n = m + (k < 0 ? -k : k), first_row = k < 0 ? -k : 0;
-  if (m == 0) return zeros({n, n}, v.dtype(), l);
-  const Array i = arange(int64_t{0}, n, int64_t{1}, int64, l);
+  if (m == 0) return on_device_of(v, zeros({n, n}, v.dtype(), l), l);
+  const Array i = on_device_of(v, arange(int64_t{0}, n, int64_t{1}, int64, l), l);
   // Row r holds v[r - first_row] at column r + k.
   const Array at = clip(Operand(subtract(Operand(i, l), Operand(first_row, l)), l), Operand(0, l),
                         Operand(m - 1, l));
@@ -362,7 +369,7 @@ Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     const auto [before, after] = widths[widths.size() == 1 ? 0 : d];
     if (before == 0 && after == 0) continue;
     // The constant in a's dtype, as numpy casts it (unsafely: 2.5 pads an int array with 2).
-    const Array fill = full({}, value, float64, l).astype(a.dtype(), l);
+    const Array fill = on_device_of(a, full({}, value, float64, l).astype(a.dtype(), l), l);
     auto block = [&](int64_t width) {
       Shape b = x.shape();
       b[d] = width;

@@ -1,11 +1,15 @@
 #include "runtime/host_ops.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numeric>
 #include <string>
 
 #include "graph/errors.hpp"
 #include "graph/payload.hpp"
 #include "graph/scalar_math.hpp"
+#include "runtime/host_linalg.hpp"
 
 namespace kiln::runtime {
 
@@ -112,6 +116,84 @@ void scan(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
   });
 }
 
+// numpy's sort order: nan after every number; complex numbers by real part, then imaginary
+// part, with [R + Rj, R + nanj, nan + Rj, nan + nanj] (R: not nan) as the order of the classes.
+template <class T>
+bool sorts_before(const T& a, const T& b) {
+  if constexpr (graph::ref::is_complex_v<T>) {
+    const bool ar = std::isnan(a.real()), ai = std::isnan(a.imag());
+    const bool br = std::isnan(b.real()), bi = std::isnan(b.imag());
+    const int ca = 2 * ar + ai, cb = 2 * br + bi;
+    if (ca != cb) return ca < cb;
+    if (ca == 0) return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
+    if (ca == 1) return a.real() < b.real();
+    if (ca == 2) return a.imag() < b.imag();
+    return false;
+  } else if constexpr (std::is_same_v<T, half>) {
+    return sorts_before(static_cast<float>(a), static_cast<float>(b));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return a < b || (b != b && a == a);
+  } else {
+    return a < b;
+  }
+}
+
+// Sort, ArgSort: each run along the axis gathered, sorted (ArgSort: or partitioned around
+// position kth: everything before it sorts no later, everything after no earlier), and written
+// back.
+void sort(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
+  const LibraryOperand& a = n.args[0];
+  const int axis = static_cast<int>(n.payload.v[0]);
+  const int64_t outer = prod(a.shape, 0, axis), extent = a.shape[axis];
+  const int64_t inner = prod(a.shape, axis + 1, a.shape.rank());
+  const uint64_t kth = n.payload.v[1];  // 0: sort
+  graph::visit_dtype(a.dtype, [&]<class T>() {
+    const T* src = static_cast<const T*>(in[0]);
+    std::vector<int64_t> order(static_cast<size_t>(extent));
+    using Stored = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;  // no proxies
+    std::vector<Stored> run(static_cast<size_t>(extent));
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        const T* x = src + o * extent * inner + i;
+        const int64_t at = o * extent * inner + i;
+        if (n.op == Op::Sort) {
+          for (int64_t j = 0; j < extent; ++j) run[j] = x[j * inner];
+          std::stable_sort(run.begin(), run.end(), sorts_before<Stored>);
+          T* dst = static_cast<T*>(out) + at;
+          for (int64_t j = 0; j < extent; ++j) dst[j * inner] = run[j];
+        } else {
+          std::iota(order.begin(), order.end(), int64_t{0});
+          auto by_value = [&](int64_t p, int64_t q) {
+            return sorts_before(x[p * inner], x[q * inner]);
+          };
+          if (kth == 0)
+            std::stable_sort(order.begin(), order.end(), by_value);
+          else
+            std::nth_element(order.begin(), order.begin() + static_cast<int64_t>(kth - 1),
+                             order.end(), by_value);
+          int64_t* dst = static_cast<int64_t*>(out) + at;
+          for (int64_t j = 0; j < extent; ++j) dst[j * inner] = order[j];
+        }
+      }
+  });
+}
+
+// SearchSorted: binary searches in the sorted operand 0 (both operands of one dtype).
+void search_sorted(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
+  const int64_t m = n.args[0].shape.size(), count = n.args[1].shape.size();
+  const bool right = n.payload.v[0] != 0;
+  graph::visit_dtype(n.args[0].dtype, [&]<class T>() {
+    const T* sorted = static_cast<const T*>(in[0]);
+    const T* v = static_cast<const T*>(in[1]);
+    int64_t* dst = static_cast<int64_t*>(out);
+    for (int64_t k = 0; k < count; ++k) {
+      const T* at = right ? std::upper_bound(sorted, sorted + m, v[k], sorts_before<T>)
+                          : std::lower_bound(sorted, sorted + m, v[k], sorts_before<T>);
+      dst[k] = at - sorted;
+    }
+  });
+}
+
 }  // namespace
 
 void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, void* out) {
@@ -123,6 +205,15 @@ void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, v
     case Op::CumSum:
     case Op::CumProd:
       return scan(n, inputs, out);
+    case Op::Sort:
+    case Op::ArgSort:
+      return sort(n, inputs, out);
+    case Op::SearchSorted:
+      return search_sorted(n, inputs, out);
+    case Op::Solve:
+    case Op::Cholesky:
+    case Op::SlogDet:
+      return run_linalg(n, inputs, out);
     default:
       graph::internal_error(__FILE__, __LINE__,
                             "no host implementation of " + std::string(graph::op_info(n.op).name));

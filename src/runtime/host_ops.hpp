@@ -1,5 +1,5 @@
-// The host implementations of the library ops other than matmul and the FFTs: scatters and
-// scans, over evaluated, contiguous operands.
+// The host implementations of the library ops other than matmul and the FFTs: scatters, scans,
+// sorts and sorted searches, over evaluated, contiguous operands.
 #pragma once
 
 #include <vector>
@@ -8,9 +8,9 @@
 
 namespace kiln::runtime {
 
-/// Computes library op `n` (Scatter, ScatterAdd, ScatterApply, CumSum, CumProd) into `out` (n's
-/// shape and dtype, contiguous) from `inputs`, the data of n's operands in order (contiguous, of
-/// their shapes and dtypes). Throws kiln::Error for an index out of range, naming the op and n's
+/// Computes library op `n` (Scatter, ScatterAdd, ScatterApply, CumSum, CumProd, Sort, ArgSort,
+/// SearchSorted) into `out` (n's shape and dtype, contiguous) from `inputs`, the data of n's
+/// operands in order (contiguous, of their shapes and dtypes). Throws kiln::Error for an index out of range, naming the op and n's
 /// call site.
 void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, void* out);
 

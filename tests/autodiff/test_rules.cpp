@@ -101,6 +101,13 @@ std::vector<Case> cases() {
       {"cumsum", [](V x) { return cumsum(x[0] * x[0], 1); }, {s}},
       {"cumprod", [](V x) { return cumprod(x[0], 1); }, {s}, 0.5, 1.5},
       {"cumprod flat", [](V x) { return cumprod(x[0] * 2.0); }, {s}},
+      {"sort", [](V x) { return sort(x[0] * x[0], 1) * arange(4.0, float64); }, {s}},
+      {"partition", [](V x) { return partition(x[0], 1, 0) * x[0]; }, {s}},
+      {"quantile, median",
+       [](V x) {
+         return quantile(x[0], 0.3, 1, true) + median(x[0], 0, true);
+       },
+       {s}},
       {"transpose", [](V x) { return transpose(x[0]) * arange(3.0, float64); }, {s}},
       {"reshape",
        [](V x) {

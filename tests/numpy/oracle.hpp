@@ -282,6 +282,10 @@ inline kiln::Operand operand(const Arg& a) {
 /// Records a case with kiln without evaluating it (throws kiln::Error where kiln refuses at the
 /// call); tests/fuzz chains these into programs.
 inline bool build_manipulation(const Case& c, kiln::Array& r);
+/// kiln/sorting.hpp's functions (see build_manipulation).
+inline bool build_sorting(const Case& c, kiln::Array& r);
+/// kiln::linalg and cross (see build_manipulation).
+inline bool build_linalg(const Case& c, kiln::Array& r);
 
 inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
@@ -463,7 +467,7 @@ inline kiln::Array build(const Case& c) {
         : op == "divide"   ? part.divide(v)
         : op == "minimum"  ? part.min(v)
                            : part.max(v);
-  } else if (build_manipulation(c, r)) {
+  } else if (build_manipulation(c, r) || build_sorting(c, r) || build_linalg(c, r)) {
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {
@@ -671,6 +675,94 @@ int64_t ulp_distance(T a, T b) {
                  : static_cast<int64_t>(i);
   };
   return std::llabs(ordered(a) - ordered(b));
+}
+
+// Axis arguments: an axis, or None (all_axes) for the flattened array.
+inline bool build_sorting(const Case& c, kiln::Array& r) {
+  const std::string& f = c.fn;
+  auto array = [&](size_t i) { return c.args[i].array; };
+  auto none = [&](size_t i) { return c.args[i].kind == Arg::Kind::axes && c.args[i].all_axes; };
+  auto axis = [&](size_t i) { return c.args[i].axes[0]; };
+  if (f == "sort" || f == "argsort") {
+    const kiln::Array a = none(1) ? kiln::flatten(array(0)) : array(0);
+    const int ax = none(1) ? -1 : axis(1);
+    r = f == "sort" ? kiln::sort(a, ax) : kiln::argsort(a, ax);
+  } else if (f == "searchsorted") {  // into the sorted operand 0
+    r = kiln::searchsorted(kiln::sort(array(0)), array(1),
+                           c.args[2].scalar.i ? kiln::Side::right : kiln::Side::left);
+  } else if (f == "unique") {
+    r = kiln::unique(array(0));
+  } else if (f == "unique_counts") {  // the counts (the values are unique's)
+    r = kiln::unique_counts(array(0)).second;
+  } else if (f == "unique_inverse") {  // the inverse
+    r = kiln::unique_inverse(array(0)).second;
+  } else if (f == "median") {
+    r = none(1) ? kiln::median(array(0)) : kiln::median(array(0), axis(1), c.args[2].scalar.i);
+    if (none(1) && c.args[2].scalar.i) r = kiln::reshape(r, kiln::Shape(array(0).ndim(), 1));
+  } else if (f == "quantile" || f == "percentile") {
+    const bool q = f == "quantile";
+    const bool keep = c.args[3].scalar.i != 0;
+    if (c.args[1].kind == Arg::Kind::shape) {  // several, as the shape's entries / 100
+      std::vector<double> qs;
+      for (int64_t e : c.args[1].shape) qs.push_back(q ? e / 100.0 : double(e));
+      r = q ? kiln::quantile(array(0), qs, axis(2), keep)
+            : kiln::percentile(array(0), qs, axis(2), keep);
+    } else {
+      const double v = c.args[1].scalar.f;
+      r = none(2) ? (q ? kiln::quantile(array(0), v) : kiln::percentile(array(0), v))
+                  : (q ? kiln::quantile(array(0), v, axis(2), keep)
+                       : kiln::percentile(array(0), v, axis(2), keep));
+      if (none(2) && keep) r = kiln::reshape(r, kiln::Shape(array(0).ndim(), 1));
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// "linalg.f" takes a matrix made safely invertible (a + 4n I: diagonally dominant) or, for
+// cholesky, positive definite (a a^T + n I); "linalg.f_raw" takes it as it is.
+inline bool build_linalg(const Case& c, kiln::Array& r) {
+  if (c.fn.rfind("linalg.", 0) != 0 && c.fn != "cross") return false;
+  const bool raw = c.fn.size() > 4 && c.fn.compare(c.fn.size() - 4, 4, "_raw") == 0;
+  const std::string f = c.fn.substr(0, c.fn.size() - (raw ? 4 : 0));
+  const kiln::Array a0 = c.args[0].array;
+  auto shifted = [&](const kiln::Array& a) {
+    if (raw || a.ndim() < 2) return a;
+    const int64_t n = a.shape().back();
+    const kiln::DType t = kiln::promote_types(a.dtype(), kiln::float32);
+    return kiln::Array(a.astype(t) + kiln::eye(n, t) * double(4 * n));
+  };
+  if (f == "cross") {
+    r = kiln::cross(a0, c.args[1].array);
+  } else if (f == "linalg.solve") {
+    r = kiln::linalg::solve(shifted(a0), c.args[1].array);
+  } else if (f == "linalg.inv") {
+    r = kiln::linalg::inv(shifted(a0));
+  } else if (f == "linalg.det") {
+    r = kiln::linalg::det(shifted(a0));
+  } else if (f == "linalg.slogdet") {  // the two parts stacked
+    const auto [sign, logdet] = kiln::linalg::slogdet(shifted(a0));
+    r = kiln::stack({sign, logdet});
+  } else if (f == "linalg.cholesky") {
+    kiln::Array a = a0;
+    if (!raw && a.ndim() >= 2) {
+      const int64_t n = a.shape().back();
+      const kiln::DType t = kiln::promote_types(a.dtype(), kiln::float32);
+      const kiln::Array w = a.astype(t);
+      a = kiln::matmul(w, kiln::swapaxes(w, -1, -2)) + kiln::eye(n, t) * double(n);
+    }
+    r = kiln::linalg::cholesky(a);
+  } else if (f == "linalg.matrix_power") {
+    r = kiln::linalg::matrix_power(c.args[1].scalar.i < 0 ? shifted(a0) : a0, c.args[1].scalar.i);
+  } else if (f == "linalg.norm") {
+    r = c.args[2].kind == Arg::Kind::axes
+            ? kiln::linalg::norm(a0)
+            : kiln::linalg::norm(a0, c.args[1].scalar.f, c.args[2].axes[0], c.args[3].scalar.i);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace oracle

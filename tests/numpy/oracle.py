@@ -227,6 +227,52 @@ def exact_comparison(args):
     return [a.astype(np.int64) if isinstance(a, np.ndarray) else a for a in args]
 
 
+def linalg(fn, args):
+    """kiln::linalg's cases: see build_linalg in oracle.hpp for the shifted inputs."""
+    raw = fn.endswith("_raw")
+    f = fn[:-4] if raw else fn
+    a = args[0]
+
+    def shifted(m):
+        if raw or m.ndim < 2:
+            return m
+        t = np.promote_types(m.dtype, np.float32)
+        return m.astype(t) + np.eye(m.shape[-1], dtype=t) * (4 * m.shape[-1])
+
+    if f == "cross":
+        return np.cross(a, args[1])
+    if f == "linalg.solve":  # NumPy 2's rule: b is a vector exactly when it is 1-d
+        b = args[1]
+        if a.ndim < 2 or b.ndim == 0:
+            return np.linalg.solve(shifted(a), b)
+        bm = b[:, None] if b.ndim == 1 else b
+        if a.shape[-1] != a.shape[-2] or bm.shape[-2] != a.shape[-1]:
+            return np.linalg.solve(shifted(a), bm)  # numpy's error
+        batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+        r = np.linalg.solve(np.broadcast_to(shifted(a), batch + a.shape[-2:]),
+                            np.broadcast_to(bm, batch + bm.shape[-2:]))
+        return r[..., 0] if b.ndim == 1 else r
+    if f == "linalg.inv":
+        return np.linalg.inv(shifted(a))
+    if f == "linalg.det":
+        return np.linalg.det(shifted(a))
+    if f == "linalg.slogdet":
+        return np.stack(np.linalg.slogdet(shifted(a)))
+    if f == "linalg.cholesky":
+        if not raw and a.ndim >= 2:
+            t = np.promote_types(a.dtype, np.float32)
+            w = a.astype(t)
+            a = w @ np.swapaxes(w, -1, -2) + np.eye(a.shape[-1], dtype=t) * a.shape[-1]
+        return np.linalg.cholesky(a)
+    if f == "linalg.matrix_power":
+        return np.linalg.matrix_power(shifted(a) if args[1] < 0 else a, args[1])
+    if f == "linalg.norm":
+        if args[2] is None:
+            return np.linalg.norm(a)
+        return np.linalg.norm(a, ord=args[1], axis=args[2], keepdims=bool(args[3]))
+    raise ValueError("unknown " + fn)
+
+
 def call(fn, args):
     if fn in COMPARISONS:
         args = exact_comparison(args)
@@ -293,6 +339,26 @@ def call(fn, args):
         return setitem(fn, *args)
     if fn.startswith("at_"):
         return ufunc_at(fn, *args)
+    if fn in ("sort", "argsort"):  # kiln's sorts are stable
+        return getattr(np, fn)(args[0], axis=args[1], kind="stable")
+    if fn == "searchsorted":
+        return np.searchsorted(np.sort(args[0], kind="stable"), args[1], side="right" if args[2] else "left")
+    if fn == "unique_counts":
+        return np.unique(args[0], return_counts=True)[1]
+    if fn == "unique_inverse":  # NumPy 2's shape: the input's
+        return np.unique(args[0], return_inverse=True)[1].reshape(np.shape(args[0]))
+    if fn == "median":
+        return np.median(args[0], axis=args[1], keepdims=bool(args[2]))
+    if fn in ("quantile", "percentile"):
+        q = args[1]
+        if isinstance(q, tuple):  # several: a shape's entries, / 100 for quantile
+            q = np.array(q, dtype=np.float64) / (100.0 if fn == "quantile" else 1.0)
+        r = np.asarray(getattr(np, fn)(args[0], q, axis=args[2], keepdims=bool(args[3])))
+        # numpy 1.24 interpolates in float64, but gives a float input's own nan (its dtype) when a
+        # flattened input holds one: a dtype that depends on the data. kiln's is float64.
+        return r.astype(np.float64) if args[0].dtype.kind == "f" else r
+    if fn.startswith("linalg.") or fn == "cross":
+        return linalg(fn, args)
     if fn == "flatten":
         return args[0].flatten()
     if fn in ("erf", "erfc"):

@@ -17,17 +17,6 @@ class Cases : public oracle::RandomArrays {
  public:
   using RandomArrays::RandomArrays;
 
-  // An axis of a `rank`-d array, negative half the time, out of range now and then.
-  int axis(int rank) {
-    if (rank == 0 || pick(12) == 0) return rank + pick(2);
-    const int d = pick(rank);
-    return pick(2) ? d : d - rank;
-  }
-
-  Arg axis_or_none(int rank) {
-    return pick(4) == 0 ? oracle::axes_arg(nullptr) : oracle::axis_arg(axis(rank));
-  }
-
   Arg small(int lo, int hi) { return oracle::int_arg(lo + pick(hi - lo + 1)); }
 
   Case next() {

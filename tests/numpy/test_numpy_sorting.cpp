@@ -1,0 +1,138 @@
+// numpy as the oracle for kiln/sorting.hpp on random shapes and dtypes (nans and infinities
+// among the values): sort, argsort (numpy's kind='stable'), searchsorted, unique and its counts
+// and inverse, median, quantile and percentile, with out-of-range axes and quantiles among them;
+// partition and argpartition by their defining property.
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "numpy/random_arrays.hpp"
+
+using namespace kiln;
+using oracle::Arg;
+using oracle::Case;
+
+namespace {
+
+class Cases : public oracle::RandomArrays {
+ public:
+  using RandomArrays::RandomArrays;
+
+  DType real_dtype() {
+    DType t = any_dtype();
+    while (is_complex(t)) t = any_dtype();
+    return t;
+  }
+
+  Case next() {
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    switch (pick(7)) {
+      case 0:
+        return {pick(2) ? "sort" : "argsort", {operand(s, any_dtype()), axis_or_none(rank)}};
+      case 1: {
+        const DType t = real_dtype();
+        return {
+            "searchsorted",
+            {operand(Shape{static_cast<int64_t>(pick(9))}, t),
+             operand(pick(3) ? s : Shape{}, pick(3) ? t : real_dtype()), oracle::int_arg(pick(2))}};
+      }
+      case 2: {
+        static const char* fns[] = {"unique", "unique_counts", "unique_inverse"};
+        return {fns[pick(3)], {operand(s, any_dtype())}};
+      }
+      case 3:
+        return {"median", {operand(s, real_dtype()), axis_or_none(rank), oracle::int_arg(pick(2))}};
+      default: {
+        const bool q = pick(2);
+        const int several = pick(3);
+        Arg which;
+        if (several == 0) {
+          Shape qs(static_cast<size_t>(1 + pick(3)));
+          for (int64_t& e : qs) e = pick(101);
+          which = oracle::shape_arg(qs);
+        } else {
+          const double v = pick(15) == 0 ? 1.5 : pick(101) / 100.0;
+          which = oracle::float_arg(q ? v : v * 100);
+        }
+        return {q ? "quantile" : "percentile",
+                {operand(s, real_dtype()), which,
+                 several == 0 ? oracle::axis_arg(axis(rank)) : axis_or_none(rank),
+                 oracle::int_arg(pick(2))}};
+      }
+    }
+  }
+};
+
+// numpy's order: true when x sorts before y (nan last).
+bool before(double x, double y) {
+  return x < y || (std::isnan(y) && !std::isnan(x));
+}
+
+}  // namespace
+
+TEST(NumpyOracle, SortingAndOrderStatisticsOnRandomShapes) {
+  // The sorts run on the host on every device: the GPU runs check fewer cases (the copies).
+  const int count = kiln_test::cpu_kernels() ? 1200 : 150;
+  Cases gen(2718);
+  oracle::check_random_cases(gen, count, 60);
+}
+
+// partition's contract: the kth element where a sort puts it, nothing after it that sorts
+// before it, nothing before it that sorts after it; argpartition's positions give the same.
+TEST(Sorting, PartitionPlacesTheKthElement) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int64_t rows = 1 + rng() % 4, n = 1 + rng() % 40;
+    std::vector<double> v(static_cast<size_t>(rows * n));
+    for (double& x : v) x = rng() % 9 == 0 ? std::nan("") : double(rng() % 13);
+    const Array a = array(v, {rows, n});
+    const int64_t kth = static_cast<int64_t>(rng() % n) - (trial % 2 ? n : 0);
+    const int64_t k = kth < 0 ? kth + n : kth;
+    const std::vector<double> p = partition(a, kth).to_vector<double>();
+    const std::vector<double> s = sort(a).to_vector<double>();
+    const std::vector<double> by_index =
+        take_along_axis(a, argpartition(a, kth, 1), 1).to_vector<double>();
+    for (const std::vector<double>* r : {&p, &by_index})
+      for (int64_t i = 0; i < rows; ++i) {
+        const double* row = r->data() + i * n;
+        const double want = s[static_cast<size_t>(i * n + k)];
+        ASSERT_TRUE(row[k] == want || (std::isnan(row[k]) && std::isnan(want))) << trial;
+        for (int64_t j = 0; j < n; ++j) {
+          if (j < k) {
+            ASSERT_FALSE(before(want, row[j])) << trial << " " << j;
+          } else if (j > k) {
+            ASSERT_FALSE(before(row[j], want)) << trial << " " << j;
+          }
+        }
+      }
+  }
+  kiln_test::expect_error([] { partition(arange(5, float32), 5); },
+                          {"partition", "kth(=5) out of bounds (5)"});
+  kiln_test::expect_error([] { argpartition(arange(5, float32), -6); },
+                          {"argpartition", "out of bounds"});
+  kiln_test::expect_error([] { searchsorted(zeros({2, 2}), 1.0); }, {"searchsorted", "1-d"});
+  kiln_test::expect_error([] { quantile(zeros({0}), 0.5); }, {"quantile", "empty"});
+  kiln_test::expect_error([] { percentile(zeros({3}), 101.0); }, {"percentile", "[0, 100]"});
+  kiln_test::expect_error([] { median(zeros({3}, complex64)); }, {"median", "complex"});
+}
+
+// The gradient of a sort goes back to where each element came from; unique is one sync.
+TEST(Sorting, SortIsDifferentiableAndUniqueSyncsOnce) {
+  const Array x = array(std::vector<double>{3, 1, 2, 1});
+  const Array g = grad([](const Array& a) {
+    return sum(sort(a) * array(std::vector<double>{1, 10, 100, 1000}));
+  })(x);
+  // sorted (stable): x[1]=1, x[3]=1, x[2]=2, x[0]=3
+  EXPECT_EQ(g.to_vector<double>(), (std::vector<double>{1000, 1, 100, 10}));
+  const Array t =
+      jvp([](const Array& a) { return sort(a); }, {x}, {array(std::vector<double>{1, 2, 3, 4})})
+          .second;
+  EXPECT_EQ(t.to_vector<double>(), (std::vector<double>{2, 4, 3, 1}));
+  reset_stats();
+  const auto [values, counts] = unique_counts(array(std::vector<int32_t>{5, 1, 5, 5, 2}));
+  EXPECT_EQ(values.to_vector<int32_t>(), (std::vector<int32_t>{1, 2, 5}));
+  EXPECT_EQ(counts.to_vector<int64_t>(), (std::vector<int64_t>{1, 1, 3}));
+  const auto [u, inverse] = unique_inverse(array(std::vector<float>{2, 1, NAN, 2, NAN}, {5}));
+  EXPECT_EQ(inverse.to_vector<int64_t>(), (std::vector<int64_t>{1, 0, 2, 1, 2}));
+  EXPECT_EQ(u.shape(), Shape{3});
+}
