@@ -138,6 +138,23 @@ bool sorts_before(const T& a, const T& b) {
   }
 }
 
+// A stable sort in numpy's order. Real floats: the nans moved to the end first (in order), so
+// the numbers sort with the plain comparison, which is several times faster.
+template <class T>
+void stable_sort_values(T* first, T* last) {
+  if constexpr (std::is_floating_point_v<T>) {
+    auto number = [](T v) { return v == v; };
+    T* numbers_end = std::all_of(first, last, number) ? last  // (a scan is cheaper)
+                                                      : std::stable_partition(first, last, number);
+    std::stable_sort(first, numbers_end);
+  } else if constexpr (std::is_same_v<T, half>) {
+    T* numbers_end = std::stable_partition(first, last, [](T v) { return !std::isnan(float(v)); });
+    std::stable_sort(first, numbers_end, [](T a, T b) { return float(a) < float(b); });
+  } else {
+    std::stable_sort(first, last, sorts_before<T>);
+  }
+}
+
 // Sort, ArgSort: each run along the axis gathered, sorted (ArgSort: or partitioned around
 // position kth: everything before it sorts no later, everything after no earlier), and written
 // back.
@@ -157,10 +174,15 @@ void sort(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
         const T* x = src + o * extent * inner + i;
         const int64_t at = o * extent * inner + i;
         if (n.op == Op::Sort) {
-          for (int64_t j = 0; j < extent; ++j) run[j] = x[j * inner];
-          std::stable_sort(run.begin(), run.end(), sorts_before<Stored>);
-          T* dst = static_cast<T*>(out) + at;
-          for (int64_t j = 0; j < extent; ++j) dst[j * inner] = run[j];
+          // A contiguous run is sorted where it is written.
+          Stored* first =
+              inner == 1 ? reinterpret_cast<Stored*>(static_cast<T*>(out) + at) : run.data();
+          for (int64_t j = 0; j < extent; ++j) first[j] = x[j * inner];
+          stable_sort_values(first, first + extent);
+          if (inner != 1) {
+            T* dst = static_cast<T*>(out) + at;
+            for (int64_t j = 0; j < extent; ++j) dst[j * inner] = run[j];
+          }
         } else {
           std::iota(order.begin(), order.end(), int64_t{0});
           auto by_value = [&](int64_t p, int64_t q) {
