@@ -30,6 +30,13 @@ inline bool cpu_kernels() {
   return on_cpu() && !(emulated && *emulated && std::strcmp(emulated, "0") != 0);
 }
 
+/// How many of a random oracle suite's `n` cases to run: all of them where kernels run as CPU
+/// code; the first half in the GPU runs (the fake device and the emulator), which compile every
+/// kernel again through NVPTX (and record it for PtxCheck): make test has a time budget.
+inline int oracle_cases(int n) {
+  return cpu_kernels() ? n : n / 2;
+}
+
 /// A statement under test, with the source line where it was written (the line of the lambda,
 /// however the surrounding call is wrapped).
 struct Statement {

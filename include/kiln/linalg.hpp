@@ -36,6 +36,15 @@ Array cov(const Array& m, bool rowvar = true, int ddof = 1,
 Array corrcoef(const Array& m, bool rowvar = true,
                std::source_location loc = std::source_location::current());
 
+/// A binary function of kiln's (add, subtract, multiply, maximum, less, ...).
+using BinaryFunction = Array (*)(const Operand&, const Operand&);
+
+/// numpy's ufunc.outer for any of kiln's binary functions: `kiln::outer(kiln::add, a, b)` is
+/// `np.add.outer(a, b)`, f applied to every pair, shape a.shape + b.shape (a lazy broadcast,
+/// no copy of either operand).
+Array outer(BinaryFunction f, const Array& a, const Array& b,
+            std::source_location loc = std::source_location::current());
+
 /// numpy's cross: the cross product of vectors of 3 (or 2, as the z component) elements along
 /// the last axes of `a` and `b`, the other axes broadcast (a 2-element pair gives the z part
 /// alone, as numpy).

@@ -1,6 +1,7 @@
 // numpy's nan-ignoring reductions, and comparisons of whole arrays (isclose, allclose,
 // array_equal). The reductions are lazy compositions of where() and the ordinary reductions;
-// allclose and array_equal answer a bool, so they are syncs.
+// allclose and array_equal answer a bool, so they are syncs, and so is nanargmax/nanargmin's
+// check for a slice of nans alone (an error, as numpy's).
 #pragma once
 
 #include <source_location>
@@ -73,6 +74,19 @@ Array nanstd(const Array& a, int axis, bool keepdims = false, int ddof = 0,
 /// nanstd along several axes.
 Array nanstd(const Array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0,
              std::source_location loc = std::source_location::current());
+
+/// The flat index of the largest element ignoring nans (numpy's nanargmax). A slice of nans
+/// alone is an error ("All-NaN slice encountered", as numpy): for float input this is a sync,
+/// which reads whether any slice is all nan.
+Array nanargmax(const Array& a, std::source_location loc = std::source_location::current());
+/// nanargmax along `axis`; `keepdims` keeps it with extent 1.
+Array nanargmax(const Array& a, int axis, bool keepdims = false,
+                std::source_location loc = std::source_location::current());
+/// The flat index of the smallest element ignoring nans (numpy's nanargmin; see nanargmax).
+Array nanargmin(const Array& a, std::source_location loc = std::source_location::current());
+/// nanargmin along `axis`.
+Array nanargmin(const Array& a, int axis, bool keepdims = false,
+                std::source_location loc = std::source_location::current());
 
 /// Where a and b are equal within atol + rtol * |b| (numpy's isclose: infinities equal only
 /// themselves; nans equal each other with `equal_nan`). Lazy, bool, broadcast.

@@ -228,6 +228,15 @@ Array norm(const Array& x, double ord, int axis, bool keepdims, std::source_loca
 
 }  // namespace linalg
 
+Array outer(BinaryFunction f, const Array& a, const Array& b, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* na = detail::node_of(a, "outer", loc);
+  const Node* nb = detail::node_of(b, "outer", loc);
+  Shape spread(na->shape.begin(), na->shape.end());
+  spread.insert(spread.end(), static_cast<size_t>(nb->shape.rank()), 1);
+  return f(Operand(reshape(a, spread, l), l), Operand(b, l));
+}
+
 Array cross(const Array& a, const Array& b, std::source_location l) {
   const SourceLoc loc = to_loc(l);
   const Node* na = detail::node_of(a, "cross", loc);

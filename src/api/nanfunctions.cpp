@@ -162,4 +162,39 @@ bool array_equal(const Array& a, const Array& b, bool equal_nan, std::source_loc
   return all(same, l).item<bool>(l);
 }
 
+namespace {
+
+// numpy's nanargmax / nanargmin: the nans replaced by -inf / inf, after an error for a slice
+// of nans alone (which numpy raises too; it needs the data, so it is a sync).
+Array nan_arg(const Array& a, bool largest, const int* axis, bool keepdims, std::string_view fn,
+              std::source_location l) {
+  const graph::SourceLoc loc = detail::to_loc(l);
+  const DType t = detail::node_of(a, fn, loc)->dtype;
+  if (!has_nans(t)) {
+    if (!axis) return largest ? argmax(a, l) : argmin(a, l);
+    return largest ? argmax(a, *axis, keepdims, l) : argmin(a, *axis, keepdims, l);
+  }
+  const Array nan = isnan(Operand(a, l));
+  const Array all_nan = axis ? all(nan, *axis, false, l) : all(nan, l);
+  if (any(all_nan, l).item<bool>(l)) graph::throw_error(fn, "All-NaN slice encountered", loc);
+  const Array filled = where(Operand(nan, l), Operand(largest ? -kInf : kInf, l), Operand(a, l));
+  if (!axis) return largest ? argmax(filled, l) : argmin(filled, l);
+  return largest ? argmax(filled, *axis, keepdims, l) : argmin(filled, *axis, keepdims, l);
+}
+
+}  // namespace
+
+Array nanargmax(const Array& a, std::source_location l) {
+  return nan_arg(a, true, nullptr, false, "nanargmax", l);
+}
+Array nanargmax(const Array& a, int axis, bool keepdims, std::source_location l) {
+  return nan_arg(a, true, &axis, keepdims, "nanargmax", l);
+}
+Array nanargmin(const Array& a, std::source_location l) {
+  return nan_arg(a, false, nullptr, false, "nanargmin", l);
+}
+Array nanargmin(const Array& a, int axis, bool keepdims, std::source_location l) {
+  return nan_arg(a, false, &axis, keepdims, "nanargmin", l);
+}
+
 }  // namespace kiln

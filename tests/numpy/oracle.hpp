@@ -291,8 +291,9 @@ inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
   kiln::Array r;
   static const std::vector<std::string> reductions = {
-      "sum",    "prod",   "max",    "min",     "mean",   "var",    "std",     "any",    "all",
-      "argmax", "argmin", "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"};
+      "sum",    "prod",    "max",    "min",    "mean",      "var",      "std",
+      "any",    "all",     "argmax", "argmin", "nansum",    "nanprod",  "nanmax",
+      "nanmin", "nanmean", "nanvar", "nanstd", "nanargmax", "nanargmin"};
   if (std::find(reductions.begin(), reductions.end(), c.fn) != reductions.end()) {
     const kiln::Array& a = c.args[0].array;
     const Arg& ax = c.args[1];
@@ -307,6 +308,13 @@ inline kiln::Array build(const Case& c) {
         r = mx ? kiln::argmax(a) : kiln::argmin(a);
       else
         r = mx ? kiln::argmax(a, ax.axes[0], keep) : kiln::argmin(a, ax.axes[0], keep);
+      if (ax.kind == Arg::Kind::axes && keep) r = kiln::reshape(r, kiln::Shape(a.ndim(), 1));
+    } else if (c.fn == "nanargmax" || c.fn == "nanargmin") {
+      const bool mx = c.fn == "nanargmax";
+      if (ax.kind == Arg::Kind::axes)
+        r = mx ? kiln::nanargmax(a) : kiln::nanargmin(a);
+      else
+        r = mx ? kiln::nanargmax(a, ax.axes[0], keep) : kiln::nanargmin(a, ax.axes[0], keep);
       if (ax.kind == Arg::Kind::axes && keep) r = kiln::reshape(r, kiln::Shape(a.ndim(), 1));
     } else if (c.fn.rfind("nan", 0) == 0) {
       r = c.fn == "nansum"    ? kiln::nansum(a, axes, keep)
@@ -723,6 +731,17 @@ inline bool build_sorting(const Case& c, kiln::Array& r) {
 // "linalg.f" takes a matrix made safely invertible (a + 4n I: diagonally dominant) or, for
 // cholesky, positive definite (a a^T + n I); "linalg.f_raw" takes it as it is.
 inline bool build_linalg(const Case& c, kiln::Array& r) {
+  if (c.fn.rfind("outer.", 0) == 0) {  // numpy's ufunc.outer
+    static const std::pair<const char*, kiln::BinaryFunction> fns[] = {
+        {"add", kiln::add},       {"subtract", kiln::subtract},      {"multiply", kiln::multiply},
+        {"divide", kiln::divide}, {"maximum", kiln::maximum},        {"minimum", kiln::minimum},
+        {"power", kiln::power},   {"arctan2", kiln::arctan2},        {"less", kiln::less},
+        {"equal", kiln::equal},   {"logical_and", kiln::logical_and}};
+    for (const auto& [name, f] : fns)
+      if (c.fn == std::string("outer.") + name)
+        r = kiln::outer(f, c.args[0].array, c.args[1].array);
+    return r.valid();
+  }
   if (c.fn.rfind("linalg.", 0) != 0 && c.fn != "cross") return false;
   const bool raw = c.fn.size() > 4 && c.fn.compare(c.fn.size() - 4, 4, "_raw") == 0;
   const std::string f = c.fn.substr(0, c.fn.size() - (raw ? 4 : 0));

@@ -38,7 +38,8 @@ NUMPY_NAME = {"abs": "absolute"}
 
 
 REDUCTIONS = {"sum", "prod", "max", "min", "mean", "var", "std", "any", "all", "argmax", "argmin",
-              "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd"}
+              "nansum", "nanprod", "nanmax", "nanmin", "nanmean", "nanvar", "nanstd",
+              "nanargmax", "nanargmin"}
 
 
 def parse_tuple(rest):
@@ -357,6 +358,8 @@ def call(fn, args):
         # numpy 1.24 interpolates in float64, but gives a float input's own nan (its dtype) when a
         # flattened input holds one: a dtype that depends on the data. kiln's is float64.
         return r.astype(np.float64) if args[0].dtype.kind == "f" else r
+    if fn.startswith("outer."):
+        return getattr(np, fn[6:]).outer(args[0], args[1])
     if fn.startswith("linalg.") or fn == "cross":
         return linalg(fn, args)
     if fn == "flatten":

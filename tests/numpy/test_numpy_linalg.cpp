@@ -38,7 +38,7 @@ class Cases : public oracle::RandomArrays {
     const DType t = linalg_dtype();
     const bool raw = pick(8) == 0;
     auto name = [&](const char* f) { return std::string(f) + (raw ? "_raw" : ""); };
-    switch (pick(8)) {
+    switch (pick(9)) {
       case 0: {
         Shape b = s;
         if (!b.empty()) b.back() = 1 + pick(3);
@@ -66,6 +66,14 @@ class Cases : public oracle::RandomArrays {
         return {"linalg.norm",
                 {operand(v, pick(3) ? float64 : t), oracle::float_arg(ords[pick(7)]),
                  oracle::axis_arg(axis), oracle::int_arg(pick(2))}};
+      }
+      case 6: {
+        static const char* fns[] = {"add",     "subtract", "multiply",   "divide",
+                                    "maximum", "minimum",  "power",      "arctan2",
+                                    "less",    "equal",    "logical_and"};
+        return {
+            std::string("outer.") + fns[pick(11)],
+            {operand(shape(), any_dtype()), operand(pick(2) ? shape() : Shape{3}, any_dtype())}};
       }
       default: {
         Shape a{1 + pick(3), 2 + pick(2)}, b{2 + pick(2)};

@@ -445,67 +445,64 @@ void run(const std::vector<Case>& cases) {
 }  // namespace
 
 TEST(NumpyOracle, ReductionsOnRandomShapes) {
-  // The GPU runs (the fake device, the emulator) compile each kernel again through NVPTX: they
-  // take the first half of the same cases, to keep make test within its time.
-  const int count = kiln_test::cpu_kernels() ? 1500 : 750;
   Cases gen(424242);
   std::vector<Case> cases;
-  for (int i = 0; i < count; ++i) cases.push_back(gen.reduction());
+  for (int i = 0; i < kiln_test::oracle_cases(1500); ++i) cases.push_back(gen.reduction());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, DataDependentSelectionsOnRandomShapes) {
   Cases gen(2718);
   std::vector<Case> cases;
-  for (int i = 0; i < 600; ++i) cases.push_back(gen.select());
+  for (int i = 0; i < kiln_test::oracle_cases(600); ++i) cases.push_back(gen.select());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, BasicIndexingOnRandomShapes) {
   Cases gen(31337);
   std::vector<Case> cases;
-  for (int i = 0; i < 1500; ++i) cases.push_back(gen.index());
+  for (int i = 0; i < kiln_test::oracle_cases(1500); ++i) cases.push_back(gen.index());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, AssignmentThroughBasicIndicesOnRandomShapes) {
   Cases gen(1234);
   std::vector<Case> cases;
-  for (int i = 0; i < 1500; ++i) cases.push_back(gen.update());
+  for (int i = 0; i < kiln_test::oracle_cases(1500); ++i) cases.push_back(gen.update());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, AdvancedIndexingOnRandomShapes) {
   Cases gen(8080);
   std::vector<Case> cases;
-  for (int i = 0; i < 1200; ++i) cases.push_back(gen.advanced_index());
+  for (int i = 0; i < kiln_test::oracle_cases(1200); ++i) cases.push_back(gen.advanced_index());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, AssignmentThroughIndexArraysAndMasksOnRandomShapes) {
   Cases gen(6502);
   std::vector<Case> cases;
-  for (int i = 0; i < 1200; ++i) cases.push_back(gen.advanced_update());
+  for (int i = 0; i < kiln_test::oracle_cases(1200); ++i) cases.push_back(gen.advanced_update());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, MatmulDotOuterOnRandomShapes) {
   Cases gen(2048);
   std::vector<Case> cases;
-  for (int i = 0; i < 800; ++i) cases.push_back(gen.linalg());
+  for (int i = 0; i < kiln_test::oracle_cases(800); ++i) cases.push_back(gen.linalg());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, ViewsOnRandomShapes) {
   Cases gen(777);
   std::vector<Case> cases;
-  for (int i = 0; i < 800; ++i) cases.push_back(gen.view());
+  for (int i = 0; i < kiln_test::oracle_cases(800); ++i) cases.push_back(gen.view());
   run(std::move(cases));
 }
 
 TEST(NumpyOracle, GatherScatterJoinScanOnRandomShapes) {
   Cases gen(9001);
   std::vector<Case> cases;
-  for (int i = 0; i < 1500; ++i) cases.push_back(gen.gather());
+  for (int i = 0; i < kiln_test::oracle_cases(1500); ++i) cases.push_back(gen.gather());
   run(std::move(cases));
 }
