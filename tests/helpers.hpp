@@ -30,9 +30,10 @@ inline bool cpu_kernels() {
   return on_cpu() && !(emulated && *emulated && std::strcmp(emulated, "0") != 0);
 }
 
-/// How many of a random oracle suite's `n` cases to run: all of them where kernels run as CPU
-/// code; the first half in the GPU runs (the fake device and the emulator), which compile every
-/// kernel again through NVPTX (and record it for PtxCheck): make test has a time budget.
+/// How many of a random suite's `n` cases (oracle cases, random graphs, fuzz programs) to run:
+/// all of them where kernels run as CPU code; the first half in the GPU runs (the fake device and
+/// the emulator), which compile every kernel again through NVPTX (and record it for PtxCheck): make
+/// test has a time budget.
 inline int oracle_cases(int n) {
   return cpu_kernels() ? n : n / 2;
 }

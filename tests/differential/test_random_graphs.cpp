@@ -427,11 +427,11 @@ void run_random_graphs(uint64_t seed, int count, bool exact) {
 }  // namespace
 
 TEST(RandomGraphs, ExactOpsAgreeBitForBit) {
-  run_random_graphs(20261125, 1500, true);
+  run_random_graphs(20261125, kiln_test::oracle_cases(1500), true);
 }
 
 TEST(RandomGraphs, MathLibraryOpsAgreeWithinTolerance) {
-  run_random_graphs(77, 500, false);
+  run_random_graphs(77, kiln_test::oracle_cases(500), false);
 }
 
 namespace {
