@@ -178,4 +178,9 @@ linspace(Start start, Stop stop, int64_t num, DType dtype = float32, bool endpoi
 Array eye(int64_t n, DType dtype = float32,
           std::source_location loc = std::source_location::current());
 
+/// numpy's eye(N, M, k): an n x m matrix with ones on diagonal k (0 the main one, k > 0 above
+/// it, k < 0 below it), zeros elsewhere (lazy: a view of a square identity).
+Array eye(int64_t n, int64_t m, int64_t k = 0, DType dtype = float32,
+          std::source_location loc = std::source_location::current());
+
 }  // namespace kiln

@@ -2,7 +2,10 @@
 // kiln::linalg (LAPACK), with numpy's semantics.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <source_location>
+#include <string_view>
 #include <utility>
 
 #include "kiln/array.hpp"
@@ -89,6 +92,83 @@ Array norm(const Array& x, std::source_location loc = std::source_location::curr
 /// other p (sum(|x|^p)^(1/p)).
 Array norm(const Array& x, double ord, int axis, bool keepdims = false,
            std::source_location loc = std::source_location::current());
+
+/// numpy's matrix norms over the two `axes` of each matrix: ord 2 / -2 the largest / smallest
+/// singular value, 1 / -1 the largest / smallest column sum of |x|, inf / -inf the largest /
+/// smallest row sum.
+Array norm(const Array& x, double ord, std::array<int, 2> axes, bool keepdims = false,
+           std::source_location loc = std::source_location::current());
+/// numpy's "fro" (the Frobenius norm) and "nuc" (the sum of the singular values) matrix norms.
+Array norm(const Array& x, std::string_view ord, std::array<int, 2> axes = {-2, -1},
+           bool keepdims = false, std::source_location loc = std::source_location::current());
+
+/// numpy's eigh result: the eigenvalues of each matrix, ascending (real), and the orthonormal
+/// eigenvectors as the columns of `eigenvectors`.
+struct EighResult {
+  Array eigenvalues;   ///< (..., n), real
+  Array eigenvectors;  ///< (..., n, n)
+};
+
+/// The eigenvalues and eigenvectors of each real symmetric or complex Hermitian (..., n, n)
+/// matrix, from its lower (`uplo` 'L') or upper ('U') triangle alone (LAPACK's syevd/heevd, as
+/// numpy). Differentiable for real matrices (the derivative treats `a` as symmetric).
+EighResult eigh(const Array& a, char uplo = 'L',
+                std::source_location loc = std::source_location::current());
+
+/// The eigenvalues alone of each symmetric or Hermitian matrix, ascending (numpy's eigvalsh).
+Array eigvalsh(const Array& a, char uplo = 'L',
+               std::source_location loc = std::source_location::current());
+
+/// numpy's svd result: a = U diag(S) Vh for each matrix.
+struct SvdResult {
+  Array U;   ///< (..., m, m), or (..., m, k) without full matrices; k = min(m, n)
+  Array S;   ///< (..., k), real, descending
+  Array Vh;  ///< (..., n, n), or (..., k, n) without full matrices
+};
+
+/// The singular value decomposition of each (..., m, n) matrix (LAPACK's gesdd, as numpy's
+/// svd). U and Vh are not differentiable (their signs and phases are free): differentiate
+/// svdvals, or a function of the values alone.
+SvdResult svd(const Array& a, bool full_matrices = true,
+              std::source_location loc = std::source_location::current());
+
+/// The singular values alone of each matrix, descending (numpy's svd(a, compute_uv=False);
+/// NumPy 2's svdvals). Differentiable.
+Array svdvals(const Array& a, std::source_location loc = std::source_location::current());
+
+/// numpy's qr result: a = Q R, Q with orthonormal columns, R upper triangular.
+struct QrResult {
+  Array Q;  ///< (..., m, k), (..., m, m) for "complete", not valid for "r"
+  Array R;  ///< (..., k, n), (..., m, n) for "complete"
+};
+
+/// The QR decomposition of each (..., m, n) matrix (LAPACK's geqrf and orgqr, as numpy) in
+/// numpy's `mode`: "reduced", "complete" or "r" (R alone). Not differentiable.
+QrResult qr(const Array& a, std::string_view mode = "reduced",
+            std::source_location loc = std::source_location::current());
+
+/// The pseudo-inverse of each (..., m, n) matrix through its SVD, singular values at most
+/// rcond times the largest treated as zero (numpy's pinv).
+Array pinv(const Array& a, double rcond = 1e-15,
+           std::source_location loc = std::source_location::current());
+
+/// The rank of each matrix: its singular values above max(m, n) * eps * the largest (numpy's
+/// matrix_rank with its default tolerance); of a vector or scalar, 1 unless it is all zeros.
+Array matrix_rank(const Array& a, std::source_location loc = std::source_location::current());
+
+/// numpy's lstsq result.
+struct LstsqResult {
+  Array x;           ///< (n,) or (n, k): the least-squares solution of minimum norm
+  Array residuals;   ///< (k,) or (1,) squared residual norms; (0,) when rank < n or m <= n
+  int64_t rank = 0;  ///< the effective rank of a
+  Array s;           ///< (min(m, n),) the singular values of a
+};
+
+/// The least-squares solution of a x = b for one (m, n) matrix and b (m,) or (m, k), singular
+/// values at most rcond times the largest treated as zero (rcond < 0: numpy's default,
+/// eps * max(m, n)). Reads the rank (a sync), since numpy's residuals' shape depends on it.
+LstsqResult lstsq(const Array& a, const Array& b, double rcond = -1,
+                  std::source_location loc = std::source_location::current());
 
 }  // namespace linalg
 

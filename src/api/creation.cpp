@@ -235,4 +235,20 @@ Array eye(int64_t n, DType dtype, std::source_location l) {
   return record_leaf(Op::Eye, dtype, dims, p, loc, detail::default_device_id("eye", loc));
 }
 
+Array eye(int64_t n, int64_t m, int64_t k, DType dtype, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (n < 0 || m < 0)
+    graph::throw_error(
+        "eye",
+        "N and M must be non-negative, got " + std::to_string(n) + " and " + std::to_string(m),
+        loc);
+  // Element (r, c) is 1 where c == r + k: rows [k, k + n) of a square identity for k >= 0,
+  // its columns [-k, m - k) for k < 0.
+  const int64_t shift = std::min<int64_t>(std::abs(k), std::max(n, m));  // past it: all zeros
+  const int64_t size = std::max(n, m) + shift;
+  const Array square = eye(size, dtype, l);
+  if (k >= 0) return square[{slice(shift, shift + n), slice(0, m)}];
+  return square[{slice(0, n), slice(shift, shift + m)}];
+}
+
 }  // namespace kiln

@@ -131,6 +131,9 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Solve:
     case Op::Cholesky:
     case Op::SlogDet:
+    case Op::Eigh:
+    case Op::Svd:
+    case Op::Qr:
     case Op::Fft:
     case Op::Rfft:
     case Op::Irfft:
@@ -629,7 +632,10 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
       return out;
     case Op::Solve:
     case Op::Cholesky:
-    case Op::SlogDet: {
+    case Op::SlogDet:
+    case Op::Eigh:
+    case Op::Svd:
+    case Op::Qr: {
       const std::array<Array, 2> c = linalg_vjp(in, g, wanted);
       out[0].value = c[0];
       out[1].value = c[1];
@@ -723,6 +729,9 @@ Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& t) {
     case Op::Solve:
     case Op::Cholesky:
     case Op::SlogDet:
+    case Op::Eigh:
+    case Op::Svd:
+    case Op::Qr:
       return linalg_jvp(in, t);
     case Op::MakeComplex:
       return complex(or_zeros(0), or_zeros(1));

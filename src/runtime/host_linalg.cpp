@@ -1,10 +1,11 @@
-// The LAPACK library ops (Solve, Cholesky, SlogDet) on the host, through the Fortran LAPACK that
-// Debian's OpenBLAS exports, batched over the leading axes, in float64 or complex128 (numpy's
-// linalg computes in the double types and casts the result). Each matrix is copied into
+// The LAPACK library ops (Solve, Cholesky, SlogDet, Eigh, Svd, Qr) on the host, through the Fortran
+// LAPACK that Debian's OpenBLAS exports, batched over the leading axes, in float64 or complex128
+// (numpy's linalg computes in the double types and casts the result). Each matrix is copied into
 // column-major order first and its result copied back, as numpy's umath_linalg does, so LAPACK
 // factors the same matrix numpy's does and the results agree bit for bit.
 #include "runtime/host_linalg.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <string>
@@ -26,6 +27,28 @@ void zpotrf_(const char* uplo, const int* n, std::complex<double>* a, const int*
              size_t);
 void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
 void zgetrf_(const int* m, const int* n, std::complex<double>* a, const int* lda, int* ipiv,
+             int* info);
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t,
+             size_t);
+void zheevd_(const char* jobz, const char* uplo, const int* n, std::complex<double>* a,
+             const int* lda, double* w, std::complex<double>* work, const int* lwork, double* rwork,
+             const int* lrwork, int* iwork, const int* liwork, int* info, size_t, size_t);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+             int* iwork, int* info, size_t);
+void zgesdd_(const char* jobz, const int* m, const int* n, std::complex<double>* a, const int* lda,
+             double* s, std::complex<double>* u, const int* ldu, std::complex<double>* vt,
+             const int* ldvt, std::complex<double>* work, const int* lwork, double* rwork,
+             int* iwork, int* info, size_t);
+void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
+             const int* lwork, int* info);
+void zgeqrf_(const int* m, const int* n, std::complex<double>* a, const int* lda,
+             std::complex<double>* tau, std::complex<double>* work, const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+             double* work, const int* lwork, int* info);
+void zungqr_(const int* m, const int* n, const int* k, std::complex<double>* a, const int* lda,
+             const std::complex<double>* tau, std::complex<double>* work, const int* lwork,
              int* info);
 }
 
@@ -52,6 +75,92 @@ void getrf(int n, double* a, int* ipiv, int& info) {
 }
 void getrf(int n, std::complex<double>* a, int* ipiv, int& info) {
   zgetrf_(&n, &n, a, &n, ipiv, &info);
+}
+
+// The eigen-, singular value and QR drivers, with their workspace queried first (lwork = -1).
+int heevd(char jobz, int n, double* a, double* w) {
+  int lwork = -1, liwork = -1, iq = 0, info = 0;
+  double q = 0;
+  dsyevd_(&jobz, "L", &n, a, &n, w, &q, &lwork, &iq, &liwork, &info, 1, 1);
+  lwork = std::max(1, static_cast<int>(q));
+  liwork = std::max(1, iq);
+  std::vector<double> work(static_cast<size_t>(lwork));
+  std::vector<int> iwork(static_cast<size_t>(liwork));
+  dsyevd_(&jobz, "L", &n, a, &n, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  return info;
+}
+int heevd(char jobz, int n, std::complex<double>* a, double* w) {
+  int lwork = -1, lrwork = -1, liwork = -1, iq = 0, info = 0;
+  std::complex<double> q;
+  double rq = 0;
+  zheevd_(&jobz, "L", &n, a, &n, w, &q, &lwork, &rq, &lrwork, &iq, &liwork, &info, 1, 1);
+  lwork = std::max(1, static_cast<int>(q.real()));
+  lrwork = std::max(1, static_cast<int>(rq));
+  liwork = std::max(1, iq);
+  std::vector<std::complex<double>> work(static_cast<size_t>(lwork));
+  std::vector<double> rwork(static_cast<size_t>(lrwork));
+  std::vector<int> iwork(static_cast<size_t>(liwork));
+  zheevd_(&jobz, "L", &n, a, &n, w, work.data(), &lwork, rwork.data(), &lrwork, iwork.data(),
+          &liwork, &info, 1, 1);
+  return info;
+}
+int gesdd(char jobz, int m, int n, double* a, double* s, double* u, int ldu, double* vt, int ldvt) {
+  int lwork = -1, info = 0;
+  double q = 0;
+  std::vector<int> iwork(static_cast<size_t>(8 * std::min(m, n)) + 1);
+  dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, &q, &lwork, iwork.data(), &info, 1);
+  lwork = std::max(1, static_cast<int>(q));
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work.data(), &lwork, iwork.data(), &info, 1);
+  return info;
+}
+int gesdd(char jobz, int m, int n, std::complex<double>* a, double* s, std::complex<double>* u,
+          int ldu, std::complex<double>* vt, int ldvt) {
+  int lwork = -1, info = 0;
+  std::complex<double> q;
+  const size_t mn = static_cast<size_t>(std::min(m, n)), mx = static_cast<size_t>(std::max(m, n));
+  // LAPACK 3.7's bound on rwork for every jobz.
+  std::vector<double> rwork(std::max<size_t>(1, mn * std::max(5 * mn + 7, 2 * mx + 2 * mn + 1)));
+  std::vector<int> iwork(8 * mn + 1);
+  zgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, &q, &lwork, rwork.data(), iwork.data(),
+          &info, 1);
+  lwork = std::max(1, static_cast<int>(q.real()));
+  std::vector<std::complex<double>> work(static_cast<size_t>(lwork));
+  zgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work.data(), &lwork, rwork.data(),
+          iwork.data(), &info, 1);
+  return info;
+}
+void geqrf(int m, int n, double* a, double* tau) {
+  int lwork = -1, info = 0;
+  double q = 0;
+  dgeqrf_(&m, &n, a, &m, tau, &q, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(q));
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dgeqrf_(&m, &n, a, &m, tau, work.data(), &lwork, &info);
+}
+void geqrf(int m, int n, std::complex<double>* a, std::complex<double>* tau) {
+  int lwork = -1, info = 0;
+  std::complex<double> q;
+  zgeqrf_(&m, &n, a, &m, tau, &q, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(q.real()));
+  std::vector<std::complex<double>> work(static_cast<size_t>(lwork));
+  zgeqrf_(&m, &n, a, &m, tau, work.data(), &lwork, &info);
+}
+void orgqr(int m, int n, int k, double* a, const double* tau) {
+  int lwork = -1, info = 0;
+  double q = 0;
+  dorgqr_(&m, &n, &k, a, &m, tau, &q, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(q));
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dorgqr_(&m, &n, &k, a, &m, tau, work.data(), &lwork, &info);
+}
+void orgqr(int m, int n, int k, std::complex<double>* a, const std::complex<double>* tau) {
+  int lwork = -1, info = 0;
+  std::complex<double> q;
+  zungqr_(&m, &n, &k, a, &m, tau, &q, &lwork, &info);
+  lwork = std::max(1, static_cast<int>(q.real()));
+  std::vector<std::complex<double>> work(static_cast<size_t>(lwork));
+  zungqr_(&m, &n, &k, a, &m, tau, work.data(), &lwork, &info);
 }
 
 // A rows x cols row-major matrix copied into column-major order, and back.
@@ -162,17 +271,121 @@ void slogdet(const LibraryCall& c, const std::vector<const void*>& in, void* out
   }
 }
 
+// Eigh: the eigenvalues of each Hermitian matrix (its lower triangle), ascending, then with
+// payload 1 the eigenvectors as the columns of an n x n matrix: [w (n) | V (n x n)] per matrix.
+template <class T>
+void eigh(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
+  const graph::Dims& as = c.args[0].shape;
+  const int64_t n = as[as.rank() - 1], per = c.shape[c.shape.rank() - 1];
+  const int64_t batch = n ? c.args[0].shape.size() / (n * n) : 0;
+  const bool vectors = c.payload.v[0] == 1;
+  const int ni = lapack_size(c, n);
+  std::vector<T> a(static_cast<size_t>(n * n));
+  std::vector<double> w(static_cast<size_t>(n));
+  for (int64_t m = 0; m < batch; ++m) {
+    to_columns(static_cast<const T*>(in[0]) + m * n * n, n, n, a.data());
+    if (heevd(vectors ? 'V' : 'N', ni, a.data(), w.data()) > 0)
+      linalg_error(c, "Eigenvalues did not converge", batch, m);
+    T* dst = static_cast<T*>(out) + m * per;
+    for (int64_t i = 0; i < n; ++i) dst[i] = T(w[static_cast<size_t>(i)]);
+    if (vectors) from_columns(a.data(), n, n, dst + n);
+  }
+}
+
+// Svd (gesdd): payload 0 the singular values alone, descending [s (k)]; 1 the reduced
+// [U (m x k) | s (k) | Vh (k x n)]; 2 the full [U (m x m) | s (k) | Vh (n x n)].
+template <class T>
+void svd(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
+  const graph::Dims& as = c.args[0].shape;
+  const int64_t rows = as[as.rank() - 2], cols = as[as.rank() - 1], k = std::min(rows, cols);
+  const int64_t per = c.shape[c.shape.rank() - 1];
+  const int64_t batch = per ? c.shape.size() / per : 0;
+  const int64_t mode = static_cast<int64_t>(c.payload.v[0]);
+  const int64_t ucols = mode == 2 ? rows : mode == 1 ? k : 0;
+  const int64_t vrows = mode == 2 ? cols : mode == 1 ? k : 0;
+  const int mi = lapack_size(c, rows), ni = lapack_size(c, cols);
+  std::vector<T> a(static_cast<size_t>(rows * cols)), u(static_cast<size_t>(rows * ucols)),
+      vt(static_cast<size_t>(vrows * cols));
+  std::vector<double> s(static_cast<size_t>(k));
+  const char jobz = mode == 2 ? 'A' : mode == 1 ? 'S' : 'N';
+  for (int64_t m = 0; m < batch; ++m) {
+    T* dst = static_cast<T*>(out) + m * per;
+    to_columns(static_cast<const T*>(in[0]) + m * rows * cols, rows, cols, a.data());
+    if (k == 0) {  // no singular values; a full U or Vh is the identity (as numpy's)
+      std::fill(dst, dst + per, T(0));
+      for (int64_t i = 0; i < ucols && ucols == rows; ++i) dst[i * (rows + 1)] = T(1);
+      T* v = dst + rows * ucols;
+      for (int64_t i = 0; i < vrows && vrows == cols; ++i) v[i * (cols + 1)] = T(1);
+      continue;
+    }
+    // gesdd refuses a nan (numpy's error), and with an inf it gives nans for the values but
+    // may never return when it computes U and Vh: an inf is that error too then.
+    bool nan = false, inf = false;
+    for (const T& x : a) {
+      nan |= std::isnan(std::abs(x));
+      inf |= std::isinf(std::abs(x));
+    }
+    if (nan || (inf && mode != 0)) linalg_error(c, "SVD did not converge", batch, m);
+    if (inf) {
+      std::fill(dst, dst + per, T(NAN));
+      continue;
+    }
+    if (gesdd(jobz, mi, ni, a.data(), s.data(), u.data(), std::max<int>(1, mi), vt.data(),
+              std::max<int>(1, static_cast<int>(vrows))) != 0)
+      linalg_error(c, "SVD did not converge", batch, m);
+    if (ucols) from_columns(u.data(), rows, ucols, dst);
+    dst += rows * ucols;
+    for (int64_t i = 0; i < k; ++i) dst[i] = T(s[static_cast<size_t>(i)]);
+    if (vrows) from_columns(vt.data(), vrows, cols, dst + k);
+  }
+}
+
+// Qr (geqrf, then orgqr/ungqr as numpy's qr): payload 0 the reduced [Q (m x k) | R (k x n)],
+// 1 the complete [Q (m x m) | R (m x n)], 2 R alone (k x n); k = min(m, n).
+template <class T>
+void qr(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
+  const graph::Dims& as = c.args[0].shape;
+  const int64_t rows = as[as.rank() - 2], cols = as[as.rank() - 1], k = std::min(rows, cols);
+  const int64_t per = c.shape[c.shape.rank() - 1];
+  const int64_t batch = per ? c.shape.size() / per : 0;
+  const int64_t mode = static_cast<int64_t>(c.payload.v[0]);
+  const int64_t qcols = mode == 1 ? rows : mode == 0 ? k : 0;
+  const int64_t rrows = mode == 1 ? rows : k;
+  const int mi = lapack_size(c, rows), ni = lapack_size(c, cols), ki = static_cast<int>(k);
+  // column-major, room for a complete Q's m columns
+  std::vector<T> a(static_cast<size_t>(rows * std::max(cols, qcols))), tau(static_cast<size_t>(k));
+  for (int64_t m = 0; m < batch; ++m) {
+    T* dst = static_cast<T*>(out) + m * per;
+    to_columns(static_cast<const T*>(in[0]) + m * rows * cols, rows, cols, a.data());
+    if (k > 0) geqrf(mi, ni, a.data(), tau.data());
+    T* r = dst + rows * qcols;  // R: the upper triangle of the factored rows
+    for (int64_t i = 0; i < rrows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        r[i * cols + j] = j >= i ? a[static_cast<size_t>(j * rows + i)] : T(0);
+    if (qcols == 0) continue;
+    std::fill(a.begin() + cols * rows, a.end(), T(0));  // a complete Q's extra columns
+    if (rows > 0) orgqr(mi, static_cast<int>(qcols), ki, a.data(), tau.data());
+    from_columns(a.data(), rows, qcols, dst);
+  }
+}
+
 }  // namespace
 
 void run_linalg(const LibraryCall& c, const std::vector<const void*>& inputs, void* out) {
   if (c.dtype == DType::float64) {
     if (c.op == Op::Solve) return solve<double>(c, inputs, out);
     if (c.op == Op::Cholesky) return cholesky<double>(c, inputs, out);
+    if (c.op == Op::Eigh) return eigh<double>(c, inputs, out);
+    if (c.op == Op::Svd) return svd<double>(c, inputs, out);
+    if (c.op == Op::Qr) return qr<double>(c, inputs, out);
     return slogdet<double>(c, inputs, out);
   }
   if (c.dtype == DType::complex128) {
     if (c.op == Op::Solve) return solve<std::complex<double>>(c, inputs, out);
     if (c.op == Op::Cholesky) return cholesky<std::complex<double>>(c, inputs, out);
+    if (c.op == Op::Eigh) return eigh<std::complex<double>>(c, inputs, out);
+    if (c.op == Op::Svd) return svd<std::complex<double>>(c, inputs, out);
+    if (c.op == Op::Qr) return qr<std::complex<double>>(c, inputs, out);
     return slogdet<std::complex<double>>(c, inputs, out);
   }
   graph::internal_error(__FILE__, __LINE__,

@@ -235,6 +235,9 @@ void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, v
     case Op::Solve:
     case Op::Cholesky:
     case Op::SlogDet:
+    case Op::Eigh:
+    case Op::Svd:
+    case Op::Qr:
       return run_linalg(n, inputs, out);
     default:
       graph::internal_error(__FILE__, __LINE__,

@@ -730,58 +730,6 @@ inline bool build_sorting(const Case& c, kiln::Array& r) {
 
 // "linalg.f" takes a matrix made safely invertible (a + 4n I: diagonally dominant) or, for
 // cholesky, positive definite (a a^T + n I); "linalg.f_raw" takes it as it is.
-inline bool build_linalg(const Case& c, kiln::Array& r) {
-  if (c.fn.rfind("outer.", 0) == 0) {  // numpy's ufunc.outer
-    static const std::pair<const char*, kiln::BinaryFunction> fns[] = {
-        {"add", kiln::add},       {"subtract", kiln::subtract},      {"multiply", kiln::multiply},
-        {"divide", kiln::divide}, {"maximum", kiln::maximum},        {"minimum", kiln::minimum},
-        {"power", kiln::power},   {"arctan2", kiln::arctan2},        {"less", kiln::less},
-        {"equal", kiln::equal},   {"logical_and", kiln::logical_and}};
-    for (const auto& [name, f] : fns)
-      if (c.fn == std::string("outer.") + name)
-        r = kiln::outer(f, c.args[0].array, c.args[1].array);
-    return r.valid();
-  }
-  if (c.fn.rfind("linalg.", 0) != 0 && c.fn != "cross") return false;
-  const bool raw = c.fn.size() > 4 && c.fn.compare(c.fn.size() - 4, 4, "_raw") == 0;
-  const std::string f = c.fn.substr(0, c.fn.size() - (raw ? 4 : 0));
-  const kiln::Array a0 = c.args[0].array;
-  auto shifted = [&](const kiln::Array& a) {
-    if (raw || a.ndim() < 2) return a;
-    const int64_t n = a.shape().back();
-    const kiln::DType t = kiln::promote_types(a.dtype(), kiln::float32);
-    return kiln::Array(a.astype(t) + kiln::eye(n, t) * double(4 * n));
-  };
-  if (f == "cross") {
-    r = kiln::cross(a0, c.args[1].array);
-  } else if (f == "linalg.solve") {
-    r = kiln::linalg::solve(shifted(a0), c.args[1].array);
-  } else if (f == "linalg.inv") {
-    r = kiln::linalg::inv(shifted(a0));
-  } else if (f == "linalg.det") {
-    r = kiln::linalg::det(shifted(a0));
-  } else if (f == "linalg.slogdet") {  // the two parts stacked
-    const auto [sign, logdet] = kiln::linalg::slogdet(shifted(a0));
-    r = kiln::stack({sign, logdet});
-  } else if (f == "linalg.cholesky") {
-    kiln::Array a = a0;
-    if (!raw && a.ndim() >= 2) {
-      const int64_t n = a.shape().back();
-      const kiln::DType t = kiln::promote_types(a.dtype(), kiln::float32);
-      const kiln::Array w = a.astype(t);
-      a = kiln::matmul(w, kiln::swapaxes(w, -1, -2)) + kiln::eye(n, t) * double(n);
-    }
-    r = kiln::linalg::cholesky(a);
-  } else if (f == "linalg.matrix_power") {
-    r = kiln::linalg::matrix_power(c.args[1].scalar.i < 0 ? shifted(a0) : a0, c.args[1].scalar.i);
-  } else if (f == "linalg.norm") {
-    r = c.args[2].kind == Arg::Kind::axes
-            ? kiln::linalg::norm(a0)
-            : kiln::linalg::norm(a0, c.args[1].scalar.f, c.args[2].axes[0], c.args[3].scalar.i);
-  } else {
-    return false;
-  }
-  return true;
-}
-
 }  // namespace oracle
+
+#include "numpy/oracle_linalg.hpp"

@@ -271,7 +271,57 @@ def linalg(fn, args):
         if args[2] is None:
             return np.linalg.norm(a)
         return np.linalg.norm(a, ord=args[1], axis=args[2], keepdims=bool(args[3]))
-    raise ValueError("unknown " + fn)
+    return decomposition(f, a, args)
+
+
+def squared_magnitudes(x):
+    """|x|^2 of each factor with free signs or phases, each matrix flattened."""
+    m = (x * x.conj()).real if np.iscomplexobj(x) else x * x
+    return m.reshape(m.shape[:-2] + (-1,))
+
+
+def well_conditioned(a):
+    """a + 4 max(m, n) times the (rectangular) identity, in a floating type."""
+    t = np.promote_types(a.dtype, np.float32)
+    m, n = a.shape[-2:]
+    return a.astype(t) + np.eye(m, n, dtype=t) * (4 * max(m, n))
+
+
+def decomposition(f, a, args):
+    """The decompositions by what is unique about them (values, and squared magnitudes of the
+    factors), and pinv, matrix_rank, lstsq and the matrix norms; see build_linalg."""
+    if f == "linalg.eigvalsh":
+        return np.linalg.eigvalsh(a, UPLO="U" if args[1] else "L")
+    if f == "linalg.eigh":
+        w, v = np.linalg.eigh(a)
+        return np.concatenate([w, squared_magnitudes(v)], -1)
+    if f == "linalg.svdvals":
+        return np.linalg.svd(a, compute_uv=False)
+    if f in ("linalg.svd", "linalg.pinv") and not np.isfinite(a).all():
+        # kiln's error: numpy's for a nan; with an inf numpy's gesdd may never return
+        raise np.linalg.LinAlgError("SVD did not converge")
+    if f == "linalg.svd":
+        u, s, vh = np.linalg.svd(a, full_matrices=bool(args[1]))
+        return np.concatenate([squared_magnitudes(u), s, squared_magnitudes(vh)], -1)
+    if f == "linalg.qr":
+        if args[1] == 2:
+            return squared_magnitudes(np.linalg.qr(a, "r"))
+        q, r = np.linalg.qr(a, "complete" if args[1] == 1 else "reduced")
+        return np.concatenate([squared_magnitudes(q), squared_magnitudes(r)], -1)
+    if f == "linalg.pinv":
+        return np.linalg.pinv(well_conditioned(a) if a.ndim >= 2 else a)
+    if f == "linalg.matrix_rank":
+        return np.asarray(np.linalg.matrix_rank(a), dtype=np.int64)
+    if f == "linalg.lstsq":
+        b = args[1]
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):  # (numpy hangs on a nan)
+            raise np.linalg.LinAlgError("SVD did not converge in Linear Least Squares")
+        x, res, rank, s = np.linalg.lstsq(well_conditioned(a) if a.ndim == 2 else a, b, rcond=None)
+        return np.concatenate([x.ravel(), res, [rank], s]).astype(x.dtype)
+    if f.startswith("linalg.matrix_norm"):  # _fro, _nuc, or an ord
+        ord = f[len("linalg.matrix_norm_"):] or args[1]
+        return np.linalg.norm(a, ord=ord, axis=tuple(args[2]), keepdims=bool(args[3]))
+    raise ValueError("unknown linalg." + f)
 
 
 def call(fn, args):

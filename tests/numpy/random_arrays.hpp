@@ -139,13 +139,6 @@ inline std::string check(const Case& c, const Result& want) {
         if (!ok && rounding && std::isfinite(std::abs(v[i])) && std::isfinite(std::abs(w)))
           ok = std::abs(std::complex<double>(v[i]) - std::complex<double>(w)) <=
                tol * std::max(1.0, double(std::abs(w)));
-      } else if constexpr (kiln::graph::ref::is_complex_v<T>) {  // each part as a float
-        auto same = [](auto g, auto x) { return g == x || (std::isnan(g) && std::isnan(x)); };
-        if (!ok) ok = same(v[i].real(), w.real()) && same(v[i].imag(), w.imag());
-        const double tol = std::is_same_v<T, std::complex<float>> ? 1e-5 : 1e-12;
-        if (!ok && rounding && std::isfinite(std::abs(v[i])) && std::isfinite(std::abs(w)))
-          ok = std::abs(std::complex<double>(v[i]) - std::complex<double>(w)) <=
-               tol * std::max(1.0, double(std::abs(w)));
       } else if constexpr (std::is_floating_point_v<T>) {
         if (!ok && std::isnan(v[i]) && std::isnan(w)) ok = true;
         if (!ok && v[i] == w) ok = true;  // 0.0 and -0.0 from different summation orders

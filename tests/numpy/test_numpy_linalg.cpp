@@ -27,6 +27,15 @@ class Cases : public oracle::RandomArrays {
     if (pick(30) == 0) s = {n};
     return s;
   }
+  // A stack of m x n matrices of any m, n (now and then one that is not a matrix).
+  Shape rectangles() {
+    Shape s;
+    for (int b = pick(3); b > 0; --b) s.push_back(1 + pick(3));
+    s.push_back(pick(6));
+    s.push_back(pick(6));
+    if (pick(30) == 0) s = {pick(4)};
+    return s;
+  }
   DType linalg_dtype() {
     static constexpr DType common[] = {float64, float32, complex128, int32, float64, float32};
     return pick(6) == 0 ? any_dtype() : common[pick(6)];
@@ -38,7 +47,7 @@ class Cases : public oracle::RandomArrays {
     const DType t = linalg_dtype();
     const bool raw = pick(8) == 0;
     auto name = [&](const char* f) { return std::string(f) + (raw ? "_raw" : ""); };
-    switch (pick(9)) {
+    switch (pick(13)) {
       case 0: {
         Shape b = s;
         if (!b.empty()) b.back() = 1 + pick(3);
@@ -74,6 +83,45 @@ class Cases : public oracle::RandomArrays {
         return {
             std::string("outer.") + fns[pick(11)],
             {operand(shape(), any_dtype()), operand(pick(2) ? shape() : Shape{3}, any_dtype())}};
+      }
+      case 9:
+        return pick(2) ? Case{"linalg.eigvalsh", {operand(s, t), oracle::int_arg(pick(2))}}
+                       : Case{"linalg.eigh", {operand(s, t)}};
+      case 10: {  // any m x n stack
+        const Shape r = rectangles();
+        switch (pick(3)) {
+          case 0:
+            return {"linalg.svdvals", {operand(r, t)}};
+          case 1:
+            return {"linalg.svd", {operand(r, t), oracle::int_arg(pick(2))}};
+          default:
+            return {"linalg.qr", {operand(r, t), oracle::int_arg(pick(3))}};
+        }
+      }
+      case 7:
+        return {pick(2) ? "linalg.pinv" : "linalg.matrix_rank",
+                {operand(rectangles(), pick(4) ? float64 : float32)}};
+      case 11: {  // one m x n matrix, b (m,) or (m, k)
+        const int64_t m = pick(5), k = pick(3);
+        const Shape b = pick(2) ? Shape{m} : Shape{m, k};
+        Shape a{m, pick(5)};
+        if (pick(20) == 0) a = Shape{m + 1, 2};  // numpy's Incompatible dimensions
+        return {"linalg.lstsq", {operand(a, pick(3) ? float64 : float32), operand(b, t)}};
+      }
+      case 12: {
+        static constexpr double ords[] = {2, -2, 1, -1, INFINITY, -INFINITY};
+        const Shape r = rectangles();
+        const int rank = static_cast<int>(r.size());
+        std::vector<int> axes{rank - 2, rank - 1};
+        if (rank > 2 && pick(2)) axes = {rank - 1, 0};
+        if (pick(25) == 0) axes = {0, 0};  // numpy's Duplicate axes
+        const int which = pick(8);
+        const std::string f = which == 6   ? "linalg.matrix_norm_fro"
+                              : which == 7 ? "linalg.matrix_norm_nuc"
+                                           : "linalg.matrix_norm";
+        return {f,
+                {operand(r, pick(3) ? float64 : t), oracle::float_arg(ords[which % 6]),
+                 oracle::axes_arg(axes), oracle::int_arg(pick(2))}};
       }
       default: {
         Shape a{1 + pick(3), 2 + pick(2)}, b{2 + pick(2)};
@@ -192,6 +240,176 @@ TEST(Linalg, DerivativesAgreeWithFiniteDifferences) {
   auto f = [&](const Array& a) {
     const Array spd = matmul(a, mT(a)) + eye(3, float64);
     return sum(linalg::cholesky(spd)) + linalg::det(a) + sum(linalg::solve(a, b));
+  };
+  const double reverse = sum(grad(f)(x) * v).item<double>();
+  const double forward = jvp(f, {x}, {v}).second.item<double>();
+  EXPECT_NEAR(reverse, forward, 1e-9 * std::max(1.0, std::fabs(forward)));
+}
+
+// eigh, svd, qr, pinv and lstsq by what defines them, real and complex, on larger stacks.
+TEST(Linalg, DecompositionsSatisfyTheirDefinitions) {
+  for (const DType t : {float64, complex128}) {
+    SCOPED_TRACE(dtype_name(t));
+    Array x = random::normal({2, 9, 6}, 0.0, 1.0, float64);
+    if (t == complex128) x = complex(x, random::normal({2, 9, 6}, 0.0, 1.0, float64));
+    x = x.eval();
+    auto mH = [](const Array& m) { return conj(mT(m)); };
+    const Array h = matmul(mH(x), x);  // Hermitian 6 x 6
+    const auto [w, v] = linalg::eigh(h);
+    EXPECT_LT(max_abs(matmul(h, v) - v * w.astype(t)[{ellipsis, newaxis, slice()}]), 1e-10);
+    EXPECT_LT(max_abs(matmul(mH(v), v) - eye(6, t)), 1e-12);
+    EXPECT_EQ(sum(w[{ellipsis, slice(1, none)}] < w[{ellipsis, slice(none, -1)}]).item<int64_t>(),
+              0);  // ascending
+    EXPECT_LT(max_abs(linalg::eigvalsh(h) - w), 1e-10);
+    EXPECT_LT(max_abs(linalg::eigvalsh(tril(h), 'L') - linalg::eigvalsh(triu(h), 'U')), 1e-10);
+
+    for (const bool full : {false, true}) {
+      const auto [u, s, vh] = linalg::svd(x, full);
+      const Array us =
+          u[{ellipsis, slice(), slice(0, 6)}] * s.astype(t)[{ellipsis, newaxis, slice()}];
+      EXPECT_LT(max_abs(matmul(us, vh) - x), 1e-12);
+      EXPECT_LT(max_abs(matmul(mH(u), u) - eye(full ? 9 : 6, t)), 1e-12);
+      EXPECT_LT(max_abs(matmul(vh, mH(vh)) - eye(6, t)), 1e-12);
+      EXPECT_EQ(sum(s[{ellipsis, slice(1, none)}] > s[{ellipsis, slice(none, -1)}]).item<int64_t>(),
+                0);  // descending
+      EXPECT_LT(max_abs(linalg::svdvals(x) - s), 1e-12);
+    }
+    for (const char* mode : {"reduced", "complete"}) {
+      const auto [q, r] = linalg::qr(mT(x), mode);  // 6 x 9: wide
+      EXPECT_LT(max_abs(matmul(q, r) - mT(x)), 1e-12);
+      EXPECT_LT(max_abs(matmul(mH(q), q) - eye(6, t)), 1e-12);
+      EXPECT_EQ(max_abs(r - triu(r)), 0.0);
+      const auto [q2, r2] = linalg::qr(x, mode);  // 9 x 6: tall
+      EXPECT_LT(max_abs(matmul(q2, r2) - x), 1e-12);
+      EXPECT_EQ(q2.shape().back(), std::string(mode) == "complete" ? 9 : 6);
+    }
+    EXPECT_LT(max_abs(linalg::qr(x, "r").R - linalg::qr(x).R), 1e-12);
+    const Array p = linalg::pinv(x);
+    EXPECT_LT(max_abs(matmul(matmul(x, p), x) - x), 1e-12);
+    EXPECT_LT(max_abs(matmul(matmul(p, x), p) - p), 1e-12);
+    const Array b = random::normal({9, 2}, 0.0, 1.0, float64).astype(t);
+    const auto ls = linalg::lstsq(x[{0}], b);
+    EXPECT_EQ(ls.rank, 6);
+    EXPECT_LT(max_abs(ls.x - matmul(p[{0}], b)), 1e-12);
+    const Array resid = abs(b - matmul(x[{0}], ls.x));
+    EXPECT_LT(max_abs(ls.residuals - sum(resid * resid, 0)), 1e-12);
+  }
+  // numpy's eye(N, M, k) against its definition.
+  for (const int64_t k : {-4, -1, 0, 2, 7}) {
+    const std::vector<float> e = eye(3, 5, k).to_vector<float>();
+    for (int64_t r = 0; r < 3; ++r)
+      for (int64_t c = 0; c < 5; ++c) EXPECT_EQ(e[static_cast<size_t>(r * 5 + c)], c == r + k);
+  }
+}
+
+TEST(Linalg, DecompositionErrorsNameTheFunction) {
+  kiln_test::expect_error([] { linalg::eigh(zeros({2, 3})); }, {"eigh", "square"});
+  kiln_test::expect_error([] { linalg::eigvalsh(eye(2), 'X'); }, {"eigvalsh", "UPLO"});
+  kiln_test::expect_error([] { linalg::svd(zeros({3})); }, {"svd", "two-dimensional"});
+  kiln_test::expect_error([] { linalg::qr(eye(2), "raw"); }, {"qr", "Unrecognized mode 'raw'"});
+  kiln_test::expect_error([] { linalg::svdvals(zeros({2, 2}, float16)); }, {"svdvals", "float16"});
+  const Array bad = stack({eye(2, float64), full({2, 2}, NAN, float64)});
+  kiln_test::expect_error([&] { linalg::svd(bad).U.eval(); },
+                          {"svd", "SVD did not converge", "matrix 1 of the batch"});
+  kiln_test::expect_error(
+      [&] {
+        linalg::pinv(full({2, 2}, INFINITY, float64)).eval();
+      },
+      {"svd", "SVD did not converge"});
+  // values alone of an inf: nans (numpy's)
+  EXPECT_TRUE(std::isnan(linalg::svdvals(full({2, 2}, INFINITY, float64)).item<double>(0)));
+  kiln_test::expect_error([] { linalg::lstsq(eye(3), ones({4})); },
+                          {"lstsq", "Incompatible dimensions"});
+  kiln_test::expect_error(
+      [] {
+        linalg::lstsq(ones({2, 2, 2}), ones({2}));
+      },
+      {"lstsq", "two-dimensional"});
+  kiln_test::expect_error(
+      [] {
+        linalg::lstsq(full({2, 2}, NAN, float64), ones({2}));
+      },
+      {"lstsq", "SVD did not converge"});
+  kiln_test::expect_error(
+      [] {
+        linalg::norm(eye(3), 3.0, {0, 1});
+      },
+      {"norm", "Invalid norm order"});
+  kiln_test::expect_error([] { linalg::norm(eye(3), "max"); },
+                          {"norm", "Invalid norm order 'max'"});
+  kiln_test::expect_error([] { linalg::norm(eye(3), 2.0, {1, 1}); }, {"norm", "Duplicate axes"});
+  kiln_test::expect_error([] { linalg::norm(eye(3), "fro", {0, 2}); }, {"norm", "out of bounds"});
+  kiln_test::expect_error([] { eye(-1, 3); }, {"eye", "non-negative"});
+  // What is not differentiable says so.
+  const Array x = eye(3, float64) + 1.0;
+  kiln_test::expect_error(
+      [&] {
+        grad([](const Array& a) { return sum(linalg::qr(a, "complete").Q); })(ones({3, 2}, float64))
+            .eval();
+      },
+      {"qr", "complete Q of a tall matrix"});
+  kiln_test::expect_error(
+      [&] { grad([](const Array& a) { return sum(linalg::svd(a).U); })(x).eval(); },
+      {"svd", "U and Vh are not differentiable"});
+  kiln_test::expect_error(
+      [&] {
+        grad([](const Array& a) { return sum(linalg::eigvalsh(a)); })(x.astype(complex128)).eval();
+      },
+      {"eigh", "complex"});
+}
+
+// Gradients of eigh, eigvalsh, svdvals and the matrix norms against central differences, and
+// forward mode against reverse mode.
+TEST(Linalg, DecompositionDerivativesAgreeWithFiniteDifferences) {
+  const Array x = random::normal({3, 3}, 0.0, 1.0, float64).eval();
+  auto check_at = [&](const Array& x0, auto f, const char* what) {
+    const std::vector<double> g = grad(f)(x0).template to_vector<double>();
+    std::vector<double> xv = x0.to_vector<double>();
+    for (size_t i = 0; i < xv.size(); ++i) {
+      const double h = 1e-6, keep = xv[i];
+      xv[i] = keep + h;
+      const double up = f(array(xv, x0.shape())).template item<double>();
+      xv[i] = keep - h;
+      const double down = f(array(xv, x0.shape())).template item<double>();
+      xv[i] = keep;
+      EXPECT_NEAR(g[i], (up - down) / (2 * h), 1e-5 * std::max(1.0, std::fabs(g[i]))) << what << i;
+    }
+  };
+  auto check = [&](auto f, const char* what) { check_at(x, f, what); };
+  auto sym = [](const Array& a) { return 0.5 * (a + mT(a)); };  // eigh reads one triangle
+  const Array weights = array(std::vector<double>{1, -2, 3}, {3});
+  check([&](const Array& a) { return sum(linalg::eigvalsh(sym(a)) * weights); }, "eigvalsh");
+  check(
+      [&](const Array& a) {
+        const auto [w, v] = linalg::eigh(sym(a));
+        return sum(square(square(v)) * weights) + sum(w * w);  // free of the vectors' signs
+      },
+      "eigh");
+  check([&](const Array& a) { return sum(linalg::svdvals(a) * weights); }, "svdvals");
+  check([&](const Array& a) { return linalg::norm(a, 2.0, {0, 1}); }, "norm 2");
+  check([&](const Array& a) { return linalg::norm(a, "nuc"); }, "norm nuc");
+  // QR of tall, square and wide matrices, and R alone.
+  for (const Shape& shape : {Shape{5, 3}, Shape{3, 3}, Shape{3, 5}}) {
+    const Array a0 = random::normal(shape, 0.0, 1.0, float64).eval();
+    const int64_t k = std::min(shape[0], shape[1]);
+    const Array wq = random::normal({shape[0], k}, 0.0, 1.0, float64).eval();
+    const Array wr = random::normal({k, shape[1]}, 0.0, 1.0, float64).eval();
+    check_at(
+        a0,
+        [&](const Array& a) {
+          const auto [q, r] = linalg::qr(a);
+          return sum(q * wq) + sum(r * wr);
+        },
+        "qr");
+    check_at(
+        a0, [&](const Array& a) { return sum(linalg::qr(a, "r").R * wr); }, "qr r");
+  }
+  const Array v = random::normal({3, 3}, 0.0, 1.0, float64).eval();
+  auto f = [&](const Array& a) {
+    const auto [w, vec] = linalg::eigh(sym(a));
+    const auto [q, r] = linalg::qr(a);
+    return sum(square(square(vec))) + sum(w * weights) + sum(linalg::svdvals(a)) +
+           sum(q * weights) + sum(r * r * weights);
   };
   const double reverse = sum(grad(f)(x) * v).item<double>();
   const double forward = jvp(f, {x}, {v}).second.item<double>();
