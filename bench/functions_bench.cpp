@@ -1,6 +1,7 @@
-// numpy's array functions (issue 17): sort against std::sort, and linalg.solve and cholesky at
+// numpy's array functions (issue 17): sort against std::sort, linalg.solve, cholesky and svd at
 // n = 1000 against LAPACK called directly (the same OpenBLAS, with the same column-major
-// copies numpy and kiln make); bench/numpy_functions.py times numpy on the same data.
+// copies numpy and kiln make), and a histogram of 1e7 values against a plain loop;
+// bench/numpy_functions.py times numpy on the same data.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -13,6 +14,9 @@ extern "C" {
 void dgesv_(const int* n, const int* nrhs, double* a, const int* lda, int* ipiv, double* b,
             const int* ldb, int* info);
 void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+             int* iwork, int* info, size_t);
 }
 
 namespace {
@@ -103,6 +107,77 @@ void cholesky_lapack(benchmark::State& st) {
   }
 }
 BENCHMARK(cholesky_lapack)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void svd_kiln(benchmark::State& st) {
+  const kiln::Array a = kiln::array(matrix(), {kMatrixSize, kMatrixSize});
+  for (auto _ : st) {
+    const auto [u, s, vh] = kiln::linalg::svd(a);
+    kiln::eval({u, s, vh});
+    benchmark::DoNotOptimize(s.data<double>());
+  }
+}
+BENCHMARK(svd_kiln)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void svd_lapack(benchmark::State& st) {
+  const std::vector<double> a = matrix();
+  const int n = kMatrixSize;
+  std::vector<double> col(a.size()), u(a.size()), vt(a.size()), s(static_cast<size_t>(n));
+  std::vector<double> out_u(a.size()), out_vt(a.size());
+  std::vector<int> iwork(8 * static_cast<size_t>(n));
+  for (auto _ : st) {
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j)
+        col[static_cast<size_t>(j) * n + i] = a[static_cast<size_t>(i) * n + j];
+    int info = 0, lwork = -1;
+    double query = 0;
+    dgesdd_("A", &n, &n, col.data(), &n, s.data(), u.data(), &n, vt.data(), &n, &query, &lwork,
+            iwork.data(), &info, 1);
+    lwork = static_cast<int>(query);
+    std::vector<double> work(static_cast<size_t>(lwork));
+    dgesdd_("A", &n, &n, col.data(), &n, s.data(), u.data(), &n, vt.data(), &n, work.data(), &lwork,
+            iwork.data(), &info, 1);
+    for (int i = 0; i < n; ++i)  // back to row-major
+      for (int j = 0; j < n; ++j) {
+        out_u[static_cast<size_t>(i) * n + j] = u[static_cast<size_t>(j) * n + i];
+        out_vt[static_cast<size_t>(i) * n + j] = vt[static_cast<size_t>(j) * n + i];
+      }
+    benchmark::DoNotOptimize(out_u.data());
+    benchmark::DoNotOptimize(out_vt.data());
+  }
+}
+BENCHMARK(svd_lapack)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+constexpr int64_t kHistogramSize = 10'000'000;
+
+// The values numpy_functions.py generates too: spread over [0, 1000).
+std::vector<double> histogram_values() {
+  std::vector<double> v(kHistogramSize);
+  for (int64_t i = 0; i < kHistogramSize; ++i)
+    v[static_cast<size_t>(i)] = static_cast<double>((i * 2654435761u) % 1000003u) * 1e-3;
+  return v;
+}
+
+void histogram_kiln(benchmark::State& st) {
+  const kiln::Array x = kiln::array(histogram_values());
+  kiln::HistogramOptions o;
+  o.range = std::pair{0.0, 1000.0};
+  for (auto _ : st)
+    benchmark::DoNotOptimize(kiln::histogram(x, 100, o).hist.eval().data<int64_t>());
+}
+BENCHMARK(histogram_kiln)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// One thread, the bin by arithmetic, as a C programmer would write it.
+void histogram_loop(benchmark::State& st) {
+  const std::vector<double> x = histogram_values();
+  std::vector<int64_t> counts(100);
+  for (auto _ : st) {
+    std::fill(counts.begin(), counts.end(), 0);
+    for (const double v : x)
+      if (v >= 0 && v <= 1000) ++counts[std::min<size_t>(99, static_cast<size_t>(v * 0.1))];
+    benchmark::DoNotOptimize(counts.data());
+  }
+}
+BENCHMARK(histogram_loop)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -290,7 +290,8 @@ def functions_report(folder):
     print()
     print("numpy's functions (ratios > 1: the other side is slower)")
     for fn, base, what in (("sort", "std", "std::stable_sort"), ("solve", "lapack", "dgesv"),
-                           ("cholesky", "lapack", "dpotrf")):
+                           ("cholesky", "lapack", "dpotrf"), ("svd", "lapack", "dgesdd"),
+                           ("histogram", "loop", "a one-thread loop")):
         k, h, p = t.get(f"{fn}_kiln"), t.get(f"{fn}_{base}"), t.get(f"numpy_{fn}")
         if k and h:
             print(f"  {fn}: kiln {k:.0f} us, {what} {h:.0f} us, numpy {p or float('nan'):.0f} us;"

@@ -21,6 +21,7 @@
 #include "kiln/runtime.hpp"
 #include "kiln/select.hpp"
 #include "kiln/shape.hpp"
+#include "kiln/histograms.hpp"
 #include "kiln/sorting.hpp"
 #include "kiln/special.hpp"
 #include "kiln/update.hpp"

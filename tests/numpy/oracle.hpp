@@ -286,6 +286,8 @@ inline bool build_manipulation(const Case& c, kiln::Array& r);
 inline bool build_sorting(const Case& c, kiln::Array& r);
 /// kiln::linalg and cross (see build_manipulation).
 inline bool build_linalg(const Case& c, kiln::Array& r);
+/// kiln/histograms.hpp (oracle_counting.hpp).
+inline bool build_counting(const Case& c, kiln::Array& r);
 
 inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
@@ -475,7 +477,8 @@ inline kiln::Array build(const Case& c) {
         : op == "divide"   ? part.divide(v)
         : op == "minimum"  ? part.min(v)
                            : part.max(v);
-  } else if (build_manipulation(c, r) || build_sorting(c, r) || build_linalg(c, r)) {
+  } else if (build_manipulation(c, r) || build_sorting(c, r) || build_linalg(c, r) ||
+             build_counting(c, r)) {
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {
@@ -733,3 +736,4 @@ inline bool build_sorting(const Case& c, kiln::Array& r) {
 }  // namespace oracle
 
 #include "numpy/oracle_linalg.hpp"
+#include "numpy/oracle_counting.hpp"

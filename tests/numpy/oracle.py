@@ -274,6 +274,32 @@ def linalg(fn, args):
     return decomposition(f, a, args)
 
 
+def counting(fn, args):
+    """kiln/histograms.hpp's cases (build_counting in oracle_counting.hpp): a histogram's counts
+    and edges concatenated."""
+    a = args[0]
+    if fn == "bincount":
+        return np.bincount(a, minlength=args[1])
+    if fn == "bincount_w":
+        return np.bincount(a, weights=args[1], minlength=args[2])
+    if fn == "digitize":
+        return np.digitize(a, args[1], right=bool(args[2]))
+    if fn.startswith("histogram2d"):
+        rng = [args[4:6], args[6:8]] if args[3] else None
+        w = args[9] if fn == "histogram2d_w" else None
+        h, xe, ye = np.histogram2d(a, args[1], bins=args[2], range=rng, weights=w,
+                                   density=bool(args[8]))
+        return np.concatenate([h.ravel(), xe, ye])
+    if fn.startswith("histogram_edges"):
+        w = args[3] if fn == "histogram_edges_w" else None
+        h, e = np.histogram(a, bins=args[1], weights=w, density=bool(args[2]))
+        return np.concatenate([h, e])
+    rng = (args[3], args[4]) if args[2] else None
+    w = args[6] if fn == "histogram_w" else None
+    h, e = np.histogram(a, bins=args[1], range=rng, weights=w, density=bool(args[5]))
+    return np.concatenate([h, e])
+
+
 def squared_magnitudes(x):
     """|x|^2 of each factor with free signs or phases, each matrix flattened."""
     m = (x * x.conj()).real if np.iscomplexobj(x) else x * x
@@ -408,6 +434,8 @@ def call(fn, args):
         # numpy 1.24 interpolates in float64, but gives a float input's own nan (its dtype) when a
         # flattened input holds one: a dtype that depends on the data. kiln's is float64.
         return r.astype(np.float64) if args[0].dtype.kind == "f" else r
+    if fn.startswith(("bincount", "digitize", "histogram")):
+        return counting(fn, args)
     if fn.startswith("outer."):
         return getattr(np, fn[6:]).outer(args[0], args[1])
     if fn.startswith("linalg.") or fn == "cross":

@@ -4,6 +4,8 @@
 // partition and argpartition by their defining property.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "helpers.hpp"
 #include "numpy/random_arrays.hpp"
 
@@ -61,6 +63,73 @@ class Cases : public oracle::RandomArrays {
       }
     }
   }
+
+  // A 1-d float64 array of sorted multiples of 1/8 (now and then descending, or out of order).
+  Arg sorted_values(int64_t n) {
+    std::vector<double> v(static_cast<size_t>(n));
+    for (double& x : v) x = (pick(65) - 32) / 8.0;
+    std::sort(v.begin(), v.end());
+    if (pick(4) == 0) std::reverse(v.begin(), v.end());
+    if (pick(15) == 0 && n > 2)
+      std::swap(v[0], v[1 + static_cast<size_t>(pick(static_cast<int>(n) - 1))]);
+    return oracle::array_arg(v, Shape{n});
+  }
+
+  // A histogram range: multiples of 1/8, now and then reversed (numpy's error).
+  std::vector<Arg> range_args() {
+    double lo = (pick(65) - 32) / 8.0, hi = (pick(65) - 32) / 8.0;
+    if (lo > hi && pick(10)) std::swap(lo, hi);
+    return {oracle::int_arg(pick(3) != 0), oracle::float_arg(lo), oracle::float_arg(hi)};
+  }
+
+  Case counting() {
+    switch (pick(5)) {
+      case 0: {
+        const Shape s{pick(12)};
+        const DType t = pick(5) ? uint8 : pick(2) ? int32 : float32;  // negatives, a float
+        if (pick(2)) return {"bincount", {operand(s, t), oracle::int_arg(pick(16) - 1)}};
+        const Shape w = pick(15) == 0 ? Shape{pick(12)} : s;
+        return {
+            "bincount_w",
+            {operand(s, t), operand(w, pick(2) ? float64 : float32), oracle::int_arg(pick(15))}};
+      }
+      case 1:
+        return {"digitize",
+                {operand(shape(), real_dtype()), sorted_values(pick(7)), oracle::int_arg(pick(2))}};
+      case 2: {
+        const Shape s = shape();
+        const DType t = real_dtype();
+        std::vector<Arg> args{operand(s, t), oracle::int_arg(pick(12))};
+        for (Arg& a : range_args()) args.push_back(a);
+        args.push_back(oracle::int_arg(pick(3) == 0));
+        if (pick(3)) return {"histogram", args};
+        args.push_back(operand(pick(15) == 0 ? shape() : s, pick(2) ? float64 : float32));
+        return {"histogram_w", args};
+      }
+      case 3: {
+        const Shape s = shape();
+        std::vector<Arg> args{operand(s, real_dtype()), sorted_values(pick(7)),
+                              oracle::int_arg(pick(3) == 0)};
+        if (pick(3)) return {"histogram_edges", args};
+        args.push_back(operand(s, float64));
+        return {"histogram_edges_w", args};
+      }
+      default: {
+        const int64_t n = pick(20);
+        const DType t = real_dtype();
+        std::vector<Arg> args{operand(Shape{n}, t), operand(Shape{pick(25) ? n : n + 1}, t),
+                              oracle::int_arg(1 + pick(6))};
+        const std::vector<Arg> x = range_args(), y = range_args();
+        args.push_back(oracle::int_arg(x[0].scalar.i));
+        for (size_t i = 1; i < 3; ++i) args.push_back(x[i]);
+        for (size_t i = 1; i < 3; ++i) args.push_back(y[i]);
+        args.push_back(oracle::int_arg(pick(3) == 0));
+        if (pick(3)) return {"histogram2d", args};
+        args.push_back(operand(Shape{n}, float64));
+        return {"histogram2d_w", args};
+      }
+    }
+  }
 };
 
 // numpy's order: true when x sorts before y (nan last).
@@ -75,6 +144,15 @@ TEST(NumpyOracle, SortingAndOrderStatisticsOnRandomShapes) {
   const int count = kiln_test::cpu_kernels() ? 1200 : 150;
   Cases gen(2718);
   oracle::check_random_cases(gen, count, 60);
+}
+
+TEST(NumpyOracle, HistogramsBincountDigitizeOnRandomShapes) {
+  Cases gen(1414);
+  std::vector<Case> cases;
+  for (int i = 0; i < kiln_test::oracle_cases(900); ++i) cases.push_back(gen.counting());
+  const int refused = oracle::run_and_check(cases, oracle::check);
+  EXPECT_GT(refused, static_cast<int>(cases.size()) / 40);
+  EXPECT_LT(refused, static_cast<int>(cases.size()) * 2 / 5);
 }
 
 // partition's contract: the kth element where a sort puts it, nothing after it that sorts
@@ -135,4 +213,68 @@ TEST(Sorting, SortIsDifferentiableAndUniqueSyncsOnce) {
   const auto [u, inverse] = unique_inverse(array(std::vector<float>{2, 1, NAN, 2, NAN}, {5}));
   EXPECT_EQ(inverse.to_vector<int64_t>(), (std::vector<int64_t>{1, 0, 2, 1, 2}));
   EXPECT_EQ(u.shape(), Shape{3});
+}
+
+TEST(Histograms, ErrorsNameTheFunction) {
+  kiln_test::expect_error([] { bincount(zeros({2, 2}, int32)); }, {"bincount", "1-d"});
+  kiln_test::expect_error([] { bincount(zeros({3})); }, {"bincount", "Cannot cast", "float32"});
+  kiln_test::expect_error([] { bincount(arange(3, int32) - 1); },
+                          {"bincount", "no negative elements"});
+  kiln_test::expect_error([] { bincount(arange(3, int32), -1); }, {"bincount", "minlength"});
+  kiln_test::expect_error([] { bincount(arange(3, int32), ones({2})); },
+                          {"bincount", "same length"});
+  kiln_test::expect_error([] { digitize(zeros({3}, complex64), arange(3, float32)); },
+                          {"digitize", "complex"});
+  kiln_test::expect_error([] { digitize(zeros({3}), zeros({2, 2})); }, {"digitize", "1-d"});
+  kiln_test::expect_error(
+      [] {
+        digitize(zeros({3}), array(std::vector<float>{1, 3, 2}));
+      },
+      {"digitize", "monotonically"});
+  kiln_test::expect_error([] { histogram(zeros({3}), 0); }, {"histogram", "must be positive"});
+  HistogramOptions reversed;
+  reversed.range = std::pair{2.0, 1.0};
+  kiln_test::expect_error([&] { histogram(zeros({3}), 4, reversed); },
+                          {"histogram", "max must be larger than min"});
+  HistogramOptions infinite;
+  infinite.range = std::pair{0.0, INFINITY};
+  kiln_test::expect_error([&] { histogram(zeros({3}), 4, infinite); },
+                          {"histogram", "supplied range", "not finite"});
+  kiln_test::expect_error(
+      [] {
+        histogram(array(std::vector<float>{1, NAN}), 4);
+      },
+      {"histogram", "autodetected range", "not finite"});
+  HistogramOptions weighted;
+  weighted.weights = ones({2});
+  kiln_test::expect_error([&] { histogram(zeros({3}), 4, weighted); },
+                          {"histogram", "weights should have the same shape"});
+  kiln_test::expect_error(
+      [] {
+        histogram(zeros({3}), array(std::vector<float>{0, 2, 1}));
+      },
+      {"histogram", "increase monotonically"});
+  kiln_test::expect_error([] { histogram(zeros({3}), zeros({2, 2})); }, {"histogram", "1d"});
+  kiln_test::expect_error([] { histogram(zeros({3}, complex64)); }, {"histogram", "complex"});
+  kiln_test::expect_error([] { histogram2d(zeros({3}), zeros({4})); },
+                          {"histogram2d", "one length"});
+  kiln_test::expect_error([] { histogram2d(zeros({3}), zeros({3}), 0); },
+                          {"histogram2d", "must be positive"});
+}
+
+// A large histogram (its bins computed by parallel kernels) against a plain count, and its
+// automatic range is the one sync before the counting.
+TEST(Histograms, LargeCountsMatchALoop) {
+  const int64_t n = 1 << 20;
+  const Array x = random::normal({n}, 0.0, 1.0, float64).eval();
+  const std::vector<double> v = x.to_vector<double>();
+  const Histogram h = histogram(x, 64);
+  const std::vector<double> e = h.bin_edges.to_vector<double>();
+  std::vector<int64_t> want(64);
+  for (const double xi : v) {
+    const auto at = std::upper_bound(e.begin(), e.end(), xi) - e.begin() - 1;
+    ++want[static_cast<size_t>(std::min<ptrdiff_t>(at, 63))];
+  }
+  EXPECT_EQ(h.hist.to_vector<int64_t>(), want);
+  EXPECT_EQ(sum(bincount(digitize(x, h.bin_edges))).item<int64_t>(), n);
 }
