@@ -28,7 +28,7 @@ void check_indices(std::string_view fn, const Node* idx, SourceLoc loc) {
 }
 
 Array record(Op op, DType dtype, const Dims& shape, std::initializer_list<const Array*> args,
-             int axis, SourceLoc loc, Op combine = Op::Add) {
+             int axis, SourceLoc loc, Op combine = Op::Add, bool one_value = false) {
   graph::NodeDesc d;
   d.op = op;
   d.dtype = dtype;
@@ -36,6 +36,7 @@ Array record(Op op, DType dtype, const Dims& shape, std::initializer_list<const 
   for (const Array* a : args) d.args[d.nargs++] = a->node();
   d.payload.v[0] = static_cast<uint64_t>(axis);
   if (op == Op::ScatterApply) d.payload.v[1] = static_cast<uint64_t>(combine);
+  d.payload.v[2] = one_value ? 1 : 0;
   d.loc = loc;
   return Array(detail::context().tracer().record(d));
 }
@@ -120,6 +121,10 @@ Array scatter_impl(Op op, const Array& a, const Array& indices, const Operand& v
                        "values of shape " + graph::to_string(vs) +
                            " do not broadcast to the scattered shape " + graph::to_string(target),
                        loc);
+  // A C++ scalar stays one value (payload v[2]) rather than a broadcast the sync would fill in
+  // memory: bincount's ones for 1e7 indices would be 80 MB.
+  if (!values.is_array() && op != Op::ScatterApply)
+    return record(op, na->dtype, na->shape, {&a, &indices, &v}, axis, loc, combine, true);
   const Shape target_shape(target.begin(), target.end());
   const Array bv = broadcast_to(v, target_shape, values.loc());
   return record(op, na->dtype, na->shape, {&a, &indices, &bv}, axis, loc, combine);

@@ -24,12 +24,6 @@ int64_t prod(const Dims& d, int from, int to) {
   return p;
 }
 
-// Index `j` of an int32 or int64 index array.
-int64_t index_at(const void* data, DType t, int64_t j) {
-  return t == DType::int32 ? static_cast<const int32_t*>(data)[j]
-                           : static_cast<const int64_t*>(data)[j];
-}
-
 // numpy's mode='raise' check: -extent <= i < extent, negatives counting from the end.
 int64_t checked(const LibraryCall& n, int64_t i, int64_t extent, int axis) {
   if (i < -extent || i >= extent)
@@ -40,44 +34,73 @@ int64_t checked(const LibraryCall& n, int64_t i, int64_t extent, int axis) {
   return i < 0 ? i + extent : i;
 }
 
-// out[o, j, i] = a[o, idx[j], i] for a of shape (outer, extent, inner).
+// The rows `index` (int32 or int64) names, negatives counted from the end, after numpy's
+// mode='raise' check of every one of them.
+template <class I>
+void check_rows(const LibraryCall& n, const I* index, int64_t m, int64_t extent, int axis) {
+  for (int64_t j = 0; j < m; ++j)
+    if (index[j] < -extent || index[j] >= extent) checked(n, index[j], extent, axis);
+}
+
+// dst[o, index[j], i] = combine(that, values[o, j, i]) for every o, j, i in order (`one`: the
+// values are one scalar).
+template <class I, class T, class Combine>
+void scatter_rows(const I* index, const T* values, bool one, T* dst, int64_t outer, int64_t m,
+                  int64_t extent, int64_t inner, Combine combine) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t row = index[j] < 0 ? index[j] + extent : index[j];
+      T* d = dst + (o * extent + row) * inner;
+      const T* v = one ? values : values + (o * m + j) * inner;
+      for (int64_t i = 0; i < inner; ++i) combine(d[i], v[one ? 0 : i]);
+    }
+}
+
 // out = a; then out[o, idx[j], i] = values[o, j, i] (Scatter: in index order, the last write
 // wins) or += (ScatterAdd: every contribution counts, as numpy's add.at), or each contribution
-// combined by the op in payload v[1] (ScatterApply, numpy's multiply.at and the others).
+// combined by the op in payload v[1] (ScatterApply, numpy's multiply.at and the others); with
+// payload v[2] = 1 the values are one scalar for every position. Every index is checked before
+// anything is written.
 void scatter(const LibraryCall& n, const std::vector<const void*>& in, void* out) {
   const LibraryOperand& a = n.args[0];
   const LibraryOperand& idx = n.args[1];
   const int axis = static_cast<int>(n.payload.v[0]);
   const int64_t outer = prod(a.shape, 0, axis), extent = a.shape[axis];
   const int64_t inner = prod(a.shape, axis + 1, a.shape.rank()), m = idx.shape.size();
+  const bool one = n.payload.v[2] == 1;
   std::memcpy(out, in[0], static_cast<size_t>(a.shape.size()) * itemsize(a.dtype));
-  std::vector<int64_t> rows(static_cast<size_t>(m));
-  for (int64_t j = 0; j < m; ++j) rows[j] = checked(n, index_at(in[1], idx.dtype, j), extent, axis);
-  graph::visit_dtype(a.dtype, [&]<class T>() {
-    T* dst = static_cast<T*>(out);
-    const T* values = static_cast<const T*>(in[2]);
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t j = 0; j < m; ++j)
-        for (int64_t i = 0; i < inner; ++i) {
-          T& d = dst[(o * extent + rows[j]) * inner + i];
-          const T v = values[(o * m + j) * inner + i];
-          if (n.op == Op::Scatter) {
-            d = v;
-          } else if (n.op == Op::ScatterApply) {
-            bool fail = false;  // no combining op of kiln::at fails
-            d = graph::ref::binary(static_cast<Op>(n.payload.v[1]), d, v, fail);
-          } else if constexpr (std::is_same_v<T, bool>) {
-            d = d || v;
-          } else if constexpr (std::is_same_v<T, half>) {  // in float32, rounded
-            d = half(static_cast<float>(d) + static_cast<float>(v));
-          } else if constexpr (std::is_integral_v<T>) {
-            using U = std::make_unsigned_t<T>;  // wraps as numpy's
-            d = static_cast<T>(static_cast<U>(d) + static_cast<U>(v));
-          } else {
-            d += v;
-          }
-        }
-  });
+  auto run = [&]<class I>(const I* index) {
+    check_rows(n, index, m, extent, axis);
+    graph::visit_dtype(a.dtype, [&]<class T>() {
+      T* dst = static_cast<T*>(out);
+      const T* values = static_cast<const T*>(in[2]);
+      auto rows = [&](auto combine) {
+        scatter_rows(index, values, one, dst, outer, m, extent, inner, combine);
+      };
+      if (n.op == Op::Scatter) {
+        rows([](T& d, const T& v) { d = v; });
+      } else if (n.op == Op::ScatterApply) {
+        const Op combine = static_cast<Op>(n.payload.v[1]);
+        rows([combine](T& d, const T& v) {
+          bool fail = false;  // no combining op of kiln::at fails
+          d = graph::ref::binary(combine, d, v, fail);
+        });
+      } else if constexpr (std::is_same_v<T, bool>) {
+        rows([](T& d, const T& v) { d = d || v; });
+      } else if constexpr (std::is_same_v<T, half>) {  // in float32, rounded
+        rows([](T& d, const T& v) { d = half(static_cast<float>(d) + static_cast<float>(v)); });
+      } else if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;  // wraps as numpy's
+        rows([](T& d, const T& v) { d = static_cast<T>(static_cast<U>(d) + static_cast<U>(v)); });
+      } else {
+        rows([](T& d, const T& v) { d += v; });
+      }
+    });
+  };
+  if (idx.dtype == DType::int32)
+    run(static_cast<const int32_t*>(in[1]));
+  else
+    run(static_cast<const int64_t*>(in[1]));
 }
 
 // Running sums or products along the axis, sequentially in the result dtype (numpy's

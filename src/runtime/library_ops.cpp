@@ -24,6 +24,25 @@ namespace {
 using graph::Dims;
 using graph::Node;
 
+// The library ops whose library (OpenBLAS, its LAPACK, FFTW) runs threads of its own.
+bool uses_library_threads(graph::Op op) {
+  switch (op) {
+    case graph::Op::MatMul:
+    case graph::Op::Fft:
+    case graph::Op::Rfft:
+    case graph::Op::Irfft:
+    case graph::Op::Solve:
+    case graph::Op::Cholesky:
+    case graph::Op::SlogDet:
+    case graph::Op::Eigh:
+    case graph::Op::Svd:
+    case graph::Op::Qr:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // An operand as stored: element (i_0, ..., i_r-1) at base + offset + sum i_d * strides[d].
 struct Strided {
   const char* base = nullptr;
@@ -342,8 +361,7 @@ void Context::run_library_node(Node* n) {
     bool on_gpu = c.device != graph::kCpuDevice;
     for (const LibraryOperand& o : c.args) on_gpu |= o.device != graph::kCpuDevice;
     if (on_gpu) gpu.lock();
-    if (!on_gpu && (c.op == graph::Op::MatMul || c.op == graph::Op::Fft ||
-                    c.op == graph::Op::Rfft || c.op == graph::Op::Irfft))
+    if (!on_gpu && uses_library_threads(c.op))
       threads_.quiesce();  // the library's threads get the cores
     out = run_library_call(c);
   } catch (const kiln::Error& e) {
