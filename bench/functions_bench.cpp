@@ -1,10 +1,12 @@
 // numpy's array functions (issue 17): sort against std::sort, linalg.solve, cholesky and svd at
 // n = 1000 against LAPACK called directly (the same OpenBLAS, with the same column-major
-// copies numpy and kiln make), and a histogram of 1e7 values against a plain loop;
-// bench/numpy_functions.py times numpy on the same data.
+// copies numpy and kiln make), a histogram of 1e7 values against a plain loop, and einsum
+// contractions; bench/numpy_functions.py times numpy on the same data (einsum with
+// optimize=True).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -178,6 +180,39 @@ void histogram_loop(benchmark::State& st) {
   }
 }
 BENCHMARK(histogram_loop)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// numpy_functions.py's einsum cases: the subscripts and each operand's shape. Values i*0.37 mod 1
+// (float64).
+struct EinsumCase {
+  const char* subscripts;
+  std::vector<kiln::Shape> shapes;
+};
+const EinsumCase kEinsumCases[] = {
+    {"ij,jk->ik", {{500, 500}, {500, 500}}},                   // a matrix product
+    {"ijk,jkl->il", {{40, 50, 60}, {50, 60, 70}}},             // two labels contracted
+    {"bij,bjk->bik", {{64, 64, 64}, {64, 64, 64}}},            // a batch of products
+    {"ea,fb,abcd,gc,hd->efgh", {{10, 10}, {10, 10}, {10, 10, 10, 10}, {10, 10}, {10, 10}}},
+    {"i,ij,j->", {{2000}, {2000, 2000}, {2000}}},              // a bilinear form
+    {"ij,ij->i", {{1000, 1000}, {1000, 1000}}},                // row-wise dot products
+};
+
+kiln::Array einsum_operand(const kiln::Shape& shape) {
+  int64_t n = 1;
+  for (const int64_t e : shape) n *= e;
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::fmod(i * 0.37, 1.0);
+  return kiln::array(v, shape);
+}
+
+void einsum_kiln(benchmark::State& st) {
+  const EinsumCase& c = kEinsumCases[st.range(0)];
+  std::vector<kiln::Array> operands;
+  for (const kiln::Shape& s : c.shapes) operands.push_back(einsum_operand(s));
+  st.SetLabel(c.subscripts);
+  for (auto _ : st)
+    benchmark::DoNotOptimize(kiln::einsum(c.subscripts, operands).eval().data<double>());
+}
+BENCHMARK(einsum_kiln)->DenseRange(0, 5)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -296,6 +296,16 @@ def functions_report(folder):
         if k and h:
             print(f"  {fn}: kiln {k:.0f} us, {what} {h:.0f} us, numpy {p or float('nan'):.0f} us;"
                   f" kiln/{base} {k / h:.2f}, numpy/kiln {(p or float('nan')) / k:.2f}")
+    for name, (label, kiln_time) in sorted(einsum_times(path).items()):
+        p = t.get(f"numpy_einsum/{name}")
+        print(f"  einsum {label}: kiln {kiln_time:.0f} us, numpy {p or float('nan'):.0f} us;"
+              f" numpy/kiln {(p or float('nan')) / kiln_time:.2f}")
+
+
+def einsum_times(path):
+    """functions_bench's einsum_kiln/k: case k's subscripts (the label) and best time."""
+    return {name.split("/")[1]: (row.get("label", ""), t)
+            for name, (t, row) in load(path).items() if name.startswith("einsum_kiln/")}
 
 
 if __name__ == "__main__":

@@ -33,11 +33,6 @@ Array beside(const Array& like, const Array& x, SourceLoc loc) {
   return detail::transfer(x, like.node()->device, loc);
 }
 
-std::string number(double v) {
-  std::string s = std::to_string(v);
-  return s;
-}
-
 // The minimum and maximum of a non-empty array, as doubles (one sync for both).
 std::pair<double, double> extremes(const Array& a, std::source_location l) {
   const Array lo = min(a, l).astype(float64, l), hi = max(a, l).astype(float64, l);
@@ -70,14 +65,17 @@ std::pair<double, double> outer_edges(const Array& a,
     if (first > last)
       graph::throw_error(fn, "max must be larger than min in range parameter.", loc);
     if (!std::isfinite(first) || !std::isfinite(last))
-      graph::throw_error(
-          fn, "supplied range of [" + number(first) + ", " + number(last) + "] is not finite", loc);
+      graph::throw_error(fn,
+                         "supplied range of [" + std::to_string(first) + ", " +
+                             std::to_string(last) + "] is not finite",
+                         loc);
   } else if (a.size() > 0) {
     std::tie(first, last) = extremes(a, l);  // the sync
     if (!std::isfinite(first) || !std::isfinite(last))
-      graph::throw_error(
-          fn, "autodetected range of [" + number(first) + ", " + number(last) + "] is not finite",
-          loc);
+      graph::throw_error(fn,
+                         "autodetected range of [" + std::to_string(first) + ", " +
+                             std::to_string(last) + "] is not finite",
+                         loc);
   }
   if (first == last) {
     first = rounded(first - 0.5, t);

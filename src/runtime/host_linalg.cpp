@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -110,8 +111,9 @@ int gesdd(char jobz, int m, int n, double* a, double* s, double* u, int ldu, dou
   std::vector<int> iwork(static_cast<size_t>(8 * std::min(m, n)) + 1);
   dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, &q, &lwork, iwork.data(), &info, 1);
   lwork = std::max(1, static_cast<int>(q));
-  std::vector<double> work(static_cast<size_t>(lwork));
-  dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work.data(), &lwork, iwork.data(), &info, 1);
+  // (not zero-filled: n = 1000 asks for 32 MB, which LAPACK writes before it reads)
+  const auto work = std::make_unique_for_overwrite<double[]>(static_cast<size_t>(lwork));
+  dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work.get(), &lwork, iwork.data(), &info, 1);
   return info;
 }
 int gesdd(char jobz, int m, int n, std::complex<double>* a, double* s, std::complex<double>* u,
@@ -292,25 +294,40 @@ void eigh(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
   }
 }
 
+// The m x n matrices of a factorization's argument and its packed result: `per` elements per
+// matrix, `mode` the payload's choice of factors.
+struct FactorStack {
+  int64_t rows, cols, k, per, batch, mode;
+  explicit FactorStack(const LibraryCall& c) {
+    const graph::Dims& as = c.args[0].shape;
+    rows = as[as.rank() - 2];
+    cols = as[as.rank() - 1];
+    k = std::min(rows, cols);
+    per = c.shape[c.shape.rank() - 1];
+    batch = per ? c.shape.size() / per : 0;
+    mode = static_cast<int64_t>(c.payload.v[0]);
+  }
+};
+
 // Svd (gesdd): payload 0 the singular values alone, descending [s (k)]; 1 the reduced
 // [U (m x k) | s (k) | Vh (k x n)]; 2 the full [U (m x m) | s (k) | Vh (n x n)].
 template <class T>
 void svd(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
-  const graph::Dims& as = c.args[0].shape;
-  const int64_t rows = as[as.rank() - 2], cols = as[as.rank() - 1], k = std::min(rows, cols);
-  const int64_t per = c.shape[c.shape.rank() - 1];
-  const int64_t batch = per ? c.shape.size() / per : 0;
-  const int64_t mode = static_cast<int64_t>(c.payload.v[0]);
+  const FactorStack f(c);
+  const int64_t rows = f.rows, cols = f.cols, k = f.k, per = f.per, batch = f.batch, mode = f.mode;
   const int64_t ucols = mode == 2 ? rows : mode == 1 ? k : 0;
   const int64_t vrows = mode == 2 ? cols : mode == 1 ? k : 0;
   const int mi = lapack_size(c, rows), ni = lapack_size(c, cols);
-  std::vector<T> a(static_cast<size_t>(rows * cols)), u(static_cast<size_t>(rows * ucols)),
-      vt(static_cast<size_t>(vrows * cols));
+  // LAPACK reads column-major, so kiln's row-major m x n matrix is, to LAPACK, its n x m
+  // transpose, and so are the factors it writes: of A^T = U' S V'^H, U' (n x k, read
+  // row-major) is A's Vh and V'^H (k x m) is A's U (A = conj(V') S U'^T). gesdd writes them
+  // straight into the result, with no transposing copy either way (numpy makes both).
+  const auto a = std::make_unique_for_overwrite<T[]>(static_cast<size_t>(rows * cols));
   std::vector<double> s(static_cast<size_t>(k));
   const char jobz = mode == 2 ? 'A' : mode == 1 ? 'S' : 'N';
   for (int64_t m = 0; m < batch; ++m) {
     T* dst = static_cast<T*>(out) + m * per;
-    to_columns(static_cast<const T*>(in[0]) + m * rows * cols, rows, cols, a.data());
+    const T* src = static_cast<const T*>(in[0]) + m * rows * cols;
     if (k == 0) {  // no singular values; a full U or Vh is the identity (as numpy's)
       std::fill(dst, dst + per, T(0));
       for (int64_t i = 0; i < ucols && ucols == rows; ++i) dst[i * (rows + 1)] = T(1);
@@ -318,25 +335,26 @@ void svd(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
       for (int64_t i = 0; i < vrows && vrows == cols; ++i) v[i * (cols + 1)] = T(1);
       continue;
     }
+    std::copy(src, src + rows * cols, a.get());  // gesdd overwrites its input
     // gesdd refuses a nan (numpy's error), and with an inf it gives nans for the values but
     // may never return when it computes U and Vh: an inf is that error too then.
     bool nan = false, inf = false;
-    for (const T& x : a) {
-      nan |= std::isnan(std::abs(x));
-      inf |= std::isinf(std::abs(x));
+    for (int64_t i = 0; i < rows * cols; ++i) {
+      nan |= std::isnan(std::abs(src[i]));
+      inf |= std::isinf(std::abs(src[i]));
     }
     if (nan || (inf && mode != 0)) linalg_error(c, "SVD did not converge", batch, m);
     if (inf) {
       std::fill(dst, dst + per, T(NAN));
       continue;
     }
-    if (gesdd(jobz, mi, ni, a.data(), s.data(), u.data(), std::max<int>(1, mi), vt.data(),
-              std::max<int>(1, static_cast<int>(vrows))) != 0)
+    T* u = dst;
+    T* values = dst + rows * ucols;
+    T* vh = values + k;
+    if (gesdd(jobz, ni, mi, a.get(), s.data(), vh, std::max<int>(1, ni), u,
+              std::max<int>(1, static_cast<int>(ucols))) != 0)
       linalg_error(c, "SVD did not converge", batch, m);
-    if (ucols) from_columns(u.data(), rows, ucols, dst);
-    dst += rows * ucols;
-    for (int64_t i = 0; i < k; ++i) dst[i] = T(s[static_cast<size_t>(i)]);
-    if (vrows) from_columns(vt.data(), vrows, cols, dst + k);
+    for (int64_t i = 0; i < k; ++i) values[i] = T(s[static_cast<size_t>(i)]);
   }
 }
 
@@ -344,11 +362,8 @@ void svd(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
 // 1 the complete [Q (m x m) | R (m x n)], 2 R alone (k x n); k = min(m, n).
 template <class T>
 void qr(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
-  const graph::Dims& as = c.args[0].shape;
-  const int64_t rows = as[as.rank() - 2], cols = as[as.rank() - 1], k = std::min(rows, cols);
-  const int64_t per = c.shape[c.shape.rank() - 1];
-  const int64_t batch = per ? c.shape.size() / per : 0;
-  const int64_t mode = static_cast<int64_t>(c.payload.v[0]);
+  const FactorStack f(c);
+  const int64_t rows = f.rows, cols = f.cols, k = f.k, per = f.per, batch = f.batch, mode = f.mode;
   const int64_t qcols = mode == 1 ? rows : mode == 0 ? k : 0;
   const int64_t rrows = mode == 1 ? rows : k;
   const int mi = lapack_size(c, rows), ni = lapack_size(c, cols), ki = static_cast<int>(k);

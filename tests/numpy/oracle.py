@@ -438,6 +438,13 @@ def call(fn, args):
         return counting(fn, args)
     if fn.startswith("outer."):
         return getattr(np, fn[6:]).outer(args[0], args[1])
+    if fn.startswith("einsum:"):
+        return np.einsum(fn[7:], *args, optimize=True)
+    if fn.startswith("einsum_path:"):
+        path, text = np.einsum_path(fn[12:], *args, optimize="greedy")
+        figures = [float(line.split(":")[1].split()[0]) for line in text.split("\n")
+                   if line.strip().startswith(("Naive FLOP", "Optimized FLOP", "Largest"))]
+        return np.array([v for step in path[1:] for v in list(step) + [-1]] + figures, dtype=np.float64)
     if fn.startswith("linalg.") or fn == "cross":
         return linalg(fn, args)
     if fn == "flatten":

@@ -62,6 +62,32 @@ inline bool build_decomposition(const std::string& f, const Case& c, kiln::Array
   return true;
 }
 
+// "einsum:SUBSCRIPTS" and "einsum_path:SUBSCRIPTS" (the path's steps, each followed by -1, then
+// numpy's three cost figures, as float64).
+inline bool build_einsum(const Case& c, kiln::Array& r) {
+  const size_t colon = c.fn.find(':');
+  const std::string subscripts = c.fn.substr(colon + 1);
+  std::vector<kiln::Array> operands;
+  for (const Arg& a : c.args) operands.push_back(a.array);
+  if (c.fn.compare(0, colon, "einsum") == 0) {
+    r = kiln::einsum(subscripts, operands);
+    return true;
+  }
+  const kiln::EinsumPath p = kiln::einsum_path(subscripts, operands);
+  std::vector<double> flat;
+  for (const auto& step : p.path) {
+    for (const int i : step) flat.push_back(i);
+    flat.push_back(-1);
+  }
+  for (const double v : {p.naive_flops, p.optimized_flops, p.largest_intermediate}) {
+    char printed[32];  // numpy prints them with 4 digits
+    std::snprintf(printed, sizeof printed, "%.3e", v);
+    flat.push_back(std::strtod(printed, nullptr));
+  }
+  r = kiln::array(flat, kiln::Shape{static_cast<int64_t>(flat.size())});
+  return true;
+}
+
 inline bool build_linalg(const Case& c, kiln::Array& r) {
   if (c.fn.rfind("outer.", 0) == 0) {  // numpy's ufunc.outer
     static const std::pair<const char*, kiln::BinaryFunction> fns[] = {
@@ -74,6 +100,7 @@ inline bool build_linalg(const Case& c, kiln::Array& r) {
         r = kiln::outer(f, c.args[0].array, c.args[1].array);
     return r.valid();
   }
+  if (c.fn.rfind("einsum", 0) == 0) return build_einsum(c, r);
   if (c.fn.rfind("linalg.", 0) != 0 && c.fn != "cross") return false;
   const bool raw = c.fn.size() > 4 && c.fn.compare(c.fn.size() - 4, 4, "_raw") == 0;
   const std::string f = c.fn.substr(0, c.fn.size() - (raw ? 4 : 0));

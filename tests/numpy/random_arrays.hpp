@@ -70,10 +70,10 @@ class RandomArrays {
         for (auto& x : v) {
           if constexpr (std::is_same_v<T, half>) {
             x = half(static_cast<float>(pick(65) - 32) / 8);
-            if (pick(40) == 0) x = half(pick(2) ? NAN : INFINITY);
+            if (non_finite_ && pick(40) == 0) x = half(pick(2) ? NAN : INFINITY);
           } else if constexpr (std::is_floating_point_v<T>) {
             x = static_cast<T>(pick(65) - 32) / 8;
-            if (pick(40) == 0)
+            if (non_finite_ && pick(40) == 0)
               x = pick(2) ? std::numeric_limits<T>::quiet_NaN()
                           : std::numeric_limits<T>::infinity();
           } else {
@@ -100,6 +100,7 @@ class RandomArrays {
 
  protected:
   std::mt19937_64 rng_;
+  bool non_finite_ = true;  // a nan or an infinity now and then among the values
 };
 
 // Exact except where the order of floating-point operations differs from numpy's (products,
@@ -122,6 +123,9 @@ inline std::string check(const Case& c, const Result& want) {
                         c.fn.rfind("linalg.", 0) == 0 ||
                         // densities, and weights summed in numpy's blocks or by cumsum
                         c.fn.rfind("histogram", 0) == 0 ||
+                        // einsum's sums in another order than numpy's (exact for the small
+                        // multiples of 1/8 the cases draw, except in float16 and complex)
+                        c.fn.rfind("einsum:", 0) == 0 ||
                         // libm's (or libmvec's) power and arctan2 against numpy's
                         c.fn == "outer.power" || c.fn == "outer.arctan2";
   return kiln::graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
