@@ -4,7 +4,9 @@
 // through the ops they are made of.
 #pragma once
 
+#include <optional>
 #include <source_location>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -94,6 +96,25 @@ Array tile(const Array& a, const std::vector<int64_t>& reps,
 /// `a` padded along each axis d with widths[d].first values before and widths[d].second after,
 /// all `value` (numpy's pad with mode="constant"); one pair for every axis, or one for all.
 Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths, double value = 0,
+          std::source_location loc = std::source_location::current());
+
+/// pad's keyword arguments for its other modes.
+struct PadOptions {
+  /// linear_ramp: the values at the outer ends, before and after (numpy's end_values).
+  std::pair<double, double> end_values{0, 0};
+  /// maximum, minimum, mean, median: how many values at each end of an axis the statistic
+  /// reads (numpy's stat_length, one for every end; at least 1); empty: the whole axis.
+  std::optional<int64_t> stat_length;
+};
+
+/// numpy's pad with another mode, axis after axis as numpy's: "edge", "reflect", "symmetric",
+/// "wrap" (a gather of `a`'s own values: lazy, differentiable), "linear_ramp" (numpy's linspace
+/// from end_values to the edge, cast to `a`'s dtype), "maximum", "minimum", "mean", "median"
+/// (of stat_length values at each end; integer arrays get the mean or median rounded to
+/// even, as numpy's). An axis of extent 0 can only be padded with constants (numpy's error).
+/// Not provided: reflect_type="odd", mode "empty", per-axis stat_length or end_values.
+Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths,
+          std::string_view mode, const PadOptions& options = {},
           std::source_location loc = std::source_location::current());
 
 /// Coordinate matrices from 1-d coordinate vectors (numpy's meshgrid): with `ij` indexing the

@@ -14,6 +14,7 @@
 #include "kiln/gather.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/shape.hpp"
+#include "kiln/sorting.hpp"
 
 namespace kiln {
 
@@ -49,6 +50,18 @@ Array slice_axis(const Array& a, int axis, int64_t start, int64_t stop, SourceLo
   Layout layout{0, graph::contiguous_strides(s)};
   if (shape.size() > 0) layout.offset = start * layout.strides[axis];
   return detail::make_view(a, shape, layout, loc);
+}
+
+void check_pad_widths(const Dims& s, const std::vector<std::pair<int64_t, int64_t>>& widths,
+                      SourceLoc loc) {
+  for (const auto& [before, after] : widths)
+    if (before < 0 || after < 0) graph::throw_error("pad", "widths may not be negative", loc);
+  if (widths.empty() || (widths.size() != 1 && static_cast<int>(widths.size()) != s.rank()))
+    graph::throw_error("pad",
+                       "needs one (before, after) pair for every axis, or one for all: got " +
+                           std::to_string(widths.size()) + " for " + std::to_string(s.rank()) +
+                           " axes",
+                       loc);
 }
 
 // A 0-d zero of `a`'s dtype (where()'s other branch keeps a's dtype, bools included).
@@ -356,14 +369,7 @@ Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
           std::source_location l) {
   const SourceLoc loc = to_loc(l);
   const Dims& s = shape_of(a, "pad", loc);
-  for (const auto& [before, after] : widths)
-    if (before < 0 || after < 0) graph::throw_error("pad", "widths may not be negative", loc);
-  if (widths.empty() || (widths.size() != 1 && static_cast<int>(widths.size()) != s.rank()))
-    graph::throw_error("pad",
-                       "needs one (before, after) pair for every axis, or one for all: got " +
-                           std::to_string(widths.size()) + " for " + std::to_string(s.rank()) +
-                           " axes",
-                       loc);
+  check_pad_widths(s, widths, loc);
   Array x = a;
   for (int d = 0; d < s.rank(); ++d) {
     const auto [before, after] = widths[widths.size() == 1 ? 0 : d];
@@ -379,6 +385,155 @@ Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths
     if (before > 0) pieces.push_back(block(before));
     pieces.push_back(x);
     if (after > 0) pieces.push_back(block(after));
+    x = concatenate(pieces, d, l);
+  }
+  return x;
+}
+
+namespace {
+
+enum class PadMode { edge, reflect, symmetric, wrap, linear_ramp, maximum, minimum, mean, median };
+
+PadMode pad_mode(std::string_view mode, SourceLoc loc) {
+  static constexpr std::pair<std::string_view, PadMode> kModes[] = {
+      {"edge", PadMode::edge},
+      {"reflect", PadMode::reflect},
+      {"symmetric", PadMode::symmetric},
+      {"wrap", PadMode::wrap},
+      {"linear_ramp", PadMode::linear_ramp},
+      {"maximum", PadMode::maximum},
+      {"minimum", PadMode::minimum},
+      {"mean", PadMode::mean},
+      {"median", PadMode::median}};
+  for (const auto& [name, m] : kModes)
+    if (name == mode) return m;
+  graph::throw_error("pad",
+                     "mode '" + std::string(mode) +
+                         "' is not supported (constant, edge, reflect, symmetric, wrap, "
+                         "linear_ramp, maximum, minimum, mean, median)",
+                     loc);
+}
+
+// For each position of an axis of extent n padded with (before, after), the position of the
+// original it copies, filled as numpy's _set_reflect_both and _set_wrap_both fill it: in
+// chunks, each copying what is already filled (the pad on one side included), so that a pad
+// wider than the axis is not simply periodic.
+std::vector<int64_t> pad_sources(int64_t n, int64_t before, int64_t after, PadMode mode) {
+  const int64_t total = before + n + after;
+  std::vector<int64_t> src(static_cast<size_t>(total));
+  auto at = [&](int64_t p) -> int64_t& { return src[static_cast<size_t>(p)]; };
+  for (int64_t p = 0; p < total; ++p) at(p) = std::clamp<int64_t>(p - before, 0, n - 1);
+  if (mode == PadMode::edge || (mode == PadMode::reflect && n == 1)) return src;
+  int64_t left = before, right = after;
+  while (left > 0 || right > 0) {
+    if (mode == PadMode::wrap) {
+      const int64_t period = total - right - left;
+      int64_t next_left = 0, next_right = 0;
+      if (left > 0) {
+        const int64_t chunk = std::min(period, left), to = left > period ? left - period : 0;
+        for (int64_t i = 0; i < chunk; ++i) at(to + i) = at(total - right - chunk + i);
+        if (left > period) next_left = left - period;
+      }
+      if (right > 0) {
+        const int64_t chunk = std::min(period, right);
+        for (int64_t i = 0; i < chunk; ++i) at(total - right + i) = at(left + i);
+        if (right > period) next_right = right - period;
+      }
+      left = next_left;
+      right = next_right;
+      continue;
+    }
+    const int64_t edge = mode == PadMode::symmetric ? 1 : 0;  // symmetric repeats the edge
+    const int64_t filled = total - right - left - (1 - edge);
+    if (left > 0) {
+      const int64_t chunk = std::min(filled, left), start = left - edge + chunk;
+      for (int64_t i = 0; i < chunk; ++i) at(left - chunk + i) = at(start - i);
+      left -= chunk;
+    }
+    if (right > 0) {
+      const int64_t chunk = std::min(filled, right), start = total - right + edge - 2;
+      for (int64_t i = 0; i < chunk; ++i) at(total - right + i) = at(start - i);
+      right -= chunk;
+    }
+  }
+  return src;
+}
+
+// numpy's linspace(end, edge, width, endpoint=False) along `axis`, reversed for the side after
+// the axis, in the array's floating type (float64 for integers), cast to it as numpy's.
+Array linear_ramp(const Array& edge, double end, int64_t width, int axis, bool after,
+                  std::source_location l) {
+  const DType t = is_floating(edge.dtype()) || is_complex(edge.dtype()) ? edge.dtype() : float64;
+  Shape along(static_cast<size_t>(edge.ndim()), 1);
+  along[static_cast<size_t>(axis)] = width;
+  Array steps = arange(int64_t{0}, width, int64_t{1}, t, l);
+  if (after) steps = flip(steps, 0, l);
+  steps = on_device_of(edge, reshape(steps, along, l), l);
+  const Array start = on_device_of(edge, full({}, end, float64, l).astype(t, l), l);
+  const Array delta = edge.astype(t, l) - start;
+  const Array step = delta / double(width);
+  // numpy's linspace multiplies by delta / width, or divides first when any step is zero
+  Array y = where(any(step == 0, l), steps / double(width) * delta, steps * step) + start;
+  if (is_integer(edge.dtype())) y = floor(y);  // numpy's linspace floors for integer dtypes
+  return y.astype(edge.dtype(), l);
+}
+
+// A statistic of `count` values at one end of `axis` (keepdims), rounded for integer arrays
+// as numpy's pad rounds it.
+Array pad_statistic(const Array& x, int axis, int64_t count, bool after, PadMode mode,
+                    std::source_location l) {
+  const int64_t n = x.shape()[static_cast<size_t>(axis)];
+  const Array part = after ? slice_axis(x, axis, n - count, n, to_loc(l))
+                           : slice_axis(x, axis, 0, count, to_loc(l));
+  if (mode == PadMode::maximum) return max(part, axis, true, l);
+  if (mode == PadMode::minimum) return min(part, axis, true, l);
+  Array stat = mode == PadMode::mean ? mean(part, axis, true, l) : median(part, axis, true, l);
+  if (!is_floating(x.dtype()) && !is_complex(x.dtype())) stat = round(stat);
+  return stat.astype(x.dtype(), l);
+}
+
+}  // namespace
+
+Array pad(const Array& a, const std::vector<std::pair<int64_t, int64_t>>& widths,
+          std::string_view mode_name, const PadOptions& options, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Dims s = shape_of(a, "pad", loc);
+  const PadMode mode = pad_mode(mode_name, loc);
+  check_pad_widths(s, widths, loc);
+  if (mode >= PadMode::maximum && options.stat_length && *options.stat_length < 1)
+    graph::throw_error(
+        "pad", "stat_length must be at least 1, got " + std::to_string(*options.stat_length), loc);
+  Array x = a;
+  for (int d = 0; d < s.rank(); ++d) {
+    const auto [before, after] = widths[widths.size() == 1 ? 0 : d];
+    if (before == 0 && after == 0) continue;
+    const int64_t n = s[d];
+    if (n == 0)
+      graph::throw_error(
+          "pad",
+          "can't extend empty axis " + std::to_string(d) + " using modes other than 'constant'",
+          loc);
+    if (mode <= PadMode::wrap) {  // a gather of the source positions
+      const std::vector<int64_t> source = pad_sources(n, before, after, mode);
+      const Array at = on_device_of(x, array(source, {static_cast<int64_t>(source.size())}), l);
+      x = take(x, at, d, l);
+      continue;
+    }
+    auto block = [&](bool at_end, int64_t width) {
+      Shape b = x.shape();
+      b[static_cast<size_t>(d)] = width;
+      if (mode == PadMode::linear_ramp) {
+        const Array edge = at_end ? slice_axis(x, d, n - 1, n, loc) : slice_axis(x, d, 0, 1, loc);
+        return linear_ramp(edge, at_end ? options.end_values.second : options.end_values.first,
+                           width, d, at_end, l);
+      }
+      const int64_t count = std::min(n, options.stat_length.value_or(n));
+      return broadcast_to(pad_statistic(x, d, count, at_end, mode, l), b, l);
+    };
+    std::vector<Array> pieces;
+    if (before > 0) pieces.push_back(block(false, before));
+    pieces.push_back(x);
+    if (after > 0) pieces.push_back(block(true, after));
     x = concatenate(pieces, d, l);
   }
   return x;

@@ -570,6 +570,14 @@ inline bool build_manipulation(const Case& c, kiln::Array& r) {
     for (size_t i = 0; i + 1 < c.args[1].shape.size(); i += 2)
       widths.push_back({c.args[1].shape[i], c.args[1].shape[i + 1]});
     r = kiln::pad(array(0), widths, c.args[2].scalar.f);
+  } else if (f.rfind("pad.", 0) == 0) {  // stat_length (-1: None), end_values
+    std::vector<std::pair<int64_t, int64_t>> widths;
+    for (size_t i = 0; i + 1 < c.args[1].shape.size(); i += 2)
+      widths.push_back({c.args[1].shape[i], c.args[1].shape[i + 1]});
+    kiln::PadOptions o;
+    if (integer(2) >= 0) o.stat_length = integer(2);
+    o.end_values = {c.args[3].scalar.f, c.args[4].scalar.f};
+    r = kiln::pad(array(0), widths, f.substr(4), o);
   } else if (f == "meshgrid") {
     std::vector<kiln::Array> xs;
     for (size_t i = 0; i + 1 < c.args.size(); ++i) xs.push_back(array(i));
@@ -735,5 +743,5 @@ inline bool build_sorting(const Case& c, kiln::Array& r) {
 // cholesky, positive definite (a a^T + n I); "linalg.f_raw" takes it as it is.
 }  // namespace oracle
 
-#include "numpy/oracle_linalg.hpp"
 #include "numpy/oracle_counting.hpp"
+#include "numpy/oracle_linalg.hpp"

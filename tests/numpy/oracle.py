@@ -395,6 +395,15 @@ def call(fn, args):
         return np.corrcoef(args[0], rowvar=args[1])
     if fn == "pad":  # widths as a flat shape: before, after, before, after, ...
         return np.pad(args[0], np.array(args[1], dtype=np.int64).reshape(-1, 2), constant_values=args[2])
+    if fn.startswith("pad."):  # stat_length (-1: None) and end_values for the modes using them
+        mode, kwargs = fn[4:], {}
+        if mode in ("maximum", "minimum", "mean", "median"):
+            kwargs["stat_length"] = None if args[2] < 0 else args[2]
+            if args[2] == 0:
+                raise ValueError("stat_length must be at least 1")  # kiln's rule (numpy: nan)
+        if mode == "linear_ramp":
+            kwargs["end_values"] = (args[3], args[4])
+        return np.pad(args[0], np.array(args[1], dtype=np.int64).reshape(-1, 2), mode, **kwargs)
     if fn == "meshgrid":  # the grids stacked
         return np.stack(np.meshgrid(*args[:-1], indexing="ij" if args[-1] else "xy"))
     if fn in ("hstack", "vstack", "dstack", "column_stack"):

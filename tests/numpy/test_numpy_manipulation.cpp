@@ -136,8 +136,16 @@ class Cases : public oracle::RandomArrays {
         Shape widths;
         const int pairs = pick(6) == 0 ? 1 + pick(3) : (pick(3) == 0 ? 1 : rank);
         for (int i = 0; i < 2 * pairs; ++i) widths.push_back(pick(15) == 0 ? -1 : pick(3));
-        return {"pad",
-                {operand(s, t), oracle::shape_arg(widths), oracle::float_arg(pick(5) - 2.5)}};
+        if (pick(2))
+          return {"pad",
+                  {operand(s, t), oracle::shape_arg(widths), oracle::float_arg(pick(5) - 2.5)}};
+        static const char* modes[] = {"edge",    "reflect", "symmetric", "wrap",  "linear_ramp",
+                                      "maximum", "minimum", "mean",      "median"};
+        for (auto& w : widths)
+          if (w > 0 && pick(3) == 0) w += pick(8);  // wider than the axis now and then
+        return {std::string("pad.") + modes[pick(9)],
+                {operand(s, t), oracle::shape_arg(widths), oracle::int_arg(pick(3) - 1),
+                 oracle::float_arg(pick(9) - 4.5), oracle::float_arg(pick(9) - 3.0)}};
       }
       case 4: {
         Case c{"meshgrid", {}};
@@ -229,4 +237,34 @@ TEST(Manipulation, Differentiable) {
     return sum(upper * 2.0) + sum(rolled * flipped) + a[{0, 0}] + a[{1, 1}];
   })(x);
   EXPECT_EQ(g.to_vector<double>(), h.to_vector<double>());
+}
+
+// pad's modes: the errors numpy has (an empty axis, a mode it lacks) and kiln's stat_length
+// rule, each naming the call; the gathered modes are differentiable (each source value gets
+// the gradient of every copy of it).
+TEST(Manipulation, PadModes) {
+  const Array x = arange(4, float64);
+  auto message = [](auto f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string unknown = message([&] { pad(x, {{1, 1}}, "empty"); });
+  EXPECT_NE(unknown.find("[pad] mode 'empty' is not supported"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("test_numpy_manipulation.cpp"), std::string::npos) << unknown;
+  const std::string empty = message([&] { pad(zeros({0, 2}), {{1, 1}}, "edge"); });
+  EXPECT_NE(empty.find("can't extend empty axis 0"), std::string::npos) << empty;
+  PadOptions none;
+  none.stat_length = 0;
+  const std::string zero = message([&] { pad(x, {{1, 1}}, "mean", none); });
+  EXPECT_NE(zero.find("stat_length must be at least 1, got 0"), std::string::npos) << zero;
+  // reflect of [0 1 2 3] by 5 on the left: 1 2 3 2 1 | 0 1 2 3
+  EXPECT_EQ(pad(x, {{5, 0}}, "reflect").to_vector<double>(),
+            (std::vector<double>{1, 2, 3, 2, 1, 0, 1, 2, 3}));
+  const Array g = grad([](const Array& a) { return sum(pad(a, {{2, 3}}, "symmetric")); })(x);
+  // symmetric: 1 0 | 0 1 2 3 | 3 2 1: each value counted once more per copy
+  EXPECT_EQ(g.to_vector<double>(), (std::vector<double>{2, 3, 2, 2}));
 }
