@@ -133,4 +133,26 @@ Array diff(const Array& a, int n = 1, int axis = -1,
 /// The differences between consecutive elements of the flattened array.
 Array ediff1d(const Array& a, std::source_location loc = std::source_location::current());
 
+/// numpy's gradient: the derivative of the samples `f` along each of `axes` (all when empty)
+/// by central differences inside and one-sided differences of order `edge_order` (1 or 2) at
+/// the ends. `spacing` is empty (unit spacing), one scalar for every axis, or one entry per
+/// axis: a scalar spacing, or a 1-d array of the coordinates along that axis (non-uniform
+/// coordinates use numpy's second-order formula; uniform ones, detected as numpy detects them,
+/// the simpler one, without a sync). Integer input gives float64. One array per axis, always a
+/// vector (numpy returns a lone array for one axis). Lazy and differentiable.
+std::vector<Array> gradient(const Array& f, const std::vector<Operand>& spacing = {},
+                            const std::vector<int>& axes = {}, int edge_order = 1,
+                            std::source_location loc = std::source_location::current());
+
+/// numpy's correlate of two 1-d arrays: c[k] = sum_n a[n + k] * conj(v[n]), for the lags of
+/// `mode` "valid" (default: where v and a overlap fully), "same" (max(len) values, centred as
+/// numpy's) or "full"; numpy's direct sum, one fused gather-multiply-sum kernel. The dtype is
+/// the operands' promoted one (integer sums wrap in it, as numpy's).
+Array correlate(const Array& a, const Array& v, std::string_view mode = "valid",
+                std::source_location loc = std::source_location::current());
+/// numpy's convolve of two 1-d arrays: (a * v)[k] = sum_n a[n] v[k - n] for mode "full"
+/// (default), "same" or "valid" (no conjugation).
+Array convolve(const Array& a, const Array& v, std::string_view mode = "full",
+               std::source_location loc = std::source_location::current());
+
 }  // namespace kiln

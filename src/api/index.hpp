@@ -23,6 +23,9 @@ void basic_index(const graph::Dims& shape, const Indices& index, graph::Dims& ou
 Array make_view(const Array& a, const graph::Dims& shape, const graph::Layout& over_a,
                 graph::SourceLoc loc);
 
+/// a[start:stop] along `axis` (0 <= start <= stop <= extent), a view.
+Array slice_axis(const Array& a, int axis, int64_t start, int64_t stop, graph::SourceLoc loc);
+
 /// numpy's name for how an update combines (`assign` for a plain assignment).
 const char* name_of(IndexRef::Combine how);
 

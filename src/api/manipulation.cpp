@@ -18,6 +18,7 @@
 
 namespace kiln {
 
+using detail::slice_axis;
 using detail::to_loc;
 using graph::Dims;
 using graph::Layout;
@@ -40,16 +41,6 @@ void require_rank(std::string_view fn, const Array& a, int at_least, SourceLoc l
                        "needs an array of at least " + std::to_string(at_least) + " dimension" +
                            (at_least > 1 ? "s" : "") + ", got " + std::to_string(ndim),
                        loc);
-}
-
-// a[start:stop] along `axis` (0 <= start <= stop <= extent), a view.
-Array slice_axis(const Array& a, int axis, int64_t start, int64_t stop, SourceLoc loc) {
-  const Dims& s = a.node()->shape;
-  Dims shape = s;
-  shape[axis] = stop - start;
-  Layout layout{0, graph::contiguous_strides(s)};
-  if (shape.size() > 0) layout.offset = start * layout.strides[axis];
-  return detail::make_view(a, shape, layout, loc);
 }
 
 void check_pad_widths(const Dims& s, const std::vector<std::pair<int64_t, int64_t>>& widths,

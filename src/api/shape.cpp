@@ -53,6 +53,15 @@ Array make_view(const Array& a, const Dims& shape, const Layout& over_a, SourceL
   return Array(tracer.record(d));
 }
 
+Array slice_axis(const Array& a, int axis, int64_t start, int64_t stop, SourceLoc loc) {
+  const Dims& s = a.node()->shape;
+  Dims shape = s;
+  shape[axis] = stop - start;
+  graph::Layout layout{0, graph::contiguous_strides(s)};
+  if (shape.size() > 0) layout.offset = start * layout.strides[axis];
+  return make_view(a, shape, layout, loc);
+}
+
 }  // namespace detail
 
 namespace {

@@ -570,6 +570,18 @@ inline bool build_manipulation(const Case& c, kiln::Array& r) {
     for (size_t i = 0; i + 1 < c.args[1].shape.size(); i += 2)
       widths.push_back({c.args[1].shape[i], c.args[1].shape[i + 1]});
     r = kiln::pad(array(0), widths, c.args[2].scalar.f);
+  } else if (f.rfind("correlate.", 0) == 0) {
+    r = kiln::correlate(array(0), array(1), f.substr(10));
+  } else if (f.rfind("convolve.", 0) == 0) {
+    r = kiln::convolve(array(0), array(1), f.substr(9));
+  } else if (f == "gradient") {  // edge_order, axes (None: all), spacings; the results stacked
+    std::vector<kiln::Operand> spacing;
+    for (size_t i = 3; i < c.args.size(); ++i)
+      spacing.push_back(c.args[i].kind == Arg::Kind::array ? kiln::Operand(c.args[i].array)
+                                                           : kiln::Operand(c.args[i].scalar.f));
+    r = kiln::stack(kiln::gradient(array(0), spacing,
+                                   c.args[2].all_axes ? std::vector<int>{} : c.args[2].axes,
+                                   static_cast<int>(integer(1))));
   } else if (f.rfind("pad.", 0) == 0) {  // stat_length (-1: None), end_values
     std::vector<std::pair<int64_t, int64_t>> widths;
     for (size_t i = 0; i + 1 < c.args[1].shape.size(); i += 2)

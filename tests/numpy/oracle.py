@@ -395,6 +395,12 @@ def call(fn, args):
         return np.corrcoef(args[0], rowvar=args[1])
     if fn == "pad":  # widths as a flat shape: before, after, before, after, ...
         return np.pad(args[0], np.array(args[1], dtype=np.int64).reshape(-1, 2), constant_values=args[2])
+    if fn.startswith(("correlate.", "convolve.")):
+        name, mode = fn.split(".")
+        return getattr(np, name)(args[0], args[1], mode)
+    if fn == "gradient":  # edge_order, axes (None: all), spacings; the results stacked
+        r = np.gradient(args[0], *args[3:], axis=args[2], edge_order=args[1])
+        return np.stack(r if isinstance(r, (list, tuple)) else [r])
     if fn.startswith("pad."):  # stat_length (-1: None) and end_values for the modes using them
         mode, kwargs = fn[4:], {}
         if mode in ("maximum", "minimum", "mean", "median"):

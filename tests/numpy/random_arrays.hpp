@@ -126,6 +126,9 @@ inline std::string check(const Case& c, const Result& want) {
                         // einsum's sums in another order than numpy's (exact for the small
                         // multiples of 1/8 the cases draw, except in float16 and complex)
                         c.fn.rfind("einsum:", 0) == 0 ||
+                        // numpy's dot products (BLAS for floats) and spacing arithmetic
+                        c.fn.rfind("correlate.", 0) == 0 || c.fn.rfind("convolve.", 0) == 0 ||
+                        c.fn == "gradient" ||
                         // libm's (or libmvec's) power and arctan2 against numpy's
                         c.fn == "outer.power" || c.fn == "outer.arctan2";
   return kiln::graph::visit_dtype(got.dtype(), [&]<class T>() -> std::string {
