@@ -183,4 +183,38 @@ Array eye(int64_t n, DType dtype = float32,
 Array eye(int64_t n, int64_t m, int64_t k = 0, DType dtype = float32,
           std::source_location loc = std::source_location::current());
 
+/// One axis of mgrid or ogrid: numpy's slice start:stop:step (the values start + i * step
+/// below stop; int64 when every bound is a C++ integer, else float64), or, with `points`,
+/// numpy's complex step start:stop:Nj (N values from start to stop, both included).
+struct GridRange {
+  Scalar start = Scalar::of(0), stop = Scalar::of(0), step = Scalar::of(1);
+  int64_t num = 0;  ///< > 0: that many points, stop included (numpy's complex step)
+
+  GridRange() = default;
+  /// 0:stop.
+  template <class Stop>
+  requires std::is_arithmetic_v<Stop> GridRange(Stop stop) : stop(Scalar::of(stop)) {}
+  /// start:stop:step.
+  template <class Start, class Stop, class Step = int>
+  requires std::is_arithmetic_v<Start> && std::is_arithmetic_v<Stop> && std::is_arithmetic_v<Step>
+  GridRange(Start start, Stop stop, Step step = 1)
+      : start(Scalar::of(start)), stop(Scalar::of(stop)), step(Scalar::of(step)) {}
+  /// start:stop:num*1j: `num` points from start to stop (float64).
+  static GridRange points(double start, double stop, int64_t num) {
+    GridRange r(start, stop);
+    r.num = num;
+    return r;
+  }
+};
+
+/// numpy's mgrid[r0, r1, ...]: the dense grid, shape (len(ranges), n0, n1, ...), whose k-th
+/// slice holds range k's values along axis k; one range gives its 1-d values (as numpy's).
+/// Lazy broadcasts of 1-d ranges.
+Array mgrid(const std::vector<GridRange>& ranges,
+            std::source_location loc = std::source_location::current());
+/// numpy's ogrid[r0, r1, ...]: the open grid, range k's values along axis k of an otherwise
+/// extent-1 array, so that they broadcast together.
+std::vector<Array> ogrid(const std::vector<GridRange>& ranges,
+                         std::source_location loc = std::source_location::current());
+
 }  // namespace kiln

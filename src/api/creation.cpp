@@ -8,6 +8,9 @@
 #include "api/apply.hpp"
 #include "graph/payload.hpp"
 #include "graph/scalar_math.hpp"
+#include "kiln/elementwise.hpp"
+#include "kiln/gather.hpp"
+#include "kiln/shape.hpp"
 
 namespace kiln {
 
@@ -249,6 +252,84 @@ Array eye(int64_t n, int64_t m, int64_t k, DType dtype, std::source_location l) 
   const Array square = eye(size, dtype, l);
   if (k >= 0) return square[{slice(shift, shift + n), slice(0, m)}];
   return square[{slice(0, n), slice(shift, shift + m)}];
+}
+
+namespace {
+
+// numpy's nd_grid: each range's values as a 1-d array in the grid's dtype (int64 when every
+// bound is an integer, else float64): index * step + start, with step (stop - start) / (N - 1)
+// for N points; a lone range without points is numpy's arange.
+std::vector<Array> grid_axes(const std::vector<GridRange>& ranges, std::string_view fn,
+                             const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  if (ranges.empty()) graph::throw_error(fn, "needs at least one range", loc);
+  auto value = [](const Scalar& s) {
+    return s.kind == Scalar::Kind::float_ ? s.f : static_cast<double>(s.i);
+  };
+  bool integral = true;
+  for (const GridRange& r : ranges) {
+    for (const Scalar* s : {&r.start, &r.stop, &r.step}) {
+      if (s->kind == Scalar::Kind::complex_)
+        graph::throw_error(fn, "a bound may not be complex (use GridRange::points)", loc);
+      integral &= s->kind != Scalar::Kind::float_;
+    }
+    integral &= r.num == 0;
+    if (r.num < 0)
+      graph::throw_error(fn, "the number of points must be positive, got " + std::to_string(r.num),
+                         loc);
+  }
+  const DType t = integral ? int64 : float64;
+  if (ranges.size() == 1 && ranges[0].num == 0) {
+    const GridRange& r = ranges[0];
+    return {detail::arange_impl(r.start, r.stop, r.step, t, l)};
+  }
+  std::vector<Array> out;
+  for (const GridRange& r : ranges) {
+    int64_t size = r.num;
+    double step = value(r.step);
+    if (r.num == 0) {
+      if (step == 0) graph::throw_error(fn, "a step may not be zero", loc);
+      const double n = std::ceil((value(r.stop) - value(r.start)) / step);
+      if (n < 0 && fn == "mgrid")  // (ogrid's arange of a negative size is empty)
+        graph::throw_error(fn,
+                           "negative dimensions are not allowed (a range of " +
+                               std::to_string(static_cast<int64_t>(n)) + " values)",
+                           loc);
+      size = std::max<int64_t>(0, static_cast<int64_t>(n));
+    } else if (r.num != 1) {
+      step = (value(r.stop) - value(r.start)) / static_cast<double>(r.num - 1);
+    }
+    const Array index = detail::arange_impl(Scalar::of(0), Scalar::of(size), Scalar::of(1), t, l);
+    out.push_back(integral ? index * r.step.i + r.start.i : index * step + value(r.start));
+  }
+  return out;
+}
+
+}  // namespace
+
+Array mgrid(const std::vector<GridRange>& ranges, std::source_location l) {
+  std::vector<Array> axes = grid_axes(ranges, "mgrid", l);
+  if (axes.size() == 1) return axes[0];
+  Shape full;
+  for (const Array& a : axes) full.push_back(a.size());
+  std::vector<Array> dense;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    Shape along(axes.size(), 1);
+    along[k] = full[k];
+    dense.push_back(broadcast_to(reshape(axes[k], along, l), full, l));
+  }
+  return stack(dense, 0, l);
+}
+
+std::vector<Array> ogrid(const std::vector<GridRange>& ranges, std::source_location l) {
+  std::vector<Array> axes = grid_axes(ranges, "ogrid", l);
+  if (axes.size() == 1) return axes;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    Shape along(axes.size(), 1);
+    along[k] = axes[k].size();
+    axes[k] = reshape(axes[k], along, l);
+  }
+  return axes;
 }
 
 }  // namespace kiln

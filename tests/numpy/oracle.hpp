@@ -574,6 +574,28 @@ inline bool build_manipulation(const Case& c, kiln::Array& r) {
     r = kiln::correlate(array(0), array(1), f.substr(10));
   } else if (f.rfind("convolve.", 0) == 0) {
     r = kiln::convolve(array(0), array(1), f.substr(9));
+  } else if (f == "mgrid" || f == "ogrid") {  // (kind, start, stop, step or points) per range
+    std::vector<kiln::GridRange> ranges;
+    for (size_t i = 0; i + 3 < c.args.size(); i += 4) {
+      const int64_t kind = integer(i);
+      if (kind == 0)
+        ranges.emplace_back(integer(i + 1), integer(i + 2), integer(i + 3));
+      else if (kind == 1)
+        ranges.emplace_back(c.args[i + 1].scalar.f, c.args[i + 2].scalar.f, c.args[i + 3].scalar.f);
+      else
+        ranges.push_back(kiln::GridRange::points(c.args[i + 1].scalar.f, c.args[i + 2].scalar.f,
+                                                 integer(i + 3)));
+    }
+    if (f == "mgrid") {
+      r = kiln::mgrid(ranges);
+    } else {  // the open grid broadcast and stacked
+      std::vector<kiln::Array> parts = kiln::ogrid(ranges);
+      kiln::Shape full;
+      for (const auto& p : parts) full.push_back(p.size());
+      if (parts.size() > 1)
+        for (auto& p : parts) p = kiln::broadcast_to(p, full);
+      r = parts.size() > 1 ? kiln::stack(parts) : parts[0];
+    }
   } else if (f == "gradient") {  // edge_order, axes (None: all), spacings; the results stacked
     std::vector<kiln::Operand> spacing;
     for (size_t i = 3; i < c.args.size(); ++i)

@@ -398,6 +398,13 @@ def call(fn, args):
     if fn.startswith(("correlate.", "convolve.")):
         name, mode = fn.split(".")
         return getattr(np, name)(args[0], args[1], mode)
+    if fn in ("mgrid", "ogrid"):  # (kind, start, stop, step or points) per range
+        key = tuple(slice(a, b, c * 1j if k == 2 else c)
+                    for k, a, b, c in zip(args[0::4], args[1::4], args[2::4], args[3::4]))
+        g = getattr(np, fn)[key if len(key) > 1 else key[0]]
+        if fn == "ogrid" and len(key) > 1:
+            g = np.stack(np.broadcast_arrays(*g))
+        return g
     if fn == "gradient":  # edge_order, axes (None: all), spacings; the results stacked
         r = np.gradient(args[0], *args[3:], axis=args[2], edge_order=args[1])
         return np.stack(r if isinstance(r, (list, tuple)) else [r])

@@ -214,6 +214,26 @@ class Cases : public oracle::RandomArrays {
     return c;
   }
 
+  // mgrid and ogrid over one to three ranges: integer slices, float slices (negative steps,
+  // empty ranges) and numpy's complex-step point counts.
+  Case grid() {
+    Case c{pick(2) ? "mgrid" : "ogrid", {}};
+    for (int n = 1 + pick(3); n > 0; --n) {
+      const int kind = pick(3);
+      c.args.push_back(oracle::int_arg(kind));
+      if (kind == 0) {
+        for (const int64_t v : {pick(9) - 4, pick(9) - 2, pick(8) ? 1 + pick(3) : -1 - pick(2)})
+          c.args.push_back(oracle::int_arg(v));
+      } else {
+        c.args.push_back(oracle::float_arg((pick(17) - 8) / 4.0));
+        c.args.push_back(oracle::float_arg((pick(17) - 4) / 4.0));
+        c.args.push_back(kind == 1 ? oracle::float_arg((1 + pick(6)) / (pick(6) ? 8.0 : -8.0))
+                                   : oracle::int_arg(1 + pick(6)));
+      }
+    }
+    return c;
+  }
+
   // A float array in which about half the elements are nan.
   Arg with_nans(const Shape& s, DType t) {
     int64_t n = 1;
@@ -251,6 +271,13 @@ TEST(NumpyOracle, GradientCorrelateConvolveOnRandomShapes) {
   const int refused = oracle::run_and_check(cases, oracle::check);
   EXPECT_GT(refused, static_cast<int>(cases.size()) / 50);
   EXPECT_LT(refused, static_cast<int>(cases.size()) / 3);
+}
+
+TEST(NumpyOracle, MgridOgridOnRandomRanges) {
+  Cases gen(2024);
+  std::vector<Case> cases;
+  for (int i = 0; i < kiln_test::oracle_cases(300); ++i) cases.push_back(gen.grid());
+  oracle::run_and_check(cases, oracle::check);
 }
 
 TEST(NumpyOracle, ManipulationOnRandomShapes) {
@@ -332,7 +359,7 @@ TEST(Manipulation, PadModes) {
   EXPECT_EQ(g.to_vector<double>(), (std::vector<double>{2, 3, 2, 2}));
 }
 
-// gradient's and correlate's error paths, each naming the call site.
+// gradient's, correlate's and mgrid's error paths, each naming the call site.
 TEST(Manipulation, GradientAndCorrelateErrors) {
   auto message = [](auto f) {
     try {
@@ -360,6 +387,16 @@ TEST(Manipulation, GradientAndCorrelateErrors) {
       {[&] { correlate(f, zeros({0}, float64)); }, "[correlate] v cannot be empty"},
       {[&] { convolve(m, f); }, "[convolve] needs 1-d arrays, got shape (3,4) for a"},
       {[&] { correlate(f, f, "middle"); }, "mode must be 'valid', 'same' or 'full'"},
+      {[&] { mgrid({}); }, "[mgrid] needs at least one range"},
+      {[&] {
+         mgrid({{0, 3}, {0.0, 1.0, 0.0}});
+       },
+       "[mgrid] a step may not be zero"},
+      {[&] {
+         mgrid({{0, 3}, {4, 0}});
+       },
+       "[mgrid] negative dimensions are not allowed"},
+      {[&] { ogrid({GridRange::points(0, 1, -2)}); }, "[ogrid] the number of points must be"},
   };
   for (const auto& [call, part] : cases) {
     const std::string what = message(call);
