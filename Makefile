@@ -17,7 +17,7 @@ DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev
                 libbenchmark-dev libeigen3-dev python3-numpy python3-mpmath libcli11-dev \
                 libopenblas-dev libfftw3-dev
 
-.PHONY: all deps configure build demo test bench gpu-check install clean sanitize tsan fuzz-parsers
+.PHONY: all deps configure build demo test bench gpu-check ptx-check install clean sanitize tsan fuzz-parsers
 
 all: build
 
@@ -53,6 +53,11 @@ bench: build
 # On a machine with a CUDA GPU: the suites with every array on the GPU, then the GPU benchmarks.
 gpu-check: build
 	./bench/gpu_check.sh $(BUILD_DIR)
+
+# Every kernel the last `make test` recorded, lowered to PTX and assembled for sm_80 and sm_90
+# (make test checks half of them, one SM each).
+ptx-check: build
+	./$(BUILD_DIR)/tests/kiln_ptx_check $(BUILD_DIR)/tests/suite-kernels.manifest sm_80 sm_90
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

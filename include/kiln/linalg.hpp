@@ -119,6 +119,24 @@ EighResult eigh(const Array& a, char uplo = 'L',
 Array eigvalsh(const Array& a, char uplo = 'L',
                std::source_location loc = std::source_location::current());
 
+/// numpy's eig result: the eigenvalues of each matrix and its unit right eigenvectors as the
+/// columns of `eigenvectors` (a v = w v column by column).
+struct EigResult {
+  Array eigenvalues;   ///< (..., n)
+  Array eigenvectors;  ///< (..., n, n)
+};
+
+/// The eigenvalues and right eigenvectors of each general (..., n, n) matrix (LAPACK's
+/// geev, as numpy; eigenvalues in LAPACK's order, eigenvectors of unit norm). As numpy's, the
+/// result is real when `a` is real and every eigenvalue is, else complex: reading which is a
+/// sync (the dtype depends on the values), which is also why neither eig nor eigvals is
+/// differentiable (for symmetric matrices eigh is). A nan or an inf is numpy's error.
+EigResult eig(const Array& a, std::source_location loc = std::source_location::current());
+
+/// The eigenvalues alone of each general matrix (numpy's eigvals; real or complex as eig's: a
+/// sync).
+Array eigvals(const Array& a, std::source_location loc = std::source_location::current());
+
 /// numpy's svd result: a = U diag(S) Vh for each matrix.
 struct SvdResult {
   Array U;   ///< (..., m, m), or (..., m, k) without full matrices; k = min(m, n)

@@ -134,6 +134,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Eigh:
     case Op::Svd:
     case Op::Qr:
+    case Op::Eig:
     case Op::Fft:
     case Op::Rfft:
     case Op::Irfft:
@@ -635,7 +636,8 @@ std::array<Cotangent, 3> vjp_rule(const RuleInputs& in, const Cotangent& ct,
     case Op::SlogDet:
     case Op::Eigh:
     case Op::Svd:
-    case Op::Qr: {
+    case Op::Qr:
+    case Op::Eig: {
       const std::array<Array, 2> c = linalg_vjp(in, g, wanted);
       out[0].value = c[0];
       out[1].value = c[1];
@@ -732,6 +734,7 @@ Array jvp_rule(const RuleInputs& in, const std::array<Array, 3>& t) {
     case Op::Eigh:
     case Op::Svd:
     case Op::Qr:
+    case Op::Eig:
       return linalg_jvp(in, t);
     case Op::MakeComplex:
       return complex(or_zeros(0), or_zeros(1));

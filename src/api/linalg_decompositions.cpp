@@ -156,6 +156,53 @@ Array eigvalsh(const Array& a, char uplo, std::source_location l) {
   return real_part(packed, t.result, l);
 }
 
+namespace {
+
+// Eig's packed complex result for each matrix of `a`: [w (n)], or [w (n) | V (n x n)].
+Array eig_packed(const Array& a, bool vectors, std::string_view fn, LapackTypes& t,
+                 std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  const Node* na = detail::node_of(a, fn, loc);
+  check_square(na, fn, loc);
+  t = lapack_types({na}, fn, loc);
+  const Array ca = detail::cast(a, t.compute, loc);
+  const int64_t n = na->shape[na->shape.rank() - 1];
+  const Shape shape = with(batch_of(na->shape), {vectors ? n + n * n : n});
+  return record_lapack(Op::Eig, complex128, detail::checked_shape(shape, fn, loc), {&ca}, loc,
+                       vectors ? 1 : 0);
+}
+
+// numpy's rule for eig's dtype: real when the matrix was real and no eigenvalue has an
+// imaginary part. Reads the eigenvalues (a sync).
+bool all_real(const Array& w, const LapackTypes& t, std::source_location l) {
+  if (is_complex(t.compute)) return false;
+  const Array complex_one = any(not_equal(Operand(imag(Operand(w, l)), l), Operand(0, l)), l);
+  return !complex_one.eval(l).item<bool>(l);
+}
+
+DType complex_type(DType t) {
+  return t == float32 ? complex64 : t == float64 ? complex128 : t;
+}
+
+}  // namespace
+
+EigResult eig(const Array& a, std::source_location l) {
+  LapackTypes t;
+  const Array packed = eig_packed(a, true, "eig", t, l);
+  const int64_t n = a.shape().back();
+  const Shape batch = batch_of(a.node()->shape);
+  const Array w = part(packed, batch, 0, {n}, l), v = part(packed, batch, n, {n, n}, l);
+  if (all_real(w, t, l)) return {real_part(w, t.result, l), real_part(v, t.result, l)};
+  return {w.astype(complex_type(t.result), l), v.astype(complex_type(t.result), l)};
+}
+
+Array eigvals(const Array& a, std::source_location l) {
+  LapackTypes t;
+  const Array w = eig_packed(a, false, "eigvals", t, l);
+  if (all_real(w, t, l)) return real_part(w, t.result, l);
+  return w.astype(complex_type(t.result), l);
+}
+
 SvdResult svd(const Array& a, bool full_matrices, std::source_location l) {
   const SourceLoc loc = to_loc(l);
   const Node* na = detail::node_of(a, "svd", loc);

@@ -45,6 +45,17 @@ void real_only(const RuleInputs& in) {
                        in.node->loc);
 }
 
+// Eig's result is always read by a sync (numpy's dtype depends on the eigenvalues), which
+// drops its history: differentiating through it would meet that evaluated array first. Should
+// an unevaluated Eig ever be differentiated, this says why there is no rule.
+[[noreturn]] void eig_not_differentiable(const RuleInputs& in) {
+  graph::throw_error("eig",
+                     "eig and eigvals are not differentiable: they read their eigenvalues (a "
+                     "sync, as numpy's result dtype depends on them); for symmetric matrices "
+                     "differentiate eigh or eigvalsh",
+                     in.node->loc);
+}
+
 // Eigh with eigenvectors, its packed result taken apart: w (..., n) and V (..., n, n).
 struct Eigen {
   Array w, v;
@@ -171,6 +182,8 @@ std::array<Array, 2> linalg_vjp(const RuleInputs& in, const Array& g,
           expand_dims(ge.w, -2) * identity(n, g) + eigen_gaps(e.w) * matmul(mT(e.v), ge.v);
       return {symmetric_sandwich(e.v, c), Array()};
     }
+    case Op::Eig:
+      eig_not_differentiable(in);
     case Op::Qr: {  // Q R = [X | Y] with X square: X's by the square rule, Y's Q gV
       real_only(in);
       const QrParts f = qr_factors(in), gp = qr_parts(in, g);
@@ -237,6 +250,8 @@ Array linalg_jvp(const RuleInputs& in, const std::array<Array, 3>& t) {
       const Array dv = matmul(mT(f.q), t[0][{ellipsis, slice(m, none)}] - matmul(dq, v));
       return qr_packed(in, dq, concatenate({du, dv}, -1));
     }
+    case Op::Eig:
+      eig_not_differentiable(in);
     case Op::Svd: {  // ds_k = u_k^T dA v_k
       real_only(in);
       const auto [u, s, vh] = linalg::svd(a, false);

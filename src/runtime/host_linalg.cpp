@@ -1,8 +1,8 @@
-// The LAPACK library ops (Solve, Cholesky, SlogDet, Eigh, Svd, Qr) on the host, through the Fortran
-// LAPACK that Debian's OpenBLAS exports, batched over the leading axes, in float64 or complex128
-// (numpy's linalg computes in the double types and casts the result). Each matrix is copied into
-// column-major order first and its result copied back, as numpy's umath_linalg does, so LAPACK
-// factors the same matrix numpy's does and the results agree bit for bit.
+// The LAPACK library ops (Solve, Cholesky, SlogDet, Eigh, Svd, Qr, Eig) on the host, through the
+// Fortran LAPACK that Debian's OpenBLAS exports, batched over the leading axes, in float64 or
+// complex128 (numpy's linalg computes in the double types and casts the result). Each matrix is
+// copied into column-major order first and its result copied back, as numpy's umath_linalg does, so
+// LAPACK factors the same matrix numpy's does and the results agree bit for bit.
 #include "runtime/host_linalg.hpp"
 
 #include <algorithm>
@@ -42,6 +42,13 @@ void zgesdd_(const char* jobz, const int* m, const int* n, std::complex<double>*
              double* s, std::complex<double>* u, const int* ldu, std::complex<double>* vt,
              const int* ldvt, std::complex<double>* work, const int* lwork, double* rwork,
              int* iwork, int* info, size_t);
+void dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const int* lda,
+            double* wr, double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr,
+            double* work, const int* lwork, int* info, size_t, size_t);
+void zgeev_(const char* jobvl, const char* jobvr, const int* n, std::complex<double>* a,
+            const int* lda, std::complex<double>* w, std::complex<double>* vl, const int* ldvl,
+            std::complex<double>* vr, const int* ldvr, std::complex<double>* work, const int* lwork,
+            double* rwork, int* info, size_t, size_t);
 void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
              const int* lwork, int* info);
 void zgeqrf_(const int* m, const int* n, std::complex<double>* a, const int* lda,
@@ -189,9 +196,11 @@ int lapack_size(const LibraryCall& c, int64_t n) {
 // numpy's LinAlgError, naming the matrix of the batch when there are several.
 [[noreturn]] void linalg_error(const LibraryCall& c, const std::string& what, int64_t batch,
                                int64_t matrix) {
-  const bool inverse = c.op == Op::Solve && c.payload.v[0] == 1;  // inv: solve with the identity
+  // the function the user called: inv is a solve with the identity, eigvals an eig without vectors
+  const bool inverse = c.op == Op::Solve && c.payload.v[0] == 1;
+  const bool values = c.op == Op::Eig && c.payload.v[0] == 0;
   graph::throw_error(
-      inverse ? std::string_view("inv") : graph::op_info(c.op).fn,
+      inverse ? std::string_view("inv") : values ? "eigvals" : graph::op_info(c.op).fn,
       batch > 1 ? what + " (matrix " + std::to_string(matrix) + " of the batch)" : what, c.loc);
 }
 
@@ -384,9 +393,77 @@ void qr(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
   }
 }
 
+// Eig (geev, as numpy's eig): the eigenvalues of each general matrix, in LAPACK's order, then
+// with payload 1 the right eigenvectors (unit 2-norm, as LAPACK normalizes them) as the
+// columns of an n x n matrix: [w (n) | V (n x n)], complex. A real matrix's complex pair
+// (wr +- i wi) has the eigenvectors VR[:, j] +- i VR[:, j + 1], as numpy builds them.
+template <class T>
+void eig(const LibraryCall& c, const std::vector<const void*>& in, void* out) {
+  using C = std::complex<double>;
+  const graph::Dims& as = c.args[0].shape;
+  const int64_t n = as[as.rank() - 1], per = c.shape[c.shape.rank() - 1];
+  const int64_t batch = n ? c.args[0].shape.size() / (n * n) : 0;
+  const bool vectors = c.payload.v[0] == 1;
+  const int ni = lapack_size(c, n), ld = std::max(1, ni);
+  const char jobvr = vectors ? 'V' : 'N';
+  std::vector<T> a(static_cast<size_t>(n * n)), vr(static_cast<size_t>(vectors ? n * n : 1));
+  std::vector<double> wr(static_cast<size_t>(n)), wi(static_cast<size_t>(n)),
+      rwork(static_cast<size_t>(2 * n + 1));
+  std::vector<C> w(static_cast<size_t>(n));
+  for (int64_t m = 0; m < batch; ++m) {
+    const T* src = static_cast<const T*>(in[0]) + m * n * n;
+    for (int64_t i = 0; i < n * n; ++i)
+      if (!std::isfinite(std::abs(src[i])))
+        linalg_error(c, "Array must not contain infs or NaNs", batch, m);
+    to_columns(src, n, n, a.data());
+    int lwork = -1, info = 0;
+    T query{};
+    if constexpr (std::is_same_v<T, double>) {
+      dgeev_("N", &jobvr, &ni, a.data(), &ld, wr.data(), wi.data(), nullptr, &ld, vr.data(), &ld,
+             &query, &lwork, &info, 1, 1);
+      lwork = std::max(1, static_cast<int>(query));
+      const auto work = std::make_unique_for_overwrite<double[]>(static_cast<size_t>(lwork));
+      dgeev_("N", &jobvr, &ni, a.data(), &ld, wr.data(), wi.data(), nullptr, &ld, vr.data(), &ld,
+             work.get(), &lwork, &info, 1, 1);
+      for (int64_t i = 0; i < n; ++i)
+        w[static_cast<size_t>(i)] = C(wr[static_cast<size_t>(i)], wi[static_cast<size_t>(i)]);
+    } else {
+      zgeev_("N", &jobvr, &ni, a.data(), &ld, w.data(), nullptr, &ld, vr.data(), &ld, &query,
+             &lwork, rwork.data(), &info, 1, 1);
+      lwork = std::max(1, static_cast<int>(query.real()));
+      std::vector<C> work(static_cast<size_t>(lwork));
+      zgeev_("N", &jobvr, &ni, a.data(), &ld, w.data(), nullptr, &ld, vr.data(), &ld, work.data(),
+             &lwork, rwork.data(), &info, 1, 1);
+    }
+    if (info > 0) linalg_error(c, "Eigenvalues did not converge", batch, m);
+    C* dst = static_cast<C*>(out) + m * per;
+    std::copy(w.begin(), w.end(), dst);
+    if (!vectors) continue;
+    C* v = dst + n;  // row-major: v[i * n + j] is component i of eigenvector j
+    for (int64_t j = 0; j < n; ++j) {
+      const T* col = vr.data() + j * n;
+      if constexpr (std::is_same_v<T, double>) {
+        if (wi[static_cast<size_t>(j)] != 0 && j + 1 < n) {  // a conjugate pair
+          const T* next = col + n;
+          for (int64_t i = 0; i < n; ++i) {
+            v[i * n + j] = C(col[i], next[i]);
+            v[i * n + j + 1] = C(col[i], -next[i]);
+          }
+          ++j;
+          continue;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) v[i * n + j] = C(col[i]);
+    }
+  }
+}
+
 }  // namespace
 
 void run_linalg(const LibraryCall& c, const std::vector<const void*>& inputs, void* out) {
+  if (c.op == Op::Eig)  // (complex results from real or complex matrices)
+    return c.args[0].dtype == DType::float64 ? eig<double>(c, inputs, out)
+                                             : eig<std::complex<double>>(c, inputs, out);
   if (c.dtype == DType::float64) {
     if (c.op == Op::Solve) return solve<double>(c, inputs, out);
     if (c.op == Op::Cholesky) return cholesky<double>(c, inputs, out);

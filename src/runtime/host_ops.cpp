@@ -261,6 +261,7 @@ void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, v
     case Op::Eigh:
     case Op::Svd:
     case Op::Qr:
+    case Op::Eig:
       return run_linalg(n, inputs, out);
     default:
       graph::internal_error(__FILE__, __LINE__,

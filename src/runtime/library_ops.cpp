@@ -37,6 +37,7 @@ bool uses_library_threads(graph::Op op) {
     case graph::Op::Eigh:
     case graph::Op::Svd:
     case graph::Op::Qr:
+    case graph::Op::Eig:
       return true;
     default:
       return false;

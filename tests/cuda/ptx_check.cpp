@@ -1,8 +1,10 @@
 // kiln_ptx_check [--split] MANIFEST SM...: lowers every kernel of a manifest to PTX for each SM
 // and has ptxas assemble it. `make test` records every kernel the suite generates (KILN_RECORD)
 // and runs this last, so each kernel the CPU suite ran is also checked as a CUDA kernel, without
-// a GPU. With --split (what `make test` uses, for its time budget: about 10,000 kernels) each
-// kernel is assembled for one of the SMs, in turn, instead of for all of them.
+// a GPU. With --split (what `make test` uses, for its time budget: about 15,000 kernels) each
+// kernel is assembled for one of the SMs, in turn, instead of for all of them; with --share=K
+// (also `make test`'s: K = 2) one kernel in K, chosen by a hash of its IR, so the same ones
+// run after run. `make ptx-check` checks all of the last `make test`'s kernels for every SM.
 //
 // ptxas checks the PTX as the driver's JIT would take it (syntax, types, the SM's
 // instructions, register allocation) at -O0: its optimisations change no verdict and cost a
@@ -99,13 +101,24 @@ std::string batch_ptx(const std::vector<const Kernel*>& kernels, size_t begin, s
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool split = argc > 1 && std::string(argv[1]) == "--split";
-  if (split) {
+  bool split = false;
+  size_t share = 1;  // check one in this many of the kernels
+  while (argc > 1 && std::string(argv[1]).rfind("--", 0) == 0) {
+    const std::string flag = argv[1];
+    if (flag == "--split") {
+      split = true;
+    } else if (flag.rfind("--share=", 0) == 0) {
+      share = std::max<size_t>(1, std::stoul(flag.substr(8)));
+    } else {
+      break;
+    }
     --argc;
     ++argv;
   }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: kiln_ptx_check [--split] MANIFEST SM...   (e.g. sm_80 sm_90)\n");
+    std::fprintf(stderr,
+                 "usage: kiln_ptx_check [--split] [--share=K] MANIFEST SM...   (e.g. sm_80 "
+                 "sm_90)\n");
     return 2;
   }
   const std::string ptxas = find_ptxas();
@@ -123,9 +136,16 @@ int main(int argc, char** argv) {
   std::vector<Kernel> kernels;
   try {
     std::set<std::vector<uint8_t>> seen;
+    auto sampled = [&](const std::vector<uint8_t>& ir) {  // FNV-1a of the kernel's IR
+      uint64_t h = 1469598103934665603ull;
+      for (const uint8_t b : ir) h = (h ^ b) * 1099511628211ull;
+      return h % share == 0;
+    };
     for (const kiln::runtime::ManifestEntry& e : kiln::runtime::read_manifest(argv[1])) {
       if (e.backend != "cpu" && e.backend != "cuda") continue;
       if (!seen.insert(e.ir).second) continue;
+      // a sample: each kernel's IR decides, so the same kernels are checked run after run
+      if (!sampled(e.ir)) continue;
       Kernel k;
       if (!kiln::ir::deserialize(e.ir.data(), e.ir.size(), k.ir) ||
           !kiln::ir::validate(k.ir).empty()) {

@@ -321,6 +321,13 @@ def decomposition(f, a, args):
     if f == "linalg.eigh":
         w, v = np.linalg.eigh(a)
         return np.concatenate([w, squared_magnitudes(v)], -1)
+    if f == "linalg.eigvals":  # in numpy's sort order (LAPACK's own order is not unique)
+        return np.sort(np.linalg.eigvals(a), axis=-1)
+    if f == "linalg.eig":  # sorted values, then the vectors' squared magnitudes in that order
+        w, v = np.linalg.eig(a)
+        order = np.argsort(w, axis=-1, kind="stable")
+        v = np.take_along_axis(v, order[..., None, :], -1)
+        return np.concatenate([np.take_along_axis(w, order, -1), squared_magnitudes(v)], -1)
     if f == "linalg.svdvals":
         return np.linalg.svd(a, compute_uv=False)
     if f in ("linalg.svd", "linalg.pinv") and not np.isfinite(a).all():

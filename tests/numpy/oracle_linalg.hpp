@@ -31,6 +31,13 @@ inline bool build_decomposition(const std::string& f, const Case& c, kiln::Array
   } else if (f == "linalg.eigh") {
     const auto [w, v] = la::eigh(a);
     r = kiln::concatenate({w, squared_magnitudes(v)}, -1);
+  } else if (f == "linalg.eigvals") {
+    r = kiln::sort(la::eigvals(a), -1);
+  } else if (f == "linalg.eig") {
+    const auto [w, v] = la::eig(a);
+    const kiln::Array order = kiln::argsort(w, -1);
+    const kiln::Array sorted_v = kiln::take_along_axis(v, kiln::expand_dims(order, -2), -1);
+    r = kiln::concatenate({kiln::take_along_axis(w, order, -1), squared_magnitudes(sorted_v)}, -1);
   } else if (f == "linalg.svdvals") {
     r = la::svdvals(a);
   } else if (f == "linalg.svd") {

@@ -85,8 +85,14 @@ class Cases : public oracle::RandomArrays {
             {operand(shape(), any_dtype()), operand(pick(2) ? shape() : Shape{3}, any_dtype())}};
       }
       case 9:
-        return pick(2) ? Case{"linalg.eigvalsh", {operand(s, t), oracle::int_arg(pick(2))}}
-                       : Case{"linalg.eigh", {operand(s, t)}};
+        switch (pick(4)) {
+          case 0:
+            return {"linalg.eigvalsh", {operand(s, t), oracle::int_arg(pick(2))}};
+          case 1:
+            return {"linalg.eigh", {operand(s, t)}};
+          default:  // general matrices: eigenvalues in sorted order (see oracle.py)
+            return {pick(2) ? "linalg.eig" : "linalg.eigvals", {operand(s, t)}};
+        }
       case 10: {  // any m x n stack
         const Shape r = rectangles();
         switch (pick(3)) {
@@ -414,4 +420,35 @@ TEST(Linalg, DecompositionDerivativesAgreeWithFiniteDifferences) {
   const double reverse = sum(grad(f)(x) * v).item<double>();
   const double forward = jvp(f, {x}, {v}).second.item<double>();
   EXPECT_NEAR(reverse, forward, 1e-9 * std::max(1.0, std::fabs(forward)));
+}
+
+// eig by its definition (A V = V diag(w), unit columns) on real and complex stacks, numpy's
+// dtype rule (real when every eigenvalue is), and its error paths.
+TEST(Linalg, EigSatisfiesItsDefinition) {
+  for (const DType t : {float64, complex128}) {
+    Array a = random::normal({3, 6, 6}, 0.0, 1.0, float64);
+    if (t == complex128) a = complex(a, random::normal({3, 6, 6}, 0.0, 1.0, float64));
+    const auto [w, v] = linalg::eig(a);
+    EXPECT_EQ(w.dtype(), complex128);
+    const Array av = matmul(a.astype(complex128), v), vw = v * expand_dims(w, -2);
+    EXPECT_LT(max(abs(av - vw)).item<double>(), 1e-10);
+    EXPECT_LT(max(abs(sum(real(v * conj(v)), -2) - 1.0)).item<double>(), 1e-12);
+    EXPECT_LT(max(abs(sort(linalg::eigvals(a), -1) - sort(w, -1))).item<double>(), 1e-12);
+  }
+  const Array s = array(std::vector<double>{2, 1, 0, 1, 3, 1, 0, 1, 4}, {3, 3});
+  EXPECT_EQ(linalg::eig(s).eigenvalues.dtype(), float64);  // symmetric: real eigenvalues
+  EXPECT_EQ(linalg::eigvals(s.astype(float32)).dtype(), float32);
+  const Array rot = array(std::vector<float>{0, -1, 1, 0}, {2, 2});
+  EXPECT_EQ(linalg::eigvals(rot).dtype(), complex64);  // +-i
+  kiln_test::expect_error([] { linalg::eig(ones({2, 3}, float64)); }, {"eig", "square"});
+  kiln_test::expect_error(
+      [] {
+        linalg::eigvals(array(std::vector<double>{1, NAN, 0, 1}, {2, 2}));
+      },
+      {"eigvals", "infs or NaNs"});
+  kiln_test::expect_error([] { linalg::eig(ones({2, 2}, float16)); }, {"eig", "float16"});
+  // not differentiable: the sync drops the history, and the error says where
+  kiln_test::expect_error(
+      [&] { grad([](const Array& x) { return sum(real(linalg::eigvals(x))); })(s).eval(); },
+      {"grad", "evaluated before differentiating"});
 }
