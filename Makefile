@@ -17,7 +17,7 @@ DEB_PACKAGES := cmake ninja-build g++ lld llvm-19-dev libxxhash-dev libgtest-dev
                 libbenchmark-dev libeigen3-dev python3-numpy python3-mpmath libcli11-dev \
                 libopenblas-dev libfftw3-dev
 
-.PHONY: all deps configure build demo test bench gpu-check ptx-check install clean sanitize tsan fuzz-parsers
+.PHONY: all deps configure build demo test bench gpu-check ptx-check coverage install clean sanitize tsan fuzz-parsers
 
 all: build
 
@@ -53,6 +53,16 @@ bench: build
 # On a machine with a CUDA GPU: the suites with every array on the GPU, then the GPU benchmarks.
 gpu-check: build
 	./bench/gpu_check.sh $(BUILD_DIR)
+
+# The README's table of numpy's functions and kiln's status for each, generated from what the
+# suite checks: the numpy suite and the random tests record the functions they test
+# ($KILN_COVERAGE_FILE), tests/numpy/coverage.py writes the table.
+coverage: build
+	rm -f $(BUILD_DIR)/coverage.txt
+	KILN_COVERAGE_FILE=$(abspath $(BUILD_DIR))/coverage.txt ./$(BUILD_DIR)/tests/test_numpy >/dev/null
+	KILN_COVERAGE_FILE=$(abspath $(BUILD_DIR))/coverage.txt ./$(BUILD_DIR)/tests/test_api \
+	  --gtest_filter='Random.*' >/dev/null
+	/usr/bin/python3 tests/numpy/coverage.py $(BUILD_DIR)/coverage.txt README.md
 
 # Every kernel the last `make test` recorded, lowered to PTX and assembled for sm_80 and sm_90
 # (make test checks half of them, one SM each).

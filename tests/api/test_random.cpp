@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "graph/philox.hpp"
+#include "helpers.hpp"
 #include "kiln/kiln.hpp"
 
 using namespace kiln;
@@ -72,6 +73,7 @@ TEST(Random, ArraysFuseAndNewSeedsCompileNothing) {
 }
 
 TEST(Random, UniformMomentsAndChiSquare) {
+  kiln_test::covers("random.uniform", "its distribution (kiln\'s Philox stream is not numpy\'s)");
   for (DType t : {float32, float64}) {
     random::seed(2024);
     const int64_t n = 1'000'000;
@@ -88,6 +90,7 @@ TEST(Random, UniformMomentsAndChiSquare) {
 }
 
 TEST(Random, NormalMomentsAndChiSquare) {
+  kiln_test::covers("random.normal", "its distribution (kiln\'s Philox stream is not numpy\'s)");
   for (DType t : {float32, float64}) {
     random::seed(99);
     const int64_t n = 1'000'000;
@@ -119,6 +122,7 @@ TEST(Random, NormalMomentsAndChiSquare) {
 }
 
 TEST(Random, RandintRangeAndChiSquare) {
+  kiln_test::covers("random.randint", "its distribution (kiln\'s Philox stream is not numpy\'s)");
   random::seed(5);
   const int64_t n = 1'000'000;
   const Array r = random::randint(-50, 50, {n});

@@ -489,6 +489,21 @@ inline kiln::Array build(const Case& c) {
   } else if (c.fn == "linspace") {
     r = kiln::detail::linspace_impl(c.args[0].scalar, c.args[1].scalar, c.args[2].scalar.i,
                                     c.args[4].dtype, c.args[3].scalar.i != 0, {});
+  } else if (c.fn == "zeros" || c.fn == "ones") {  // shape, dtype
+    r = c.fn == "zeros" ? kiln::zeros(c.args[0].shape, c.args[1].dtype)
+                        : kiln::ones(c.args[0].shape, c.args[1].dtype);
+  } else if (c.fn == "full") {  // shape, value, dtype
+    r = kiln::full(c.args[0].shape, c.args[1].scalar.f, c.args[2].dtype);
+  } else if (c.fn == "zeros_like" || c.fn == "ones_like") {  // array, dtype
+    r = c.fn == "zeros_like" ? kiln::zeros_like(c.args[0].array, c.args[1].dtype)
+                             : kiln::ones_like(c.args[0].array, c.args[1].dtype);
+  } else if (c.fn == "eye") {  // n, m, k, dtype
+    r = kiln::eye(c.args[0].scalar.i, c.args[1].scalar.i, c.args[2].scalar.i, c.args[3].dtype);
+  } else if (c.fn == "logaddexp" || c.fn == "logaddexp2") {
+    r = c.fn == "logaddexp" ? kiln::logaddexp(operand(c.args[0]), operand(c.args[1]))
+                            : kiln::logaddexp2(operand(c.args[0]), operand(c.args[1]));
+  } else if (c.fn == "around") {
+    r = kiln::around(c.args[0].array, static_cast<int>(c.args[1].scalar.i));
   } else if (c.fn == "clip") {
     r = kiln::clip(operand(c.args[0]), operand(c.args[1]), operand(c.args[2]));
   } else {

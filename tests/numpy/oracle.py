@@ -26,6 +26,7 @@ Python scalars (numpy 1.24's where predates NEP 50 there, NumPy 2 applies it: th
 np.result_type of the two values under the weak promotion state).
 """
 import math
+import os
 import sys
 import warnings
 
@@ -476,6 +477,16 @@ def call(fn, args):
         return np.array([v for step in path[1:] for v in list(step) + [-1]] + figures, dtype=np.float64)
     if fn.startswith("linalg.") or fn == "cross":
         return linalg(fn, args)
+    if fn in ("zeros", "ones"):
+        return getattr(np, fn)(args[0], dtype=args[1])
+    if fn == "full":
+        return np.full(args[0], args[1], dtype=args[2])
+    if fn in ("zeros_like", "ones_like"):
+        return getattr(np, fn)(args[0], dtype=args[1])
+    if fn == "eye":
+        return np.eye(args[0], args[1], k=args[2], dtype=args[3])
+    if fn == "around":
+        return np.around(args[0], args[1])
     if fn == "flatten":
         return args[0].flatten()
     if fn in ("erf", "erfc"):
@@ -517,12 +528,36 @@ def evaluate(fn, args):
         return np.asarray(call(fn, args))
 
 
+def numpy_names(fn):
+    """The numpy function(s) a case exercises, for the README's coverage table
+    (tests/numpy/coverage.py)."""
+    for prefix, name in (("einsum:", "einsum"), ("einsum_path:", "einsum_path"), ("pad.", "pad"),
+                         ("correlate.", "correlate"), ("convolve.", "convolve"),
+                         ("histogram2d", "histogram2d"), ("histogram", "histogram"),
+                         ("bincount", "bincount"), ("unique_", "unique"),
+                         ("linalg.matrix_norm", "linalg.norm"), ("outer.", "ufunc.outer")):
+        if fn.startswith(prefix):
+            return [name]
+    name = fn[:-4] if fn.endswith("_raw") else fn
+    return [NUMPY_NAME.get(name, name)]
+
+
+def record_coverage(names):
+    """Appends the numpy functions the cases exercised to $KILN_COVERAGE_FILE, when set."""
+    path = os.environ.get("KILN_COVERAGE_FILE")
+    if path:
+        with open(path, "a") as f:
+            f.write("".join(n + "\n" for n in sorted(names)))
+
+
 def main():
     out = []
+    exercised = set()
     with open(sys.argv[1]) as f:
         for line in f:
             parts = line.rstrip("\n").split("|")
             case_id, fn, args = parts[0], parts[1], [parse_arg(a) for a in parts[2:]]
+            exercised.update(numpy_names(fn))
             try:
                 r = evaluate(fn, args)
                 shape = ",".join(str(d) for d in r.shape)
@@ -531,6 +566,7 @@ def main():
                 out.append(f"{case_id}|err|{type(e).__name__}: {e}".replace("\n", " "))
     with open(sys.argv[2], "w") as f:
         f.write("\n".join(out) + "\n")
+    record_coverage(exercised)
 
 
 if __name__ == "__main__":

@@ -321,6 +321,40 @@ TEST(NumpyOracle, ArangeAndLinspace) {
   run_cases(cases);
 }
 
+// Creation with every dtype (zeros, ones, full, eye and the _like forms), and the few functions
+// the random suites do not draw: logaddexp, logaddexp2, around.
+TEST(NumpyOracle, CreationAndLogaddexp) {
+  std::vector<Case> cases;
+  const Shape shapes[] = {{}, {0}, {3}, {2, 0, 3}, {2, 3}};
+  for (DType t : kAll) {
+    for (const Shape& s : shapes) {
+      cases.push_back({"zeros", {oracle::shape_arg(s), oracle::dtype_arg(t)}});
+      cases.push_back({"ones", {oracle::shape_arg(s), oracle::dtype_arg(t)}});
+      cases.push_back(
+          {"full", {oracle::shape_arg(s), oracle::float_arg(2.5), oracle::dtype_arg(t)}});
+    }
+    const Arg like = oracle::array_arg(std::vector<double>{1, 2, 3, 4, 5, 6}, Shape{2, 3});
+    cases.push_back({"zeros_like", {like, oracle::dtype_arg(t)}});
+    cases.push_back({"ones_like", {like, oracle::dtype_arg(t)}});
+    for (const int64_t k : {-2, 0, 1, 5})
+      cases.push_back(
+          {"eye",
+           {oracle::int_arg(3), oracle::int_arg(4), oracle::int_arg(k), oracle::dtype_arg(t)}});
+  }
+  for (DType t : {float32, float64}) {
+    const Arg a = oracle::array_arg(
+        std::vector<double>{-800, -1, 0, 0.5, 30, 700, INFINITY, -INFINITY, NAN}, Shape{9});
+    Arg x = a;
+    x.array = a.array.astype(t);
+    x.encoded = "A:" + std::string(dtype_name(t)) + a.encoded.substr(a.encoded.find(':', 2));
+    const Arg y =
+        oracle::array_arg(std::vector<double>{-799, 2, 0, -0.5, 1, 700, INFINITY, 1, 0}, Shape{9});
+    for (const char* f : {"logaddexp", "logaddexp2"}) cases.push_back({f, {x, y}});
+    cases.push_back({"around", {x, oracle::int_arg(1)}});
+  }
+  run_cases(cases);
+}
+
 // float16, in one place (the lists above leave it out to keep the suite's time): every op on
 // its special values, its promotions with every other dtype, weak scalars, the float functions
 // that numpy computes in float16 (bool and 8-bit integers), casts both ways, arange and

@@ -158,6 +158,8 @@ TEST(NumpyOracle, HistogramsBincountDigitizeOnRandomShapes) {
 // partition's contract: the kth element where a sort puts it, nothing after it that sorts
 // before it, nothing before it that sorts after it; argpartition's positions give the same.
 TEST(Sorting, PartitionPlacesTheKthElement) {
+  kiln_test::covers("partition", "its defining property (numpy leaves the order free)");
+  kiln_test::covers("argpartition", "its defining property (numpy leaves the order free)");
   std::mt19937 rng(11);
   for (int trial = 0; trial < 60; ++trial) {
     const int64_t rows = 1 + rng() % 4, n = 1 + rng() % 40;
