@@ -54,6 +54,24 @@ Array outer(BinaryFunction f, const Array& a, const Array& b,
 Array cross(const Array& a, const Array& b,
             std::source_location loc = std::source_location::current());
 
+/// numpy's tensordot: the sum over `a`'s last `axes` axes and `b`'s first ones (one matmul of
+/// reshaped views).
+Array tensordot(const Array& a, const Array& b, int axes = 2,
+                std::source_location loc = std::source_location::current());
+/// tensordot over the pairs a_axes[i], b_axes[i].
+Array tensordot(const Array& a, const Array& b, const std::vector<int>& a_axes,
+                const std::vector<int>& b_axes,
+                std::source_location loc = std::source_location::current());
+/// numpy's inner: the sum over the last axes of a and b (a scalar times the other for 0-d).
+Array inner(const Array& a, const Array& b,
+            std::source_location loc = std::source_location::current());
+/// numpy's vdot: the dot product of the flattened arrays, the first one conjugated.
+Array vdot(const Array& a, const Array& b,
+           std::source_location loc = std::source_location::current());
+/// numpy's kron: the Kronecker product (a broadcast product, reshaped).
+Array kron(const Array& a, const Array& b,
+           std::source_location loc = std::source_location::current());
+
 /// numpy.linalg: LAPACK on the host (OpenBLAS's), batched over leading axes, with numpy's
 /// errors (a singular matrix, one that is not positive definite) as kiln::Error at the sync,
 /// naming the call site. Integer and bool inputs compute in float64, float16 is refused (as

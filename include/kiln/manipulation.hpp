@@ -133,6 +133,29 @@ Array diff(const Array& a, int n = 1, int axis = -1,
 /// The differences between consecutive elements of the flattened array.
 Array ediff1d(const Array& a, std::source_location loc = std::source_location::current());
 
+/// numpy's atleast_1d: `a`, a 0-d array as shape (1,).
+Array atleast_1d(const Array& a, std::source_location loc = std::source_location::current());
+/// numpy's atleast_2d: 0-d as (1, 1), 1-d (n,) as (1, n).
+Array atleast_2d(const Array& a, std::source_location loc = std::source_location::current());
+/// numpy's atleast_3d: 0-d as (1, 1, 1), (n,) as (1, n, 1), (m, n) as (m, n, 1).
+Array atleast_3d(const Array& a, std::source_location loc = std::source_location::current());
+/// numpy's broadcast_arrays: each array broadcast to the arrays' common shape (views).
+std::vector<Array> broadcast_arrays(const std::vector<Array>& arrays,
+                                    std::source_location loc = std::source_location::current());
+/// numpy's diagflat: the flattened `v` on diagonal k of a square matrix.
+Array diagflat(const Array& v, int64_t k = 0,
+               std::source_location loc = std::source_location::current());
+/// numpy's tri: an n x m matrix of ones at and below diagonal k, zeros above (lazy).
+Array tri(int64_t n, int64_t m, int64_t k = 0, DType dtype = float32,
+          std::source_location loc = std::source_location::current());
+/// numpy's trapz: the trapezoidal rule along `axis`, with spacing dx, (y[i] + y[i+1]) / 2 *
+/// dx summed as numpy sums it.
+Array trapz(const Array& y, double dx = 1.0, int axis = -1,
+            std::source_location loc = std::source_location::current());
+/// trapz with the sample points x (1-d, y's extent along `axis`, or y's shape).
+Array trapz(const Array& y, const Array& x, int axis = -1,
+            std::source_location loc = std::source_location::current());
+
 /// numpy's gradient: the derivative of the samples `f` along each of `axes` (all when empty)
 /// by central differences inside and one-sided differences of order `edge_order` (1 or 2) at
 /// the ends. `spacing` is empty (unit spacing), one scalar for every axis, or one entry per

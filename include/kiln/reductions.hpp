@@ -3,6 +3,7 @@
 // argmax is int64) and nan behaviour (a nan makes sum, max, min and mean nan).
 #pragma once
 
+#include <optional>
 #include <source_location>
 #include <vector>
 
@@ -100,5 +101,22 @@ Array std(const Array& a, int axis, bool keepdims = false, int ddof = 0,
 /// Standard deviation along several axes.
 Array std(const Array& a, const std::vector<int>& axes, bool keepdims = false, int ddof = 0,
           std::source_location loc = std::source_location::current());
+
+/// numpy's count_nonzero: how many elements are not zero (int64), over all of `a`.
+Array count_nonzero(const Array& a, std::source_location loc = std::source_location::current());
+/// count_nonzero along `axis`.
+Array count_nonzero(const Array& a, int axis, bool keepdims = false,
+                    std::source_location loc = std::source_location::current());
+/// numpy's ptp: max - min over all of `a` (in a's dtype: integers wrap as numpy's).
+Array ptp(const Array& a, std::source_location loc = std::source_location::current());
+/// ptp along `axis`.
+Array ptp(const Array& a, int axis, bool keepdims = false,
+          std::source_location loc = std::source_location::current());
+/// numpy's nan_to_num: nan replaced by `nan`, +inf by `posinf` and -inf by `neginf` (by
+/// default the dtype's largest and lowest finite values); complex arrays part by part;
+/// integers and bools unchanged.
+Array nan_to_num(const Array& x, double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                 std::optional<double> neginf = std::nullopt,
+                 std::source_location loc = std::source_location::current());
 
 }  // namespace kiln

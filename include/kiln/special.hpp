@@ -15,6 +15,21 @@ namespace kiln {
 Array logaddexp(const Operand& a, const Operand& b);
 /// log2(2**a + 2**b) without overflow or underflow (numpy's logaddexp2).
 Array logaddexp2(const Operand& a, const Operand& b);
+/// Degrees to radians, x * (pi / 180), in numpy's float type for x (deg2rad and its alias
+/// radians; real x).
+Array deg2rad(const Operand& x);
+/// numpy's radians: deg2rad.
+Array radians(const Operand& x);
+/// Radians to degrees, x * (180 / pi) (rad2deg and its alias degrees; real x).
+Array rad2deg(const Operand& x);
+/// numpy's degrees: rad2deg.
+Array degrees(const Operand& x);
+/// numpy's fmax: the larger of a and b, the other one when one is nan (C's fmax: a when a >= b).
+Array fmax(const Operand& a, const Operand& b);
+/// numpy's fmin: the smaller of a and b, the other one when one is nan.
+Array fmin(const Operand& a, const Operand& b);
+/// numpy's heaviside: 0 where x < 0, h0 where x == 0, 1 where x > 0, nan where x is nan.
+Array heaviside(const Operand& x, const Operand& h0);
 /// The logistic sigmoid 1 / (1 + exp(-x)), finite and accurate for every x
 /// (scipy.special.expit).
 Array expit(const Operand& x);

@@ -611,6 +611,47 @@ inline bool build_manipulation(const Case& c, kiln::Array& r) {
         for (auto& p : parts) p = kiln::broadcast_to(p, full);
       r = parts.size() > 1 ? kiln::stack(parts) : parts[0];
     }
+  } else if (f == "deg2rad" || f == "radians" || f == "rad2deg" || f == "degrees") {
+    r = f == "deg2rad"   ? kiln::deg2rad(array(0))
+        : f == "radians" ? kiln::radians(array(0))
+        : f == "rad2deg" ? kiln::rad2deg(array(0))
+                         : kiln::degrees(array(0));
+  } else if (f == "fmax" || f == "fmin") {
+    r = f == "fmax" ? kiln::fmax(array(0), array(1)) : kiln::fmin(array(0), array(1));
+  } else if (f == "heaviside") {
+    r = kiln::heaviside(array(0), array(1));
+  } else if (f == "nan_to_num") {  // nan, whether posinf/neginf are given, posinf, neginf
+    std::optional<double> pos, neg;
+    if (integer(2)) pos = c.args[3].scalar.f, neg = c.args[4].scalar.f;
+    r = kiln::nan_to_num(array(0), c.args[1].scalar.f, pos, neg);
+  } else if (f == "count_nonzero" || f == "ptp") {
+    const bool all = c.args[1].kind == Arg::Kind::axes;
+    if (f == "count_nonzero")
+      r = all ? kiln::count_nonzero(array(0)) : kiln::count_nonzero(array(0), c.args[1].axes[0]);
+    else
+      r = all ? kiln::ptp(array(0)) : kiln::ptp(array(0), c.args[1].axes[0]);
+  } else if (f == "atleast_1d" || f == "atleast_2d" || f == "atleast_3d") {
+    r = f == "atleast_1d"   ? kiln::atleast_1d(array(0))
+        : f == "atleast_2d" ? kiln::atleast_2d(array(0))
+                            : kiln::atleast_3d(array(0));
+  } else if (f == "diagflat") {
+    r = kiln::diagflat(array(0), integer(1));
+  } else if (f == "broadcast_arrays") {
+    std::vector<kiln::Array> xs;
+    for (size_t i = 0; i < c.args.size(); ++i) xs.push_back(array(i));
+    r = kiln::stack(kiln::broadcast_arrays(xs));
+  } else if (f == "tri") {
+    r = kiln::tri(integer(0), integer(1), integer(2), c.args[3].dtype);
+  } else if (f == "trapz") {
+    r = kiln::trapz(array(0), c.args[2].scalar.f, static_cast<int>(integer(1)));
+  } else if (f == "trapz_x") {
+    r = kiln::trapz(array(0), array(2), static_cast<int>(integer(1)));
+  } else if (f == "tensordot") {
+    r = kiln::tensordot(array(0), array(1), static_cast<int>(integer(2)));
+  } else if (f == "inner" || f == "vdot") {
+    r = f == "inner" ? kiln::inner(array(0), array(1)) : kiln::vdot(array(0), array(1));
+  } else if (f == "kron") {
+    r = kiln::kron(array(0), array(1));
   } else if (f == "gradient") {  // edge_order, axes (None: all), spacings; the results stacked
     std::vector<kiln::Operand> spacing;
     for (size_t i = 3; i < c.args.size(); ++i)

@@ -234,6 +234,88 @@ class Cases : public oracle::RandomArrays {
     return c;
   }
 
+  // numpy's short compositions (api/compositions.cpp) on random shapes and dtypes.
+  Case composition() {
+    const Shape s = shape();
+    const int rank = static_cast<int>(s.size());
+    DType t = any_dtype();
+    const DType real = is_complex(t) ? float64 : t;
+    switch (pick(12)) {
+      case 0: {
+        static const char* fns[] = {"deg2rad", "radians", "rad2deg", "degrees"};
+        return {fns[pick(4)], {operand(s, real)}};
+      }
+      case 1: {
+        const Shape other = pick(3) == 0 && rank ? Shape(s.begin() + 1, s.end()) : s;
+        return {pick(2) ? "fmax" : "fmin",
+                {operand(s, real), operand(other, pick(3) ? real : float64)}};
+      }
+      case 2:
+        return {"heaviside",
+                {operand(s, real), operand(pick(2) ? Shape{} : s, pick(2) ? real : float32)}};
+      case 3:
+        return {"nan_to_num",
+                {operand(s, pick(2) ? float64 : t), oracle::float_arg(pick(5) - 2.0),
+                 oracle::int_arg(pick(2)), oracle::float_arg(1e3), oracle::float_arg(-7.5)}};
+      case 4:
+        return {pick(2) ? "count_nonzero" : "ptp",
+                {operand(s, t == bool_ ? int16 : t),
+                 rank ? axis_or_none(rank) : oracle::axes_arg(nullptr)}};
+      case 5: {
+        static const char* fns[] = {"atleast_1d", "atleast_2d", "atleast_3d", "diagflat"};
+        const char* f = fns[pick(4)];
+        if (std::string(f) == "diagflat")
+          return {f, {operand(Shape{pick(4), pick(3)}, t), small(-2, 2)}};
+        return {f, {operand(s, t)}};
+      }
+      case 6: {
+        Case c{"broadcast_arrays", {}};
+        for (int n = 1 + pick(3); n > 0; --n) {
+          Shape p = s;
+          if (!p.empty() && pick(2)) p[static_cast<size_t>(pick(rank))] = 1;
+          if (!p.empty() && pick(3) == 0) p.erase(p.begin());
+          if (pick(20) == 0) p.push_back(7);  // numpy's shape mismatch
+          c.args.push_back(operand(p, t));
+        }
+        return c;
+      }
+      case 7:
+        return {"tri",
+                {oracle::int_arg(pick(5)), oracle::int_arg(pick(5)), small(-3, 3),
+                 oracle::dtype_arg(t)}};
+      case 8: {  // y, axis, and dx or coordinates
+        Shape y = s;
+        if (y.empty()) y = {1 + pick(4)};
+        const int r = static_cast<int>(y.size());
+        const int axis = pick(r) - (pick(2) ? r : 0);
+        const int64_t n = y[static_cast<size_t>(axis < 0 ? axis + r : axis)];
+        if (pick(2))
+          return {"trapz",
+                  {operand(y, real), oracle::int_arg(axis), oracle::float_arg(pick(8) / 4.0)}};
+        return {"trapz_x", {operand(y, real), oracle::int_arg(axis), operand(Shape{n}, float64)}};
+      }
+      case 9: {
+        const int64_t a = 1 + pick(3), b = 1 + pick(3), c = 1 + pick(3);
+        const int axes = pick(3);
+        const Shape sa = axes == 0 ? Shape{a} : axes == 1 ? Shape{a, b} : Shape{a, b, c};
+        const Shape sb = axes == 0 ? Shape{c} : axes == 1 ? Shape{b, c} : Shape{b, c, a};
+        return {
+            "tensordot",
+            {operand(sa, t), operand(pick(15) ? sb : Shape{a + 1, 5}, t), oracle::int_arg(axes)}};
+      }
+      case 10: {
+        const int64_t n = pick(5);
+        const Shape sa = pick(2) ? Shape{n} : Shape{pick(3), n};
+        const Shape sb = pick(12) ? Shape{pick(2) + 1, n} : Shape{n + 1};
+        return {pick(2) ? "inner" : "vdot", {operand(sa, t), operand(pick(2) ? sb : Shape{n}, t)}};
+      }
+      default:
+        return {"kron",
+                {operand(Shape(s.begin(), s.begin() + std::min<size_t>(s.size(), 2)), t),
+                 operand(Shape{1 + pick(3), 1 + pick(2)}, pick(3) ? t : any_dtype())}};
+    }
+  }
+
   // A float array in which about half the elements are nan.
   Arg with_nans(const Shape& s, DType t) {
     int64_t n = 1;
@@ -248,36 +330,41 @@ class Cases : public oracle::RandomArrays {
   }
 };
 
+// `count` cases of one kind (a Cases method) from `seed`, run in kiln and numpy and compared;
+// returns how many both refused.
+int check_cases(uint64_t seed, int count, Case (Cases::*make)()) {
+  Cases gen(seed);
+  std::vector<Case> cases;
+  for (int i = 0; i < kiln_test::oracle_cases(count); ++i) cases.push_back((gen.*make)());
+  return oracle::run_and_check(cases, oracle::check);
+}
+
 }  // namespace
 
 TEST(NumpyOracle, NanReductionsAndComparisonsOnRandomShapes) {
-  Cases gen(6174);
-  std::vector<Case> cases;
-  for (int i = 0; i < kiln_test::oracle_cases(1200); ++i) cases.push_back(gen.nan_function());
-  oracle::run_and_check(cases, oracle::check);
+  check_cases(6174, 1200, &Cases::nan_function);
 }
 
 TEST(NumpyOracle, RoundCovPadMeshgridOnRandomShapes) {
-  Cases gen(4711);
-  std::vector<Case> cases;
-  for (int i = 0; i < kiln_test::oracle_cases(900); ++i) cases.push_back(gen.more());
-  oracle::run_and_check(cases, oracle::check);
+  check_cases(4711, 900, &Cases::more);
 }
 
 TEST(NumpyOracle, GradientCorrelateConvolveOnRandomShapes) {
-  Cases gen(1729);
-  std::vector<Case> cases;
-  for (int i = 0; i < kiln_test::oracle_cases(500); ++i) cases.push_back(gen.calculus());
-  const int refused = oracle::run_and_check(cases, oracle::check);
-  EXPECT_GT(refused, static_cast<int>(cases.size()) / 50);
-  EXPECT_LT(refused, static_cast<int>(cases.size()) / 3);
+  const int n = kiln_test::oracle_cases(500);
+  const int refused = check_cases(1729, 500, &Cases::calculus);
+  EXPECT_GT(refused, n / 50);
+  EXPECT_LT(refused, n / 3);
 }
 
 TEST(NumpyOracle, MgridOgridOnRandomRanges) {
-  Cases gen(2024);
-  std::vector<Case> cases;
-  for (int i = 0; i < kiln_test::oracle_cases(300); ++i) cases.push_back(gen.grid());
-  oracle::run_and_check(cases, oracle::check);
+  check_cases(2024, 300, &Cases::grid);
+}
+
+TEST(NumpyOracle, CompositionsOnRandomShapes) {
+  const int n = kiln_test::oracle_cases(600);
+  const int refused = check_cases(8128, 600, &Cases::composition);
+  EXPECT_GT(refused, n / 100);
+  EXPECT_LT(refused, n / 3);
 }
 
 TEST(NumpyOracle, ManipulationOnRandomShapes) {
@@ -388,6 +475,14 @@ TEST(Manipulation, GradientAndCorrelateErrors) {
       {[&] { convolve(m, f); }, "[convolve] needs 1-d arrays, got shape (3,4) for a"},
       {[&] { correlate(f, f, "middle"); }, "mode must be 'valid', 'same' or 'full'"},
       {[&] { mgrid({}); }, "[mgrid] needs at least one range"},
+      {[&] { tri(-1, 2); }, "[tri] negative dimensions are not allowed"},
+      {[&] { deg2rad(f.astype(complex64)); }, "[deg2rad] is not supported for complex input"},
+      {[&] { tensordot(m, f, 1); }, "[tensordot] shape-mismatch for sum"},
+      {[&] { vdot(f, m); }, "[vdot] vectors have different lengths (5 and 12)"},
+      {[&] {
+         broadcast_arrays({m, f});
+       },
+       "[broadcast_arrays] shape mismatch"},
       {[&] {
          mgrid({{0, 3}, {0.0, 1.0, 0.0}});
        },
