@@ -3,7 +3,7 @@
 // and runs this last, so each kernel the CPU suite ran is also checked as a CUDA kernel, without
 // a GPU. With --split (what `make test` uses, for its time budget: about 15,000 kernels) each
 // kernel is assembled for one of the SMs, in turn, instead of for all of them; with --share=K
-// (also `make test`'s: K = 2) one kernel in K, chosen by a hash of its IR, so the same ones
+// (also `make test`'s: K = 3) one kernel in K, chosen by a hash of its IR, so the same ones
 // run after run. `make ptx-check` checks all of the last `make test`'s kernels for every SM.
 //
 // ptxas checks the PTX as the driver's JIT would take it (syntax, types, the SM's
