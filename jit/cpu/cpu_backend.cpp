@@ -131,7 +131,8 @@ class CpuBackend final : public Backend {
     // cache filled for `--target cpu:NAME` serves every machine of that model.
     target_id_ = jtmb_.getTargetTriple().str() + ";" + jtmb_.getCPU() + ";" + features_id +
                  ";llvm " LLVM_VERSION_STRING ";abi " + std::to_string(ir::kKernelAbiVersion) +
-                 ";ops " + std::to_string(ir::op_table_fingerprint()) + ";opt O2 no-stride-versioning";
+                 ";ops " + std::to_string(ir::op_table_fingerprint()) +
+                 ";opt O2 no-stride-versioning";
   }
 
   std::string_view name() const override { return "cpu"; }

@@ -146,12 +146,13 @@ void KernelBuilder::assign_levels() {
   const size_t n = ir_.instrs.size();
   std::vector<char> needed(n, 0);
   std::vector<uint32_t> roots;
-  if (entry_ == Entry::ReduceMain) {
+  // The main entry computes the reductions' operands and the element outputs, the others the
+  // outputs they store.
+  if (entry_ == Entry::ReduceMain)
     for (const ir::Instr& i : ir_.instrs)
       if (i.kind == ir::InstrKind::Reduce) roots.push_back(i.args[0]);
-  } else {
-    for (const ir::Output& o : ir_.outputs) roots.push_back(o.instr);
-  }
+  for (const ir::Output& o : ir_.outputs)
+    if ((entry_ == Entry::ReduceMain) == static_cast<bool>(o.element)) roots.push_back(o.instr);
   for (uint32_t r : roots) needed[r] = 1;
   for (size_t k = n; k-- > 0;) {
     if (!needed[k]) continue;
@@ -405,6 +406,7 @@ Value* KernelBuilder::load_written(size_t written, Value* base_ptr, llvm::Type* 
 void KernelBuilder::store_outputs(Value* position, const std::function<Value*(uint32_t)>& window) {
   for (size_t o = 0; o < ir_.outputs.size(); ++o) {
     const ir::Output& out = ir_.outputs[o];
+    if (out.element) continue;  // stored by the main walk (store_element_outputs)
     store(o, outputs_[o], memory_type(c_, out.dtype),
           out.window ? window(window_entry_[o]) : position,
           body_.to_memory(body_.value(out.instr), out.dtype));

@@ -41,6 +41,8 @@ Value* KernelBuilder::build_inner_main() {
   Value* r_begin = extra(0);
   Value* r_end = extra(1);
   Value* row_offset = b_.CreateMul(extra(2), kept_size());
+  Value* reduce_size = b_.getInt64(1);
+  for (uint32_t d = k; d < ir_.rank; ++d) reduce_size = b_.CreateMul(reduce_size, dims_[d]);
   emit_level(0, offsets_);
   Values bases_o, bases_r;
   const Values out = walk(
@@ -56,6 +58,7 @@ Value* KernelBuilder::build_inner_main() {
           if (r.with_index()) carried.push_back(reduction_index_identity(b_));
         }
         carried.push_back(c[0]);
+        element_row_ = b_.CreateMul(o_flat, reduce_size);
         const Values acc = tree_walk(reds, r_begin, r_end, carried, bases_o, bases_r);
         Value* position = b_.CreateAdd(row_offset, o_flat);
         size_t at = 0;
@@ -430,6 +433,7 @@ KernelBuilder::Values KernelBuilder::accumulate_element(const std::vector<Reduct
                                                         Value* block_start) {
   Value* fails = body_.emit(element_level_,
                             env_at([&](uint32_t a) { return inner_index(a, bases[a], j, last); }));
+  store_element_outputs(r_flat);
   Values next;
   size_t at = 0;
   for (size_t i = 0; i < reds.size(); ++i) {
@@ -450,6 +454,15 @@ KernelBuilder::Values KernelBuilder::accumulate_element(const std::vector<Reduct
   }
   next.push_back(or_errors(cur.back(), fails));
   return next;
+}
+
+void KernelBuilder::store_element_outputs(Value* r_flat) {
+  for (size_t o = 0; o < ir_.outputs.size(); ++o) {
+    const ir::Output& out = ir_.outputs[o];
+    if (!out.element) continue;
+    store(o, outputs_[o], memory_type(c_, out.dtype), b_.CreateAdd(element_row_, r_flat),
+          body_.to_memory(body_.value(out.instr), out.dtype));
+  }
 }
 
 // ReduceOuter main: initialise the accumulator row for outputs [begin, end), then for each

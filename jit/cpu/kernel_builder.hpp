@@ -63,6 +63,8 @@ class KernelBuilder {
   // Stores every output: a contiguous one at `position`, a window one at window(its entry in
   // offsets_ and strides_), which only map kernels have.
   void store_outputs(Value* position, const std::function<Value*(uint32_t)>& window = {});
+  // Stores a reduction's element outputs at reduced position `r_flat` of the current output.
+  void store_element_outputs(Value* r_flat);
   Value* or_errors(Value* acc, Value* fails);
   Value* no_errors();
   Value* build_map();
@@ -106,7 +108,8 @@ class KernelBuilder {
   std::vector<uint32_t> window_entry_;  // window output -> its entry in offsets_ and strides_
   std::vector<Level> dim_level_;
   Level element_level_ = 2;
-  bool streaming_ = false;  // outputs are stored non-temporally
+  bool streaming_ = false;        // outputs are stored non-temporally
+  Value* element_row_ = nullptr;  // ReduceInner main: o_flat * reduce_size, for element outputs
   llvm::MDNode* all_written_ = nullptr;
   std::vector<llvm::MDNode*> scope_, stream_scope_, noalias_;
 };

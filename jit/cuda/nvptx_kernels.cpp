@@ -158,9 +158,12 @@ class CudaKernelBuilder {
 
   // Stores every output: a contiguous one at flat `position`, a window one (map kernels only)
   // at the sum of `coords` times its strides.
-  void store_outputs(Value* position, const Values* coords = nullptr) {
+  // A reduction's element outputs are stored by its walk instead (accumulate_element), and only
+  // those: `elements` picks which kind this call stores.
+  void store_outputs(Value* position, const Values* coords = nullptr, bool elements = false) {
     for (size_t o = 0; o < ir_.outputs.size(); ++o) {
       const ir::Output& out = ir_.outputs[o];
+      if (static_cast<bool>(out.element) != elements) continue;
       llvm::Type* mt = memory_type(c_, out.dtype);
       Value* at = position;
       if (out.window) {
@@ -205,9 +208,12 @@ class CudaKernelBuilder {
     return levels;
   }
 
-  std::vector<uint32_t> output_roots() const {
+  // The instructions that the stored outputs need: those stored at finish (or by a map), or a
+  // reduction's element outputs.
+  std::vector<uint32_t> output_roots(bool elements = false) const {
     std::vector<uint32_t> roots;
-    for (const ir::Output& o : ir_.outputs) roots.push_back(o.instr);
+    for (const ir::Output& o : ir_.outputs)
+      if (static_cast<bool>(o.element) == elements) roots.push_back(o.instr);
     return roots;
   }
 
@@ -266,10 +272,13 @@ class CudaKernelBuilder {
     return out;
   }
 
-  // One reduced element at `coords`, reduced position `r_flat`, into the accumulators.
+  // One reduced element at `coords`, reduced position `r_flat` of output `o`, into the
+  // accumulators (and the element outputs, of a ReduceInner kernel, to their position).
   void accumulate_element(const std::vector<llvm::AllocaInst*>& acc, const Values& coords,
-                          Value* r_flat) {
+                          Value* r_flat, Value* o) {
     emit_at(kElement, coords);
+    if (ir_.kind == ir::KernelKind::ReduceInner)
+      store_outputs(b_.CreateAdd(b_.CreateMul(o, reduce_size_), r_flat), nullptr, true);
     Values x;
     for (const Reduction& r : reds_) {
       x.push_back(body_.cast(body_.value(ir_.instrs[r.instr].args[0]), r.operand, r.acc));
@@ -297,7 +306,7 @@ class CudaKernelBuilder {
   // A reduction's two sets of levels (what its elements need, what its finish needs), then the
   // main ones' once-per-thread instructions.
   void start_main() {
-    std::vector<uint32_t> roots;
+    std::vector<uint32_t> roots = output_roots(/*elements=*/true);
     for (const Reduction& r : reds_) roots.push_back(ir_.instrs[r.instr].args[0]);
     main_levels_ = levels_for(roots, kElement);
     finish_levels_ = levels_for(output_roots(), kFinish);
@@ -338,7 +347,7 @@ class CudaKernelBuilder {
       const std::vector<llvm::AllocaInst*> acc = start_accumulators();
       loop(lane, reduce_size_, b_.getInt64(32), [&](Value* r) {
         decompose(r, k, ir_.rank, coords);
-        accumulate_element(acc, coords, r);
+        accumulate_element(acc, coords, r, o);
       });
       write(acc, combine_warp(read(acc)));
       for (uint32_t d = k; d < ir_.rank; ++d) coords[d] = nullptr;
@@ -374,7 +383,7 @@ class CudaKernelBuilder {
       const std::vector<llvm::AllocaInst*> acc = start_accumulators();
       loop(b_.CreateAdd(first, tid), end, block_threads(), [&](Value* r) {
         decompose(r, k, ir_.rank, coords);
-        accumulate_element(acc, coords, r);
+        accumulate_element(acc, coords, r, o);
       });
       combine_block(acc);
       for (uint32_t d = k; d < ir_.rank; ++d) coords[d] = nullptr;
@@ -449,7 +458,7 @@ class CudaKernelBuilder {
       const std::vector<llvm::AllocaInst*> acc = start_accumulators();
       loop(b_.getInt64(0), reduce_size_, b_.getInt64(1), [&](Value* r) {
         decompose(r, 0, rr, coords);
-        accumulate_element(acc, coords, r);
+        accumulate_element(acc, coords, r, o);
       });
       for (uint32_t d = 0; d < rr; ++d) coords[d] = nullptr;
       finish(acc, o, coords);

@@ -134,6 +134,7 @@ void serialize(const KernelIR& k, std::vector<uint8_t>& out) {
     w.u8(static_cast<uint8_t>(o.dtype));
     w.u8(o.window);
     w.u8(static_cast<uint8_t>(o.inner));
+    w.u8(o.element);
   }
 }
 
@@ -171,6 +172,7 @@ bool deserialize(const uint8_t* data, size_t size, KernelIR& k) {
     o.dtype = static_cast<DType>(r.u8());
     o.window = r.u8();
     o.inner = static_cast<Inner>(r.u8());
+    o.element = r.u8();
   }
   return r.ok && r.p == r.end && validate(k).empty();
 }
@@ -223,6 +225,7 @@ std::string to_text(const KernelIR& k) {
   for (const Output& o : k.outputs) {
     s += "  store %" + std::to_string(o.instr);
     if (o.window) s += std::string(" window inner=") + kInner[static_cast<int>(o.inner)];
+    if (o.element) s += " element";
     s += "\n";
   }
   return s;
@@ -312,9 +315,18 @@ std::string validate(const KernelIR& k) {
     }
   }
   if (k.outputs.empty()) return "no outputs";
+  // Which instructions come after a reduction (exist only at finish).
+  std::vector<char> after_reduce(k.instrs.size(), 0);
+  for (size_t n = 0; n < k.instrs.size(); ++n) {
+    const Instr& i = k.instrs[n];
+    after_reduce[n] = i.kind == InstrKind::Reduce;
+    for (int a = 0; a < i.nargs; ++a) after_reduce[n] |= after_reduce[i.args[a]];
+  }
   for (const Output& o : k.outputs) {
     if (o.instr >= k.instrs.size() || k.instrs[o.instr].dtype != o.dtype) return "bad output";
-    if (o.window > 1 || o.pad) return "bad output placement";
+    if (o.window > 1 || o.element > 1) return "bad output placement";
+    if (o.element && (k.kind != KernelKind::ReduceInner || after_reduce[o.instr]))
+      return "an element output that is not a value of a ReduceInner kernel's main walk";
     if (!o.window && o.inner != Inner::None) return "a contiguous output with a stride kind";
     if (o.window && k.is_reduction()) return "a window output in a reduction kernel";
     if (o.window && o.inner != Inner::Unit && o.inner != Inner::Strided)

@@ -15,7 +15,7 @@ namespace kiln::ir {
 
 /// Bumped whenever the meaning of the IR, the launch ABI or the generated code changes, so that
 /// cached binaries of an older kiln are never used.
-inline constexpr uint32_t kKernelAbiVersion = 7;
+inline constexpr uint32_t kKernelAbiVersion = 8;
 
 /// The fixed order of floating-point sums and products on the CPU, part of the kernel ABI. A
 /// result depends only on the values and the element count, never on the vector width or the
@@ -94,12 +94,17 @@ static_assert(sizeof(Access) == 8);
 /// sum over every iteration dimension d of i_d * stride_d, the strides passed as parameters.
 /// A window is how a kernel writes its result straight into part of a larger array (an
 /// operand's place in a concatenation).
+/// A reduction kernel's outputs are the reductions' results, stored at finish, except
+/// `element` ones (ReduceInner kernels only): a value of the iteration space, stored as the main
+/// walk computes it, at element o_flat * reduce_size + r_flat (the position in loop order). That
+/// is a map computed alongside a reduction of the same elements, so that the two read their
+/// inputs once (a value and its gradients).
 struct Output {
   uint32_t instr = 0;            ///< instruction index
   DType dtype = DType::float32;  ///< stored dtype (== the instruction's dtype)
   uint8_t window = 0;            ///< 1: stored through a window of strides
   Inner inner = Inner::None;     ///< a window's innermost stride kind (Unit or Strided)
-  uint8_t pad = 0;
+  uint8_t element = 0;           ///< 1: stored per element in a reduction's main walk
 };
 static_assert(sizeof(Output) == 8);
 

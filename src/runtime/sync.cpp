@@ -636,7 +636,9 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
           static_cast<char*>(produced[w.base]->data) + static_cast<size_t>(w.offset) * item;
       continue;
     }
-    pointers[at++] = allocate(static_cast<size_t>(k.size) * item);
+    // An element output of a reduction holds every position of its walk.
+    const int64_t elements = k.ir.outputs[o].element ? k.size * k.reduce_size : k.size;
+    pointers[at++] = allocate(static_cast<size_t>(elements) * item);
   }
   for (const schedule::InputRef& in : k.inputs) {
     const graph::Buffer* b = in.data >= 0 ? data[in.data].get() : produced[in.produced_by].get();

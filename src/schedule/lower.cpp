@@ -76,13 +76,17 @@ class Lowering {
     return static_cast<uint32_t>(memo[root]);
   }
 
-  void add_output(int32_t node, uint32_t instr) {
+  void add_output(int32_t node, uint32_t instr, bool element = false) {
     const Window& w = windows_[node];
     out_.stores.push_back(node);
     out_.windows.push_back(w);
     ir::Output o;
     o.instr = instr;
     o.dtype = g_.nodes[node].dtype;
+    o.element = element;
+    KILN_CHECK(!element || (w.base < 0 && reduction_walks_in_order(iter_, mask_) &&
+                            g_.nodes[node].shape == iter_),
+               "an element output that is not a map walked in order by its reduction");
     if (w.strided()) {  // a map kernel over the node's shape: strides per iteration dimension
       KILN_CHECK(mask_ == 0 && kept_dims_.empty() && w.strides.rank() == iter_.rank(),
                  "a strided window on a result that is not a map kernel's");
@@ -502,13 +506,28 @@ KernelLaunch lower_kernel(const graph::Graph& g, const std::vector<int32_t>& sto
   return l.finish_map();
 }
 
+bool reduction_walks_in_order(const graph::Dims& shape, uint64_t mask) {
+  int last_kept = -1, first_reduced = shape.rank();
+  for (int d = 0; d < shape.rank(); ++d) {
+    if (shape[d] == 1) continue;
+    if (mask >> d & 1)
+      first_reduced = std::min(first_reduced, d);
+    else
+      last_kept = d;
+  }
+  // (With no axis longer than 1 the kernel is a ReduceInner over one element.)
+  return last_kept < first_reduced && (first_reduced < shape.rank() || last_kept < 0);
+}
+
 KernelLaunch lower_reduce_kernel(const graph::Graph& g, const std::vector<int32_t>& stores,
                                  const graph::Dims& shape, uint64_t mask,
                                  const std::vector<char>& stored_earlier,
-                                 const std::vector<Window>& windows) {
+                                 const std::vector<Window>& windows,
+                                 const std::vector<int32_t>& element_stores) {
   Lowering l(g, shape, stored_earlier, windows);
   l.set_reduction(mask, g.nodes[stores.front()].shape);
   for (int32_t s : stores) l.add_output(s, l.visit(s, Space::Finish));
+  for (int32_t s : element_stores) l.add_output(s, l.visit(s, Space::Main), /*element=*/true);
   return l.finish_reduce();
 }
 

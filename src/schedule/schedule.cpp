@@ -297,6 +297,14 @@ class Planner {
     }
   }
 
+  // True when map stores can run in a reduction's walk: each in a buffer of its own (a window
+  // of a concatenation or an update is written in another order, or over the data read).
+  bool maps_alongside(const std::vector<int32_t>& stores) const {
+    return !stores.empty() && std::all_of(stores.begin(), stores.end(), [&](int32_t s) {
+      return window_[s].base < 0 && g_.nodes[s].shape.size() > 0;
+    });
+  }
+
   Plan lower_groups() {
     struct Group {
       Key key;
@@ -332,6 +340,28 @@ class Planner {
     }
     std::stable_sort(groups.begin(), groups.end(),
                      [](const Group& a, const Group& b) { return a.stage < b.stage; });
+    // A map over the elements that a full reduction of the same stage reduces runs in that
+    // reduction's walk (neither reads the other's results, or their stages would differ): the
+    // inputs they share are read once (a value and its gradients: sum(f(x)) and f'(x)). Only
+    // full reductions: a reduction with many outputs walks short rows one element at a time,
+    // where a map of its own would be vectorized.
+    std::vector<std::vector<int32_t>> element_stores(groups.size());
+    for (size_t m = 0; m < groups.size(); ++m) {
+      if (groups[m].key.reduce || !maps_alongside(groups[m].stores)) continue;
+      for (size_t r = 0; r < groups.size(); ++r) {
+        const Group& red = groups[r];
+        if (!red.key.reduce || red.stage != groups[m].stage ||
+            red.key.shape != groups[m].key.shape || red.key.result.size() != 1 ||
+            !reduction_walks_in_order(red.key.shape, red.key.mask) ||
+            red.stores.size() + element_stores[r].size() + groups[m].stores.size() >
+                passes::kMaxKernelOutputs)
+          continue;
+        element_stores[r].insert(element_stores[r].end(), groups[m].stores.begin(),
+                                 groups[m].stores.end());
+        groups[m].stores.clear();
+        break;
+      }
+    }
     Plan plan;
     for (int32_t o : g_.outputs) {
       const GNode& n = g_.nodes[o];
@@ -361,12 +391,15 @@ class Planner {
       else if (!window_[i].strided())
         plan.window_aliases.push_back({static_cast<int32_t>(i), window_[i], c.dtype});
     }
-    for (const Group& gr : groups) {
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const Group& gr = groups[k];
+      if (gr.stores.empty()) continue;  // merged into a reduction
       plan.kernels.push_back(
           gr.key.reduce ? lower_reduce_kernel(g_, gr.stores, gr.key.shape, gr.key.mask,
-                                              stored_earlier, window_)
+                                              stored_earlier, window_, element_stores[k])
                         : lower_kernel(g_, gr.stores, gr.key.shape, stored_earlier, window_));
       for (int32_t s : gr.stores) stored_earlier[s] = 1;
+      for (int32_t s : element_stores[k]) stored_earlier[s] = 1;
     }
     // A node stored in a concatenation's buffer needs a buffer handle of its own (a view of the
     // concatenation's) only when it is read back.

@@ -7,8 +7,10 @@
 // kernels computing its operands store them into its buffer (windows). So is an update: its
 // operand 0 fills its buffer (or the buffer is operand 0's own), and then the kernel computing
 // operand 1 stores it through the update's window, in a later stage. Everything else fuses:
-// elementwise chains into their consumers, producers into their reductions, and elementwise ops on
-// reduction results into the reduction's finish.
+// elementwise chains into their consumers, producers into their reductions, elementwise ops on
+// reduction results into the reduction's finish, and a map over the elements that a full
+// reduction walks into that reduction's kernel (ir::Output::element: a value and its gradients
+// read their inputs once).
 #pragma once
 
 #include <memory>

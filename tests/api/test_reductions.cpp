@@ -163,3 +163,94 @@ TEST(Reductions, LoopsOverSizesCompileOnce) {
   for (int64_t n : {100, 5000, 77, 1'000'000}) run(n);
   EXPECT_EQ(kiln::stats().kernels_compiled, 0u);
 }
+
+namespace {
+// sum(sqrt(x*x + 1)) with the maps x*x + 3x and exp(-x) of the same elements, in one sync: one
+// kernel whatever the size (short blocks, lanes, the tail, splits over threads), the sum the
+// one computed alone bit for bit, every element of the maps stored.
+template <class T>
+void check_maps_alongside_a_sum(int64_t n) {
+  const DType t = std::is_same_v<T, float> ? float32 : float64;
+  const Array x = (arange(n, t) * 1e-5 + 0.25).eval();
+  const T alone = sum(sqrt(x * x + 1.0)).item<T>();
+  kiln::reset_stats();
+  const Array s = sum(sqrt(x * x + 1.0)), y = x * x + 3.0 * x, z = exp(-x);
+  kiln::eval({s, y, z});
+  EXPECT_EQ(kiln::stats().kernels_launched, 1u) << n;
+  EXPECT_TRUE(kiln_test::same_bits(s.item<T>(), alone)) << n << ": " << s.item<T>() << " " << alone;
+  const std::vector<T> xs = x.to_vector<T>(), ys = y.to_vector<T>(), zs = z.to_vector<T>();
+  ASSERT_EQ(ys.size(), static_cast<size_t>(n));
+  const double tol = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = xs[i];
+    ASSERT_NEAR(ys[i], v * v + 3 * v, tol * (v * v + 3 * v)) << n << " at " << i;
+    ASSERT_NEAR(zs[i], std::exp(-v), tol * std::exp(-v)) << n << " at " << i;
+  }
+}
+}  // namespace
+
+TEST(Reductions, MapsOfTheReducedElementsRunInTheReductionsWalk) {
+  for (int64_t n : {1, 7, 64, 1000, 33'000, 100'003}) {
+    check_maps_alongside_a_sum<float>(n);
+    check_maps_alongside_a_sum<double>(n);
+  }
+  // A transposed operand (a walk over two reduced dimensions): the map is stored in the
+  // result's own row-major order.
+  const int64_t n = 5001;
+  const Array m = arange(3 * n, float64).reshape({3, n}).T();
+  kiln::reset_stats();
+  const Array total = sum(m * m), shifted = m + 1.0;
+  kiln::eval({total, shifted});
+  EXPECT_EQ(kiln::stats().kernels_launched, 1u);
+  const double k = 3.0 * n;
+  EXPECT_EQ(total.item<double>(), (k - 1) * k * (2 * k - 1) / 6);
+  ASSERT_EQ(shifted.shape(), (Shape{n, 3}));
+  const std::vector<double> sv = shifted.to_vector<double>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < 3; ++j) ASSERT_EQ(sv[i * 3 + j], static_cast<double>(j * n + i + 1));
+  // Reductions that take their values in any order (integer sums, max, argmax) and a map.
+  const Array v = arange(70'000, int64);
+  kiln::reset_stats();
+  const Array isum = sum(v * 2), top = max(-v), where_top = argmax(v % 1000), doubled = v * 2;
+  kiln::eval({isum, top, where_top, doubled});
+  EXPECT_EQ(kiln::stats().kernels_launched, 1u);
+  EXPECT_EQ(isum.item<int64_t>(), 69'999LL * 70'000);
+  EXPECT_EQ(top.item<int64_t>(), 0);
+  EXPECT_EQ(where_top.item<int64_t>(), 999);
+  EXPECT_EQ(doubled.to_vector<int64_t>()[69'999], 139'998);
+  // Not in one walk: a map that reads the sum (it needs the whole sum first), and a reduction
+  // of rows (it walks short rows one element at a time; the map keeps its own vector loop).
+  kiln::reset_stats();
+  kiln::eval({v - sum(v)});
+  EXPECT_EQ(kiln::stats().kernels_launched, 2u);
+  const Array rows = arange(4000, float32).reshape({1000, 4});
+  kiln::reset_stats();
+  kiln::eval({sum(rows, 1), rows * 2.f});
+  EXPECT_EQ(kiln::stats().kernels_launched, 2u);
+}
+
+// The case the side output is for: a value and its gradients read x, a and b once.
+TEST(Reductions, AValueAndItsGradientsAreOneKernel) {
+  const int64_t n = 100'003;
+  const Array x = (arange(n, float64) * 1e-5 + 0.5).eval(), a = (x * 0.5 + 0.1).eval(),
+              b = (x * 0.25).eval();
+  auto f = [](const Array& x, const Array& a, const Array& b) {
+    return sum(sqrt(x * x + a * a) * exp(-b * x) + sin(x));
+  };
+  kiln::reset_stats();
+  auto [value, g] = value_and_grad(f, {0, 1, 2})(x, a, b);
+  kiln::eval({value, g[0], g[1], g[2]});
+  EXPECT_EQ(kiln::stats().kernels_launched, 1u);
+  const std::vector<double> xs = x.to_vector<double>(), as = a.to_vector<double>(),
+                            bs = b.to_vector<double>(), gx = g[0].to_vector<double>(),
+                            ga = g[1].to_vector<double>(), gb = g[2].to_vector<double>();
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double r = std::sqrt(xs[i] * xs[i] + as[i] * as[i]), e = std::exp(-bs[i] * xs[i]);
+    total += r * e + std::sin(xs[i]);
+    ASSERT_NEAR(gx[i], xs[i] / r * e - bs[i] * r * e + std::cos(xs[i]), 1e-13) << i;
+    ASSERT_NEAR(ga[i], as[i] / r * e, 1e-13) << i;
+    ASSERT_NEAR(gb[i], -xs[i] * r * e, 1e-13) << i;
+  }
+  EXPECT_NEAR(value.item<double>(), total, 1e-9 * total);
+}

@@ -127,3 +127,47 @@ TEST(KernelIR, WindowOutputsTakeAStridePerDimensionAfterTheAccesses) {
   k.kept_rank = 1;
   EXPECT_NE(validate(k), "");
 }
+
+// sum(exp(m)) over the inner dimension, and exp(m) itself stored as the walk computes it.
+TEST(KernelIR, ElementOutputsAreValuesOfAReductionsWalk) {
+  KernelIR k;
+  k.kind = KernelKind::ReduceInner;
+  k.rank = 2;
+  k.kept_rank = 1;
+  k.accesses = {{0b11, Inner::Unit, float32, 1, 0}};
+  const auto instr = kiln_test::make_instr;
+  k.instrs = {instr(InstrKind::Load, graph::Op::Data, float32, {}, 0),
+              instr(InstrKind::Compute, graph::Op::Exp, float32, {0}, 0),
+              instr(InstrKind::Reduce, graph::Op::Sum, float32, {1}, 0)};
+  Output total{2, float32, 0, Inner::None, 0}, each{1, float32, 0, Inner::None, 1};
+  k.outputs = {total, each};
+  ASSERT_EQ(validate(k), "");
+  std::vector<uint8_t> bytes;
+  serialize(k, bytes);
+  KernelIR back;
+  ASSERT_TRUE(deserialize(bytes.data(), bytes.size(), back));
+  EXPECT_EQ(back.outputs[1].element, 1);
+  EXPECT_EQ(back.outputs[0].element, 0);
+  EXPECT_NE(to_text(k).find("store %1 element"), std::string::npos);
+  KernelIR plain = k;
+  plain.outputs[1].element = 0;  // the same IR storing exp(m) at finish is another kernel
+  std::vector<uint8_t> other;
+  serialize(plain, other);
+  EXPECT_NE(bytes, other);
+
+  KernelIR bad = k;
+  bad.outputs[0].element = 1;  // the reduction's result exists only at finish
+  EXPECT_NE(validate(bad), "");
+  bad = k;
+  bad.kind = KernelKind::ReduceOuter;  // only the inner walk visits positions in order
+  EXPECT_NE(validate(bad), "");
+  bad = k;
+  bad.kind = KernelKind::Map;  // a map stores every output per element anyway
+  bad.kept_rank = 0;
+  bad.instrs.pop_back();
+  bad.outputs = {each};
+  EXPECT_NE(validate(bad), "");
+  bad = k;
+  bad.outputs[1].element = 2;
+  EXPECT_NE(validate(bad), "");
+}

@@ -270,3 +270,49 @@ TEST(Schedule, AnUpdateWritesTheDataInPlaceOnlyWhenItIsWritable) {
     }
   }
 }
+
+TEST(Schedule, MapsOfAFullReductionsElementsRunInItsWalk) {
+  Builder b;
+  const int32_t x = b.data(float32, {20, 50});
+  const int32_t total = reduce(b, Op::Sum, b.op(Op::Exp, float32, {x}), 0b11, float32);
+  const int32_t sine = b.op(Op::Sin, float32, {x});
+  b.g.outputs = {total, sine, b.op(Op::Multiply, float32, {x, x})};
+  const auto plan = schedule::make_plan(b.g);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  const auto& k = plan.kernels[0];
+  EXPECT_EQ(k.ir.kind, ir::KernelKind::ReduceInner);
+  EXPECT_EQ(k.ir.accesses.size(), 1u);  // x is read once for all three
+  ASSERT_EQ(k.ir.outputs.size(), 3u);
+  EXPECT_EQ(k.ir.outputs[0].element, 0);  // the sum, at finish
+  EXPECT_EQ(k.ir.outputs[1].element, 1);
+  EXPECT_EQ(k.ir.outputs[2].element, 1);
+  EXPECT_EQ(k.stores[1], sine);
+  EXPECT_EQ(k.reduce_size, 1000);
+
+  // A reduction keeping an axis, a map reading the sum, a map into a concatenation's buffer:
+  // each a kernel of its own.
+  Builder r;
+  const int32_t m = r.data(float32, {20, 50});
+  r.g.outputs = {reduce(r, Op::Sum, m, 0b10, float32), r.op(Op::Sin, float32, {m})};
+  EXPECT_EQ(schedule::make_plan(r.g).kernels.size(), 2u);
+  Builder s;
+  const int32_t v = s.data(float64, {300});
+  const int32_t sv = reduce(s, Op::Sum, v, 0b1, float64);
+  s.g.outputs = {sv, s.op(Op::Subtract, float64, {v, sv})};
+  EXPECT_EQ(schedule::make_plan(s.g).kernels.size(), 2u);
+  Builder c;
+  const int32_t w = c.data(float32, {300});
+  GNode joined;
+  joined.op = Op::Concatenate;
+  joined.dtype = float32;
+  joined.nargs = 2;
+  joined.args[0] = c.op(Op::Sin, float32, {w});
+  joined.args[1] = c.op(Op::Cos, float32, {w});
+  joined.shape = Dims{600};
+  c.g.outputs = {reduce(c, Op::Sum, w, 0b1, float32), c.g.add(joined)};
+  passes::windows(c.g);
+  const auto windowed = schedule::make_plan(c.g);
+  ASSERT_EQ(windowed.kernels.size(), 2u);
+  for (const auto& kernel : windowed.kernels)
+    for (const ir::Output& o : kernel.ir.outputs) EXPECT_EQ(o.element, 0);
+}
