@@ -183,6 +183,29 @@ Array eye(int64_t n, DType dtype = float32,
 Array eye(int64_t n, int64_t m, int64_t k = 0, DType dtype = float32,
           std::source_location loc = std::source_location::current());
 
+/// numpy's empty. kiln fills it with zeros: it has no uninitialized arrays (a value read before
+/// it is written would be garbage, which kiln never gives).
+Array empty(const Shape& shape, DType dtype = float32,
+            std::source_location loc = std::source_location::current());
+/// numpy's empty_like: zeros_like (see empty).
+Array empty_like(const Array& a, std::source_location loc = std::source_location::current());
+
+/// numpy's identity: the n x n identity matrix (eye(n)).
+Array identity(int64_t n, DType dtype = float32,
+               std::source_location loc = std::source_location::current());
+
+/// numpy's logspace: base ** linspace(start, stop, num, endpoint), computed in float64 as
+/// numpy does, then converted to `dtype`.
+Array logspace(double start, double stop, int64_t num = 50, bool endpoint = true,
+               double base = 10.0, DType dtype = float64,
+               std::source_location loc = std::source_location::current());
+
+/// numpy's geomspace: num values from start to stop in geometric progression (logspace of their
+/// logarithms, with start and stop exact at the ends; both negative gives the negated
+/// progression). start or stop 0 is an error, as numpy's; opposite signs give nan, as numpy's.
+Array geomspace(double start, double stop, int64_t num = 50, bool endpoint = true,
+                DType dtype = float64, std::source_location loc = std::source_location::current());
+
 /// One axis of mgrid or ogrid: numpy's slice start:stop:step (the values start + i * step
 /// below stop; int64 when every bound is a C++ integer, else float64), or, with `points`,
 /// numpy's complex step start:stop:Nj (N values from start to stop, both included).

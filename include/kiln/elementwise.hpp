@@ -33,6 +33,9 @@ Array minimum(const Operand& a, const Operand& b);
 Array arctan2(const Operand& a, const Operand& b);
 /// sqrt(a*a + b*b) without undue overflow.
 Array hypot(const Operand& a, const Operand& b);
+/// |a| with the sign of b (C's copysign, numpy's: the sign bit of b, -0 and -nan included), in
+/// numpy's float type of the two; complex is refused.
+Array copysign(const Operand& a, const Operand& b);
 
 /// -a (not defined for bools).
 Array negative(const Operand& a);
@@ -97,6 +100,14 @@ Array sinh(const Operand& a);
 Array cosh(const Operand& a);
 /// Hyperbolic tangent.
 Array tanh(const Operand& a);
+/// Inverse hyperbolic sine (complex: numpy's branch cuts, as arcsin's).
+Array arcsinh(const Operand& a);
+/// Inverse hyperbolic cosine (nan below 1 for real input).
+Array arccosh(const Operand& a);
+/// Inverse hyperbolic tangent (+-inf at +-1, nan beyond for real input).
+Array arctanh(const Operand& a);
+/// Cube root, real for negative input (numpy's cbrt; complex is refused, as numpy's).
+Array cbrt(const Operand& a);
 /// Error function.
 Array erf(const Operand& a);
 /// Complementary error function 1 - erf(a).
@@ -118,6 +129,8 @@ Array isnan(const Operand& a);
 Array isinf(const Operand& a);
 /// True where a is neither nan nor infinite.
 Array isfinite(const Operand& a);
+/// True where a's sign bit is set (-0.0 and -nan too); integers: a < 0; complex is refused.
+Array signbit(const Operand& a);
 /// Truth of a and b (nonzero is true).
 Array logical_and(const Operand& a, const Operand& b);
 /// Truth of a or b.

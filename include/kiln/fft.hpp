@@ -39,4 +39,50 @@ Array ifft2(const Array& a, const Shape& s = {}, const std::vector<int>& axes = 
             std::string_view norm = "backward",
             std::source_location loc = std::source_location::current());
 
+/// numpy's fftn(a, s=None, axes=None, norm=None): fft over each of `axes` (empty: every axis, or
+/// the last s.size() when `s` is given), `s` the point counts along them (empty: the axes').
+Array fftn(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {},
+           std::string_view norm = "backward",
+           std::source_location loc = std::source_location::current());
+/// numpy's ifftn: the inverse of fftn.
+Array ifftn(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {},
+            std::string_view norm = "backward",
+            std::source_location loc = std::source_location::current());
+/// numpy's rfftn: rfft along the last of `axes`, then fft along the others.
+Array rfftn(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {},
+            std::string_view norm = "backward",
+            std::source_location loc = std::source_location::current());
+/// numpy's irfftn: the inverse of rfftn (the last axis' length 2 * (m - 1) without `s`).
+Array irfftn(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {},
+             std::string_view norm = "backward",
+             std::source_location loc = std::source_location::current());
+/// numpy's rfft2: rfftn over the last two axes.
+Array rfft2(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {-2, -1},
+            std::string_view norm = "backward",
+            std::source_location loc = std::source_location::current());
+/// numpy's irfft2: irfftn over the last two axes.
+Array irfft2(const Array& a, const Shape& s = {}, const std::vector<int>& axes = {-2, -1},
+             std::string_view norm = "backward",
+             std::source_location loc = std::source_location::current());
+/// numpy's hfft: the real spectrum of a Hermitian-symmetric signal (irfft of its conjugate, the
+/// norm's direction swapped).
+Array hfft(const Array& a, int64_t n = -1, int axis = -1, std::string_view norm = "backward",
+           std::source_location loc = std::source_location::current());
+/// numpy's ihfft: the inverse of hfft (the conjugate of rfft, the norm's direction swapped).
+Array ihfft(const Array& a, int64_t n = -1, int axis = -1, std::string_view norm = "backward",
+            std::source_location loc = std::source_location::current());
+/// numpy's fftfreq: the sample frequencies [0, 1, ..., -(n/2), ..., -1] / (n d), float64.
+Array fftfreq(int64_t n, double d = 1.0,
+              std::source_location loc = std::source_location::current());
+/// numpy's rfftfreq: [0, 1, ..., n/2] / (n d), float64.
+Array rfftfreq(int64_t n, double d = 1.0,
+               std::source_location loc = std::source_location::current());
+/// numpy's fftshift: each of `axes` (empty: all) rolled by half its length, the zero frequency to
+/// the middle.
+Array fftshift(const Array& x, const std::vector<int>& axes = {},
+               std::source_location loc = std::source_location::current());
+/// numpy's ifftshift: the inverse of fftshift.
+Array ifftshift(const Array& x, const std::vector<int>& axes = {},
+                std::source_location loc = std::source_location::current());
+
 }  // namespace kiln::fft

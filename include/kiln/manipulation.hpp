@@ -178,4 +178,93 @@ Array correlate(const Array& a, const Array& v, std::string_view mode = "valid",
 Array convolve(const Array& a, const Array& v, std::string_view mode = "full",
                std::source_location loc = std::source_location::current());
 
+// ---- More of numpy's array functions (src/api/manipulation_more.cpp) ------------------------
+
+/// numpy's append with axis=None: the flattened arrays joined (concatenate's dtype rules).
+Array append(const Array& arr, const Array& values,
+             std::source_location loc = std::source_location::current());
+/// numpy's append along `axis`: concatenate({arr, values}, axis).
+Array append(const Array& arr, const Array& values, int axis,
+             std::source_location loc = std::source_location::current());
+/// split along axis 1 (axis 0 for 1-d arrays; 0-d is an error), as numpy's hsplit.
+std::vector<Array> hsplit(const Array& a, int64_t sections,
+                          std::source_location loc = std::source_location::current());
+/// hsplit at the given indices.
+std::vector<Array> hsplit(const Array& a, const std::vector<int64_t>& indices,
+                          std::source_location loc = std::source_location::current());
+/// split along axis 0 of an array of 2 or more dimensions (numpy's vsplit).
+std::vector<Array> vsplit(const Array& a, int64_t sections,
+                          std::source_location loc = std::source_location::current());
+/// vsplit at the given indices.
+std::vector<Array> vsplit(const Array& a, const std::vector<int64_t>& indices,
+                          std::source_location loc = std::source_location::current());
+/// split along axis 2 of an array of 3 or more dimensions (numpy's dsplit).
+std::vector<Array> dsplit(const Array& a, int64_t sections,
+                          std::source_location loc = std::source_location::current());
+/// dsplit at the given indices.
+std::vector<Array> dsplit(const Array& a, const std::vector<int64_t>& indices,
+                          std::source_location loc = std::source_location::current());
+/// numpy's rollaxis: `axis` moved to stand before position `start` (a view).
+Array rollaxis(const Array& a, int axis, int start = 0,
+               std::source_location loc = std::source_location::current());
+/// numpy's select: where the first true condition is, its choice; `fallback` (numpy's default)
+/// where none is. Conditions must be bool; the dtype is the choices' and fallback's result type.
+Array select(const std::vector<Array>& conditions, const std::vector<Array>& choices,
+             const Operand& fallback = 0,
+             std::source_location loc = std::source_location::current());
+
+// ---- numpy's index helpers (src/api/index_functions.cpp) ---------------------------------------
+
+/// numpy's broadcast_shapes: the shape the given shapes broadcast to (an error when they do not).
+Shape broadcast_shapes(const std::vector<Shape>& shapes,
+                       std::source_location loc = std::source_location::current());
+/// numpy's diag_indices: `ndim` copies of arange(n), indexing the main diagonal.
+std::vector<Array> diag_indices(int64_t n, int ndim = 2,
+                                std::source_location loc = std::source_location::current());
+/// numpy's diag_indices_from: diag_indices of an array of 2 or more equal dimensions.
+std::vector<Array> diag_indices_from(const Array& a,
+                                     std::source_location loc = std::source_location::current());
+/// numpy's tril_indices: the row and column indices of an n x m (m = n by default) matrix's
+/// lower triangle up to diagonal k, in row-major order.
+std::vector<Array> tril_indices(int64_t n, int64_t k = 0, std::optional<int64_t> m = std::nullopt,
+                                std::source_location loc = std::source_location::current());
+/// numpy's triu_indices: the upper triangle from diagonal k.
+std::vector<Array> triu_indices(int64_t n, int64_t k = 0, std::optional<int64_t> m = std::nullopt,
+                                std::source_location loc = std::source_location::current());
+/// tril_indices for a 2-d array's shape.
+std::vector<Array> tril_indices_from(const Array& a, int64_t k = 0,
+                                     std::source_location loc = std::source_location::current());
+/// triu_indices for a 2-d array's shape.
+std::vector<Array> triu_indices_from(const Array& a, int64_t k = 0,
+                                     std::source_location loc = std::source_location::current());
+/// numpy's ix_: the 1-d sequences (bool ones: their true positions, a sync) reshaped to
+/// broadcast against each other, for an open mesh of indices.
+std::vector<Array> ix_(const std::vector<Array>& seqs,
+                       std::source_location loc = std::source_location::current());
+/// numpy's unravel_index: the coordinates in `shape` of flat indices (int64 arrays; an index out
+/// of bounds is numpy's error, which reads the indices' range: a sync).
+std::vector<Array> unravel_index(const Array& indices, const Shape& shape,
+                                 std::source_location loc = std::source_location::current());
+/// numpy's ravel_multi_index with mode 'raise': flat indices of coordinates in `dims` (a sync to
+/// check their bounds, as unravel_index).
+Array ravel_multi_index(const std::vector<Array>& multi_index, const Shape& dims,
+                        std::source_location loc = std::source_location::current());
+
+/// numpy's copy. kiln's arrays are values (assigning to one rebinds that handle and never shows
+/// through another), so the copy shares the array.
+Array copy(const Array& a, std::source_location loc = std::source_location::current());
+/// numpy's vander: columns x^(N-1), ..., x, 1 (or increasing powers) of a 1-d x, N = len(x) by
+/// default, as numpy's running products, in promote_types(x, int64).
+Array vander(const Array& x, std::optional<int64_t> n = std::nullopt, bool increasing = false,
+             std::source_location loc = std::source_location::current());
+/// numpy's resize: the flattened a repeated to fill `new_shape` (zeros when either is empty).
+Array resize(const Array& a, const Shape& new_shape,
+             std::source_location loc = std::source_location::current());
+/// numpy's unwrap: jumps along `axis` larger than `discont` (default period / 2) replaced by
+/// their complement modulo `period`, for real input (float32 stays float32, integers give
+/// float64).
+Array unwrap(const Array& p, std::optional<double> discont = std::nullopt, int axis = -1,
+             double period = 6.283185307179586,
+             std::source_location loc = std::source_location::current());
+
 }  // namespace kiln

@@ -4,6 +4,7 @@
 // check for a slice of nans alone (an error, as numpy's).
 #pragma once
 
+#include <optional>
 #include <source_location>
 #include <vector>
 
@@ -98,5 +99,22 @@ bool allclose(const Operand& a, const Operand& b, double rtol = 1e-5, double ato
 /// Whether a and b have the same shape and equal elements (nans equal with `equal_nan`; a sync).
 bool array_equal(const Array& a, const Array& b, bool equal_nan = false,
                  std::source_location loc = std::source_location::current());
+/// Whether a and b broadcast to each other with equal elements (numpy's array_equiv; a sync;
+/// false without one when the shapes do not broadcast).
+bool array_equiv(const Array& a, const Array& b,
+                 std::source_location loc = std::source_location::current());
+/// cumsum with nans counted as 0 (over the flattened array without an axis).
+Array nancumsum(const Array& a, std::optional<int> axis = std::nullopt,
+                std::source_location loc = std::source_location::current());
+/// cumprod with nans counted as 1.
+Array nancumprod(const Array& a, std::optional<int> axis = std::nullopt,
+                 std::source_location loc = std::source_location::current());
+/// numpy's average: the mean without weights; with them, sum(a * w) / sum(w) over `axis` (every
+/// element without one), in float64 for integer input (numpy's result_type with 'f8'). 1-d
+/// weights along `axis` broadcast; other shapes must equal a's. Weights summing to zero are an
+/// error, as numpy's: with weights, average reads their sums (a sync).
+Array average(const Array& a, std::optional<int> axis = std::nullopt,
+              const std::optional<Array>& weights = std::nullopt,
+              std::source_location loc = std::source_location::current());
 
 }  // namespace kiln

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <source_location>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -89,6 +90,39 @@ Array percentile(const Array& a, double p, int axis, bool keepdims = false,
                  std::source_location loc = std::source_location::current());
 /// numpy's percentile for several p at once (a leading axis of len(ps)).
 Array percentile(const Array& a, const std::vector<double>& ps, int axis, bool keepdims = false,
+                 std::source_location loc = std::source_location::current());
+
+// ---- numpy's set routines (src/api/set_operations.cpp) ----------------------------------------
+
+/// numpy's in1d: for each element of the flattened a, whether it equals an element of b (nan
+/// equals nothing); lazy (a sort and a binary search of b).
+Array in1d(const Array& a, const Array& b, bool invert = false,
+           std::source_location loc = std::source_location::current());
+/// numpy's isin: in1d shaped as `element`.
+Array isin(const Array& element, const Array& test_elements, bool invert = false,
+           std::source_location loc = std::source_location::current());
+/// numpy's union1d: the sorted unique values of both (a sync, as unique).
+Array union1d(const Array& a, const Array& b,
+              std::source_location loc = std::source_location::current());
+/// numpy's intersect1d: the sorted unique values in both (a sync).
+Array intersect1d(const Array& a, const Array& b,
+                  std::source_location loc = std::source_location::current());
+/// numpy's setdiff1d: the sorted unique values of a not in b (a sync).
+Array setdiff1d(const Array& a, const Array& b,
+                std::source_location loc = std::source_location::current());
+/// numpy's setxor1d: the sorted unique values in exactly one of a and b (a sync).
+Array setxor1d(const Array& a, const Array& b,
+               std::source_location loc = std::source_location::current());
+/// numpy's lexsort of 1-d keys of one length: the int64 order that sorts by the last key, ties
+/// by the one before, and so on (stable).
+Array lexsort(const std::vector<Array>& keys,
+              std::source_location loc = std::source_location::current());
+/// numpy's sort_complex: sort along the last axis (complex by real part, then imaginary part),
+/// as complex (complex64 for 8- and 16-bit integers, complex128 for other real input).
+Array sort_complex(const Array& a, std::source_location loc = std::source_location::current());
+/// numpy's trim_zeros: a 1-d array without its leading ('f') and trailing ('b') zeros (a view;
+/// finding them is a sync).
+Array trim_zeros(const Array& filt, std::string_view trim = "fb",
                  std::source_location loc = std::source_location::current());
 
 }  // namespace kiln

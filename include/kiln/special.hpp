@@ -4,7 +4,9 @@
 // into (README "Optimizer").
 #pragma once
 
+#include <optional>
 #include <source_location>
+#include <utility>
 #include <vector>
 
 #include "kiln/array.hpp"
@@ -55,6 +57,58 @@ Array log_softmax(const Array& a, int axis,
 /// log_softmax over several axes.
 Array log_softmax(const Array& a, const std::vector<int>& axes,
                   std::source_location loc = std::source_location::current());
+
+// ---- numpy's small functions (src/api/special_functions.cpp: compositions of kiln's ops) ----
+
+/// |x| in numpy's float type for x (fabs; integers become floats, complex is refused).
+Array fabs(const Operand& x);
+/// A copy of x (+x; bool is refused, as numpy has no bool loop).
+Array positive(const Operand& x);
+/// x rounded toward zero, in numpy's float type for x (numpy's fix).
+Array fix(const Operand& x);
+/// sin(pi x) / (pi x), 1 at 0 (numpy's normalized sinc, computed as numpy does, in float64 or
+/// complex128 whatever the input).
+Array sinc(const Operand& x);
+/// a ** b in float64 (complex128 for complex operands), whatever their dtypes.
+Array float_power(const Operand& a, const Operand& b);
+/// True where x is +inf (complex is refused, as numpy refuses it).
+Array isposinf(const Operand& x);
+/// True where x is -inf.
+Array isneginf(const Operand& x);
+/// True where x's imaginary part is nonzero (false everywhere for real x).
+Array iscomplex(const Operand& x);
+/// True where x's imaginary part is zero.
+Array isreal(const Operand& x);
+/// Whether x's dtype is complex (numpy's iscomplexobj; no computation).
+bool iscomplexobj(const Operand& x);
+/// Whether x's dtype is not complex.
+bool isrealobj(const Operand& x);
+/// numpy's modf: the fractional and integral parts of x (C's modf: the fractional part with x's
+/// sign, +-0 for infinities), in numpy's float type for x.
+std::pair<Array, Array> modf(const Operand& x);
+/// numpy's divmod: floor_divide(a, b) and remainder(a, b).
+std::pair<Array, Array> divmod(const Operand& a, const Operand& b);
+/// numpy's ldexp: x * 2^e for an integer exponent e, exact (in two halves where 2^e alone would
+/// overflow or underflow), in numpy's float type for x.
+Array ldexp(const Operand& x, const Operand& e);
+/// The modified Bessel function of the first kind, order 0, by numpy's Chebyshev series
+/// (Cephes'); floats keep their dtype, other input becomes float64, complex is refused.
+Array i0(const Operand& x);
+/// numpy's Bartlett (triangular) window of m points (float64; empty for m < 1).
+Array bartlett(int64_t m, std::source_location loc = std::source_location::current());
+/// numpy's Blackman window of m points.
+Array blackman(int64_t m, std::source_location loc = std::source_location::current());
+/// numpy's Hamming window of m points.
+Array hamming(int64_t m, std::source_location loc = std::source_location::current());
+/// numpy's Hann window of m points (numpy's hanning).
+Array hanning(int64_t m, std::source_location loc = std::source_location::current());
+/// numpy's Kaiser window of m points with shape parameter beta.
+Array kaiser(int64_t m, double beta, std::source_location loc = std::source_location::current());
+/// numpy's interp: the piecewise-linear interpolant through (xp, fp) at x (xp increasing, not
+/// checked, as numpy does not); `left` and `right` below xp[0] and above xp[-1] (fp's ends by
+/// default). float64, or complex128 for complex fp. numpy's `period` is not provided.
+Array interp(const Operand& x, const Array& xp, const Array& fp,
+             std::optional<double> left = std::nullopt, std::optional<double> right = std::nullopt);
 
 namespace special {
 

@@ -222,6 +222,15 @@ Value* BodyEmitter::emit_compute(const ir::Instr& in, Value*& fail) {
 }
 
 Value* BodyEmitter::emit_predicate(Op op, DType t, Value* x) {
+  if (op == Op::Signbit) {  // the sign bit itself (a nan's too), as numpy's; integers: x < 0
+    if (!is_float(t))
+      return is_integer(t) && !is_unsigned(t)
+                 ? b_.CreateICmpSLT(x, llvm::ConstantInt::get(x->getType(), 0))
+                 : b_.getInt1(false);
+    Value* bits = b_.CreateBitCast(
+        x, llvm::IntegerType::get(b_.getContext(), x->getType()->getPrimitiveSizeInBits()));
+    return b_.CreateICmpSLT(bits, llvm::ConstantInt::get(bits->getType(), 0));
+  }
   if (!is_float(t)) return b_.getInt1(op == Op::IsFinite);
   if (op == Op::IsNan) return b_.CreateFCmpUNO(x, x);
   Value* ax = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
@@ -495,6 +504,8 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
         return b_.CreateSelect(b_.CreateOr(b_.CreateFCmpOGT(x, y), b_.CreateFCmpUNO(x, x)), x, y);
       case Op::Minimum:
         return b_.CreateSelect(b_.CreateOr(b_.CreateFCmpOLT(x, y), b_.CreateFCmpUNO(x, x)), x, y);
+      case Op::Copysign:
+        return b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, x, y);
       default:
         if (graph::op_info(op).libm) return math_.call(b_, op, t, {x, y});
         break;

@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 
+#include "api/complex_math.hpp"
 #include "graph/payload.hpp"
 #include "graph/scalar_math.hpp"
 #include "graph/types.hpp"
@@ -236,6 +237,15 @@ Array record_leaf(Op op, DType dtype, const Dims& shape, const graph::Payload& p
   return Array(context().tracer().record(d));
 }
 
+DType float_type(DType t, std::string_view fn, SourceLoc loc) {
+  if (is_complex(t))
+    graph::throw_error(fn, "is not supported for complex input (numpy has no complex loop)", loc);
+  graph::OpTypes types;
+  std::string_view why;
+  graph::op_types(Op::Sin, t, types, why);
+  return types.result;
+}
+
 Array apply(Op op, std::initializer_list<const Operand*> operands) {
   const graph::OpInfo& info = graph::op_info(op);
   const SourceLoc loc = to_loc((*operands.begin())->loc());
@@ -283,6 +293,9 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
     if (widest <= 2 && (int_array || !int_scalar))
       common = widest == 1 ? DType::int8 : DType::int16;
   }
+  // numpy's complex sqrt, log, power, trigonometry, ...: compositions of real ops on the parts.
+  if (is_complex(common) && composed_for_complex(op))
+    return complex_math(op, operands, common, (*operands.begin())->loc());
   graph::OpTypes t;
   std::string_view why;
   if (!graph::op_types(op, common, t, why)) {

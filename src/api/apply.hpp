@@ -61,6 +61,11 @@ graph::DeviceId default_device_id(std::string_view fn, graph::SourceLoc loc);
 /// dtype (weak).
 graph::OperandType operand_type(const Operand& o);
 
+/// numpy's float type for a float function of dtype `t` (float16 for bool and 8-bit integers,
+/// float32 for 16-bit ones, float64 for the wider, floats their own); complex is an error
+/// naming `fn` (numpy has no complex loop for the function).
+DType float_type(DType t, std::string_view fn, graph::SourceLoc loc);
+
 /// Whether the integer `v` is within the range of `dtype` (true for non-integer dtypes).
 bool integer_fits(int64_t v, DType dtype);
 

@@ -27,30 +27,11 @@ using graph::SourceLoc;
 
 namespace {
 
+using detail::float_type;
+
 // An operand's dtype (a C++ scalar's default one).
 DType dtype_of(const Operand& x) {
-  if (x.is_array()) return x.array().dtype();
-  switch (x.scalar().kind) {
-    case Scalar::Kind::bool_:
-      return bool_;
-    case Scalar::Kind::int_:
-      return int64;
-    case Scalar::Kind::complex_:
-      return complex128;
-    default:
-      return float64;
-  }
-}
-
-// numpy's float type for a unary float function of dtype t (float16 for bool and 8-bit
-// integers, float32 for 16-bit ones, float64 for the wider); complex is refused.
-DType float_type(DType t, std::string_view fn, SourceLoc loc) {
-  if (is_complex(t))
-    graph::throw_error(fn, "is not supported for complex input (numpy has no complex loop)", loc);
-  graph::OpTypes types;
-  std::string_view why;
-  graph::op_types(graph::Op::Sin, t, types, why);
-  return types.result;
+  return detail::operand_type(x).dtype;
 }
 
 Array scaled_angle(const Operand& x, double factor, std::string_view fn) {

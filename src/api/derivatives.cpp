@@ -47,6 +47,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::IsNan:
     case Op::IsInf:
     case Op::IsFinite:
+    case Op::Signbit:
     case Op::LogicalNot:
     case Op::Invert:
     case Op::FloorDivide:
@@ -95,6 +96,10 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Sinh:
     case Op::Cosh:
     case Op::Tanh:
+    case Op::Arcsinh:
+    case Op::Arccosh:
+    case Op::Arctanh:
+    case Op::Cbrt:
     case Op::Erf:
     case Op::Erfc:
     case Op::Add:
@@ -107,6 +112,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Minimum:
     case Op::Arctan2:
     case Op::Hypot:
+    case Op::Copysign:
     case Op::Real:
     case Op::Imag:
     case Op::Angle:
@@ -270,6 +276,14 @@ Partial partial(const RuleInputs& in, int i) {
       return factor(kiln::sinh(x));
     case Op::Tanh:
       return factor(1.0 - out * out);
+    case Op::Arcsinh:
+      return factor(1.0 / kiln::sqrt(x * x + 1.0));
+    case Op::Arccosh:
+      return factor(1.0 / (kiln::sqrt(x - 1.0) * kiln::sqrt(x + 1.0)));
+    case Op::Arctanh:
+      return factor(1.0 / (1.0 - x * x));
+    case Op::Cbrt:  // inf at 0, as the slope of the curve there
+      return factor(1.0 / (3.0 * (out * out)));
     case Op::Erf:
       return factor(two_over_sqrt_pi * kiln::exp(-(x * x)));
     case Op::Erfc:
@@ -300,6 +314,9 @@ Partial partial(const RuleInputs& in, int i) {
     }
     case Op::Hypot:
       return factor((i == 0 ? x : y) / out);
+    case Op::Copysign:  // |x| with y's sign: +-1 in x (+1 where their signs agree), 0 in y
+      if (i == 1) return {};
+      return factor(as_dtype(where(signbit(x) == signbit(y), 1.0, -1.0), t));
     case Op::Real:  // of a real operand: the operand itself
     case Op::Conj:
       return {1, {}};

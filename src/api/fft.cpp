@@ -11,6 +11,7 @@
 #include "kiln/elementwise.hpp"
 #include "kiln/gather.hpp"
 #include "kiln/index.hpp"
+#include "kiln/manipulation.hpp"
 
 namespace kiln::fft {
 
@@ -182,6 +183,152 @@ Array fft2(const Array& a, const Shape& s, const std::vector<int>& axes, std::st
 Array ifft2(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
             std::source_location l) {
   return transform_2d("ifft2", a, s, axes, norm, true, l);
+}
+
+namespace {
+
+// numpy's _cook_nd_args: the axes (all of them, or the last len(s) when only s is given) and the
+// point counts along them (-1: the axis' own; s's last for an inverse real transform).
+std::vector<int> nd_axes(std::string_view fn, const Array& a, const Shape& s,
+                         const std::vector<int>& axes, const SourceLoc& loc) {
+  detail::node_of(a, fn, loc);
+  std::vector<int> r = axes;
+  if (r.empty()) {
+    const int n = s.empty() ? a.ndim() : static_cast<int>(s.size());
+    if (n > a.ndim())
+      graph::throw_error(fn,
+                         "s has " + std::to_string(n) + " entries for an array of " +
+                             std::to_string(a.ndim()) + " dimensions",
+                         loc);
+    for (int i = 0; i < n; ++i) r.push_back(i - n);
+  }
+  if (!s.empty() && s.size() != r.size())
+    graph::throw_error(fn,
+                       "shape and axes have different lengths (" + std::to_string(s.size()) +
+                           " and " + std::to_string(r.size()) + ")",
+                       loc);
+  if (r.empty()) graph::throw_error(fn, "no axes to transform (a 0-d array)", loc);
+  return r;
+}
+
+int64_t points(const Shape& s, size_t i) {
+  return s.empty() ? -1 : s[i];
+}
+
+// numpy's _swap_direction for hfft and ihfft.
+std::string_view swapped(std::string_view norm) {
+  return norm == "backward" ? "forward" : norm == "forward" ? "backward" : norm;
+}
+
+}  // namespace
+
+Array fftn(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+           std::source_location l) {
+  const std::vector<int> ax = nd_axes("fftn", a, s, axes, to_loc(l));
+  Array r = a;
+  for (size_t i = ax.size(); i-- > 0;)
+    r = complex_transform("fftn", r, points(s, i), ax[i], norm, false, l);
+  return r;
+}
+
+Array ifftn(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+            std::source_location l) {
+  const std::vector<int> ax = nd_axes("ifftn", a, s, axes, to_loc(l));
+  Array r = a;
+  for (size_t i = ax.size(); i-- > 0;)
+    r = complex_transform("ifftn", r, points(s, i), ax[i], norm, true, l);
+  return r;
+}
+
+Array rfftn(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+            std::source_location l) {
+  const std::vector<int> ax = nd_axes("rfftn", a, s, axes, to_loc(l));
+  // numpy's: rfft along the last axis, then fft along the others.
+  Array r = rfft(a, points(s, ax.size() - 1), ax.back(), norm, l);
+  for (size_t i = 0; i + 1 < ax.size(); ++i)
+    r = complex_transform("rfftn", r, points(s, i), ax[i], norm, false, l);
+  return r;
+}
+
+Array irfftn(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+             std::source_location l) {
+  const std::vector<int> ax = nd_axes("irfftn", a, s, axes, to_loc(l));
+  Array r = a;
+  for (size_t i = 0; i + 1 < ax.size(); ++i)
+    r = complex_transform("irfftn", r, points(s, i), ax[i], norm, true, l);
+  return irfft(r, points(s, ax.size() - 1), ax.back(), norm, l);
+}
+
+Array rfft2(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+            std::source_location l) {
+  return rfftn(a, s, axes, norm, l);
+}
+
+Array irfft2(const Array& a, const Shape& s, const std::vector<int>& axes, std::string_view norm,
+             std::source_location l) {
+  return irfftn(a, s, axes, norm, l);
+}
+
+Array hfft(const Array& a, int64_t n, int axis, std::string_view norm, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  detail::node_of(a, "hfft", loc);
+  parse_norm("hfft", norm, loc);
+  return irfft(conj(Operand(a, l)), n, axis, swapped(norm), l);
+}
+
+Array ihfft(const Array& a, int64_t n, int axis, std::string_view norm, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  detail::node_of(a, "ihfft", loc);
+  parse_norm("ihfft", norm, loc);
+  return conj(Operand(rfft(a, n, axis, swapped(norm), l), l));
+}
+
+Array fftfreq(int64_t n, double d, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (n < 1) graph::throw_error("fftfreq", "n must be at least 1, not " + std::to_string(n), loc);
+  // numpy's: [0, 1, ..., (n-1)//2, -(n//2), ..., -1] * (1 / (n d))
+  const int64_t half = (n - 1) / 2 + 1;
+  const Array k = arange(0, n, 1, int64, l);
+  const Array shifted = where(Operand(less(Operand(k, l), half), l), Operand(k, l),
+                              Operand(subtract(Operand(k, l), n), l));
+  return multiply(Operand(shifted, l), 1.0 / (static_cast<double>(n) * d));
+}
+
+Array rfftfreq(int64_t n, double d, std::source_location l) {
+  const SourceLoc loc = to_loc(l);
+  if (n < 1) graph::throw_error("rfftfreq", "n must be at least 1, not " + std::to_string(n), loc);
+  return multiply(Operand(arange(0, n / 2 + 1, 1, int64, l), l),
+                  1.0 / (static_cast<double>(n) * d));
+}
+
+namespace {
+
+Array shift(std::string_view fn, const Array& x, const std::vector<int>& axes, bool inverse,
+            const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  detail::node_of(x, fn, loc);
+  if (x.ndim() == 0)  // numpy's roll of no axes fails
+    graph::throw_error(fn, "needs an array of at least one dimension", loc);
+  std::vector<int> ax = axes;
+  if (ax.empty())
+    for (int d = 0; d < x.ndim(); ++d) ax.push_back(d);
+  Array r = x;
+  for (int a : ax) {
+    const int d = detail::normalize_axis(fn, a, x.ndim(), loc);
+    const int64_t half = x.shape()[static_cast<size_t>(d)] / 2;
+    r = roll(r, inverse ? -half : half, d, l);
+  }
+  return r;
+}
+
+}  // namespace
+
+Array fftshift(const Array& x, const std::vector<int>& axes, std::source_location l) {
+  return shift("fftshift", x, axes, false, l);
+}
+
+Array ifftshift(const Array& x, const std::vector<int>& axes, std::source_location l) {
+  return shift("ifftshift", x, axes, true, l);
 }
 
 }  // namespace kiln::fft

@@ -35,9 +35,11 @@ enum class TypeRule : uint8_t {
 
 /// Op flags (the `flags` column of ops.def).
 enum OpFlags : uint8_t {
-  kCommutative = 1,  ///< op(a, b) == op(b, a)
-  kApprox = 2,       ///< result depends on the math library (compared with a ulp tolerance)
-  kMayFail = 4,      ///< a kernel can raise an error at the sync (e.g. int ** negative)
+  kCommutative = 1,   ///< op(a, b) == op(b, a)
+  kApprox = 2,        ///< result depends on the math library (compared with a ulp tolerance)
+  kMayFail = 4,       ///< a kernel can raise an error at the sync (e.g. int ** negative)
+  kComplexParts = 8,  ///< on complex operands, composed of real ops on the parts (numpy's
+                      ///< complex sqrt, log, power, trigonometry: api/complex_math.hpp)
 };
 
 /// Every operation kiln records.

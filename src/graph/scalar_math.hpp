@@ -329,6 +329,14 @@ T unary(Op op, T a) {
         return std::cosh(a);
       case Op::Tanh:
         return std::tanh(a);
+      case Op::Arcsinh:
+        return std::asinh(a);
+      case Op::Arccosh:
+        return std::acosh(a);
+      case Op::Arctanh:
+        return std::atanh(a);
+      case Op::Cbrt:
+        return std::cbrt(a);
       case Op::Erf:
         return std::erf(a);
       case Op::Erfc:
@@ -375,9 +383,13 @@ bool predicate(Op op, T a) {
         return std::isinf(a);
       case Op::IsFinite:
         return std::isfinite(a);
+      case Op::Signbit:
+        return std::signbit(a);
       default:
         return false;
     }
+  } else if constexpr (std::is_signed_v<T>) {
+    return op == Op::IsFinite || (op == Op::Signbit && a < 0);
   } else {
     return op == Op::IsFinite;
   }
@@ -483,6 +495,8 @@ T binary(Op op, T a, T b, bool& fail) {
         return std::atan2(a, b);
       case Op::Hypot:
         return std::hypot(a, b);
+      case Op::Copysign:
+        return std::copysign(a, b);
       default:
         return 0;
     }

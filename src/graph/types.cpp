@@ -126,8 +126,9 @@ DType part_of(DType complex) noexcept {
 }
 
 namespace {
-// The complex loops kiln has, for complex `c` (numpy has more: sqrt, log, trigonometry, power,
-// and the lexicographic orderings). The others are refused with `why`.
+// The complex loops kiln's kernels have, for complex `c` (sqrt, the logarithms, power and
+// trigonometry are compositions of real ops on the parts: api/complex_math.hpp; numpy has
+// lexicographic orderings too). The others are refused with `why`.
 bool complex_op_types(Op op, DType c, OpTypes& out, std::string_view& why) noexcept {
   switch (op) {
     case Op::Cast:
@@ -177,8 +178,9 @@ bool complex_op_types(Op op, DType c, OpTypes& out, std::string_view& why) noexc
       return false;
     default:
       why =
-          "is not supported for complex numbers in kiln (its complex loops are arithmetic, exp, "
-          "abs, real, imag, conj, angle and comparisons for equality)";
+          "is not supported for complex numbers in kiln (its complex functions are arithmetic, "
+          "power, sqrt, exp, exp2, expm1, the logarithms, the trigonometric and hyperbolic "
+          "functions and their inverses, abs, real, imag, conj, angle and equality)";
       return false;
   }
 }

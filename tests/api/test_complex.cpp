@@ -91,3 +91,31 @@ TEST(Complex128, FftsOfDoublesAreDoublePrecision) {
   EXPECT_EQ(fft::fft(x.astype(float32)).dtype(), complex64);
   EXPECT_EQ(fft::ifft(fft::fft(x)).astype(float64).dtype(), float64);
 }
+
+// numpy's complex functions (compositions of real ops on the parts): which side of a branch cut
+// a zero part's sign picks, exact small integer powers, and one fused kernel.
+TEST(Complex128, FunctionsTakeTheSideOfTheCutThatTheZerosSignSays) {
+  const Array z = array<c128>({{2.0, 0.0}, {2.0, -0.0}, {-4.0, 0.0}, {-4.0, -0.0}, {-1.0, 0.0}});
+  const auto as = arcsin(z).to_vector<c128>();
+  const double acosh2 = std::acosh(2.0);
+  EXPECT_NEAR(as[0].real(), M_PI / 2, 1e-15);
+  EXPECT_NEAR(as[0].imag(), acosh2, 1e-15);   // numpy: 1.5707963267948966+1.3169578969248166j
+  EXPECT_NEAR(as[1].imag(), -acosh2, 1e-15);  // and the conjugate below the cut
+  const auto sq = sqrt(z).to_vector<c128>();
+  EXPECT_EQ(sq[2], c128(0.0, 2.0));
+  EXPECT_EQ(sq[3], c128(0.0, -2.0));
+  EXPECT_EQ(log(z).to_vector<c128>()[4], c128(0.0, M_PI));
+  const auto ac = arccos(z).to_vector<c128>();
+  EXPECT_NEAR(ac[0].imag(), -acosh2, 1e-15);  // numpy: arccos(2+0j) = -1.3169578969248164j
+  EXPECT_NEAR(ac[1].imag(), acosh2, 1e-15);
+  const Array w = array<c128>({{1.0, 2.0}});
+  EXPECT_EQ(power(w, 3).item<c128>(), c128(-11.0, -2.0));  // (1+2i)(1+2i)(1+2i), exactly
+  EXPECT_EQ(power(w, 0).item<c128>(), c128(1.0, 0.0));
+  EXPECT_EQ(power(w * 0.0, 2.5).item<c128>(), c128(0.0, 0.0));
+  EXPECT_TRUE(std::isnan(power(w * 0.0, -1.5).item<c128>().real()));
+  EXPECT_EQ(power(2.0, w).dtype(), complex128);
+  kiln::reset_stats();
+  const c128 total = sum(sqrt(z) * exp2(z) + tan(z)).item<c128>();
+  EXPECT_TRUE(std::isfinite(total.real()));
+  EXPECT_EQ(kiln::stats().kernels_launched, 1u);  // lazy and fused like any op
+}

@@ -104,9 +104,7 @@ std::vector<Case> cases() {
       {"sort", [](V x) { return sort(x[0] * x[0], 1) * arange(4.0, float64); }, {s}},
       {"partition", [](V x) { return partition(x[0], 1, 0) * x[0]; }, {s}},
       {"quantile, median",
-       [](V x) {
-         return quantile(x[0], 0.3, 1, true) + median(x[0], 0, true);
-       },
+       [](V x) { return quantile(x[0], 0.3, 1, true) + median(x[0], 0, true); },
        {s}},
       {"transpose", [](V x) { return transpose(x[0]) * arange(3.0, float64); }, {s}},
       {"reshape",
@@ -201,6 +199,66 @@ std::vector<Case> cases() {
        [](V x) {
          const Array z = kiln::complex(x[0], x[1]);
          return real(z * z) + imag(exp(z)) + angle(z) + abs(conj(z) * 2.0);
+       },
+       {s, s},
+       0.3,
+       1.0},
+      {"arcsinh arccosh arctanh cbrt",
+       [](V x) {
+         return arcsinh(x[0] * 3.0) + arccosh(x[0] + 1.2) + arctanh(x[0] - 0.6) + cbrt(x[0] - 0.1);
+       },
+       {s},
+       0.3,
+       1.0},
+      {"copysign (both signs of y, |x| away from 0)",
+       [](V x) { return copysign(x[0] - 0.65, x[1] * 2.0 - 1.31); },
+       {s, s},
+       0.3,
+       1.0},
+      // numpy's complex functions (compositions of real ops on the parts), both parts of each,
+      // away from their branch cuts.
+      {"complex sqrt and logarithms",
+       [](V x) {
+         const Array z = kiln::complex(x[0], x[1]);
+         Array r = zeros_like(x[0]);
+         for (const Array& g : {sqrt(z), log(z), log2(z), log10(z), log1p(z), exp2(z), expm1(z)})
+           r = r + real(g) + 0.7 * imag(g);
+         return r;
+       },
+       {s, s},
+       0.3,
+       1.0},
+      {"complex trigonometry",
+       [](V x) {
+         const Array z = kiln::complex(x[0], x[1]);
+         Array r = zeros_like(x[0]);
+         for (const Array& g : {sin(z), cos(z), tan(z), sinh(z), cosh(z), tanh(z)})
+           r = r + real(g) + 0.7 * imag(g);
+         return r;
+       },
+       {s, s},
+       0.3,
+       1.0},
+      {"complex inverse trigonometry",
+       [](V x) {
+         const Array z = kiln::complex(x[0], x[1]);
+         Array r = zeros_like(x[0]);
+         for (const Array& g : {arcsin(z), arccos(z), arctan(z), arcsin(z * 0.1), arcsinh(z),
+                                arccosh(z), arctanh(z)})
+           r = r + real(g) + 0.7 * imag(g);
+         return r;
+       },
+       {s, s},
+       0.3,
+       1.0},
+      {"complex power",
+       [](V x) {
+         const Array z = kiln::complex(x[0], x[1]), w = kiln::complex(x[1], x[0] * 0.5);
+         Array r = zeros_like(x[0]);
+         for (const Array& g :
+              {power(z, 2.5), power(z, w), power(z, 3), power(z, -7), power(2.0, z)})
+           r = r + real(g) + 0.7 * imag(g);
+         return r;
        },
        {s, s},
        0.3,

@@ -301,8 +301,8 @@ class Generator {
       case 1: {
         const Operand x(a);
         // what every public elementwise function calls
-        if (exact_ && is_complex(a.dtype()) && o == graph::Op::Abs)
-          throw Error("complex abs calls the math library (hypot): not bit-exact");
+        if (exact_ && is_complex(a.dtype()) && (o == graph::Op::Abs || o == graph::Op::Sqrt))
+          throw Error("complex abs and sqrt call the math library (hypot): not bit-exact");
         return detail::apply(o, {&x});
       }
       case 2: {
@@ -310,8 +310,10 @@ class Generator {
         const Operand x = scalar_first ? scalar_operand() : Operand(a);
         const Operand y = scalar_first ? Operand(a) : arg();
         Array r = detail::apply(o, {&x, &y});
-        // Float power goes through the math library: not bit-exact, so not in exact mode.
-        if (exact_ && o == graph::Op::Power && (r.dtype() == float32 || r.dtype() == float64))
+        // Float and complex power go through the math library: not bit-exact, so not in exact
+        // mode.
+        if (exact_ && o == graph::Op::Power &&
+            (r.dtype() == float32 || r.dtype() == float64 || is_complex(r.dtype())))
           throw Error("float power is not exact");
         return r;
       }

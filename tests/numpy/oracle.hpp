@@ -288,6 +288,37 @@ inline bool build_sorting(const Case& c, kiln::Array& r);
 inline bool build_linalg(const Case& c, kiln::Array& r);
 /// kiln/histograms.hpp (oracle_counting.hpp).
 inline bool build_counting(const Case& c, kiln::Array& r);
+/// oracle_functions.hpp
+inline bool build_functions(const Case& c, kiln::Array& r);
+
+/// kiln::fft's transforms: a, n (-1: None) or s, axis or axes, norm (0, 1, 2).
+inline void fft_case(const Case& c, kiln::Array& r) {
+  static const char* norms[] = {"backward", "ortho", "forward"};
+  const std::string f = c.fn.substr(4);
+  const kiln::Array& a = c.args[0].array;
+  const char* norm = norms[c.args[3].scalar.i];
+  if (f.find("fft2") != std::string::npos || f.find("fftn") != std::string::npos) {
+    const kiln::Shape s = c.args[1].kind == Arg::Kind::shape ? c.args[1].shape : kiln::Shape{};
+    const std::vector<int>& axes = c.args[2].axes;  // empty: None
+    r = f == "fft2"     ? kiln::fft::fft2(a, s, axes, norm)
+        : f == "ifft2"  ? kiln::fft::ifft2(a, s, axes, norm)
+        : f == "rfft2"  ? kiln::fft::rfft2(a, s, axes, norm)
+        : f == "irfft2" ? kiln::fft::irfft2(a, s, axes, norm)
+        : f == "fftn"   ? kiln::fft::fftn(a, s, axes, norm)
+        : f == "ifftn"  ? kiln::fft::ifftn(a, s, axes, norm)
+        : f == "rfftn"  ? kiln::fft::rfftn(a, s, axes, norm)
+                        : kiln::fft::irfftn(a, s, axes, norm);
+  } else {
+    const int64_t n = c.args[1].scalar.i;
+    const int axis = c.args[2].axes[0];
+    r = f == "fft"     ? kiln::fft::fft(a, n, axis, norm)
+        : f == "ifft"  ? kiln::fft::ifft(a, n, axis, norm)
+        : f == "rfft"  ? kiln::fft::rfft(a, n, axis, norm)
+        : f == "hfft"  ? kiln::fft::hfft(a, n, axis, norm)
+        : f == "ihfft" ? kiln::fft::ihfft(a, n, axis, norm)
+                       : kiln::fft::irfft(a, n, axis, norm);
+  }
+}
 
 inline kiln::Array build(const Case& c) {
   using kiln::graph::Op;
@@ -385,23 +416,8 @@ inline kiln::Array build(const Case& c) {
     else
       r = sum ? kiln::cumsum(c.args[0].array, c.args[1].axes[0])
               : kiln::cumprod(c.args[0].array, c.args[1].axes[0]);
-  } else if (c.fn.rfind("fft.", 0) == 0) {  // a, n (-1: None), axis, norm (0, 1, 2)
-    static const char* norms[] = {"backward", "ortho", "forward"};
-    const std::string f = c.fn.substr(4);
-    const kiln::Array& a = c.args[0].array;
-    const char* norm = norms[c.args[3].scalar.i];
-    if (f == "fft2" || f == "ifft2") {
-      const kiln::Shape s = c.args[1].kind == Arg::Kind::shape ? c.args[1].shape : kiln::Shape{};
-      r = f == "fft2" ? kiln::fft::fft2(a, s, c.args[2].axes, norm)
-                      : kiln::fft::ifft2(a, s, c.args[2].axes, norm);
-    } else {
-      const int64_t n = c.args[1].scalar.i;
-      const int axis = c.args[2].axes[0];
-      r = f == "fft"    ? kiln::fft::fft(a, n, axis, norm)
-          : f == "ifft" ? kiln::fft::ifft(a, n, axis, norm)
-          : f == "rfft" ? kiln::fft::rfft(a, n, axis, norm)
-                        : kiln::fft::irfft(a, n, axis, norm);
-    }
+  } else if (c.fn.rfind("fft.", 0) == 0) {
+    if (!build_functions(c, r)) fft_case(c, r);
   } else if (c.fn == "nonzero") {
     r = kiln::stack(kiln::nonzero(c.args[0].array));
   } else if (c.fn == "flatnonzero") {
@@ -478,7 +494,7 @@ inline kiln::Array build(const Case& c) {
         : op == "minimum"  ? part.min(v)
                            : part.max(v);
   } else if (build_manipulation(c, r) || build_sorting(c, r) || build_linalg(c, r) ||
-             build_counting(c, r)) {
+             build_counting(c, r) || build_functions(c, r)) {
   } else if (c.fn == "flatten") {
     r = kiln::flatten(c.args[0].array);
   } else if (c.fn == "astype") {
@@ -834,4 +850,5 @@ inline bool build_sorting(const Case& c, kiln::Array& r) {
 }  // namespace oracle
 
 #include "numpy/oracle_counting.hpp"
+#include "numpy/oracle_functions.hpp"
 #include "numpy/oracle_linalg.hpp"

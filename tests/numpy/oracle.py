@@ -118,16 +118,21 @@ def make_complex(re, im):
     return r
 
 
-def fft(fn, a, n, axis, norm):
+def fft(fn, a, *rest):
     """numpy.fft with NumPy 2's dtypes (1.24 always gives complex128): float32 and complex64
     inputs transform in single precision, others in double."""
+    if fn in ("fftfreq", "rfftfreq"):
+        return getattr(np.fft, fn)(a, rest[0])
+    if fn in ("fftshift", "ifftshift"):
+        return getattr(np.fft, fn)(a, axes=rest[0])
+    n, axis, norm = rest
     norm = ("backward", "ortho", "forward")[norm]
-    if fn in ("fft2", "ifft2"):
+    if fn.endswith(("fft2", "fftn")):
         r = getattr(np.fft, fn)(a, s=n, axes=axis, norm=norm)
     else:
         r = getattr(np.fft, fn)(a, n=None if n == -1 else n, axis=axis, norm=norm)
     if a.dtype in (np.float32, np.complex64):
-        r = r.astype(np.float32 if fn == "irfft" else np.complex64)
+        r = r.astype(np.float32 if fn in ("irfft", "irfft2", "irfftn", "hfft") else np.complex64)
     return r
 
 
@@ -358,6 +363,83 @@ def decomposition(f, a, args):
     raise ValueError("unknown linalg." + f)
 
 
+FUNCTIONS = ("hsplit", "vsplit", "dsplit", "append", "select", "array_equiv", "average",
+             "nancumsum", "nancumprod", "interp", "logspace", "geomspace", "identity", "rollaxis",
+             "copy", "vander", "resize", "unwrap", "modf", "divmod", "ldexp", "in1d", "isin",
+             "union1d", "intersect1d", "setdiff1d", "setxor1d", "lexsort", "sort_complex",
+             "trim_zeros", "broadcast_shapes", "diag_indices", "diag_indices_from", "tril_indices",
+             "triu_indices", "tril_indices_from", "triu_indices_from", "ix_", "unravel_index",
+             "ravel_multi_index")
+
+
+def functions(fn, args):
+    """numpy's smaller functions as tests/numpy/oracle_functions.hpp calls kiln's."""
+    if fn in ("hsplit", "vsplit", "dsplit"):  # the parts, flattened and joined
+        at = list(args[1]) if isinstance(args[1], tuple) else args[1]
+        parts = getattr(np, fn)(args[0], at)
+        return np.concatenate([p.reshape(-1) for p in parts]) if parts else np.zeros(0)
+    if fn == "append":
+        return np.append(args[0], args[1], axis=args[2])
+    if fn == "select":
+        n = args[0]
+        return np.select(list(args[1:1 + n]), list(args[1 + n:1 + 2 * n]), args[1 + 2 * n])
+    if fn == "array_equiv":
+        return np.array(np.array_equiv(args[0], args[1]))
+    if fn == "average":
+        w = args[2] if isinstance(args[2], np.ndarray) else None
+        return np.average(args[0], axis=args[1], weights=w)
+    if fn in ("nancumsum", "nancumprod"):
+        return getattr(np, fn)(args[0], axis=args[1])
+    if fn == "interp":
+        kw = {"left": args[4], "right": args[5]} if args[3] else {}
+        return np.interp(args[0], args[1], args[2], **kw)
+    if fn == "logspace":
+        return np.logspace(args[0], args[1], args[2], endpoint=bool(args[3]), base=args[4],
+                           dtype=args[5])
+    if fn == "geomspace":
+        return np.geomspace(args[0], args[1], args[2], endpoint=bool(args[3]), dtype=args[4])
+    if fn == "identity":
+        return np.identity(args[0], dtype=args[1])
+    if fn == "rollaxis":
+        return np.rollaxis(args[0], args[1], args[2])
+    return more_functions(fn, args)
+
+
+def more_functions(fn, args):
+    if fn == "copy":
+        return np.copy(args[0])
+    if fn == "vander":
+        return np.vander(args[0], None if args[1] < 0 else args[1], increasing=bool(args[2]))
+    if fn == "resize":
+        return np.resize(args[0], args[1])
+    if fn == "unwrap":
+        return np.unwrap(args[0], discont=args[2] if args[1] else None, axis=args[3],
+                         period=args[4])
+    if fn in ("modf", "divmod"):
+        return np.stack(getattr(np, fn)(*args))
+    if fn in ("in1d", "isin"):
+        return getattr(np, fn)(args[0], args[1], invert=bool(args[2]))
+    if fn == "lexsort":
+        return np.lexsort(tuple(args))
+    if fn == "trim_zeros":
+        return np.trim_zeros(args[0], ("fb", "f", "b")[args[1]])
+    if fn == "broadcast_shapes":
+        return np.array(np.broadcast_shapes(*args), dtype=np.int64)
+    if fn in ("diag_indices", "tril_indices", "triu_indices"):
+        if fn != "diag_indices" and args[2] < 0:
+            args = args[:2]
+        return np.stack(getattr(np, fn)(*args))
+    if fn in ("diag_indices_from", "tril_indices_from", "triu_indices_from"):
+        return np.stack(getattr(np, fn)(*args))
+    if fn == "ix_":
+        return np.stack(np.broadcast_arrays(*np.ix_(*args)))
+    if fn == "unravel_index":
+        return np.stack(np.unravel_index(args[0], args[1]))
+    if fn == "ravel_multi_index":
+        return np.ravel_multi_index(tuple(args[:-1]), args[-1])
+    return getattr(np, fn)(*args)
+
+
 def call(fn, args):
     if fn in COMPARISONS:
         args = exact_comparison(args)
@@ -447,6 +529,8 @@ def call(fn, args):
         return np.stack(np.meshgrid(*args[:-1], indexing="ij" if args[-1] else "xy"))
     if fn in ("hstack", "vstack", "dstack", "column_stack"):
         return getattr(np, fn)(args)
+    if fn in FUNCTIONS:
+        return functions(fn, args)
     if fn in ("split", "array_split"):  # the parts, flattened and joined (their shapes apart)
         parts = getattr(np, fn)(*args)
         return np.concatenate([p.reshape(-1) for p in parts]) if parts else np.zeros(0)

@@ -1,5 +1,6 @@
-// numpy as the oracle for kiln::fft: fft, ifft, rfft, irfft, fft2 and ifft2 with every norm,
-// cropping and zero-padding n, every axis, odd and even lengths, float32 and complex64 inputs
+// numpy as the oracle for kiln::fft: fft, ifft, rfft, irfft, fft2, ifft2, fftn, ifftn, rfftn,
+// irfftn, rfft2, irfft2, hfft and ihfft with every norm, fftfreq, rfftfreq, fftshift and ifftshift;
+// with cropping and zero-padding n, every axis, odd and even lengths, float32 and complex64 inputs
 // (single precision, as NumPy 2) and float64, int32, int64 and complex128 ones (double). numpy
 // 1.24 computes in double precision; kiln's single-precision FFTW results must be within 2e-5
 // of the largest output magnitude (float32 rounding grows like log n), double ones within 1e-13.
@@ -54,28 +55,46 @@ class FftCases {
   }
 
   Case next() {
-    static const char* fns[] = {"fft", "ifft", "rfft", "irfft", "fft2", "ifft2"};
-    const std::string fn = fns[pick(6)];
+    static const char* fns[] = {"fft",   "ifft", "rfft",  "irfft", "fft2",   "ifft2", "hfft",
+                                "ihfft", "fftn", "ifftn", "rfftn", "irfftn", "rfft2", "irfft2"};
+    const std::string fn = fns[pick(14)];
+    if (pick(10) == 0) {  // the frequencies, and shifts of any array
+      if (pick(2))
+        return {pick(2) ? "fft.fftfreq" : "fft.rfftfreq",
+                {oracle::int_arg(pick(10)), oracle::float_arg(pick(2) ? 1.0 : 0.25)}};
+      Shape s(static_cast<size_t>(pick(4)));
+      for (auto& e : s) e = 1 + pick(5);
+      std::vector<int> axes;
+      for (int i = pick(3); i > 0 && !s.empty(); --i)
+        axes.push_back(pick(static_cast<int>(s.size())));
+      return {
+          pick(2) ? "fft.fftshift" : "fft.ifftshift",
+          {array(s, float64), axes.empty() ? oracle::axes_arg(nullptr) : oracle::axes_arg(axes)}};
+    }
+    const bool real_input = fn == "rfft" || fn == "rfftn" || fn == "rfft2" || fn == "ihfft";
+    const bool nd = fn.find("fft2") != std::string::npos || fn.find("fftn") != std::string::npos;
     static constexpr int64_t extents[] = {1, 2, 3, 4, 5, 8, 9, 16, 30, 64};
     Shape s(static_cast<size_t>(1 + pick(3)));
     for (auto& e : s) e = extents[pick(10)];
     const int rank = static_cast<int>(s.size());
     static constexpr DType reals[] = {float32, float32, float64, float64, int32, int64};
-    const DType t = fn != "rfft" && pick(2) ? (pick(2) ? complex64 : complex128) : reals[pick(6)];
+    const DType t = !real_input && pick(2) ? (pick(2) ? complex64 : complex128) : reals[pick(6)];
     Arg a = array(s, t);
     if (a.encoded.rfind("AT", 0) == 0) std::reverse(s.begin(), s.end());  // numpy sees a.T
     Case c{"fft." + fn, {a}};
-    if (fn == "fft2" || fn == "ifft2") {
+    if (nd) {
       std::vector<int> axes = {-2, -1};
       if (rank == 1 || pick(4) == 0) axes = {pick(rank)};
+      const bool all = fn.find("fftn") != std::string::npos && pick(3) == 0;  // axes None
       if (pick(3) == 0) {
         Shape n;
-        for (size_t i = 0; i < axes.size(); ++i) n.push_back(1 + pick(9));
+        for (size_t i = 0; i < (all ? static_cast<size_t>(1 + pick(rank)) : axes.size()); ++i)
+          n.push_back(1 + pick(9));
         c.args.push_back(oracle::shape_arg(n));
       } else {
         c.args.push_back(oracle::axes_arg(nullptr));
       }
-      c.args.push_back(oracle::axes_arg(axes));
+      c.args.push_back(all ? oracle::axes_arg(nullptr) : oracle::axes_arg(axes));
     } else {
       c.args.push_back(oracle::int_arg(pick(3) == 0 ? 1 + pick(12) : -1));
       c.args.push_back(oracle::axis_arg(pick(2) ? pick(rank) : -1 - pick(rank)));
