@@ -65,7 +65,7 @@ coverage: build
 	/usr/bin/python3 tests/numpy/coverage.py $(BUILD_DIR)/coverage.txt README.md
 
 # Every kernel the last `make test` recorded, lowered to PTX and assembled for sm_80 and sm_90
-# (make test checks a third of them, one SM each).
+# (make test checks a quarter of them, one SM each).
 ptx-check: build
 	./$(BUILD_DIR)/tests/kiln_ptx_check $(BUILD_DIR)/tests/suite-kernels.manifest sm_80 sm_90
 

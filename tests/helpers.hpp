@@ -34,8 +34,8 @@ inline bool cpu_kernels() {
 /// How many of a random suite's `n` cases (oracle cases, random graphs, fuzz programs) to run:
 /// all of them where kernels run as CPU code for this CPU; the first half for another CPU model
 /// (KILN_CPU: what that run adds is the narrower vectors' code); on the fake GPU device the
-/// first third, which compiles every kernel again through NVPTX (and records it for PtxCheck);
-/// under the CUDA emulator alone the first eighth: the fake device already runs those kernels
+/// first fifth, which compiles every kernel again through NVPTX (and records it for PtxCheck);
+/// under the CUDA emulator alone the first twelfth: the fake device already runs those kernels
 /// through the same emulator, and what this run adds is its small grid (make test has a time
 /// budget).
 inline int oracle_cases(int n) {
@@ -43,7 +43,7 @@ inline int oracle_cases(int n) {
     const char* model = std::getenv("KILN_CPU");
     return model && *model ? n / 2 : n;
   }
-  return on_cpu() ? n / 8 : n / 3;
+  return on_cpu() ? n / 12 : n / 5;
 }
 
 /// A statement under test, with the source line where it was written (the line of the lambda,

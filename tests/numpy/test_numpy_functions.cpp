@@ -157,7 +157,6 @@ class FunctionCases : public oracle::RandomArrays {
 
   Case more() {
     const Shape s = shape();
-    const int rank = static_cast<int>(s.size());
     const DType t = dtype();
     switch (pick(12)) {
       case 0: {
@@ -260,7 +259,10 @@ TEST(NumpyOracle, SetsIndicesAndMoreOnRandomShapes) {
   const int n = kiln_test::oracle_cases(1200);
   for (int i = 0; i < n; ++i) cases.push_back(gen.more());
   const int refused = oracle::run_and_check(cases, oracle::check);
-  EXPECT_GT(refused, n / 200) << "the error paths are exercised";
+  // (The error paths are the same on every device: counted where all the cases run.)
+  if (kiln_test::cpu_kernels()) {
+    EXPECT_GT(refused, n / 200) << "the error paths are exercised";
+  }
   EXPECT_LT(refused, n / 3) << "too few cases exercise a result";
 }
 
@@ -280,7 +282,10 @@ TEST(NumpyOracle, SmallerFunctionsOnRandomShapes) {
   const int n = kiln_test::oracle_cases(1500);
   for (int i = 0; i < n; ++i) cases.push_back(gen.next());
   const int refused = oracle::run_and_check(cases, oracle::check);
-  EXPECT_GT(refused, n / 100) << "the error paths are exercised";
+  // (The error paths are the same on every device: counted where all the cases run.)
+  if (kiln_test::cpu_kernels()) {
+    EXPECT_GT(refused, n / 100) << "the error paths are exercised";
+  }
   EXPECT_LT(refused, n / 3) << "too few cases exercise a result";
 }
 

@@ -352,7 +352,10 @@ TEST(NumpyOracle, RoundCovPadMeshgridOnRandomShapes) {
 TEST(NumpyOracle, GradientCorrelateConvolveOnRandomShapes) {
   const int n = kiln_test::oracle_cases(500);
   const int refused = check_cases(1729, 500, &Cases::calculus);
-  EXPECT_GT(refused, n / 50);
+  // (The error paths are the same on every device: counted where all the cases run.)
+  if (kiln_test::cpu_kernels()) {
+    EXPECT_GT(refused, n / 50);
+  }
   EXPECT_LT(refused, n / 3);
 }
 
@@ -363,7 +366,10 @@ TEST(NumpyOracle, MgridOgridOnRandomRanges) {
 TEST(NumpyOracle, CompositionsOnRandomShapes) {
   const int n = kiln_test::oracle_cases(600);
   const int refused = check_cases(8128, 600, &Cases::composition);
-  EXPECT_GT(refused, n / 100);
+  // (The error paths are the same on every device: counted where all the cases run.)
+  if (kiln_test::cpu_kernels()) {
+    EXPECT_GT(refused, n / 100);
+  }
   EXPECT_LT(refused, n / 3);
 }
 
