@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <source_location>
 
 #include "kiln/array.hpp"
+#include "kiln/random_distributions.hpp"
 
 namespace kiln::random {
 

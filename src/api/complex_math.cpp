@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "api/apply.hpp"
+#include "api/formula.hpp"
 #include "kiln/creation.hpp"
 #include "kiln/elementwise.hpp"
 
@@ -22,81 +23,12 @@ using graph::Op;
 
 namespace {
 
-// A real array and the call site its ops are recorded at (the user's), so that the formulas
-// below read as formulas.
-struct P {
-  Array a;
-  std::source_location l;
-};
+using P = Formula;
 
-#define KILN_P_BINARY(sym, fn)                                    \
-  [[maybe_unused]] P operator sym(const P& x, const P& y) {       \
-    return {kiln::fn(Operand(x.a, x.l), Operand(y.a, x.l)), x.l}; \
-  }                                                               \
-  [[maybe_unused]] P operator sym(const P& x, double y) {         \
-    return {kiln::fn(Operand(x.a, x.l), Operand(y, x.l)), x.l};   \
-  }                                                               \
-  [[maybe_unused]] P operator sym(double x, const P& y) {         \
-    return {kiln::fn(Operand(x, y.l), Operand(y.a, y.l)), y.l};   \
-  }
-KILN_P_BINARY(+, add)
-KILN_P_BINARY(-, subtract)
-KILN_P_BINARY(*, multiply)
-KILN_P_BINARY(/, divide)
-KILN_P_BINARY(<, less)
-KILN_P_BINARY(>, greater)
-KILN_P_BINARY(>=, greater_equal)
-KILN_P_BINARY(==, equal)
-KILN_P_BINARY(&&, logical_and)
-KILN_P_BINARY(||, logical_or)
-#undef KILN_P_BINARY
-
-P operator-(const P& x) {
-  return {negative(Operand(x.a, x.l)), x.l};
-}
-P operator!(const P& x) {
-  return {logical_not(Operand(x.a, x.l)), x.l};
-}
-
-#define KILN_P_UNARY(fn)                       \
-  P fn(const P& x) {                           \
-    return {kiln::fn(Operand(x.a, x.l)), x.l}; \
-  }
-KILN_P_UNARY(abs)
-KILN_P_UNARY(sqrt)
-KILN_P_UNARY(exp)
-KILN_P_UNARY(log)
-KILN_P_UNARY(log1p)
-KILN_P_UNARY(expm1)
-KILN_P_UNARY(sin)
-KILN_P_UNARY(cos)
-KILN_P_UNARY(sinh)
-KILN_P_UNARY(cosh)
-KILN_P_UNARY(isinf)
-KILN_P_UNARY(isnan)
-KILN_P_UNARY(isfinite)
-#undef KILN_P_UNARY
-
-P floor(const P& x) {
-  return {kiln::floor(Operand(x.a, x.l)), x.l};
-}
 // `v` in x's dtype and shape.
 P like(const P& x, double v) {
   return {full_like(x.a, v, x.l), x.l};
 }
-P atan2(const P& y, const P& x) {
-  return {arctan2(Operand(y.a, y.l), Operand(x.a, y.l)), y.l};
-}
-P hypot(const P& x, const P& y) {
-  return {kiln::hypot(Operand(x.a, x.l), Operand(y.a, x.l)), x.l};
-}
-P where(const P& c, const P& a, const P& b) {
-  return {kiln::where(Operand(c.a, c.l), Operand(a.a, c.l), Operand(b.a, c.l)), c.l};
-}
-P where(const P& c, double a, const P& b) {
-  return {kiln::where(Operand(c.a, c.l), Operand(a, c.l), Operand(b.a, c.l)), c.l};
-}
-
 // x's sign bit is set (-0 included; a nan's sign is not seen, and no formula here needs it).
 P sign_bit(const P& x) {
   return x < 0.0 || (x == 0.0 && 1.0 / x < 0.0);

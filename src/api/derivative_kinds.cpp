@@ -47,6 +47,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Any:
     case Op::All:
     case Op::Philox:
+    case Op::RandomDraws:
       return DerivativeKind::Constant;
     case Op::Cast:
     case Op::View:

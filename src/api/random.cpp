@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "api/apply.hpp"
+#include "api/random_bits.hpp"
 #include "graph/errors.hpp"
 #include "kiln/creation.hpp"
 
@@ -39,24 +40,6 @@ void check_shape(const char* fn, const Shape& shape, const std::source_location&
   (void)detail::checked_shape(shape, fn, detail::to_loc(loc));
 }
 
-// 64 random bits per element (int64), from stream `stream` (the seed is the context's).
-Array bits(const Shape& shape, uint64_t seed, uint64_t stream, const Ops& f) {
-  int64_t n = 1;
-  for (int64_t e : shape) n *= e;
-  const Array index = arange(int64_t{0}, n, int64_t{1}, int64, f.loc).reshape(shape, f.loc);
-  const Operand i(index, f.loc), s(static_cast<int64_t>(seed), f.loc),
-      k(static_cast<int64_t>(stream), f.loc);
-  return detail::apply(Op::Philox, {&i, &s, &k});
-}
-
-// Uniform in [0, 1) with 24 (float32) or 53 (float64) random bits; `plus_one` gives (0, 1].
-Array unit(const Array& b, DType dtype, bool plus_one, const Ops& f) {
-  const int keep = dtype == float32 ? 24 : 53;
-  Array m = f(Op::BitwiseAnd, f(Op::RightShift, b, 64 - keep), (int64_t{1} << keep) - 1);
-  if (plus_one) m = f(Op::Add, m, 1);
-  return f(Op::Multiply, m.astype(dtype, f.loc), std::ldexp(1.0, -keep));
-}
-
 void check_float(const char* fn, DType dtype, const std::source_location& loc) {
   if (dtype != float32 && dtype != float64)
     graph::throw_error(
@@ -65,6 +48,28 @@ void check_float(const char* fn, DType dtype, const std::source_location& loc) {
 }
 
 }  // namespace
+
+namespace internal {
+
+Array bits(const Shape& shape, uint64_t seed, uint64_t stream, std::source_location loc) {
+  const Ops f{loc};
+  int64_t n = 1;
+  for (int64_t e : shape) n *= e;
+  const Array index = arange(int64_t{0}, n, int64_t{1}, int64, f.loc).reshape(shape, f.loc);
+  const Operand i(index, f.loc), s(static_cast<int64_t>(seed), f.loc),
+      k(static_cast<int64_t>(stream), f.loc);
+  return detail::apply(Op::Philox, {&i, &s, &k});
+}
+
+Array unit(const Array& b, DType dtype, bool plus_one, std::source_location loc) {
+  const Ops f{loc};
+  const int keep = dtype == float32 ? 24 : 53;
+  Array m = f(Op::BitwiseAnd, f(Op::RightShift, b, 64 - keep), (int64_t{1} << keep) - 1);
+  if (plus_one) m = f(Op::Add, m, 1);
+  return f(Op::Multiply, m.astype(dtype, f.loc), std::ldexp(1.0, -keep));
+}
+
+}  // namespace internal
 
 void seed(uint64_t s) {
   detail::context().seed_random(s);
@@ -80,7 +85,7 @@ Array uniform(const Shape& shape, double low, double high, DType dtype, std::sou
                        detail::to_loc(loc));
   const Ops f{loc};
   const auto [s, stream] = detail::context().next_random_stream();
-  const Array u = unit(bits(shape, s, stream, f), dtype, false, f);
+  const Array u = internal::unit(internal::bits(shape, s, stream, loc), dtype, false, loc);
   return f(Op::Add, f(Op::Multiply, u, high - low), low);
 }
 
@@ -97,15 +102,16 @@ Array normal(const Shape& shape, double mean, double stddev, DType dtype,
   const auto [s, stream] = detail::context().next_random_stream();
   // Box-Muller: u1 in (0, 1] so that log(u1) is finite. float32 takes both from one draw of 64
   // bits; float64 draws a second 64 bits on a sibling stream (top bit set).
-  const Array b = bits(shape, s, stream, f);
+  const Array b = internal::bits(shape, s, stream, loc);
   Array u1, u2;
   if (dtype == float32) {
-    u1 = unit(b, dtype, true, f);
+    u1 = internal::unit(b, dtype, true, loc);
     u2 = f(Op::Multiply, f(Op::BitwiseAnd, b, (int64_t{1} << 24) - 1).astype(dtype, f.loc),
            std::ldexp(1.0, -24));
   } else {
-    u1 = unit(b, dtype, true, f);
-    u2 = unit(bits(shape, s, stream | (uint64_t{1} << 63), f), dtype, false, f);
+    u1 = internal::unit(b, dtype, true, loc);
+    u2 = internal::unit(internal::bits(shape, s, stream | (uint64_t{1} << 63), loc), dtype, false,
+                        loc);
   }
   const Array radius = f.unary(Op::Sqrt, f(Op::Multiply, f.unary(Op::Log, u1), -2.0));
   const Array z =
@@ -138,7 +144,8 @@ Array randint(int64_t low, int64_t high, const Shape& shape, DType dtype,
   const Ops f{loc};
   const auto [s, stream] = detail::context().next_random_stream();
   // 63 non-negative random bits, reduced modulo the range.
-  const Array r = f(Op::BitwiseAnd, f(Op::RightShift, bits(shape, s, stream, f), 1), INT64_MAX);
+  const Array r =
+      f(Op::BitwiseAnd, f(Op::RightShift, internal::bits(shape, s, stream, loc), 1), INT64_MAX);
   Array v = range == (uint64_t{1} << 63) ? r : f(Op::Remainder, r, static_cast<int64_t>(range));
   v = f(Op::Add, v, low);
   return dtype == int64 ? v : v.astype(dtype, loc);

@@ -10,6 +10,7 @@
 #include "graph/payload.hpp"
 #include "graph/scalar_math.hpp"
 #include "runtime/host_linalg.hpp"
+#include "runtime/host_random.hpp"
 
 namespace kiln::runtime {
 
@@ -241,7 +242,8 @@ void search_sorted(const LibraryCall& n, const std::vector<const void*>& in, voi
 
 }  // namespace
 
-void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, void* out) {
+void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, void* out,
+                 jit::Executor* executor) {
   switch (n.op) {
     case Op::Scatter:
     case Op::ScatterAdd:
@@ -255,6 +257,8 @@ void run_host_op(const LibraryCall& n, const std::vector<const void*>& inputs, v
       return sort(n, inputs, out);
     case Op::SearchSorted:
       return search_sorted(n, inputs, out);
+    case Op::RandomDraws:
+      return draw_random(n, inputs, out, executor);
     case Op::Solve:
     case Op::Cholesky:
     case Op::SlogDet:

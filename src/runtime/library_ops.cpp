@@ -392,7 +392,7 @@ std::shared_ptr<graph::Buffer> Context::run_library_call(const LibraryCall& c) {
   std::vector<const void*> in;
   for (const LibraryOperand& o : c.args) in.push_back(o.buffer->data);
   std::shared_ptr<graph::Buffer> out = new_output(c);
-  run_host_op(c, in, out->data);
+  run_host_op(c, in, out->data, &threads_);
   return out;
 }
 
