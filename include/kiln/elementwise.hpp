@@ -23,6 +23,9 @@ Array divide(const Operand& a, const Operand& b);
 Array floor_divide(const Operand& a, const Operand& b);
 /// Remainder with the sign of the divisor (numpy `remainder`, Python `%`).
 Array remainder(const Operand& a, const Operand& b);
+/// C's fmod (numpy's fmod): the remainder with the sign of the dividend a; integer division by
+/// zero gives 0, as in numpy.
+Array fmod(const Operand& a, const Operand& b);
 /// a ** b. Integers to negative integer powers are an error (at the sync for arrays).
 Array power(const Operand& a, const Operand& b);
 /// Elementwise maximum; a nan on either side gives nan.

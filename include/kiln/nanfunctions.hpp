@@ -109,6 +109,32 @@ Array nancumsum(const Array& a, std::optional<int> axis = std::nullopt,
 /// cumprod with nans counted as 1.
 Array nancumprod(const Array& a, std::optional<int> axis = std::nullopt,
                  std::source_location loc = std::source_location::current());
+/// numpy's nanmedian of the flattened array: the median of its numbers, nans left out (nan when
+/// there are none). Implemented with median (src/api/sorting.cpp): lazy, a sort and gathers.
+Array nanmedian(const Array& a, std::source_location loc = std::source_location::current());
+/// numpy's nanmedian along `axis`.
+Array nanmedian(const Array& a, int axis, bool keepdims = false,
+                std::source_location loc = std::source_location::current());
+/// numpy's nanquantile (method 'linear'): quantile of the numbers of the flattened array, nans
+/// left out; nan where there are none.
+Array nanquantile(const Array& a, double q,
+                  std::source_location loc = std::source_location::current());
+/// numpy's nanquantile along `axis`.
+Array nanquantile(const Array& a, double q, int axis, bool keepdims = false,
+                  std::source_location loc = std::source_location::current());
+/// numpy's nanquantile for several q (a leading axis of len(qs)).
+Array nanquantile(const Array& a, const std::vector<double>& qs, int axis, bool keepdims = false,
+                  std::source_location loc = std::source_location::current());
+/// numpy's nanpercentile: nanquantile(a, p / 100).
+Array nanpercentile(const Array& a, double p,
+                    std::source_location loc = std::source_location::current());
+/// numpy's nanpercentile along `axis`.
+Array nanpercentile(const Array& a, double p, int axis, bool keepdims = false,
+                    std::source_location loc = std::source_location::current());
+/// numpy's nanpercentile for several p (a leading axis of len(ps)).
+Array nanpercentile(const Array& a, const std::vector<double>& ps, int axis, bool keepdims = false,
+                    std::source_location loc = std::source_location::current());
+
 /// numpy's average: the mean without weights; with them, sum(a * w) / sum(w) over `axis` (every
 /// element without one), in float64 for integer input (numpy's result_type with 'f8'). 1-d
 /// weights along `axis` broadcast; other shapes must equal a's. Weights summing to zero are an

@@ -456,6 +456,7 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
         return b_.CreateMul(x, y);
       case Op::FloorDivide:
       case Op::Remainder:
+      case Op::Fmod:
         return emit_int_divmod(op, t, x, y);
       case Op::Power:
         return emit_int_power(t, x, y, fail);
@@ -500,6 +501,8 @@ Value* BodyEmitter::emit_binary(Op op, DType t, Value* x, Value* y, Value*& fail
       case Op::FloorDivide:
       case Op::Remainder:
         return emit_float_divmod(op, t, x, y);
+      case Op::Fmod:  // C's fmod
+        return b_.CreateFRem(x, y);
       case Op::Maximum:  // numpy: a > b || isnan(a) ? a : b (nan from either side; ties take b)
         return b_.CreateSelect(b_.CreateOr(b_.CreateFCmpOGT(x, y), b_.CreateFCmpUNO(x, x)), x, y);
       case Op::Minimum:
@@ -566,7 +569,7 @@ Value* BodyEmitter::emit_int_divmod(Op op, DType t, Value* a, Value* b) {
   if (is_unsigned(t)) {  // plain division; by zero gives 0
     Value* b_zero = b_.CreateICmpEQ(b, zero);
     Value* safe_b = b_.CreateSelect(b_zero, one, b);
-    Value* r = op == Op::FloorDivide ? b_.CreateUDiv(a, safe_b) : b_.CreateURem(a, safe_b);
+    Value* r = op == Op::FloorDivide ? b_.CreateUDiv(a, safe_b) : b_.CreateURem(a, safe_b);  // (Fmod too)
     return b_.CreateSelect(b_zero, zero, r);
   }
   Value* minus_one = llvm::ConstantInt::get(ty, -1, true);
@@ -584,6 +587,7 @@ Value* BodyEmitter::emit_int_divmod(Op op, DType t, Value* a, Value* b) {
     Value* result = b_.CreateSelect(b_minus_one, b_.CreateNeg(a), floored);
     return b_.CreateSelect(b_zero, zero, result);
   }
+  if (op == Op::Fmod) return b_.CreateSelect(b_.CreateOr(b_zero, b_minus_one), zero, r);  // C's %
   Value* adjusted = b_.CreateSelect(b_.CreateAnd(signs_differ, inexact), b_.CreateAdd(r, b), r);
   return b_.CreateSelect(b_.CreateOr(b_zero, b_minus_one), zero, adjusted);
 }

@@ -83,6 +83,7 @@ DerivativeKind derivative_kind(Op op) {
     case Op::Multiply:
     case Op::Divide:
     case Op::Remainder:
+    case Op::Fmod:
     case Op::Power:
     case Op::Maximum:
     case Op::Minimum:

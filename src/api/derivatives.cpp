@@ -179,6 +179,8 @@ Partial partial(const RuleInputs& in, int i) {
       return factor(i == 0 ? 1.0 / y : -out / y);
     case Op::Remainder:  // x - floor(x / y) * y
       return i == 0 ? Partial{1, {}} : factor(-floor_divide(x, y));
+    case Op::Fmod:  // x - trunc(x / y) * y
+      return i == 0 ? Partial{1, {}} : factor(-kiln::trunc(x / y));
     case Op::Power:
       if (i == 0) return factor(where(y == 0, 0.0, y * power(x, y - 1.0)));
       return factor(where(x == 0, 0.0, kiln::log(x) * out));  // not 0 * inf at 0 ** -1

@@ -15,6 +15,8 @@
 #include "kiln/elementwise.hpp"
 #include "kiln/gather.hpp"
 #include "kiln/manipulation.hpp"
+#include "kiln/nanfunctions.hpp"
+#include "kiln/reductions.hpp"
 #include "kiln/select.hpp"
 #include "kiln/shape.hpp"
 
@@ -125,6 +127,43 @@ Array quantiles_of_sorted(const Array& s, const std::vector<double>& qs, bool se
   return several ? stack(results, 0, l) : results[0];
 }
 
+// The element of each row of `s` at the int64 position `k` (s's shape without its last axis).
+Array at_positions(const Array& s, const Array& k, const std::source_location& l) {
+  return take_along_axis(s, expand_dims(k, -1, l), -1, l)[{ellipsis, 0}];
+}
+
+// numpy's nanquantile (method 'linear') along the last axis of the sorted `s`, whose rows hold
+// `count` numbers followed by their nans: the quantile of each row's numbers, as numpy's
+// _nanquantile_1d takes it of the row without its nans; nan for a row of nans.
+Array nan_quantiles_of_sorted(const Array& s, const Array& count, const std::vector<double>& qs,
+                              bool several, const std::source_location& l) {
+  std::vector<Array> results;
+  const Array last = maximum(Operand(count - int64_t{1}, l), Operand(int64_t{0}, l));
+  const Array top = (count - int64_t{1}).astype(float64, l);
+  for (double q : qs) {
+    const Array virtual_index = top * q;
+    const Array below = floor(Operand(virtual_index, l));
+    const Array above = greater_equal(Operand(virtual_index, l), Operand(top, l));
+    const Array previous = where(above, -1.0, below);
+    const Array gamma = virtual_index - previous;
+    auto position = [&](const Array& p) {
+      return maximum(Operand(where(above, last, p.astype(int64, l)), l), Operand(int64_t{0}, l));
+    };
+    const Array a = at_positions(s, position(below), l);
+    const Array b = at_positions(s, position(below + 1.0), l);
+    const Array diff = subtract(Operand(b, l), Operand(a, l)).astype(float64, l);
+    const Array a64 = a.astype(float64, l), b64 = b.astype(float64, l);
+    const Array lerp = where(gamma >= 0.5, b64 - diff * (1.0 - gamma), a64 + diff * gamma);
+    results.push_back(where(count == int64_t{0}, kNan, lerp));
+  }
+  return several ? stack(results, 0, l) : results[0];
+}
+
+// How many numbers (not nans) each row of the sorted `s` holds.
+Array numbers_per_row(const Array& s, const std::source_location& l) {
+  return kiln::sum(logical_not(isnan(Operand(s, l))).astype(int64, l), -1, false, l);
+}
+
 void check_quantiles(const std::vector<double>& qs, double scale, std::string_view fn,
                      SourceLoc loc) {
   for (double q : qs)
@@ -138,8 +177,8 @@ void check_quantiles(const std::vector<double>& qs, double scale, std::string_vi
 }
 
 Array quantile_impl(const Array& a, std::vector<double> qs, bool several, bool flat, int axis,
-                    bool keepdims, double scale, std::string_view fn,
-                    const std::source_location& l) {
+                    bool keepdims, double scale, std::string_view fn, const std::source_location& l,
+                    bool skip_nans = false) {
   const SourceLoc loc = to_loc(l);
   const Node* n = detail::node_of(a, fn, loc);
   if (is_complex(n->dtype)) graph::throw_error(fn, "complex input is not supported", loc);
@@ -147,7 +186,16 @@ Array quantile_impl(const Array& a, std::vector<double> qs, bool several, bool f
   check_quantiles(qs, scale, fn, loc);
   const int rank = n->shape.rank();
   const Array s = sort(along_last(a, flat, axis, fn, loc, l), -1, l);
-  Array r = quantiles_of_sorted(s, qs, several, fn, loc, l);
+  if (skip_nans && s.shape().back() == 0) {  // numpy: the nanmean of nothing, nan
+    const Shape sorted_shape = s.shape();
+    Shape shape(sorted_shape.begin(), sorted_shape.end() - 1);
+    if (several) shape.insert(shape.begin(), static_cast<int64_t>(qs.size()));
+    const Array r = beside(s, full(shape, kNan, float64, l), l);
+    return keepdims && !several ? kept(r, flat, axis, rank, l) : r;
+  }
+  Array r = skip_nans && is_floating(n->dtype)
+                ? nan_quantiles_of_sorted(s, numbers_per_row(s, l), qs, several, l)
+                : quantiles_of_sorted(s, qs, several, fn, loc, l);
   if (!keepdims) return r;
   if (!several) return kept(r, flat, axis, rank, l);
   std::vector<Array> parts;
@@ -155,8 +203,8 @@ Array quantile_impl(const Array& a, std::vector<double> qs, bool several, bool f
   return stack(parts, 0, l);
 }
 
-Array median_impl(const Array& a, bool flat, int axis, bool keepdims,
-                  const std::source_location& l) {
+Array median_impl(const Array& a, bool flat, int axis, bool keepdims, const std::source_location& l,
+                  bool skip_nans = false) {
   const SourceLoc loc = to_loc(l);
   const Node* n = detail::node_of(a, "median", loc);
   if (is_complex(n->dtype)) graph::throw_error("median", "complex input is not supported", loc);
@@ -167,7 +215,16 @@ Array median_impl(const Array& a, bool flat, int axis, bool keepdims,
   const int64_t count = s.shape().back();
   Array r;
   if (count == 0) {
-    r = beside(s, full(Shape(s.shape().begin(), s.shape().end() - 1), kNan, t, l), l);
+    const Shape sorted_shape = s.shape();  // (one copy: begin and end of the same vector)
+    r = beside(s, full(Shape(sorted_shape.begin(), sorted_shape.end() - 1), kNan, t, l), l);
+  } else if (skip_nans && is_floating(n->dtype)) {  // the middle of each row's numbers
+    const Array values = s.astype(compute, l), numbers = numbers_per_row(s, l);
+    const Array high = floor_divide(Operand(numbers, l), Operand(int64_t{2}, l));
+    const Array low = maximum(Operand(high - int64_t{1}, l), Operand(int64_t{0}, l));
+    const Array odd = equal(Operand(numbers - high * int64_t{2}, l), Operand(int64_t{1}, l));
+    const Array hi = at_positions(values, high.astype(int64, l), l);
+    const Array middle = where(odd, hi, (at_positions(values, low, l) + hi) / 2.0);
+    r = where(numbers == int64_t{0}, kNan, middle).astype(t, l);
   } else {
     const Array values = s.astype(compute, l);
     const int64_t half = count / 2;
@@ -286,6 +343,37 @@ Array percentile(const Array& a, double p, int axis, bool keepdims, std::source_
 Array percentile(const Array& a, const std::vector<double>& ps, int axis, bool keepdims,
                  std::source_location l) {
   return quantile_impl(a, ps, true, false, axis, keepdims, 100, "percentile", l);
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+Array nanmedian(const Array& a, std::source_location l) {
+  return median_impl(a, true, 0, false, l, true);
+}
+Array nanmedian(const Array& a, int axis, bool keepdims, std::source_location l) {
+  return median_impl(a, false, axis, keepdims, l, true);
+}
+Array nanquantile(const Array& a, double q, std::source_location l) {
+  return quantile_impl(a, {q}, false, true, 0, false, 1, "nanquantile", l, true);
+}
+Array nanquantile(const Array& a, double q, int axis, bool keepdims, std::source_location l) {
+  return quantile_impl(a, {q}, false, false, axis, keepdims, 1, "nanquantile", l, true);
+}
+Array nanquantile(const Array& a, const std::vector<double>& qs, int axis, bool keepdims,
+                  std::source_location l) {
+  return quantile_impl(a, qs, true, false, axis, keepdims, 1, "nanquantile", l, true);
+}
+Array nanpercentile(const Array& a, double p, std::source_location l) {
+  return quantile_impl(a, {p}, false, true, 0, false, 100, "nanpercentile", l, true);
+}
+Array nanpercentile(const Array& a, double p, int axis, bool keepdims, std::source_location l) {
+  return quantile_impl(a, {p}, false, false, axis, keepdims, 100, "nanpercentile", l, true);
+}
+Array nanpercentile(const Array& a, const std::vector<double>& ps, int axis, bool keepdims,
+                    std::source_location l) {
+  return quantile_impl(a, ps, true, false, axis, keepdims, 100, "nanpercentile", l, true);
 }
 
 }  // namespace kiln

@@ -448,6 +448,11 @@ T binary(Op op, T a, T b, bool& fail) {
         return floor_divide(a, b);
       case Op::Remainder:
         return remainder(a, b);
+      case Op::Fmod:  // C's %: the sign of the dividend; by 0 (and the trapping MIN % -1) 0
+        if constexpr (std::is_unsigned_v<T>)
+          return b == 0 ? T(0) : static_cast<T>(a % b);
+        else
+          return b == 0 || b == T(-1) ? T(0) : static_cast<T>(a % b);
       case Op::Power:
         if (b < 0) {
           fail = true;
@@ -485,6 +490,8 @@ T binary(Op op, T a, T b, bool& fail) {
         return floor_divide(a, b);
       case Op::Remainder:
         return remainder(a, b);
+      case Op::Fmod:
+        return std::fmod(a, b);
       case Op::Power:
         return std::pow(a, b);
       case Op::Maximum:

@@ -74,6 +74,7 @@ std::vector<Case> cases() {
       {"multiply", [](V x) { return x[0] * x[1]; }, {s, s}},
       {"divide", [](V x) { return x[0] / x[1]; }, {s, row}, 0.5, 2.0},
       {"remainder", [](V x) { return remainder(x[0] * 3.0, x[1]); }, {s, s}, 0.55, 0.95, 1},
+      {"fmod", [](V x) { return fmod(x[0] * -3.0, x[1]); }, {s, s}, 0.55, 0.95, 1},
       {"power", [](V x) { return power(x[0], x[1]); }, {s, s}, 0.5, 2.0},
       {"power scalar", [](V x) { return power(x[0], 3.0) + power(2.0, x[0]); }, {s}},
       {"maximum", [](V x) { return maximum(x[0], x[1] + 0.01); }, {s, s}},

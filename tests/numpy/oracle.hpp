@@ -284,6 +284,8 @@ inline kiln::Operand operand(const Arg& a) {
 inline bool build_manipulation(const Case& c, kiln::Array& r);
 /// kiln/sorting.hpp's functions (see build_manipulation).
 inline bool build_sorting(const Case& c, kiln::Array& r);
+// nanquantile, nanpercentile (oracle_functions.hpp)
+inline bool build_nan_quantile(const Case& c, kiln::Array& r);
 /// kiln::linalg and cross (see build_manipulation).
 inline bool build_linalg(const Case& c, kiln::Array& r);
 /// kiln/histograms.hpp (oracle_counting.hpp).
@@ -821,10 +823,14 @@ inline bool build_sorting(const Case& c, kiln::Array& r) {
     r = kiln::unique_counts(array(0)).second;
   } else if (f == "unique_inverse") {  // the inverse
     r = kiln::unique_inverse(array(0)).second;
-  } else if (f == "median") {
-    r = none(1) ? kiln::median(array(0)) : kiln::median(array(0), axis(1), c.args[2].scalar.i);
+  } else if (f == "median" || f == "nanmedian") {
+    const bool nan = f == "nanmedian";
+    r = none(1) ? (nan ? kiln::nanmedian(array(0)) : kiln::median(array(0)))
+        : nan   ? kiln::nanmedian(array(0), axis(1), c.args[2].scalar.i)
+                : kiln::median(array(0), axis(1), c.args[2].scalar.i);
     if (none(1) && c.args[2].scalar.i) r = kiln::reshape(r, kiln::Shape(array(0).ndim(), 1));
-  } else if (f == "quantile" || f == "percentile") {
+  } else if (f.ends_with("quantile") || f.ends_with("percentile")) {
+    if (f.starts_with("nan")) return build_nan_quantile(c, r);
     const bool q = f == "quantile";
     const bool keep = c.args[3].scalar.i != 0;
     if (c.args[1].kind == Arg::Kind::shape) {  // several, as the shape's entries / 100

@@ -556,12 +556,12 @@ def call(fn, args):
         return np.unique(args[0], return_counts=True)[1]
     if fn == "unique_inverse":  # NumPy 2's shape: the input's
         return np.unique(args[0], return_inverse=True)[1].reshape(np.shape(args[0]))
-    if fn == "median":
-        return np.median(args[0], axis=args[1], keepdims=bool(args[2]))
-    if fn in ("quantile", "percentile"):
+    if fn in ("median", "nanmedian"):
+        return getattr(np, fn)(args[0], axis=args[1], keepdims=bool(args[2]))
+    if fn in ("quantile", "percentile", "nanquantile", "nanpercentile"):
         q = args[1]
         if isinstance(q, tuple):  # several: a shape's entries, / 100 for quantile
-            q = np.array(q, dtype=np.float64) / (100.0 if fn == "quantile" else 1.0)
+            q = np.array(q, dtype=np.float64) / (100.0 if fn.endswith("quantile") else 1.0)
         r = np.asarray(getattr(np, fn)(args[0], q, axis=args[2], keepdims=bool(args[3])))
         # numpy 1.24 interpolates in float64, but gives a float input's own nan (its dtype) when a
         # flattened input holds one: a dtype that depends on the data. kiln's is float64.

@@ -7,6 +7,26 @@
 
 namespace oracle {
 
+// As oracle.hpp's quantile and percentile: a, q (a shape's entries / 100 for several), axis,
+// keepdims.
+inline bool build_nan_quantile(const Case& c, kiln::Array& r) {
+  const bool q = c.fn == "nanquantile", keep = c.args[3].scalar.i != 0;
+  const kiln::Array& a = c.args[0].array;
+  const bool none = c.args[2].kind == Arg::Kind::axes && c.args[2].all_axes;
+  const int axis = none ? 0 : c.args[2].axes.at(0);
+  if (c.args[1].kind == Arg::Kind::shape) {
+    std::vector<double> qs;
+    for (int64_t e : c.args[1].shape) qs.push_back(q ? e / 100.0 : double(e));
+    r = q ? kiln::nanquantile(a, qs, axis, keep) : kiln::nanpercentile(a, qs, axis, keep);
+    return true;
+  }
+  const double v = c.args[1].scalar.f;
+  r = none ? (q ? kiln::nanquantile(a, v) : kiln::nanpercentile(a, v))
+           : (q ? kiln::nanquantile(a, v, axis, keep) : kiln::nanpercentile(a, v, axis, keep));
+  if (none && keep) r = kiln::reshape(r, kiln::Shape(a.ndim(), 1));
+  return true;
+}
+
 inline bool build_functions(const Case& c, kiln::Array& r) {
   const std::string& f = c.fn;
   auto array = [&](size_t i) { return c.args[i].array; };

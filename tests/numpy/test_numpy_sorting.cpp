@@ -43,7 +43,8 @@ class Cases : public oracle::RandomArrays {
         return {fns[pick(3)], {operand(s, any_dtype())}};
       }
       case 3:
-        return {"median", {operand(s, real_dtype()), axis_or_none(rank), oracle::int_arg(pick(2))}};
+        return {pick(2) ? "median" : "nanmedian",
+                {operand(s, real_dtype()), axis_or_none(rank), oracle::int_arg(pick(2))}};
       default: {
         const bool q = pick(2);
         const int several = pick(3);
@@ -56,7 +57,8 @@ class Cases : public oracle::RandomArrays {
           const double v = pick(15) == 0 ? 1.5 : pick(101) / 100.0;
           which = oracle::float_arg(q ? v : v * 100);
         }
-        return {q ? "quantile" : "percentile",
+        const bool nan = pick(2);
+        return {q ? (nan ? "nanquantile" : "quantile") : (nan ? "nanpercentile" : "percentile"),
                 {operand(s, real_dtype()), which,
                  several == 0 ? oracle::axis_arg(axis(rank)) : axis_or_none(rank),
                  oracle::int_arg(pick(2))}};
@@ -279,4 +281,32 @@ TEST(Histograms, LargeCountsMatchALoop) {
   }
   EXPECT_EQ(h.hist.to_vector<int64_t>(), want);
   EXPECT_EQ(sum(bincount(digitize(x, h.bin_edges))).item<int64_t>(), n);
+}
+
+// The nan functions on rows with nans, a row of nans only (nan, as numpy's with its warning),
+// and nothing at all; values from numpy 1.24.
+TEST(Sorting, NanQuantilesLeaveTheNansOut) {
+  const double nan = std::nan("");
+  const Array a = array(std::vector<double>{1, nan, 3, -2, nan, nan, nan, nan, 5, 0.5, nan, 7},
+                        {3, 4});
+  auto same = [](const Array& x, const std::vector<double>& want) {
+    const auto got = x.astype(float64).to_vector<double>();
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (std::isnan(want[i]))
+        EXPECT_TRUE(std::isnan(got[i])) << i;
+      else
+        EXPECT_NEAR(got[i], want[i], 1e-12) << i;
+    }
+  };
+  same(nanmedian(a, 1), {1.0, nan, 5.0});
+  same(nanmedian(a), {2.0});
+  same(nanquantile(a, 0.3, 1), {-0.2, nan, 3.2});
+  same(nanpercentile(a, std::vector<double>{10, 90}, 0), {1.4, 0.5, 3.0, -1.1, 4.6, 0.5, 3.0, 6.1});
+  same(nanquantile(a, 0.75), {4.5});
+  same(nanquantile(zeros({0}), 0.5), {nan});
+  EXPECT_EQ(nanmedian(a, 1, true).shape(), (Shape{3, 1}));
+  kiln_test::expect_error([] { nanquantile(zeros({3}), 1.5); }, {"nanquantile", "[0, 1]"});
+  kiln_test::expect_error([] { nanpercentile(zeros({3}), -1.0); }, {"nanpercentile", "[0, 100]"});
+  kiln_test::expect_error([] { nanmedian(zeros({3}, complex64)); }, {"median", "complex"});
 }
