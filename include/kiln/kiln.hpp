@@ -18,6 +18,7 @@
 #include "kiln/linalg.hpp"
 #include "kiln/manipulation.hpp"
 #include "kiln/nanfunctions.hpp"
+#include "kiln/placement.hpp"
 #include "kiln/random.hpp"
 #include "kiln/reductions.hpp"
 #include "kiln/runtime.hpp"

@@ -1,0 +1,51 @@
+// The oracle's kiln side of kiln/placement.hpp (tests/numpy/oracle_more.py is numpy's): the
+// in-place functions run on a copy of the first argument, which is the result.
+#pragma once
+
+#include "numpy/oracle.hpp"
+
+namespace oracle {
+
+inline bool build_placement(const Case& c, kiln::Array& r) {
+  const std::string& f = c.fn;
+  auto array = [&](size_t i) { return c.args[i].array; };
+  auto integer = [&](size_t i) { return c.args[i].scalar.i; };
+  auto none = [&](size_t i) { return c.args[i].kind == Arg::Kind::axes && c.args[i].all_axes; };
+  auto axis = [&](size_t i) {
+    return none(i) ? std::nullopt : std::optional<int>(static_cast<int>(integer(i)));
+  };
+  static const kiln::IndexMode modes[] = {kiln::IndexMode::raise, kiln::IndexMode::wrap,
+                                          kiln::IndexMode::clip};
+  static const char* castings[] = {"no", "equiv", "safe", "same_kind", "unsafe"};
+  if (f == "insert" || f == "delete") {  // a, index or indices (a shape), [values], axis
+    const bool several = c.args[1].kind == Arg::Kind::shape;
+    const std::vector<int64_t> at(c.args[1].shape.begin(), c.args[1].shape.end());
+    if (f == "insert")
+      r = several ? kiln::insert(array(0), at, operand(c.args[2]), axis(3))
+                  : kiln::insert(array(0), integer(1), operand(c.args[2]), axis(3));
+    else
+      r = several ? kiln::delete_(array(0), at, axis(2))
+                  : kiln::delete_(array(0), integer(1), axis(2));
+  } else if (f == "choose") {  // a, choices..., mode
+    std::vector<kiln::Array> choices;
+    for (size_t i = 1; i + 1 < c.args.size(); ++i) choices.push_back(array(i));
+    r = kiln::choose(array(0), choices, modes[integer(c.args.size() - 1)]);
+  } else if (f == "put" || f == "put_along_axis" || f == "putmask" || f == "place" ||
+             f == "copyto" || f == "fill_diagonal") {
+    r = array(0);
+    if (f == "put") kiln::put(r, array(1), operand(c.args[2]), modes[integer(3)]);
+    if (f == "put_along_axis")
+      kiln::put_along_axis(r, array(1), operand(c.args[2]), static_cast<int>(integer(3)));
+    if (f == "putmask") kiln::putmask(r, array(1), operand(c.args[2]));
+    if (f == "place") kiln::place(r, array(1), operand(c.args[2]));
+    if (f == "copyto")
+      kiln::copyto(r, operand(c.args[1]), castings[integer(2)],
+                   none(3) ? std::nullopt : std::optional<kiln::Array>(array(3)));
+    if (f == "fill_diagonal") kiln::fill_diagonal(r, operand(c.args[1]), integer(2) != 0);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace oracle
