@@ -124,4 +124,35 @@ Array logsumexp(const Array& a, const std::vector<int>& axes, bool keepdims = fa
 
 }  // namespace special
 
+// ---- src/api/numeric_functions.cpp --------------------------------------------------------------
+
+/// numpy's gcd: the greatest common divisor of |a| and |b| (integers; 0 for gcd(0, 0)), by
+/// Euclid's steps unrolled in the kernel.
+Array gcd(const Operand& a, const Operand& b);
+/// numpy's lcm: |a / gcd(a, b) * b| (0 where either is 0).
+Array lcm(const Operand& a, const Operand& b);
+/// numpy's frexp: mantissas m (|m| in [0.5, 1), x's float type) and int32 exponents e with
+/// x = m * 2^e; zeros, infinities and nans give themselves and exponent 0.
+std::pair<Array, Array> frexp(const Operand& x);
+/// numpy's nextafter: the next value of the float type after x1 toward x2.
+Array nextafter(const Operand& x1, const Operand& x2);
+/// numpy's spacing: the distance from x to the next value away from zero (with x's sign; nan
+/// for infinities).
+Array spacing(const Operand& x);
+/// numpy's real_if_close: the real part of a complex array whose imaginary parts are all below
+/// tol (times the dtype's epsilon when tol > 1), else the array. A sync for complex input (the
+/// dtype depends on the values).
+Array real_if_close(const Array& a, double tol = 100,
+                    std::source_location loc = std::source_location::current());
+/// numpy's packbits: the elements (nonzero as 1) packed 8 to a uint8 along `axis` (flattened
+/// when nullopt), zero-padded, bitorder "big" or "little".
+Array packbits(const Array& a, std::optional<int> axis = std::nullopt,
+               std::string_view bitorder = "big",
+               std::source_location loc = std::source_location::current());
+/// numpy's unpackbits: the bits of a uint8 array along `axis` (flattened when nullopt), the
+/// first `count` of them (negative: all but the last -count; more than there are: zeros).
+Array unpackbits(const Array& a, std::optional<int> axis = std::nullopt,
+                 std::optional<int64_t> count = std::nullopt, std::string_view bitorder = "big",
+                 std::source_location loc = std::source_location::current());
+
 }  // namespace kiln

@@ -7,8 +7,8 @@
 
 namespace oracle {
 
-// kiln/placement.hpp's functions (oracle_placement.hpp).
-inline bool build_placement(const Case& c, kiln::Array& r);
+// kiln/placement.hpp and the numeric functions (oracle_more.hpp).
+inline bool build_more(const Case& c, kiln::Array& r);
 
 // As oracle.hpp's quantile and percentile: a, q (a shape's entries / 100 for several), axis,
 // keepdims.
@@ -184,11 +184,11 @@ inline bool build_functions(const Case& c, kiln::Array& r) {
     if (c.args[1].kind != Arg::Kind::axes) axis = static_cast<int>(integer(1));
     r = f == "nancumsum" ? kiln::nancumsum(array(0), axis) : kiln::nancumprod(array(0), axis);
   } else {
-    return build_placement(c, r);
+    return build_more(c, r);
   }
   return true;
 }
 
 }  // namespace oracle
 
-#include "numpy/oracle_placement.hpp"
+#include "numpy/oracle_more.hpp"

@@ -6,7 +6,9 @@ MODES = ("raise", "wrap", "clip")
 CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
 
 FUNCTIONS = ("insert", "delete", "put", "put_along_axis", "putmask", "place", "copyto",
-             "fill_diagonal", "choose")
+             "fill_diagonal", "choose", "gcd", "lcm", "frexp", "nextafter", "spacing", "packbits",
+             "unpackbits", "real_if_close", "full_like")
+ORDERS = ("big", "little")
 
 
 def index_list(obj):
@@ -14,6 +16,20 @@ def index_list(obj):
 
 
 def call(fn, args):
+    if fn in ("gcd", "lcm", "nextafter", "spacing"):
+        return getattr(np, fn)(*args)
+    if fn == "frexp":  # mantissas and exponents stacked as float64
+        m, e = np.frexp(args[0])
+        return np.stack([m.astype(np.float64), e.astype(np.float64)])
+    if fn == "packbits":
+        return np.packbits(args[0], axis=args[1], bitorder=ORDERS[args[2]])
+    if fn == "unpackbits":
+        return np.unpackbits(args[0], axis=args[1], count=None if args[2] == -99 else args[2],
+                             bitorder=ORDERS[args[3]])
+    if fn == "real_if_close":
+        return np.real_if_close(args[0], tol=args[1])
+    if fn == "full_like":
+        return np.full_like(args[0], args[1], dtype=args[2])
     if fn == "insert":
         return np.insert(args[0], index_list(args[1]), args[2], axis=args[3])
     if fn == "delete":

@@ -1,10 +1,11 @@
 // numpy as the oracle for kiln/placement.hpp (insert, delete, put, put_along_axis, putmask,
-// place, copyto, fill_diagonal, choose) on random shapes, dtypes, positions and modes, with
-// positions out of range, shapes that do not broadcast and casts numpy refuses among the cases
-// (kiln refuses exactly where numpy does).
+// place, copyto, fill_diagonal, choose) and the numeric functions (gcd, lcm, frexp, nextafter,
+// spacing, packbits, unpackbits, real_if_close, full_like) on random shapes, dtypes, positions
+// and modes, with positions out of range, shapes that do not broadcast and casts numpy refuses
+// among the cases (kiln refuses exactly where numpy does).
 #include <gtest/gtest.h>
 
-#include "numpy/oracle_placement.hpp"
+#include "numpy/oracle_more.hpp"
 #include "numpy/random_arrays.hpp"
 
 using namespace kiln;
@@ -49,7 +50,7 @@ class PlacementCases : public oracle::RandomArrays {
     const DType t = dtype();
     int64_t size = 1;
     for (int64_t e : s) size *= e;
-    switch (pick(9)) {
+    switch (pick(14)) {
       case 0:
       case 1: {  // insert and delete
         const bool flat = rank == 0 || pick(4) == 0;
@@ -114,6 +115,41 @@ class PlacementCases : public oracle::RandomArrays {
         const Shape vs = pick(2) ? Shape{} : Shape{1 + pick(4)};
         return {"fill_diagonal", {array(m, t), operand(vs, t), oracle::int_arg(pick(2))}};
       }
+      case 9: {  // gcd, lcm: integers (floats and bools refused, as numpy)
+        static const DType ints[] = {int8, int16, int32, int64, uint8, uint16, uint32, uint64};
+        const DType it = pick(8) == 0 ? dtype() : ints[pick(8)];
+        Case c{pick(2) ? "gcd" : "lcm",
+               {array(s, it), operand(sub(s), pick(4) ? it : ints[pick(8)])}};
+        if (pick(4) == 0) c.args[1] = oracle::int_arg(pick(30) - 15);
+        return c;
+      }
+      case 10: {  // frexp, nextafter, spacing
+        static const DType floats[] = {float16, float32, float64};
+        const DType ft = pick(6) == 0 ? dtype() : floats[pick(3)];
+        if (pick(3) == 0) return {"frexp", {operand(s, ft)}};
+        if (pick(2)) return {"spacing", {operand(s, ft)}};
+        return {"nextafter", {operand(s, ft), operand(sub(s), pick(3) ? ft : floats[pick(3)])}};
+      }
+      case 11: {  // packbits, unpackbits
+        const Arg ax =
+            rank == 0 || pick(3) == 0 ? oracle::axes_arg(nullptr) : oracle::int_arg(axis(rank));
+        if (pick(2))
+          return {"packbits", {array(s, pick(4) ? bool_ : dtype()), ax, oracle::int_arg(pick(2))}};
+        const int64_t count = pick(3) == 0 ? -99 : pick(30) - 10;
+        return {"unpackbits",
+                {array(s, pick(6) ? uint8 : dtype()), ax, oracle::int_arg(count),
+                 oracle::int_arg(pick(2))}};
+      }
+      case 12: {  // real_if_close: imaginary parts of zero now and then
+        const DType ct = pick(2) ? complex64 : complex128;
+        Arg z = array(s, ct);
+        if (pick(2)) z = array(s, pick(2) ? float64 : float32);
+        static const double tols[] = {100, 1e-3, 0.5, 1e6};
+        return {"real_if_close", {z, oracle::float_arg(tols[pick(4)])}};
+      }
+      case 13:
+        return {"full_like",
+                {operand(s, t), oracle::float_arg(pick(20) - 10.5), oracle::dtype_arg(dtype())}};
       default: {  // choose
         const int n = 1 + pick(4);
         Case c{"choose", {positions(s, n, pick(6) != 0)}};
@@ -184,4 +220,44 @@ TEST(Placement, EdgesAndErrors) {
   const Array chosen = choose(array(std::vector<int64_t>{0, 2}),
                               {a[{0}].reshape({3})[{slice(0, 2)}], zeros({2}, int64)});
   expect_error([&] { (void)chosen.eval(); }, {"out of"}, line2);
+}
+
+// The numeric functions at the ends of their ranges (values from numpy 1.24): subnormals and
+// the largest doubles, the steps at powers of two and at infinity, Euclid's longest int64 chain.
+TEST(NumericFunctions, EdgeValues) {
+  const auto [m, e] = frexp(array(std::vector<double>{5e-324, 1.7e308, -0.0, 0.75, 0x1p-1030}));
+  const auto mv = m.to_vector<double>();
+  EXPECT_EQ(mv[0], 0.5);
+  EXPECT_EQ(mv[1], std::ldexp(1.7e308, -1024));
+  EXPECT_TRUE(mv[2] == 0 && std::signbit(mv[2]));
+  EXPECT_EQ(mv[4], 0.5);
+  EXPECT_EQ(e.dtype(), int32);
+  EXPECT_EQ(e.to_vector<int32_t>(), (std::vector<int32_t>{-1073, 1024, 0, 0, -1029}));
+  const double max = std::numeric_limits<double>::max(), inf = INFINITY;
+  const auto n = nextafter(array(std::vector<double>{0.0, 1.0, max, inf, 1.0, -0.0}),
+                           array(std::vector<double>{1.0, 2.0, inf, 0.0, 0.0, -1.0}))
+                     .to_vector<double>();
+  EXPECT_EQ(
+      n, (std::vector<double>{5e-324, 1.0000000000000002, inf, max, 0.9999999999999999, -5e-324}));
+  EXPECT_EQ(nextafter(array(std::vector<float>{1.f}), 0.f).to_vector<float>()[0], 0.99999994f);
+  EXPECT_EQ(spacing(array(std::vector<float>{1.f})).to_vector<float>()[0], 1.1920929e-07f);
+  EXPECT_EQ(spacing(array(std::vector<double>{1.0, -1.0})).to_vector<double>(),
+            (std::vector<double>{2.220446049250313e-16, -2.220446049250313e-16}));
+  // Consecutive Fibonacci numbers: Euclid's longest chain for int64.
+  EXPECT_EQ(gcd(array(std::vector<int64_t>{7540113804746346429}),
+                array(std::vector<int64_t>{4660046610375530309}))
+                .to_vector<int64_t>()[0],
+            1);
+  EXPECT_EQ(lcm(array(std::vector<int32_t>{6}), -4).to_vector<int32_t>()[0], 12);
+  EXPECT_EQ(packbits(array(std::vector<bool>{1, 0, 1, 1, 0, 0, 0, 0, 1})).to_vector<uint8_t>(),
+            (std::vector<uint8_t>{176, 128}));
+  EXPECT_EQ(unpackbits(array(std::vector<uint8_t>{5}), std::nullopt, std::nullopt, "little")
+                .to_vector<uint8_t>(),
+            (std::vector<uint8_t>{1, 0, 1, 0, 0, 0, 0, 0}));
+  kiln_test::expect_error([] { (void)gcd(1.5, 2); }, {"[gcd]", "needs integer operands"});
+  kiln_test::expect_error([] { (void)packbits(zeros({3})); }, {"[packbits]", "integer or boolean"});
+  kiln_test::expect_error([] { (void)unpackbits(zeros({3}, int32)); },
+                          {"[unpackbits]", "unsigned byte"});
+  kiln_test::expect_error([] { (void)packbits(zeros({3}, bool_), 0, "middle"); },
+                          {"'order' must be"});
 }

@@ -1,12 +1,13 @@
-// The oracle's kiln side of kiln/placement.hpp (tests/numpy/oracle_more.py is numpy's): the
-// in-place functions run on a copy of the first argument, which is the result.
+// The oracle's kiln side of kiln/placement.hpp and src/api/numeric_functions.cpp
+// (tests/numpy/oracle_more.py is numpy's): the in-place functions run on a copy of the first
+// argument, which is the result.
 #pragma once
 
 #include "numpy/oracle.hpp"
 
 namespace oracle {
 
-inline bool build_placement(const Case& c, kiln::Array& r) {
+inline bool build_more(const Case& c, kiln::Array& r) {
   const std::string& f = c.fn;
   auto array = [&](size_t i) { return c.args[i].array; };
   auto integer = [&](size_t i) { return c.args[i].scalar.i; };
@@ -42,6 +43,28 @@ inline bool build_placement(const Case& c, kiln::Array& r) {
       kiln::copyto(r, operand(c.args[1]), castings[integer(2)],
                    none(3) ? std::nullopt : std::optional<kiln::Array>(array(3)));
     if (f == "fill_diagonal") kiln::fill_diagonal(r, operand(c.args[1]), integer(2) != 0);
+  } else if (f == "gcd" || f == "lcm" || f == "nextafter") {
+    const kiln::Operand a = operand(c.args[0]), b = operand(c.args[1]);
+    r = f == "gcd" ? kiln::gcd(a, b) : f == "lcm" ? kiln::lcm(a, b) : kiln::nextafter(a, b);
+  } else if (f == "spacing") {
+    r = kiln::spacing(operand(c.args[0]));
+  } else if (f == "frexp") {  // stacked as float64
+    const auto [m, e] = kiln::frexp(operand(c.args[0]));
+    r = kiln::stack({m.astype(kiln::float64), e.astype(kiln::float64)});
+  } else if (f == "packbits" || f == "unpackbits") {  // a, axis, [count (-99: None)], order
+    const std::optional<int> ax = none(1) ? std::nullopt : std::optional<int>(integer(1));
+    static const char* orders[] = {"big", "little"};
+    if (f == "packbits") {
+      r = kiln::packbits(array(0), ax, orders[integer(2)]);
+    } else {
+      std::optional<int64_t> count;
+      if (integer(2) != -99) count = integer(2);
+      r = kiln::unpackbits(array(0), ax, count, orders[integer(3)]);
+    }
+  } else if (f == "real_if_close") {
+    r = kiln::real_if_close(array(0), c.args[1].scalar.f);
+  } else if (f == "full_like") {
+    r = kiln::full_like(array(0), c.args[1].scalar.f, c.args[2].dtype);
   } else {
     return false;
   }
