@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <source_location>
 #include <string_view>
 #include <utility>
@@ -204,6 +205,32 @@ struct LstsqResult {
 /// values at most rcond times the largest treated as zero (rcond < 0: numpy's default,
 /// eps * max(m, n)). Reads the rank (a sync), since numpy's residuals' shape depends on it.
 LstsqResult lstsq(const Array& a, const Array& b, double rcond = -1,
+                  std::source_location loc = std::source_location::current());
+
+/// numpy's cond: the condition number of each matrix, the ratio of its largest to smallest
+/// singular value (2-norm); inf for a singular matrix (nan from 0/0 becomes inf unless the
+/// matrix holds a nan, as numpy).
+Array cond(const Array& x, std::source_location loc = std::source_location::current());
+/// numpy's cond in the norm `p`: 2 and -2 through the singular values, 1, -1, inf and -inf as
+/// norm(x, p) * norm(inv(x), p) of square matrices (a singular matrix is inv's error at the
+/// sync, where numpy returns inf).
+Array cond(const Array& x, double p, std::source_location loc = std::source_location::current());
+/// numpy's cond in the "fro" or "nuc" norm (square matrices; singular as above).
+Array cond(const Array& x, std::string_view p,
+           std::source_location loc = std::source_location::current());
+/// numpy's multi_dot: the product of the chain in the cheapest order (numpy's dynamic
+/// programming over the shapes); the first array may be 1-d (a row), the last 1-d (a column),
+/// the others 2-d.
+Array multi_dot(const std::vector<Array>& arrays,
+                std::source_location loc = std::source_location::current());
+/// numpy's tensorinv: the inverse of `a` seen as a matrix of its first `ind` axes by the rest,
+/// shaped a.shape[ind:] + a.shape[:ind].
+Array tensorinv(const Array& a, int ind = 2,
+                std::source_location loc = std::source_location::current());
+/// numpy's tensorsolve: x with tensordot(a, x, x.ndim) == b (the axes `axes` of a moved last
+/// first); x has the shape of a's last a.ndim - b.ndim axes.
+Array tensorsolve(const Array& a, const Array& b,
+                  std::optional<std::vector<int>> axes = std::nullopt,
                   std::source_location loc = std::source_location::current());
 
 }  // namespace linalg

@@ -263,6 +263,21 @@ def linalg(fn, args):
         return r[..., 0] if b.ndim == 1 else r
     if f == "linalg.inv":
         return np.linalg.inv(shifted(a))
+    if f.startswith("linalg.cond"):
+        p = "fro" if f == "linalg.cond_fro" else None if f == "linalg.cond_none" else args[1]
+        if a.ndim >= 2:  # strictly diagonally dominant: never singular
+            t = np.promote_types(a.dtype, np.float32)
+            a = a.astype(t) + np.eye(a.shape[-1], dtype=t) * (4 * a.shape[-1] + 8)
+        return np.linalg.cond(a, p)
+    if f == "linalg.multi_dot":
+        return np.linalg.multi_dot(list(args))
+    if f == "linalg.tensorinv":  # a + 8 (kiln's side alike): no singular matrix of small integers
+        return np.linalg.tensorinv(a + 8.0, ind=args[1])
+    if f == "linalg.tensorsolve":
+        n = args[1].size
+        t = np.promote_types(a.dtype, np.float32)
+        return np.linalg.tensorsolve(a.astype(t) + (np.eye(n, dtype=t) * (4 * n)).reshape(a.shape),
+                                     args[1])
     if f == "linalg.det":
         return np.linalg.det(shifted(a))
     if f == "linalg.slogdet":

@@ -109,6 +109,35 @@ inline bool build_linalg(const Case& c, kiln::Array& r) {
   }
   if (c.fn.rfind("einsum", 0) == 0) return build_einsum(c, r);
   if (c.fn.rfind("linalg.", 0) != 0 && c.fn != "cross") return false;
+  if (c.fn.starts_with("linalg.cond")) {  // of the shifted matrices (as numpy's side)
+    const kiln::Array a = c.args[0].array;
+    const int64_t n = a.ndim() >= 2 ? a.shape().back() : 0;
+    const kiln::DType t = kiln::promote_types(a.dtype(), kiln::float32);
+    const kiln::Array w =
+        a.ndim() >= 2 ? kiln::Array(a.astype(t) + kiln::eye(n, t) * double(4 * n + 8)) : a;
+    r = c.fn == "linalg.cond_fro"    ? kiln::linalg::cond(w, "fro")
+        : c.fn == "linalg.cond_none" ? kiln::linalg::cond(w)
+                                     : kiln::linalg::cond(w, c.args[1].scalar.f);
+    return true;
+  }
+  if (c.fn == "linalg.multi_dot") {
+    std::vector<kiln::Array> arrays;
+    for (const Arg& a : c.args) arrays.push_back(a.array);
+    r = kiln::linalg::multi_dot(arrays);
+    return true;
+  }
+  if (c.fn == "linalg.tensorinv") {
+    r = kiln::linalg::tensorinv(c.args[0].array + 8.0, static_cast<int>(c.args[1].scalar.i));
+    return true;
+  }
+  if (c.fn == "linalg.tensorsolve") {
+    const kiln::Array a = c.args[0].array, b = c.args[1].array;
+    const int64_t n = b.size();
+    const kiln::DType t = kiln::promote_types(a.dtype(), kiln::float32);
+    r = kiln::linalg::tensorsolve(
+        a.astype(t) + (kiln::eye(n, t) * double(4 * n)).reshape(a.shape()), b);
+    return true;
+  }
   const bool raw = c.fn.size() > 4 && c.fn.compare(c.fn.size() - 4, 4, "_raw") == 0;
   const std::string f = c.fn.substr(0, c.fn.size() - (raw ? 4 : 0));
   const kiln::Array a0 = c.args[0].array;

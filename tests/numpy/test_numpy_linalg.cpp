@@ -47,7 +47,7 @@ class Cases : public oracle::RandomArrays {
     const DType t = linalg_dtype();
     const bool raw = pick(8) == 0;
     auto name = [&](const char* f) { return std::string(f) + (raw ? "_raw" : ""); };
-    switch (pick(13)) {
+    switch (pick(15)) {
       case 0: {
         Shape b = s;
         if (!b.empty()) b.back() = 1 + pick(3);
@@ -128,6 +128,39 @@ class Cases : public oracle::RandomArrays {
         return {f,
                 {operand(r, pick(3) ? float64 : t), oracle::float_arg(ords[which % 6]),
                  oracle::axes_arg(axes), oracle::int_arg(pick(2))}};
+      }
+      case 13: {  // cond (square stacks shifted to be well conditioned), tensorinv, tensorsolve
+        static constexpr double ps[] = {2, -2, 1, -1, INFINITY, -INFINITY, 0, 0};
+        const int which = pick(10);
+        if (which <
+            8) {  // square (shifted rectangles could be singular: numpy's inf, kiln's error)
+          Shape sq = s;
+          if (sq.size() >= 2) sq[sq.size() - 2] = sq.back();
+          return {which == 6   ? "linalg.cond_fro"
+                  : which == 7 ? "linalg.cond_none"
+                               : "linalg.cond",
+                  {operand(sq, t), oracle::float_arg(ps[which])}};
+        }
+        const int64_t k = 1 + pick(3), m = 1 + pick(2);
+        if (which == 8) {
+          Shape ts{k, m, k * m};
+          if (pick(6) == 0) ts = {k, m + 1, k * m};  // not square: an error
+          return {"linalg.tensorinv", {operand(ts, t), oracle::int_arg(2)}};
+        }
+        return {"linalg.tensorsolve", {operand(Shape{k * m, k, m}, t), operand(Shape{k * m}, t)}};
+      }
+      case 14: {  // multi_dot of 2 to 5 arrays, 1-d ends now and then
+        const int n_arrays = 2 + pick(4);
+        std::vector<int64_t> dims;
+        for (int d = 0; d <= n_arrays; ++d) dims.push_back(1 + pick(5));
+        Case c{"linalg.multi_dot", {}};
+        for (int k = 0; k < n_arrays; ++k) {
+          Shape ms{dims[static_cast<size_t>(k)], dims[static_cast<size_t>(k) + 1]};
+          if (k == 0 && pick(3) == 0) ms = {ms[1]};
+          if (k == n_arrays - 1 && pick(3) == 0) ms = {ms[0]};
+          c.args.push_back(operand(ms, pick(4) ? t : float64));
+        }
+        return c;
       }
       default: {
         Shape a{1 + pick(3), 2 + pick(2)}, b{2 + pick(2)};
@@ -451,4 +484,35 @@ TEST(Linalg, EigSatisfiesItsDefinition) {
   kiln_test::expect_error(
       [&] { grad([](const Array& x) { return sum(real(linalg::eigvals(x))); })(s).eval(); },
       {"grad", "evaluated before differentiating"});
+}
+
+TEST(Linalg, CondMultiDotTensorErrors) {
+  using kiln_test::expect_error;
+  expect_error([] { (void)linalg::cond(zeros({3})); }, {"[cond]", "at least two-dimensional"});
+  expect_error([] { (void)linalg::cond(zeros({2, 3}), 1.0); }, {"[cond]", "must be square"});
+  expect_error([] { (void)linalg::cond(zeros({0, 0})); }, {"[cond]", "not defined on empty"});
+  expect_error([] { (void)linalg::multi_dot({zeros({3, 3})}); }, {"[multi_dot]", "at least two"});
+  expect_error(
+      [] {
+        (void)linalg::multi_dot({zeros({3, 3}), zeros({2, 3, 3}), zeros({3})});
+      },
+      {"[multi_dot]", "3-dimensional array given (array 1)"});
+  expect_error(
+      [] {
+        (void)linalg::tensorinv(zeros({2, 3, 4}), 0);
+      },
+      {"[tensorinv]", "Invalid ind"});
+  expect_error([] { (void)linalg::tensorinv(zeros({2, 3, 4}), 1); }, {"[tensorinv]", "square"});
+  expect_error(
+      [] {
+        (void)linalg::tensorsolve(zeros({2, 3, 4}), zeros({2}));
+      },
+      {"[tensorsolve]", "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])"});
+  // Singular matrices: inf for the 2-norm condition number, as numpy.
+  EXPECT_TRUE(std::isinf(linalg::cond(zeros({2, 2}, float64)).item<double>()));
+  // The chain's order does not change the product.
+  const Array a = random::normal({10, 30}, 0, 1, float64),
+              b = random::normal({30, 5}, 0, 1, float64),
+              c = random::normal({5, 60}, 0, 1, float64);
+  EXPECT_TRUE(allclose(linalg::multi_dot({a, b, c}), matmul(matmul(a, b), c)));
 }
