@@ -8,6 +8,7 @@
 #include <optional>
 #include <source_location>
 #include <utility>
+#include <vector>
 
 #include "kiln/array.hpp"
 
@@ -69,5 +70,26 @@ Histogram2d histogram2d(
     std::optional<std::pair<std::pair<double, double>, std::pair<double, double>>> range = {},
     const std::optional<Array>& weights = {}, bool density = false,
     std::source_location loc = std::source_location::current());
+
+/// numpy's histogramdd result: the counts (float64, one axis of `bins` per dimension) and each
+/// dimension's edges.
+struct HistogramDd {
+  Array hist;
+  std::vector<Array> edges;
+};
+
+/// numpy's histogramdd of the N points of D coordinates in `sample` (N, D), with `bins`
+/// equal-width bins per dimension over the data's range (read: a sync) or `range` (one
+/// (min, max) per dimension); weights and density as for histogram.
+HistogramDd histogramdd(const Array& sample, int64_t bins = 10,
+                        const std::optional<std::vector<std::pair<double, double>>>& range = {},
+                        const std::optional<Array>& weights = {}, bool density = false,
+                        std::source_location loc = std::source_location::current());
+
+/// numpy's histogram_bin_edges: the edges histogram(a, bins, range) would use.
+Array histogram_bin_edges(const Array& a, int64_t bins = 10,
+                          std::optional<std::pair<double, double>> range = std::nullopt,
+                          const std::optional<Array>& weights = std::nullopt,
+                          std::source_location loc = std::source_location::current());
 
 }  // namespace kiln

@@ -13,6 +13,7 @@
 #include "kiln/elementwise.hpp"
 #include "kiln/error.hpp"
 #include "kiln/fft.hpp"
+#include "kiln/functional.hpp"
 #include "kiln/gather.hpp"
 #include "kiln/histograms.hpp"
 #include "kiln/linalg.hpp"

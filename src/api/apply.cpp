@@ -358,4 +358,10 @@ Array apply(Op op, std::initializer_list<const Operand*> operands) {
   return Array(context().tracer().record(d));
 }
 
+std::string shape_text(const Shape& s) {
+  std::string t = "(";
+  for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
+  return t + (s.size() == 1 ? ",)" : ")");
+}
+
 }  // namespace kiln::detail

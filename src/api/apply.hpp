@@ -66,6 +66,9 @@ graph::OperandType operand_type(const Operand& o);
 /// naming `fn` (numpy has no complex loop for the function).
 DType float_type(DType t, std::string_view fn, graph::SourceLoc loc);
 
+/// A shape as numpy prints it: (2, 3), (4,), ().
+std::string shape_text(const Shape& s);
+
 /// Whether the integer `v` is within the range of `dtype` (true for non-integer dtypes).
 bool integer_fits(int64_t v, DType dtype);
 

@@ -281,6 +281,66 @@ Histogram histogram(const Array& a, const Array& bin_edges, const HistogramOptio
           bin_edges};
 }
 
+namespace {
+
+// numpy's histogramdd over the columns (1-d, one length): the points in their common type,
+// bins of float64 edges; values below the first edge go to bin 0 of their axis, above the last
+// to bin n + 1 (both cut off).
+HistogramDd histogram_columns(const std::vector<Array>& columns, int64_t bins,
+                              const std::vector<std::pair<double, double>>* ranges,
+                              const std::optional<Array>& weights, bool density, const char* fn,
+                              const std::source_location& l) {
+  const SourceLoc loc = to_loc(l);
+  const size_t dims = columns.size();
+  if (bins < 1) graph::throw_error(fn, "`bins[0]` must be positive, when an integer", loc);
+  if (ranges && ranges->size() != dims)
+    graph::throw_error(fn,
+                       "range must have one (min, max) per dimension: " +
+                           std::to_string(ranges->size()) + " for " + std::to_string(dims),
+                       loc);
+  DType t = columns[0].dtype();
+  for (const Array& c : columns) t = promote_types(t, c.dtype());
+  const int64_t stride = bins + 2;
+  Array flat_bin;
+  HistogramDd out;
+  int64_t cells = 1;
+  for (size_t d = 0; d < dims; ++d) {
+    const Array s = columns[d].astype(t, l);
+    std::optional<std::pair<double, double>> r;
+    if (ranges) r = (*ranges)[d];
+    const DType scalar = is_floating(t) && !r ? t : float64;
+    const auto [first, last] = outer_edges(s, r, scalar, fn, loc, l);
+    out.edges.push_back(uniform_edges(first, last, bins, scalar, float64, columns[0], loc, l));
+    Array index = searchsorted(out.edges.back(), s, Side::right, l);
+    index = index - equal(Operand(s, l), Operand(out.edges.back()[{-1}], l)).astype(int64, l);
+    flat_bin = d ? flat_bin * stride + index : index;
+    cells *= stride;
+  }
+  Array hist;
+  const Array& like = columns[0];
+  if (weights)
+    hist = scatter_add(beside(like, zeros({cells}, float64, l), loc), flat_bin,
+                       Operand(weights->astype(float64, l), l));
+  else
+    hist = scatter_add(beside(like, zeros({cells}, int64, l), loc), flat_bin, Operand(int64_t{1}));
+  hist =
+      reshape(hist, Shape(dims, stride), l)[Indices(std::vector<Index>(dims, slice(1, -1)))].astype(
+          float64, l);
+  if (density) {
+    const Array total = sum(hist, l);
+    for (size_t d = 0; d < dims; ++d) {
+      Shape at(dims, 1);
+      at[d] = bins;
+      hist = hist / reshape(diff(out.edges[d], 1, -1, l), at, l);
+    }
+    hist = hist / total;
+  }
+  out.hist = hist;
+  return out;
+}
+
+}  // namespace
+
 Histogram2d histogram2d(
     const Array& x, const Array& y, int64_t bins,
     std::optional<std::pair<std::pair<double, double>, std::pair<double, double>>> range,
@@ -296,39 +356,38 @@ Histogram2d histogram2d(
                            graph::to_string(xn->shape) + " and " + graph::to_string(yn->shape),
                        loc);
   check_weights(x, weights, "histogram2d", loc);
-  if (bins < 1)
-    graph::throw_error("histogram2d", "`bins[0]` must be positive, when an integer", loc);
-  // numpy's histogramdd: the points in their common type, bins of float64 edges; values
-  // below the first edge go to bin 0, above the last to bin n + 1 (both cut off).
-  const DType t = promote_types(xn->dtype, yn->dtype);
-  const int64_t stride = bins + 2;
-  Array flat_bin;
-  Array edges[2];
-  for (int d = 0; d < 2; ++d) {
-    const Array s = (d ? y : x).astype(t, l);
-    std::optional<std::pair<double, double>> r;
-    if (range) r = d ? range->second : range->first;
-    const DType scalar = is_floating(t) && !r ? t : float64;
-    const auto [first, last] = outer_edges(s, r, scalar, "histogram2d", loc, l);
-    edges[d] = uniform_edges(first, last, bins, scalar, float64, x, loc, l);
-    Array index = searchsorted(edges[d], s, Side::right, l);
-    index = index - equal(Operand(s, l), Operand(edges[d][{-1}], l)).astype(int64, l);
-    flat_bin = d ? flat_bin + index : index * stride;
-  }
-  Array hist;
-  if (weights)
-    hist = scatter_add(beside(x, zeros({stride * stride}, float64, l), loc), flat_bin,
-                       Operand(weights->astype(float64, l), l));
-  else
-    hist = scatter_add(beside(x, zeros({stride * stride}, int64, l), loc), flat_bin,
-                       Operand(int64_t{1}));
-  hist = reshape(hist, {stride, stride}, l)[{slice(1, -1), slice(1, -1)}].astype(float64, l);
-  if (density) {
-    const Array total = sum(hist, l);
-    hist = hist / reshape(diff(edges[0], 1, -1, l), {bins, 1}, l) /
-           reshape(diff(edges[1], 1, -1, l), {1, bins}, l) / total;
-  }
-  return {hist, edges[0], edges[1]};
+  std::vector<std::pair<double, double>> ranges;
+  if (range) ranges = {range->first, range->second};
+  const HistogramDd h = histogram_columns({x, y}, bins, range ? &ranges : nullptr, weights, density,
+                                          "histogram2d", l);
+  return {h.hist, h.edges[0], h.edges[1]};
+}
+
+HistogramDd histogramdd(const Array& sample, int64_t bins,
+                        const std::optional<std::vector<std::pair<double, double>>>& range,
+                        const std::optional<Array>& weights, bool density, std::source_location l) {
+  const char* fn = "histogramdd";
+  const SourceLoc loc = to_loc(l);
+  const Node* n = detail::node_of(sample, fn, loc);
+  check_real(n, "sample", fn, loc);
+  if (n->shape.rank() != 2)
+    graph::throw_error(fn, "sample must be 2-d (N, D), got shape " + graph::to_string(n->shape),
+                       loc);
+  if (n->shape[1] == 0) graph::throw_error(fn, "sample has no dimensions (D = 0)", loc);
+  const Array first = sample[{slice(), 0}];
+  check_weights(first, weights, fn, loc);
+  std::vector<Array> columns;
+  for (int64_t d = 0; d < n->shape[1]; ++d) columns.push_back(sample[{slice(), d}]);
+  return histogram_columns(columns, bins, range ? &*range : nullptr, weights, density, fn, l);
+}
+
+Array histogram_bin_edges(const Array& a, int64_t bins,
+                          std::optional<std::pair<double, double>> range,
+                          const std::optional<Array>& weights, std::source_location l) {
+  HistogramOptions options;
+  options.range = range;
+  options.weights = weights;
+  return histogram(a, bins, options, l).bin_edges;  // (the counts are never computed)
 }
 
 }  // namespace kiln

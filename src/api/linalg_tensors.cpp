@@ -20,22 +20,18 @@ namespace {
 
 using detail::to_loc;
 
-std::string text(const Shape& s) {
-  std::string t = "(";
-  for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
-  return t + (s.size() == 1 ? ",)" : ")");
-}
-
 void check_matrices(const Array& x, const char* fn, bool square, const std::source_location& l) {
   const Shape s = x.shape();
   if (s.size() < 2)
-    graph::throw_error(fn, text(s) + "-shaped array given. Array must be at least two-dimensional",
-                       to_loc(l));
+    graph::throw_error(
+        fn, detail::shape_text(s) + "-shaped array given. Array must be at least two-dimensional",
+        to_loc(l));
   if (s[s.size() - 1] == 0 || s[s.size() - 2] == 0)
     graph::throw_error(fn, "cond is not defined on empty arrays", to_loc(l));
   if (square && s[s.size() - 1] != s[s.size() - 2])
-    graph::throw_error(fn, "Last 2 dimensions of the array must be square, got " + text(s),
-                       to_loc(l));
+    graph::throw_error(
+        fn, "Last 2 dimensions of the array must be square, got " + detail::shape_text(s),
+        to_loc(l));
 }
 
 // numpy: nan results become inf, unless the matrix itself holds a nan.
@@ -130,13 +126,14 @@ Array tensorinv(const Array& a, int ind, std::source_location l) {
   if (ind <= 0) graph::throw_error(fn, "Invalid ind argument.", to_loc(l));
   const Shape s = a.shape();
   if (static_cast<size_t>(ind) > s.size())
-    graph::throw_error(fn, "ind " + std::to_string(ind) + " is beyond the shape " + text(s),
-                       to_loc(l));
+    graph::throw_error(
+        fn, "ind " + std::to_string(ind) + " is beyond the shape " + detail::shape_text(s),
+        to_loc(l));
   int64_t rows = 1, cols = 1;
   for (size_t k = 0; k < s.size(); ++k) (k < static_cast<size_t>(ind) ? rows : cols) *= s[k];
   if (rows != cols)
     graph::throw_error(fn,
-                       "the shape " + text(s) + " does not give a square matrix: " +
+                       "the shape " + detail::shape_text(s) + " does not give a square matrix: " +
                            std::to_string(rows) + " x " + std::to_string(cols),
                        to_loc(l));
   Shape inverse(s.begin() + ind, s.end());
@@ -160,7 +157,9 @@ Array tensorsolve(const Array& a, const Array& b, std::optional<std::vector<int>
   const Shape s = x.shape();
   const int bn = b.ndim();
   if (bn > an)
-    graph::throw_error(fn, "b has more dimensions than a: " + text(b.shape()) + " and " + text(s),
+    graph::throw_error(fn,
+                       "b has more dimensions than a: " + detail::shape_text(b.shape()) + " and " +
+                           detail::shape_text(s),
                        to_loc(l));
   const Shape unknown(s.end() - (an - bn), s.end());
   int64_t prod = 1;
@@ -169,7 +168,7 @@ Array tensorsolve(const Array& a, const Array& b, std::optional<std::vector<int>
     graph::throw_error(fn,
                        "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == "
                        "prod(a.shape[:b.ndim]), got " +
-                           text(s) + " and b " + text(b.shape()),
+                           detail::shape_text(s) + " and b " + detail::shape_text(b.shape()),
                        to_loc(l));
   const Array r = solve(reshape(x, {prod, prod}, l), flatten(b, l), l);
   return reshape(r, unknown, l);

@@ -171,8 +171,9 @@ Array spacing(const Operand& x) {
   const std::source_location& l = x.loc();
   const Formula& v = in.x;
   // Away from zero; numpy's float16 loop always steps toward +inf (a positive spacing).
+  const Array ones_like_v = full_like(v.a, 1.0, l);  // (on v's device)
   const Formula away{copysign(Operand(std::numeric_limits<double>::infinity(), l),
-                              in.t == float16 ? Operand(1.0, l) : Operand(v.a, l)),
+                              Operand(in.t == float16 ? ones_like_v : v.a, l)),
                      l};
   const Formula d = next_after(v, away, in.t) - v;
   return where(Formula{isinf(Operand(v.a, l)), l},

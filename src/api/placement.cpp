@@ -25,12 +25,6 @@ namespace {
 using detail::to_loc;
 using graph::SourceLoc;
 
-std::string text(const Shape& s) {
-  std::string t = "(";
-  for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
-  return t + (s.size() == 1 ? ",)" : ")");
-}
-
 // `v` as an array of dtype `t` (a C++ scalar: 0-d), numpy's cast into an array's dtype; complex
 // into a real dtype is an error.
 Array values_as(const Operand& v, DType t, const char* fn) {
@@ -240,7 +234,7 @@ void put_along_axis(Array& arr, const Array& indices, const Operand& values, int
   if (indices.ndim() != rank)
     graph::throw_error(fn,
                        "indices must have the array's " + std::to_string(rank) +
-                           " dimensions, got shape " + text(indices.shape()),
+                           " dimensions, got shape " + detail::shape_text(indices.shape()),
                        loc);
   if (!is_integer(indices.dtype())) graph::throw_error(fn, "indices must be integers", loc);
   // The flat position of every (broadcast) index: the index along `axis` (take checks its range
@@ -354,8 +348,9 @@ void fill_diagonal(Array& a, const Operand& val, bool wrap) {
   } else {
     for (int64_t e : s)
       if (e != s[0])
-        graph::throw_error(fn, "All dimensions of input must be of equal length, got " + text(s),
-                           to_loc(l));
+        graph::throw_error(
+            fn, "All dimensions of input must be of equal length, got " + detail::shape_text(s),
+            to_loc(l));
     int64_t p = 1;
     step = 1;
     for (size_t k = 0; k + 1 < s.size(); ++k) step += p *= s[k];

@@ -31,13 +31,6 @@ using runtime::Distribution;
 
 using V = detail::Formula;
 
-// A shape as numpy prints it: (2, 3).
-std::string text(const Shape& s) {
-  std::string t = "(";
-  for (size_t k = 0; k < s.size(); ++k) t += (k ? ", " : "") + std::to_string(s[k]);
-  return t + (s.size() == 1 ? ",)" : ")");
-}
-
 // A parameter: its float64 value as an array (0-d for a C++ scalar) and, for a C++ scalar, the
 // number itself (checked at the call).
 struct Param {
@@ -73,7 +66,7 @@ Shape result_shape(const char* fn, const std::vector<const Param*>& params, cons
     b = broadcast_shapes(shapes, l);
   } catch (const Error&) {
     std::string list;
-    for (const Shape& s : shapes) list += (list.empty() ? "" : ", ") + text(s);
+    for (const Shape& s : shapes) list += (list.empty() ? "" : ", ") + detail::shape_text(s);
     graph::throw_error(fn, "the parameters' shapes " + list + " do not broadcast together",
                        detail::to_loc(l));
   }
@@ -87,9 +80,10 @@ Shape result_shape(const char* fn, const std::vector<const Param*>& params, cons
     fits = false;
   }
   if (!fits)
-    graph::throw_error(
-        fn, "parameters of shape " + text(b) + " cannot be broadcast to size " + text(*size),
-        detail::to_loc(l));
+    graph::throw_error(fn,
+                       "parameters of shape " + detail::shape_text(b) +
+                           " cannot be broadcast to size " + detail::shape_text(*size),
+                       detail::to_loc(l));
   return *size;
 }
 
@@ -469,7 +463,8 @@ Array dirichlet(const Array& alpha, const Size& size, std::source_location loc) 
   const char* fn = "dirichlet";
   const Param a = param(Operand(alpha, loc), fn, "alpha");
   if (a.shape.size() != 1)
-    graph::throw_error(fn, "alpha must be 1-d, got shape " + text(a.shape), detail::to_loc(loc));
+    graph::throw_error(fn, "alpha must be 1-d, got shape " + detail::shape_text(a.shape),
+                       detail::to_loc(loc));
   check_positive(fn, a, "alpha");
   Shape shape = size.value_or(Shape{});
   (void)detail::checked_shape(shape, fn, detail::to_loc(loc));
@@ -483,7 +478,8 @@ Array multinomial(int64_t n, const Array& pvals, const Size& size, std::source_l
   const SourceLoc where = detail::to_loc(loc);
   if (n < 0) graph::throw_error(fn, "n < 0", where);
   if (pvals.ndim() != 1)
-    graph::throw_error(fn, "pvals must be 1-d, got shape " + text(pvals.shape()), where);
+    graph::throw_error(fn, "pvals must be 1-d, got shape " + detail::shape_text(pvals.shape()),
+                       where);
   if (is_complex(pvals.dtype())) graph::throw_error(fn, "pvals must be real", where);
   // numpy reads the probabilities at the call (a sync on pvals) and checks them.
   const std::vector<double> p = pvals.astype(float64, loc).to_vector<double>();
@@ -520,15 +516,18 @@ Array multivariate_normal(const Array& mean, const Array& cov, const Size& size,
   const char* fn = "multivariate_normal";
   const SourceLoc where = detail::to_loc(loc);
   if (mean.ndim() != 1)
-    graph::throw_error(fn, "mean must be 1 dimensional, got shape " + text(mean.shape()), where);
+    graph::throw_error(
+        fn, "mean must be 1 dimensional, got shape " + detail::shape_text(mean.shape()), where);
   const int64_t n = mean.shape()[0];
   if (cov.ndim() != 2 || cov.shape()[0] != cov.shape()[1])
-    graph::throw_error(fn, "cov must be 2 dimensional and square, got shape " + text(cov.shape()),
-                       where);
+    graph::throw_error(
+        fn, "cov must be 2 dimensional and square, got shape " + detail::shape_text(cov.shape()),
+        where);
   if (cov.shape()[0] != n)
     graph::throw_error(fn,
-                       "mean and cov must have same length, got " + text(mean.shape()) + " and " +
-                           text(cov.shape()),
+                       "mean and cov must have same length, got " +
+                           detail::shape_text(mean.shape()) + " and " +
+                           detail::shape_text(cov.shape()),
                        where);
   if (is_complex(mean.dtype()) || is_complex(cov.dtype()))
     graph::throw_error(fn, "mean and cov must be real", where);
@@ -573,8 +572,8 @@ Array choice(const Operand& a, const Size& size, bool replace, const std::option
   int64_t population = 0;
   if (a.is_array()) {
     if (a.array().ndim() != 1)
-      graph::throw_error(fn, "a must be 1-dimensional, got shape " + text(a.array().shape()),
-                         where);
+      graph::throw_error(
+          fn, "a must be 1-dimensional, got shape " + detail::shape_text(a.array().shape()), where);
     population = a.array().shape()[0];
     if (population == 0 && count > 0)
       graph::throw_error(fn, "'a' cannot be empty unless no samples are taken", where);

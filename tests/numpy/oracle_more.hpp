@@ -3,6 +3,8 @@
 // argument, which is the result.
 #pragma once
 
+#include <functional>
+
 #include "numpy/oracle.hpp"
 
 namespace oracle {
@@ -65,6 +67,63 @@ inline bool build_more(const Case& c, kiln::Array& r) {
     r = kiln::real_if_close(array(0), c.args[1].scalar.f);
   } else if (f == "full_like") {
     r = kiln::full_like(array(0), c.args[1].scalar.f, c.args[2].dtype);
+  } else if (f == "histogram_bin_edges") {  // a, bins, has range, lo, hi
+    std::optional<std::pair<double, double>> range;
+    if (integer(2)) range = std::pair{c.args[3].scalar.f, c.args[4].scalar.f};
+    r = kiln::histogram_bin_edges(array(0), integer(1), range);
+  } else if (f == "histogramdd") {  // sample, bins, has range, density, ranges
+    std::optional<std::vector<std::pair<double, double>>> range;
+    if (integer(2)) {
+      range.emplace();
+      for (size_t k = 4; k + 1 < c.args.size(); k += 2)
+        range->push_back({c.args[k].scalar.f, c.args[k + 1].scalar.f});
+    }
+    const kiln::HistogramDd h =
+        kiln::histogramdd(array(0), integer(1), range, std::nullopt, integer(3) != 0);
+    std::vector<kiln::Array> parts{kiln::flatten(h.hist)};
+    parts.insert(parts.end(), h.edges.begin(), h.edges.end());
+    r = kiln::concatenate(parts);
+  } else if (f == "apply_along_axis") {  // which function, axis, arr
+    static const std::function<kiln::Array(const kiln::Array&)> along[] = {
+        [](const kiln::Array& v) { return kiln::cumsum(v); },
+        [](const kiln::Array& v) { return kiln::sum(v); },
+        [](const kiln::Array& v) {
+          return kiln::stack({kiln::min(v), kiln::max(v)});
+        },
+        [](const kiln::Array& v) { return kiln::outer(v, v); }};
+    r = kiln::apply_along_axis(along[integer(0)], static_cast<int>(integer(1)), array(2));
+  } else if (f == "apply_over_axes") {  // a, axes (a shape's entries)
+    std::vector<int> axes(c.args[1].shape.begin(), c.args[1].shape.end());
+    r = kiln::apply_over_axes([](const kiln::Array& a, int ax) { return kiln::sum(a, ax); },
+                              array(0), axes);
+  } else if (f == "piecewise") {  // x, c1, c2, which
+    const kiln::Array& x = array(0);
+    const double c1 = c.args[1].scalar.f, c2 = c.args[2].scalar.f;
+    const std::vector<kiln::Array> conds{x<c1, x> c2};
+    using P = kiln::Piece;
+    if (integer(3) == 0)
+      r = kiln::piecewise(x, conds, {P(-1.0), P([](const kiln::Array& v) { return v * 2; })});
+    else if (integer(3) == 1)
+      r = kiln::piecewise(x, conds,
+                          {P([](const kiln::Array& v) { return v * v; }), P(3.0), P(0.5)});
+    else
+      r = kiln::piecewise(x, {conds[0]}, {P([](const kiln::Array& v) { return -v; })});
+  } else if (f == "block") {  // pattern, arrays
+    using B = kiln::Block;
+    const int64_t pattern = integer(0);
+    if (pattern == 0)
+      r = kiln::block(B{B{array(1), array(2)}, B{array(3), array(4)}});
+    else if (pattern == 1)
+      r = kiln::block(B{array(1), array(2)});
+    else if (pattern == 2)
+      r = kiln::block(B{B{array(1)}, B{array(2)}});
+    else
+      r = kiln::block(B{array(1), B{array(2)}});
+  } else if (f == "mask_indices") {  // n, k, triu?
+    auto mask = [&](const kiln::Array& m, int64_t k) {
+      return integer(2) ? kiln::triu(m, k) : kiln::tril(m, k);
+    };
+    r = kiln::stack(kiln::mask_indices(integer(0), mask, integer(1)));
   } else {
     return false;
   }

@@ -50,7 +50,7 @@ class PlacementCases : public oracle::RandomArrays {
     const DType t = dtype();
     int64_t size = 1;
     for (int64_t e : s) size *= e;
-    switch (pick(14)) {
+    switch (pick(21)) {
       case 0:
       case 1: {  // insert and delete
         const bool flat = rank == 0 || pick(4) == 0;
@@ -150,6 +150,56 @@ class PlacementCases : public oracle::RandomArrays {
       case 13:
         return {"full_like",
                 {operand(s, t), oracle::float_arg(pick(20) - 10.5), oracle::dtype_arg(dtype())}};
+      case 14: {  // histogram_bin_edges
+        const Shape v{pick(12)};
+        const bool ranged = pick(2);
+        const double lo = pick(9) - 4.0, hi = lo + pick(6);
+        return {"histogram_bin_edges",
+                {array(v, pick(3) ? float64 : dtype()), oracle::int_arg(pick(6)),
+                 oracle::int_arg(ranged), oracle::float_arg(lo), oracle::float_arg(hi)}};
+      }
+      case 15: {  // histogramdd of N points in D dimensions
+        const int64_t d = 1 + pick(3);
+        Case c{"histogramdd",
+               {array(Shape{pick(9), d}, pick(3) ? float64 : int32), oracle::int_arg(1 + pick(4)),
+                oracle::int_arg(pick(2)), oracle::int_arg(pick(2))}};
+        for (int64_t k = 0; k < d; ++k) {
+          const double lo = pick(5) - 3.0;
+          c.args.push_back(oracle::float_arg(lo));
+          c.args.push_back(oracle::float_arg(lo + 1 + pick(4)));
+        }
+        return c;
+      }
+      case 16:
+        if (rank == 0) s = {3};
+        return {"apply_along_axis",
+                {oracle::int_arg(pick(4)), oracle::int_arg(axis(static_cast<int>(s.size()))),
+                 array(s, pick(2) ? float64 : int64)}};
+      case 17: {
+        Shape axes;
+        for (int k = 0; k < rank; ++k)
+          if (pick(2)) axes.push_back(pick(2) ? k : k - rank);
+        return {"apply_over_axes", {array(s, pick(2) ? float64 : int32), oracle::shape_arg(axes)}};
+      }
+      case 18:
+        return {"piecewise",
+                {array(s, pick(3) ? float64 : int64), oracle::float_arg(pick(5) - 2.0),
+                 oracle::float_arg(pick(5) - 1.0), oracle::int_arg(pick(3))}};
+      case 19: {  // block: 2 x 2 blocks, a row, a column of rows, mismatched depths
+        const int pattern = pick(4);
+        const int64_t m = 1 + pick(3), n = 1 + pick(3), p = pick(3), k = 1 + pick(2);
+        const DType bt = pick(3) ? float64 : int32;
+        if (pattern == 0)
+          return {"block",
+                  {oracle::int_arg(0), array({m, n}, bt), array({m, k}, bt), array({p, n}, bt),
+                   array({p, pick(8) ? k : k + 1}, bt)}};
+        return {"block",
+                {oracle::int_arg(pattern), array(pick(2) ? Shape{n} : Shape{m, n}, bt),
+                 array(pick(2) ? Shape{n} : Shape{p, n}, bt)}};
+      }
+      case 20:
+        return {"mask_indices",
+                {oracle::int_arg(pick(6)), oracle::int_arg(pick(7) - 3), oracle::int_arg(pick(2))}};
       default: {  // choose
         const int n = 1 + pick(4);
         Case c{"choose", {positions(s, n, pick(6) != 0)}};
@@ -260,4 +310,45 @@ TEST(NumericFunctions, EdgeValues) {
                           {"[unpackbits]", "unsigned byte"});
   kiln_test::expect_error([] { (void)packbits(zeros({3}, bool_), 0, "middle"); },
                           {"'order' must be"});
+}
+
+// The errors of the functions of functions and of histogramdd, with numpy's words.
+TEST(Functional, ErrorsNameTheFunction) {
+  using kiln_test::expect_error;
+  expect_error(
+      [] {
+        (void)apply_along_axis([](const Array& v) { return v; }, 0, zeros({3, 0}));
+      },
+      {"[apply_along_axis]", "any iteration dimensions are 0"});
+  expect_error(
+      [] {
+        (void)piecewise(zeros({3}), {zeros({3}, bool_)}, {1.0, 2.0, 3.0});
+      },
+      {"[piecewise]", "with 1 condition(s), either 1 or 2 functions are expected"});
+  expect_error(
+      [] {
+        (void)block(Block{zeros({2}), Block{zeros({2})}});
+      },
+      {"[block]", "List depths are mismatched"});
+  expect_error([] { (void)block(Block(std::vector<Block>{})); },
+               {"[block]", "Lists cannot be empty"});
+  expect_error(
+      [] {
+        (void)apply_over_axes([](const Array& a, int) { return sum(a); }, zeros({2, 3, 4}), {0});
+      },
+      {"[apply_over_axes]", "not returning an array of the correct shape"});
+  expect_error([] { (void)histogramdd(zeros({5})); }, {"[histogramdd]", "sample must be 2-d"});
+  expect_error([] { (void)histogramdd(zeros({5, 2}), 0); }, {"[histogramdd]", "must be positive"});
+  expect_error(
+      [] {
+        (void)histogramdd(zeros({5, 2}), 3, std::vector<std::pair<double, double>>{{0, 1}});
+      },
+      {"[histogramdd]", "one (min, max) per dimension"});
+  // numpy's block of a 2 x 2 layout.
+  const Array a = ones({2, 2}), b = zeros({2, 1}), c = zeros({1, 2}), d = ones({1, 1});
+  EXPECT_EQ(block(Block{Block{a, b}, Block{c, d}}).shape(), (Shape{3, 3}));
+  EXPECT_EQ(mask_indices(
+                3, [](const Array& m, int64_t k) { return triu(m, k); }, 1)[1]
+                .to_vector<int64_t>(),
+            (std::vector<int64_t>{1, 2, 2}));
 }
