@@ -6,6 +6,7 @@
 
 #include "kiln/array.hpp"
 #include "kiln/autodiff.hpp"
+#include "kiln/compile.hpp"
 #include "kiln/creation.hpp"
 #include "kiln/device.hpp"
 #include "kiln/dtype.hpp"

@@ -42,6 +42,8 @@ struct Stats {
   uint64_t auto_evaluations = 0;   ///< evaluations started because too much was pending
   uint64_t rewrites = 0;         ///< optimizer rules that fired while planning (KILN_LOG=rewrites)
   double rewrite_seconds = 0.0;  ///< wall time spent in the optimizer's rule engine
+  uint64_t compiled_traces = 0;   ///< calls of kiln::compile functions that ran their body
+  uint64_t compiled_replays = 0;  ///< calls of kiln::compile functions that replayed a plan
   uint64_t peak_bytes = 0;       ///< the most host memory in kiln's array buffers at once since
                                  ///< reset_stats (the buffers alive then, and those made since;
                                  ///< device memory is not counted)

@@ -56,8 +56,15 @@ Array bits(const Shape& shape, uint64_t seed, uint64_t stream, std::source_locat
   int64_t n = 1;
   for (int64_t e : shape) n *= e;
   const Array index = arange(int64_t{0}, n, int64_t{1}, int64, f.loc).reshape(shape, f.loc);
-  const Operand i(index, f.loc), s(static_cast<int64_t>(seed), f.loc),
-      k(static_cast<int64_t>(stream), f.loc);
+  // The seed and the stream are tagged leaves (graph/payload.hpp), never shared with constants.
+  const graph::DeviceId device = index.node()->device;
+  graph::Payload ps, pk;
+  ps.v = {seed, graph::kSeedTag, 0, 0};
+  pk.v = {stream, graph::kStreamTag, 0, 0};
+  const graph::SourceLoc at = detail::to_loc(f.loc);
+  const Array seed_leaf = detail::record_leaf(Op::Full, int64, {}, ps, at, device);
+  const Array stream_leaf = detail::record_leaf(Op::Full, int64, {}, pk, at, device);
+  const Operand i(index, f.loc), s(seed_leaf, f.loc), k(stream_leaf, f.loc);
   return detail::apply(Op::Philox, {&i, &s, &k});
 }
 

@@ -146,11 +146,15 @@ inline constexpr uint64_t kStopGradientMark = 1;
 inline constexpr uint64_t kDiffInputMark = 2;
 
 // Leaf payload layouts.
-//   Full:     v[0] = value bits (of the node's dtype)
+//   Full:     v[0] = value bits (of the node's dtype); v[1] = 0, or kSeedTag / kStreamTag for
+//             a random generator's seed or stream number, so that hash-consing never merges
+//             one with a constant of equal value (kiln::compile binds them apart)
 //   Arange:   v[0] = start, v[1] = delta (bits of the node's dtype); value(i) = start + T(i)*delta
 //   Linspace: v[0] = start, v[1] = mult, v[2] = stop (float64 bits), v[3] = LinspaceTail
 //             value(i) = T(i == last ? stop : (tiny ? (i/div)*mult : i*mult) + start)
 //   Eye:      v[0] = n + 1; value(i) = (i % (n + 1) == 0)
+inline constexpr uint64_t kSeedTag = 1;
+inline constexpr uint64_t kStreamTag = 2;
 
 /// Linspace's packed last slot: the element count, whether the end point is included, and
 /// whether numpy's "step underflowed to zero" path applies (then mult is delta, not step).

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -75,10 +76,14 @@ struct UninitializedAllocator : std::allocator<T> {
 /// A plan signature's bytes (sync.cpp).
 using SignatureBytes = std::vector<uint8_t, UninitializedAllocator<uint8_t>>;
 
+struct CallProbe;
+struct CapturedPlan;
+
 /// A scalar (Full node) of a captured graph, for the structural plan signature (sync.cpp).
 struct ScalarKey {
   uint8_t dtype = 0;
   uint64_t bits = 0;
+  uint64_t tag = 0;      // payload.v[1]: random generators' seeds and streams are tagged apart
   int32_t position = 0;  // in the walk
   friend auto operator<=>(const ScalarKey&, const ScalarKey&) = default;
 };
@@ -89,7 +94,7 @@ struct ScalarKey {
 #define KILN_CONTEXT_COUNTERS(X) \
   X(kernels_compiled) X(memory_cache_hits) X(disk_cache_hits) X(kernels_launched) X(syncs) \
   X(bytes_allocated) X(plans_built) X(plan_cache_hits) X(planner_visits) X(ir_instructions) \
-  X(arrays_kept) X(auto_evaluations) X(rewrites)
+  X(arrays_kept) X(auto_evaluations) X(rewrites) X(compiled_traces) X(compiled_replays)
 // clang-format on
 
 /// The counters behind kiln::Stats, updated by any thread.
@@ -190,18 +195,65 @@ class Context {
   /// device, a copy made at the first read and kept with the node.
   const void* host_data(graph::Node* n);
 
- private:
-  struct LoadedKernel {
-    jit::KernelEntry entry;
-  };
-  // A sync's plan, reused by later syncs of the same captured graph (up to buffers). Complete
-  // (every kernel loaded) before it is published, and never changed after.
+  /// A sync's plan, reused by later syncs of the same captured graph (up to buffers). Complete
+  /// (every kernel loaded) before it is published, and never changed after.
   struct CachedPlan {
     schedule::Plan plan;                    // its kernels and outputs
     std::vector<jit::KernelEntry> entries;  // each kernel, loaded
     size_t produced_size = 0;               // nodes of the graph the plan was made from
     bool relocatable = false;  // serves other scalar values (published under the structural
                                // signature; otherwise under the one with values)
+  };
+
+  /// The random generator's seed and next stream number (kiln::compile replays draws).
+  std::pair<uint64_t, uint64_t> random_state();
+  /// Sets the seed and the next stream number.
+  void set_random_state(uint64_t seed, uint64_t stream);
+  /// The seed and the first of `count` fresh stream numbers (a replayed function's draws).
+  std::pair<uint64_t, uint64_t> take_random_streams(uint64_t count);
+  /// Counts a call of a compiled function that ran its body (Stats::compiled_traces).
+  void count_compiled_trace() noexcept { ++counters_.compiled_traces; }
+
+  // captured_call.cpp: what kiln::compile needs of the sync driver.
+  /// Reads the pending graph of `targets` (unevaluated, distinct, held by the caller) as a sync
+  /// would, without running it.
+  void probe_call(std::span<graph::Node* const> targets, CallProbe& probe);
+  /// Evaluates `targets` (unevaluated, distinct, held by the caller) as one sync, filling
+  /// `probe` with what it read; returns the plan it ran, or null when the graph is not one
+  /// plan of kernels (probe.why says why: it was then evaluated the ordinary way).
+  std::shared_ptr<const CapturedPlan> evaluate_captured(std::span<graph::Node* const> targets,
+                                                        CallProbe& probe);
+  /// Runs `captured` with the scalar values `scalars` (by walk position) but for the pairs
+  /// (position, value) of `values`, and the buffers of the evaluated nodes of `data` (pairs of
+  /// position and node, which the caller holds). Gives one buffer per output of the plan.
+  /// Kernel errors name their recording call sites; other failures name `site`.
+  void replay(const CapturedPlan& captured, std::span<const std::pair<int32_t, graph::Node*>> data,
+              std::span<const std::pair<int32_t, uint64_t>> values,
+              std::span<const uint64_t> scalars, graph::SourceLoc site,
+              std::vector<std::shared_ptr<graph::Buffer>>& results);
+
+  /// While one of these lives, a sync started by this thread is a kiln::Error naming the array
+  /// read: kiln::compile is tracing a function, whose body later calls do not run, so it must
+  /// not depend on values.
+  class TracingGuard {
+   public:
+    explicit TracingGuard(Context& c);
+    ~TracingGuard();
+    TracingGuard(const TracingGuard&) = delete;
+    TracingGuard& operator=(const TracingGuard&) = delete;
+
+   private:
+    Context& c_;
+    std::thread::id previous_;
+  };
+
+ private:
+  // Throws when this thread is tracing a compiled function (TracingGuard); `n` is the array
+  // read, if any.
+  void refuse_sync_while_tracing(const graph::Node* n) const;
+  std::atomic<std::thread::id> tracing_thread_{};
+  struct LoadedKernel {
+    jit::KernelEntry entry;
   };
   struct PlanSlot {
     SignatureBytes signature;  // the captured graph, without buffers
@@ -255,6 +307,7 @@ class Context {
     std::shared_ptr<const CachedPlan> plan;            // found in the plan cache, or
     graph::Graph graph;                                // the graph to plan
     std::vector<std::shared_ptr<graph::Buffer>> produced, results;  // run_plan's
+    graph::SourceLoc site;  // what failures outside a kernel name (the first target's site)
   };
   // A Capture for one sync, returned to the context's spares when it goes (emptied, keeping its
   // vectors' capacity: a sync of a small expression then allocates nothing of its own).
@@ -281,10 +334,13 @@ class Context {
   // sync.cpp: the sync driver.
   void evaluate_held(const std::vector<graph::Node*>& targets);
   // Fills `c` for evaluating `held.nodes` (the lock held); false when there is nothing to do,
-  // or when the targets need library ops first or span devices. The arrays computed together
+  // or when the targets need library ops first or span devices. `probe`, when given, gets
+  // what was read by walk position (kiln::compile). The arrays computed together
   // with them (Tracer::compute_together) join `held` first, when `together`.
-  bool capture_kernels(Held& held, Capture& c, bool together);
+  bool capture_kernels(Held& held, Capture& c, bool together, CallProbe* probe = nullptr);
   bool add_computed_together(Held& held, Capture& c);
+  // What kiln::compile keeps of a capture (the lock held, c.order still filled).
+  void fill_probe(const Capture& c, CallProbe& probe);
   void keep_held_arrays(Capture& c);
   void find_writable(Capture& c);
   void run_capture(Capture& c);

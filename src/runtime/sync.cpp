@@ -18,6 +18,7 @@
 #include "graph/errors.hpp"
 #include "kiln/error.hpp"
 #include "passes/pipeline.hpp"
+#include "runtime/captured_call.hpp"
 #include "runtime/context.hpp"
 #include "runtime/walk_prefetch.hpp"
 
@@ -106,13 +107,15 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
       has_philox |= order[i]->op == graph::Op::Philox;
       if (order[i]->op == graph::Op::Full)
         scalars.push_back({static_cast<uint8_t>(order[i]->dtype), order[i]->payload.v[0],
+                           order[i]->payload.v[1],
                            static_cast<int32_t>(i)});
     }
     std::sort(scalars.begin(), scalars.end());
     first_equal.resize(order.size());
     for (size_t k = 0; k < scalars.size(); ++k) {
       const bool repeat = k > 0 && scalars[k].dtype == scalars[k - 1].dtype &&
-                          scalars[k].bits == scalars[k - 1].bits;
+                          scalars[k].bits == scalars[k - 1].bits &&
+                          scalars[k].tag == scalars[k - 1].tag;
       first_equal[scalars[k].position] =
           repeat ? first_equal[scalars[k - 1].position] : scalars[k].position;
     }
@@ -233,6 +236,7 @@ Context::CaptureLease::~CaptureLease() {
 }
 
 void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
+  refuse_sync_while_tracing(requested.empty() ? nullptr : requested[0]);
   Held held(tracer_);
   CaptureLease lease(*this);
   Capture& capture = *lease;
@@ -258,6 +262,7 @@ void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
 }
 
 void Context::evaluate_all() {
+  refuse_sync_while_tracing(nullptr);
   Held held(tracer_);
   CaptureLease lease(*this);
   std::vector<graph::Node*> targets;
@@ -379,7 +384,7 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
   return fresh;
 }
 
-bool Context::capture_kernels(Held& held, Capture& c, bool together) {
+bool Context::capture_kernels(Held& held, Capture& c, bool together, CallProbe* probe) {
   c.targets.clear();
   for (graph::Node* n : held.nodes)
     if (!n->evaluated()) c.targets.push_back(n);
@@ -424,6 +429,8 @@ bool Context::capture_kernels(Held& held, Capture& c, bool together) {
       c.scalars[i] = n->payload.v[0];
   }
   if (!c.plan) c.graph = graph::build_graph(c.order, c.outputs, c.writable);
+  if (probe) fill_probe(c, *probe);
+  c.site = c.targets[0]->loc;
   c.order.clear();  // not to be read without the lock
   return true;
 }
@@ -460,7 +467,6 @@ void Context::run_capture(Capture& c) {
 
 void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture& c) {
   const std::vector<std::shared_ptr<graph::Buffer>>& data = c.data;
-  const std::vector<graph::Node*>& targets = c.targets;
   std::vector<std::shared_ptr<graph::Buffer>>& produced = c.produced;
   std::vector<std::shared_ptr<graph::Buffer>>& results = c.results;
   jit::DeviceMemory* memory = backend.device_memory();
@@ -475,7 +481,7 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
       status = memory->allocate(kernels * sizeof(uint64_t));
       memory->zero(status->data, kernels * sizeof(uint64_t));
     } catch (const kiln::Error& e) {
-      graph::rethrow_at(e, targets[0]->loc);
+      graph::rethrow_at(e, c.site);
     }
   }
   // Concatenations' buffers, which kernels fill through windows, and the nested ones' parts.
@@ -490,7 +496,7 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
       counters_.bytes_allocated += bytes;
     }
   } catch (const kiln::Error& e) {
-    graph::rethrow_at(e, targets[0]->loc);
+    graph::rethrow_at(e, c.site);
   }
   for (const schedule::WindowAlias& a : cached.plan.window_aliases)
     produced[a.node] = alias(produced[a.window.base], a.window.offset, a.dtype);
@@ -512,7 +518,7 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
     } catch (const kiln::Error& e) {  // some work queued on the device failed
       graph::rethrow_at(
           kiln::Error(std::string(e.what()) + ", while running the kernels queued up to this sync"),
-          targets[0]->loc);
+          c.site);
     }
     for (size_t k = 0; k < kernels; ++k)
       if (words[k]) {
@@ -522,7 +528,7 @@ void Context::run_plan(const CachedPlan& cached, jit::Backend& backend, Capture&
       }
   }
   results.clear();
-  for (size_t t = 0; t < targets.size(); ++t) {
+  for (size_t t = 0; t < cached.plan.outputs.size(); ++t) {
     const schedule::OutputRef& out = cached.plan.outputs[t];
     switch (out.kind) {
       case schedule::OutputRef::Kind::produced:
