@@ -88,6 +88,27 @@ void kiln_hit20(benchmark::State& st) {
 }
 BENCHMARK(kiln_hit20)->Unit(benchmark::kMicrosecond);
 
+// The same expression as a kiln::compile function: bind the inputs, launch the captured plan,
+// read (no trace, no plan lookup).
+void kiln_compiled20(benchmark::State& st) {
+  const Array x = kiln::array(std::vector<float>(16, 0.5f)),
+              y = kiln::array(std::vector<float>(16, 0.25f));
+  const auto f = kiln::compile(expr20);
+  f(x, y).eval();  // trace once
+  for (auto _ : st) benchmark::DoNotOptimize(f(x, y).item<float>(3));
+}
+BENCHMARK(kiln_compiled20)->Unit(benchmark::kMicrosecond);
+
+// The launch alone: the captured plan's one kernel on 16 elements, through the CPU backend.
+void kiln_compiled20_no_read(benchmark::State& st) {
+  const Array x = kiln::array(std::vector<float>(16, 0.5f)),
+              y = kiln::array(std::vector<float>(16, 0.25f));
+  const auto f = kiln::compile(expr20);
+  f(x, y).eval();
+  for (auto _ : st) benchmark::DoNotOptimize(f(x, y).node());
+}
+BENCHMARK(kiln_compiled20_no_read)->Unit(benchmark::kMicrosecond);
+
 // A 20-op chain whose structure is variant number `v` (each op one of four, by v's digits).
 Array chain20(const Array& x, const Array& y, int v) {
   Array r = x;

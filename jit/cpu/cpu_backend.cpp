@@ -139,12 +139,14 @@ class CpuBackend final : public Backend {
   const std::string& target_id() const override { return target_id_; }
 
   Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
-    std::lock_guard lock(compile_mutex_);  // one TargetMachine: compile one kernel at a time
+    // A target machine of its own: kernels compile on several threads at once (a
+    // TargetMachine is not thread-safe; each thread takes one from the spares, or makes one).
+    MachineLease lease(*this);
     using clock = std::chrono::steady_clock;
     struct rusage ru0;
     getrusage(RUSAGE_SELF, &ru0);
     const auto t0 = clock::now();
-    llvm::TargetMachine& tm = target_machine();
+    llvm::TargetMachine& tm = *lease;
     llvm::LLVMContext context;
     auto m = build_cpu_module(ir, symbol, context, tm, isa_);
     const auto t1 = clock::now();
@@ -165,7 +167,7 @@ class CpuBackend final : public Backend {
                    "kiln: build %.2f ms, optimize %.2f ms, codegen %.2f ms, %ld page faults\n",
                    ms(t0, t1), ms(t1, t2), ms(t2, t3), ru1.ru_minflt - ru0.ru_minflt);
     }
-    if (!options_.dump_dir.empty()) dump(ir, *m, symbol);
+    if (!options_.dump_dir.empty()) dump(ir, *m, symbol, tm);
     return out;
   }
 
@@ -239,9 +241,10 @@ class CpuBackend final : public Backend {
   }
 
   // KILN_DUMP_DIR: the kernel IR, the optimised LLVM IR and the assembly, named by hash.
-  void dump(const ir::KernelIR& ir, llvm::Module& m, const std::string& symbol) {
+  void dump(const ir::KernelIR& ir, llvm::Module& m, const std::string& symbol,
+            llvm::TargetMachine& tm) {
     const std::string base = dump_kernel(options_.dump_dir, symbol, ir, m);
-    const auto assembly = emit_machine_code(m, target_machine(), /*assembly=*/true);
+    const auto assembly = emit_machine_code(m, tm, /*assembly=*/true);
     std::ofstream(base + ".s")
         .write(reinterpret_cast<const char*>(assembly.data()),
                static_cast<std::streamsize>(assembly.size()));
@@ -255,24 +258,45 @@ class CpuBackend final : public Backend {
     jit_ = std::move(*jit);
   }
 
-  // The target machine, made at the first compile: a process whose kernels all come from the
-  // disk cache never pays for it.
-  llvm::TargetMachine& target_machine() {
-    if (!tm_) {
-      auto tm = jtmb_.createTargetMachine();
-      if (!tm) fail("cannot create a target machine", tm.takeError());
-      tm_ = std::move(*tm);
+  // A target machine for one compile: a spare one, or a new one (made at the first compile: a
+  // process whose kernels all come from the disk cache never pays for it), given back after.
+  class MachineLease {
+   public:
+    explicit MachineLease(CpuBackend& b) : b_(b) {
+      {
+        std::lock_guard lock(b_.machines_mutex_);
+        if (!b_.spare_machines_.empty()) {
+          tm_ = std::move(b_.spare_machines_.back());
+          b_.spare_machines_.pop_back();
+        }
+      }
+      if (!tm_) {
+        auto tm = b_.jtmb_.createTargetMachine();
+        if (!tm) fail("cannot create a target machine", tm.takeError());
+        tm_ = std::move(*tm);
+      }
     }
-    return *tm_;
-  }
+    ~MachineLease() {
+      std::lock_guard lock(b_.machines_mutex_);
+      b_.spare_machines_.push_back(std::move(tm_));
+    }
+    MachineLease(const MachineLease&) = delete;
+    MachineLease& operator=(const MachineLease&) = delete;
+    llvm::TargetMachine& operator*() const { return *tm_; }
+
+   private:
+    CpuBackend& b_;
+    std::unique_ptr<llvm::TargetMachine> tm_;
+  };
 
   BackendOptions options_;
   llvm::orc::JITTargetMachineBuilder jtmb_{llvm::Triple()};
-  std::unique_ptr<llvm::TargetMachine> tm_;
+  std::mutex machines_mutex_;  // guards spare_machines_
+  std::vector<std::unique_ptr<llvm::TargetMachine>> spare_machines_;
   VectorIsa isa_;
   std::string target_id_;
   std::unique_ptr<CpuJit> jit_;
-  std::mutex compile_mutex_, load_mutex_;
+  std::mutex load_mutex_;
   std::unordered_map<std::string, KernelEntry> loaded_;  // by symbol (guarded by load_mutex_)
 };
 

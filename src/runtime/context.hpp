@@ -347,6 +347,8 @@ class Context {
   std::shared_ptr<const CachedPlan> plan_graph(graph::Graph g, jit::Backend& backend,
                                                graph::DeviceId device,
                                                passes::OptimizeLevel optimize);
+  // Each kernel of `fresh`, from the memory or disk cache or compiled: in parallel on the CPU.
+  void load_kernels(CachedPlan& fresh, jit::Backend& backend, graph::DeviceId device);
   std::shared_ptr<const CachedPlan> find_plan(const SignatureBytes& signature, uint64_t hash);
   void publish_plan(const SignatureBytes& signature, uint64_t hash,
                     std::shared_ptr<const CachedPlan> plan);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "cache/key.hpp"
@@ -107,8 +108,7 @@ void signature(const std::vector<graph::Node*>& order, const std::vector<int32_t
       has_philox |= order[i]->op == graph::Op::Philox;
       if (order[i]->op == graph::Op::Full)
         scalars.push_back({static_cast<uint8_t>(order[i]->dtype), order[i]->payload.v[0],
-                           order[i]->payload.v[1],
-                           static_cast<int32_t>(i)});
+                           order[i]->payload.v[1], static_cast<int32_t>(i)});
     }
     std::sort(scalars.begin(), scalars.end());
     first_equal.resize(order.size());
@@ -374,14 +374,46 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
   for (const schedule::KernelLaunch& k : fresh->plan.kernels)
     fresh->relocatable &= !k.derived_scalars;
   fresh->produced_size = g.nodes.size();
-  for (const schedule::KernelLaunch& launch : fresh->plan.kernels) {
-    try {
-      fresh->entries.push_back(kernel_for(launch, backend, device));
-    } catch (const kiln::Error& e) {
-      graph::rethrow_at(e, launch.loc);
-    }
-  }
+  load_kernels(*fresh, backend, device);
   return fresh;
+}
+
+void Context::load_kernels(CachedPlan& fresh, jit::Backend& backend, graph::DeviceId device) {
+  const std::vector<schedule::KernelLaunch>& kernels = fresh.plan.kernels;
+  fresh.entries.resize(kernels.size());
+  std::vector<std::exception_ptr> errors(kernels.size());
+  struct Job {
+    Context* self;
+    CachedPlan* plan;
+    jit::Backend* backend;
+    graph::DeviceId device;
+    std::vector<std::exception_ptr>* errors;
+  } job{this, &fresh, &backend, device, &errors};
+  auto load = [](void* ctx, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<Job*>(ctx);
+    for (int64_t i = begin; i < end; ++i) {
+      const schedule::KernelLaunch& launch = j.plan->plan.kernels[static_cast<size_t>(i)];
+      try {
+        try {
+          j.plan->entries[static_cast<size_t>(i)] =
+              j.self->kernel_for(launch, *j.backend, j.device);
+        } catch (const kiln::Error& e) {
+          graph::rethrow_at(e, launch.loc);
+        }
+      } catch (...) {
+        (*j.errors)[static_cast<size_t>(i)] = std::current_exception();
+      }
+    }
+  };
+  // The kernels of one plan compile (or load) in parallel on the CPU's threads, each with its
+  // own target machine. (A GPU backend loads its modules in its context's thread: one by one.)
+  const auto n = static_cast<int64_t>(kernels.size());
+  if (device == graph::kCpuDevice && n > 1 && threads_.threads() > 1)
+    threads_.parallel_for(n, 1, load, &job);
+  else
+    load(&job, 0, n);
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 bool Context::capture_kernels(Held& held, Capture& c, bool together, CallProbe* probe) {
