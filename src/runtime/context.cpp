@@ -71,6 +71,13 @@ Options Options::from_environment() {
   const size_t physical =
       pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : size_t{8} << 30;
   o.pool_bytes = std::min(physical / 8, size_t{4} << 30);
+  // The last-level cache one core complex writes into. A value past 128 MiB is a virtual
+  // machine reporting its host's whole L3 (one such reports 508 MiB): no core complex has it.
+  const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  constexpr size_t kTypicalL3 = size_t{32} << 20;
+  o.llc_bytes = llc > 0 && static_cast<size_t>(llc) <= (size_t{128} << 20)
+                    ? static_cast<size_t>(llc)
+                    : kTypicalL3;
   return o;
 }
 

@@ -38,6 +38,7 @@ struct Options {
   std::string dump_dir;      ///< KILN_DUMP_DIR: write kernels' IR and assembly there
   int threads = 1;           ///< KILN_NUM_THREADS, else the CPUs available
   size_t pool_bytes = 0;     ///< freed host memory kept for reuse
+  size_t llc_bytes = 0;      ///< the CPU's last-level cache (sysconf), 32 MiB when implausible
   std::string cache_dir;     ///< the disk cache (see cache::directory_from_environment); empty: off
   uint64_t cache_max_bytes = 0;  ///< KILN_CACHE_MAX_SIZE
   std::string record_path;       ///< KILN_RECORD: append every kernel used to this manifest
