@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "graph/buffer.hpp"
@@ -31,6 +32,8 @@ class Executor {
 struct Binary {
   std::vector<uint8_t> code;  ///< relocatable object file (CPU)
   std::string symbol;         ///< entry point
+  /// How long each phase of the compile took, in order (name, milliseconds), for the timeline.
+  std::vector<std::pair<const char*, double>> phases;
 };
 
 /// A loaded kernel's entry points.

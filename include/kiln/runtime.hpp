@@ -49,6 +49,15 @@ struct Stats {
                                  ///< device memory is not counted)
 };
 
+/// Starts recording a timeline of kiln's work into `path`: spans for each sync, the passes,
+/// the scheduling, each kernel lookup (memory, disk, or a compile with its phases), each launch,
+/// transfer and library call, per thread, with the user's call sites, as Chrome trace-event
+/// JSON (open it in Perfetto or chrome://tracing). KILN_TRACE=path records a whole process.
+void trace_begin(const std::string& path);
+/// Writes the timeline started by trace_begin (or KILN_TRACE) to its file and stops recording.
+/// Throws kiln::Error when the file cannot be written.
+void trace_end(std::source_location loc = std::source_location::current());
+
 /// The current counters.
 Stats stats();
 /// Sets every counter to zero.

@@ -157,10 +157,11 @@ class CpuBackend final : public Backend {
     out.symbol = symbol;
     out.code = emit_machine_code(*m, tm, /*assembly=*/false);
     const auto t3 = clock::now();
+    auto ms = [](auto a, auto b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    out.phases = {{"build IR", ms(t0, t1)}, {"optimize", ms(t1, t2)}, {"codegen", ms(t2, t3)}};
     if (std::getenv("KILN_PROFILE_COMPILE")) {
-      auto ms = [](auto a, auto b) {
-        return std::chrono::duration<double, std::milli>(b - a).count();
-      };
       struct rusage ru1;
       getrusage(RUSAGE_SELF, &ru1);
       std::fprintf(stderr,

@@ -43,6 +43,18 @@ Stats stats() {
   return context().stats();
 }
 
+void trace_begin(const std::string& path) {
+  context().timeline().start(path);
+}
+
+void trace_end(std::source_location loc) {
+  try {
+    context().timeline().stop();
+  } catch (const Error& e) {
+    graph::rethrow_at(e, to_loc(loc));
+  }
+}
+
 void reset_stats() {
   context().reset_stats();
 }

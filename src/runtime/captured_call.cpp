@@ -85,6 +85,8 @@ void Context::probe_call(std::span<graph::Node* const> targets, CallProbe& probe
 std::shared_ptr<const CapturedPlan> Context::evaluate_captured(
     std::span<graph::Node* const> targets, CallProbe& probe) {
   probe = CallProbe{};
+  SyncSpans spans(*this, "sync (kiln::compile trace)",
+                  targets.empty() ? graph::SourceLoc{} : targets[0]->loc);
   {
     Held held(tracer_);
     CaptureLease lease(*this);
@@ -123,6 +125,7 @@ void Context::replay(const CapturedPlan& captured,
   } catch (const kiln::Error& e) {
     graph::rethrow_at(e, site);
   }
+  Timeline::Span span(timeline_, "compiled call", "sync", site);
   CaptureLease lease(*this);
   Capture& c = *lease;
   c.data.assign(captured.positions, nullptr);

@@ -66,6 +66,7 @@ Options Options::from_environment() {
   if (const char* r = std::getenv("KILN_RECORD")) o.record_path = r;
   if (const char* d = std::getenv("KILN_DEVICE")) o.device = d;
   if (const char* c = std::getenv("KILN_CPU")) o.cpu = c;
+  if (const char* t = std::getenv("KILN_TRACE"); t && *t) o.trace_path = t;
   // Keep up to an eighth of physical memory (at most 4 GiB) of freed buffers for reuse.
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const size_t physical =
@@ -82,7 +83,20 @@ Options Options::from_environment() {
 }
 
 Context& Context::get() {
-  static Context* context = new Context(Options::from_environment());
+  static Context* context = [] {
+    auto* c = new Context(Options::from_environment());
+    if (!c->options().trace_path.empty()) {
+      c->timeline().start(c->options().trace_path);
+      std::atexit([] {
+        try {
+          Context::get().timeline().stop();
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "kiln: %s\n", e.what());
+        }
+      });
+    }
+    return c;
+  }();
   return *context;
 }
 
@@ -113,6 +127,7 @@ Context::~Context() = default;
 jit::Backend& Context::cpu() {
   std::lock_guard lock(backends_mutex_);
   if (!cpu_) {
+    Timeline::Span span(timeline_, "start the CPU backend (LLVM)", "compile");
     jit::BackendOptions o;
     o.dump_dir = options_.dump_dir;
     o.cpu = options_.cpu;

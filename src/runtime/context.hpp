@@ -7,8 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <span>
-#include <thread>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -24,6 +24,7 @@
 #include "runtime/host_pool.hpp"
 #include "runtime/library_call.hpp"
 #include "runtime/thread_pool.hpp"
+#include "runtime/timeline.hpp"
 #include "schedule/schedule.hpp"
 
 namespace kiln::runtime {
@@ -43,7 +44,8 @@ struct Options {
   uint64_t cache_max_bytes = 0;  ///< KILN_CACHE_MAX_SIZE
   std::string record_path;       ///< KILN_RECORD: append every kernel used to this manifest
   std::string device;            ///< KILN_DEVICE: the default device's name ("cpu", "cuda:0")
-  std::string cpu;  ///< KILN_CPU: generate CPU code for this LLVM CPU model (e.g. x86-64-v3)
+  std::string cpu;         ///< KILN_CPU: generate CPU code for this LLVM CPU model (e.g. x86-64-v3)
+  std::string trace_path;  ///< KILN_TRACE: record a timeline of the whole process to this file
 
   /// Reads the KILN_* variables.
   static Options from_environment();
@@ -206,6 +208,9 @@ class Context {
                                // signature; otherwise under the one with values)
   };
 
+  /// The timeline recorder (KILN_TRACE, kiln::trace_begin).
+  Timeline& timeline() noexcept { return timeline_; }
+
   /// The random generator's seed and next stream number (kiln::compile replays draws).
   std::pair<uint64_t, uint64_t> random_state();
   /// Sets the seed and the next stream number.
@@ -326,6 +331,19 @@ class Context {
     std::unique_ptr<Capture> capture_;
   };
 
+  // A sync's timeline spans: the sync itself, and the recording since this thread's last one.
+  class SyncSpans {
+   public:
+    SyncSpans(Context& c, const char* name, graph::SourceLoc site);
+    ~SyncSpans();
+    SyncSpans(const SyncSpans&) = delete;
+    SyncSpans& operator=(const SyncSpans&) = delete;
+
+   private:
+    Context& c_;
+    Timeline::Span span_;
+  };
+
   // Rule 5 of passes/materialize.hpp: evaluates every pending array, never throwing (the
   // tracer calls it once too much is pending).
   void auto_evaluate() noexcept;
@@ -402,6 +420,7 @@ class Context {
   std::shared_ptr<graph::Buffer> new_output(const LibraryCall& c);
 
   Options options_;
+  Timeline timeline_;
   graph::Tracer tracer_;
   HostPool pool_;
   ThreadPool threads_;

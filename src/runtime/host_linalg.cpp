@@ -200,7 +200,9 @@ int lapack_size(const LibraryCall& c, int64_t n) {
   const bool inverse = c.op == Op::Solve && c.payload.v[0] == 1;
   const bool values = c.op == Op::Eig && c.payload.v[0] == 0;
   graph::throw_error(
-      inverse ? std::string_view("inv") : values ? "eigvals" : graph::op_info(c.op).fn,
+      inverse  ? std::string_view("inv")
+      : values ? "eigvals"
+               : graph::op_info(c.op).fn,
       batch > 1 ? what + " (matrix " + std::to_string(matrix) + " of the batch)" : what, c.loc);
 }
 

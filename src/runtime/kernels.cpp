@@ -113,6 +113,7 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
                            std::to_string(kMaxKernelInstrs) +
                            "); evaluate part of the expression first with eval()",
                        k.loc);
+  Timeline::Span span(timeline_, "kernel lookup", "compile", k.loc);
   const std::string backend_name(backend.name());
   std::vector<uint8_t> ir_bytes;
   ir::serialize(k.ir, ir_bytes);
@@ -122,6 +123,7 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
     std::lock_guard lock(kernels_mutex_);
     if (LoadedKernel* hit = kernels_[device].find(key)) {
       ++counters_.memory_cache_hits;
+      if (span.on()) span.detail("memory hit " + key.hex());
       if (options_.log)
         std::fprintf(stderr, "kiln: hit     %s %s memory, %zu instrs (at %s:%u)\n",
                      key.hex().c_str(), backend_name.c_str(), k.ir.instrs.size(), k.loc.file,
@@ -151,21 +153,38 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
   if (!native_id.empty()) {
     if (jit::KernelEntry e = load_from_disk(disk, native_key, native_target, symbol, k, ir_bytes,
                                             backend, " (native)");
-        e.main)
+        e.main) {
+      if (span.on()) span.detail("disk hit (native) " + key.hex());
       return keep(e);
+    }
   }
   if (jit::KernelEntry e =
           load_from_disk(disk, key, backend.target_id(), symbol, k, ir_bytes, backend, "");
       e.main) {
+    if (span.on()) span.detail("disk hit " + key.hex());
     if (!native_id.empty()) store_native(disk, native_key, native_target, ir_bytes, e, backend);
     return keep(e);
   }
   const std::string problem = ir::validate(k.ir);
   KILN_CHECK(problem.empty(), "invalid kernel IR: " + problem + "\n" + ir::to_text(k.ir));
 
+  if (span.on()) span.detail("compiled " + key.hex());
   const auto start = std::chrono::steady_clock::now();
   const jit::Binary binary = backend.compile(k.ir, symbol);
+  const auto compiled = std::chrono::steady_clock::now();
   const jit::KernelEntry entry = backend.load(binary, k.ir);
+  if (timeline_.on()) {  // the compile, its phases, and the load
+    timeline_.add("compile", "compile", start, compiled, k.loc,
+                  std::to_string(k.ir.instrs.size()) + " IR instructions");
+    auto at = start;
+    for (const auto& [name, ms] : binary.phases) {
+      const auto end = at + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double, std::milli>(ms));
+      timeline_.add(name, "compile", at, end, k.loc);
+      at = end;
+    }
+    timeline_.add("link + load", "compile", compiled, std::chrono::steady_clock::now(), k.loc);
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ++counters_.kernels_compiled;

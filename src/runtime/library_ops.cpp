@@ -385,6 +385,9 @@ std::shared_ptr<graph::Buffer> Context::new_output(const LibraryCall& c) {
 }
 
 std::shared_ptr<graph::Buffer> Context::run_library_call(const LibraryCall& c) {
+  Timeline::Span span(timeline_, c.op == graph::Op::Transfer ? "transfer" : "library call", "run",
+                      c.loc);
+  if (span.on()) span.detail(std::string(graph::op_info(c.op).fn));
   if (c.op == graph::Op::Transfer) return run_transfer(c);
   if (c.op == graph::Op::Fft || c.op == graph::Op::Rfft || c.op == graph::Op::Irfft)
     return run_fft(c);

@@ -201,6 +201,15 @@ std::string call_site_of(const std::string& message) {
 
 }  // namespace
 
+Context::SyncSpans::SyncSpans(Context& c, const char* name, graph::SourceLoc site)
+    : c_(c), span_(c.timeline_, name, "sync", site) {
+  if (span_.on()) c_.timeline_.sync_starts(site, c_.tracer_.trace_ops);
+}
+
+Context::SyncSpans::~SyncSpans() {
+  if (span_.on()) c_.timeline_.sync_ends();
+}
+
 bool planned_in_kernels(const graph::Node& n) {
   return graph::is_window_base(n.op);
 }
@@ -236,6 +245,8 @@ Context::CaptureLease::~CaptureLease() {
 
 void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
   refuse_sync_while_tracing(requested.empty() ? nullptr : requested[0]);
+  const graph::SourceLoc site = requested.empty() ? graph::SourceLoc{} : requested[0]->loc;
+  SyncSpans spans(*this, nested ? "nested sync" : "sync", site);
   Held held(tracer_);
   CaptureLease lease(*this);
   Capture& capture = *lease;
@@ -262,6 +273,7 @@ void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
 
 void Context::evaluate_all() {
   refuse_sync_while_tracing(nullptr);
+  SyncSpans spans(*this, "sync (all pending)", {});
   Held held(tracer_);
   CaptureLease lease(*this);
   std::vector<graph::Node*> targets;
@@ -363,11 +375,22 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
                                                                graph::DeviceId device,
                                                                passes::OptimizeLevel optimize) {
   auto fresh = std::make_shared<CachedPlan>();
-  const passes::RewriteReport rewrites =
-      passes::run_pipeline(g, {optimize, options_.dump_passes, options_.log_rewrites});
+  passes::RewriteReport rewrites;
+  {
+    Timeline::Span span(timeline_, "passes", "plan");
+    rewrites = passes::run_pipeline(g, {optimize, options_.dump_passes, options_.log_rewrites});
+    if (span.on())
+      span.detail(std::to_string(g.nodes.size()) + " nodes, " + std::to_string(rewrites.fired) +
+                  " rewrites");
+  }
   counters_.rewrites += rewrites.fired;
   counters_.rewrite_seconds += rewrites.seconds;
-  fresh->plan = schedule::make_plan(g);
+  {
+    Timeline::Span schedule_span(timeline_, "schedule", "plan");
+    fresh->plan = schedule::make_plan(g);
+    if (schedule_span.on())
+      schedule_span.detail(std::to_string(fresh->plan.kernels.size()) + " kernels");
+  }
   counters_.planner_visits += g.visits + fresh->plan.visits;
   fresh->relocatable = !g.values_used;
   for (const schedule::KernelLaunch& k : fresh->plan.kernels)
@@ -420,6 +443,7 @@ bool Context::capture_kernels(Held& held, Capture& c, bool together, CallProbe* 
   for (graph::Node* n : held.nodes)
     if (!n->evaluated()) c.targets.push_back(n);
   if (c.targets.empty()) return false;
+  Timeline::Span span(timeline_, "walk + plan lookup", "plan", c.targets[0]->loc);
   c.asked = c.targets.size();
   c.device = c.targets[0]->device;
   if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
@@ -449,6 +473,8 @@ bool Context::capture_kernels(Held& held, Capture& c, bool together, CallProbe* 
     c.plan = find_plan(c.value_signature, c.value_hash);
   }
   ++(c.plan ? counters_.plan_cache_hits : counters_.plans_built);
+  if (span.on())
+    span.detail(std::to_string(c.order.size()) + " nodes, plan " + (c.plan ? "hit" : "miss"));
   c.data.assign(c.order.size(), nullptr);
   c.scalars.assign(c.order.size(), 0);
   for (size_t i = 0; i < c.order.size(); ++i) {
@@ -704,6 +730,10 @@ void Context::run(const schedule::KernelLaunch& k, const jit::KernelEntry& entry
     for (const schedule::Relocation& r : k.relocations) params[r.param] = scalars[r.source];
     args.params = params.data();
   }
+  Timeline::Span span(timeline_, "launch", "run", k.loc);
+  if (span.on())
+    span.detail(std::to_string(k.size) + " elements" +
+                (k.reduce_size > 1 ? " x " + std::to_string(k.reduce_size) + " reduced" : ""));
   const uint64_t raised = backend.launch(entry, args, threads_);
   ++counters_.kernels_launched;
   if (raised) {
