@@ -19,6 +19,18 @@ void eval(std::initializer_list<Array> arrays,
 void eval(const std::vector<Array>& arrays,
           std::source_location loc = std::source_location::current());
 
+/// Starts evaluating `arrays` in one pass, as eval() does, and returns at once (MLX's
+/// async_eval): the kernels run on a worker thread (and the GPU's stream) while the program
+/// records its next step. A read, eval() or sync() of an array in flight waits for it; a later
+/// eval_async that reads one waits for it before it starts. A failure is raised where the
+/// arrays are next used. Graphs that need library calls (matmul, FFT, ...) or span devices are
+/// evaluated at once, as by eval().
+void eval_async(std::initializer_list<Array> arrays,
+                std::source_location loc = std::source_location::current());
+/// As eval_async({...}) for a vector of arrays.
+void eval_async(const std::vector<Array>& arrays,
+                std::source_location loc = std::source_location::current());
+
 /// Evaluates every pending array that a handle still refers to, and waits for the devices.
 void sync(std::source_location loc = std::source_location::current());
 
@@ -40,13 +52,13 @@ struct Stats {
   uint64_t arrays_kept = 0;        ///< pending arrays a user held, stored by a sync that needed
                                    ///< them a second time (so loops do not recompute history)
   uint64_t auto_evaluations = 0;   ///< evaluations started because too much was pending
-  uint64_t rewrites = 0;         ///< optimizer rules that fired while planning (KILN_LOG=rewrites)
-  double rewrite_seconds = 0.0;  ///< wall time spent in the optimizer's rule engine
+  uint64_t rewrites = 0;          ///< optimizer rules that fired while planning (KILN_LOG=rewrites)
+  double rewrite_seconds = 0.0;   ///< wall time spent in the optimizer's rule engine
   uint64_t compiled_traces = 0;   ///< calls of kiln::compile functions that ran their body
   uint64_t compiled_replays = 0;  ///< calls of kiln::compile functions that replayed a plan
-  uint64_t peak_bytes = 0;       ///< the most host memory in kiln's array buffers at once since
-                                 ///< reset_stats (the buffers alive then, and those made since;
-                                 ///< device memory is not counted)
+  uint64_t peak_bytes = 0;        ///< the most host memory in kiln's array buffers at once since
+                                  ///< reset_stats (the buffers alive then, and those made since;
+                                  ///< device memory is not counted)
 };
 
 /// Starts recording a timeline of kiln's work into `path`: spans for each sync, the passes,

@@ -30,6 +30,18 @@ void eval(const std::vector<Array>& arrays, std::source_location loc) {
   eval_nodes(arrays.data(), arrays.data() + arrays.size(), loc);
 }
 
+void eval_async(std::initializer_list<Array> arrays, std::source_location loc) {
+  std::vector<graph::Node*> nodes;
+  for (const Array& a : arrays) nodes.push_back(detail::node_of(a, "eval_async", to_loc(loc)));
+  context().evaluate_async(nodes);
+}
+
+void eval_async(const std::vector<Array>& arrays, std::source_location loc) {
+  std::vector<graph::Node*> nodes;
+  for (const Array& a : arrays) nodes.push_back(detail::node_of(a, "eval_async", to_loc(loc)));
+  context().evaluate_async(nodes);
+}
+
 void sync(std::source_location loc) {
   context().evaluate_all();
   try {

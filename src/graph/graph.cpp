@@ -13,6 +13,7 @@ Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<N
                    std::vector<int32_t>& outputs) {
   order.clear();
   outputs.clear();
+  tracer.walk_met_in_flight = false;
   Node* failed = nullptr;
   const uint32_t epoch = tracer.next_epoch();
   std::vector<Tracer::WalkFrame>& stack = tracer.walk_stack();  // scratch kept by the tracer
@@ -26,7 +27,11 @@ Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<N
       Tracer::WalkFrame& f = stack.back();
       Node* n = f.node;
       if (n->failure && !failed) failed = n;
-      const int nargs = n->evaluated() ? 0 : n->nargs;
+      int nargs = n->evaluated() ? 0 : n->nargs;
+      if (nargs > 0 && tracer.in_flight(n)) {  // its operands are another sync's business
+        nargs = 0;
+        tracer.walk_met_in_flight = true;
+      }
       // On the first look at a node, ask for all its operands at once: the walk goes into the
       // first while the others' memory is on its way (nodes are scattered over the slabs).
       if (f.next_arg == 0)

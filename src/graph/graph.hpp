@@ -55,7 +55,9 @@ struct Graph {
 
 /// The pending nodes behind `targets` in depth-first post-order from the targets in the order
 /// given (so the same program always gives the same order), and the position of each target.
-/// Evaluated nodes end the walk. Sets each node's visit_index to its position. Returns the
+/// Evaluated nodes end the walk, and so do nodes in flight (Tracer::set_in_flight): then
+/// tracer.walk_met_in_flight is set and the order is not to be used (the caller waits for them
+/// and walks again). Sets each node's visit_index to its position. Returns the
 /// first failed node met (Node::failure set), or null. Requires the tracer's lock.
 Node* walk_pending(Tracer& tracer, std::span<Node* const> targets, std::vector<Node*>& order,
                    std::vector<int32_t>& outputs);

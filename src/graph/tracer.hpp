@@ -9,6 +9,7 @@
 #include <mutex>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "graph/node.hpp"
@@ -81,6 +82,20 @@ class Tracer {
   std::span<Node* const> together_with(const Node* n) const;
   /// Whether any group is alive (a sync without one looks for none). Requires the lock.
   bool any_together() const noexcept { return !together_.empty(); }
+
+  /// Marks `n` (pending) as being computed by an asynchronous sync (kiln::eval_async), or no
+  /// longer. Graph walks stop at such nodes, as at leaves, and say so (walk_met_in_flight):
+  /// the walk's caller waits for them and walks again. Requires the lock.
+  void set_in_flight(const Node* n, bool on) {
+    if (on)
+      in_flight_.insert(n);
+    else
+      in_flight_.erase(n);
+  }
+  /// Whether `n` is being computed asynchronously. Requires the lock.
+  bool in_flight(const Node* n) const { return !in_flight_.empty() && in_flight_.count(n) > 0; }
+  /// Set by graph::walk_pending when the walk stopped at a node in flight. Requires the lock.
+  bool walk_met_in_flight = false;
 
   /// A new epoch for Node::visit_epoch marks. Requires the lock.
   uint32_t next_epoch() noexcept { return ++epoch_; }
@@ -191,6 +206,7 @@ class Tracer {
   std::vector<WalkFrame> walk_stack_;
   // compute_together's groups, by member (each group shared by its members).
   std::unordered_map<const Node*, std::shared_ptr<std::vector<Node*>>> together_;
+  std::unordered_set<const Node*> in_flight_;  // see set_in_flight
 };
 
 /// The Node::ancestry bit of a leaf recorded with `serial`. Constants of one element (the

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -143,6 +146,15 @@ class Context {
   /// together with them (Tracer::compute_together) are left to the outer one (they may read the
   /// op's own result).
   void evaluate(std::span<graph::Node* const> targets, bool nested = false);
+  /// Starts evaluating `targets` (live nodes the caller holds) on the context's asynchronous
+  /// worker and returns: the targets are in flight (Tracer::set_in_flight) until their results
+  /// are attached. A sync or read that needs one waits for it; an error is kept by the targets
+  /// (Node::failure) and raised where they are next used. Graphs that need library calls or
+  /// span devices are evaluated at once, as by evaluate().
+  void evaluate_async(std::span<graph::Node* const> targets);
+  /// Waits until every asynchronous evaluation started so far has finished.
+  void wait_async();
+
   /// Evaluates every pending node that an Array handle refers to, except those that failed
   /// earlier or are computed from one that did (they raise when evaluated themselves).
   void evaluate_all();
@@ -258,6 +270,17 @@ class Context {
   // read, if any.
   void refuse_sync_while_tracing(const graph::Node* n) const;
   std::atomic<std::thread::id> tracing_thread_{};
+
+  // The asynchronous worker (evaluate_async): one thread, started at the first use, running
+  // the captured syncs in the order they were started, so that a later one finds the results
+  // of the earlier ones attached.
+  void async_worker();
+  std::mutex async_mutex_;  // guards the three below
+  std::condition_variable async_cv_;
+  std::deque<std::function<void()>> async_jobs_;
+  size_t async_unfinished_ = 0;
+  std::once_flag async_started_;
+  std::atomic<size_t> async_pending_{0};  // async_unfinished_, read without the lock
   struct LoadedKernel {
     jit::KernelEntry entry;
   };
@@ -313,6 +336,7 @@ class Context {
     std::shared_ptr<const CachedPlan> plan;            // found in the plan cache, or
     graph::Graph graph;                                // the graph to plan
     std::vector<std::shared_ptr<graph::Buffer>> produced, results;  // run_plan's
+    bool blocked = false;   // the walk met nodes in flight: wait for them, then capture again
     graph::SourceLoc site;  // what failures outside a kernel name (the first target's site)
   };
   // A Capture for one sync, returned to the context's spares when it goes (emptied, keeping its

@@ -247,37 +247,125 @@ void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
   refuse_sync_while_tracing(requested.empty() ? nullptr : requested[0]);
   const graph::SourceLoc site = requested.empty() ? graph::SourceLoc{} : requested[0]->loc;
   SyncSpans spans(*this, nested ? "nested sync" : "sync", site);
-  Held held(tracer_);
-  CaptureLease lease(*this);
-  Capture& capture = *lease;
+  for (;;) {
+    Held held(tracer_);
+    CaptureLease lease(*this);
+    Capture& capture = *lease;
+    {
+      std::lock_guard lock(tracer_.mutex());
+      const uint32_t epoch = tracer_.next_epoch();  // marks what is held: no quadratic search
+      for (graph::Node* n : requested) {
+        if (n->failure) throw kiln::Error(*n->failure);
+        if (!n->evaluated() && n->visit_epoch != epoch) {
+          n->visit_epoch = epoch;
+          held.add(n);
+        }
+      }
+      if (held.nodes.empty()) return;
+      // The common case, in this one hold of the lock: no library op pending, one device.
+      if (!capture_kernels(held, capture, !nested)) capture.targets.clear();
+    }
+    if (capture.blocked) {  // some of it is being computed asynchronously
+      wait_async();
+      continue;
+    }
+    ++counters_.syncs;
+    if (!capture.targets.empty())
+      run_capture(capture);
+    else
+      evaluate_held(held.nodes);
+    return;
+  }
+}
+
+void Context::evaluate_async(std::span<graph::Node* const> requested) {
+  refuse_sync_while_tracing(requested.empty() ? nullptr : requested[0]);
+  struct Job {
+    explicit Job(Context& c) : held(c.tracer_), lease(c) {}
+    Held held;
+    CaptureLease lease;
+  };
+  auto job = std::make_shared<Job>(*this);
+  bool captured = false;
   {
     std::lock_guard lock(tracer_.mutex());
-    const uint32_t epoch = tracer_.next_epoch();  // marks what is held: no quadratic search
+    const uint32_t epoch = tracer_.next_epoch();
     for (graph::Node* n : requested) {
       if (n->failure) throw kiln::Error(*n->failure);
-      if (!n->evaluated() && n->visit_epoch != epoch) {
+      if (!n->evaluated() && !tracer_.in_flight(n) && n->visit_epoch != epoch) {
         n->visit_epoch = epoch;
-        held.add(n);
+        job->held.add(n);
       }
     }
-    if (held.nodes.empty()) return;
-    // The common case, in this one hold of the lock: no library op pending, one device.
-    if (!capture_kernels(held, capture, !nested)) capture.targets.clear();
+    if (job->held.nodes.empty()) return;
+    captured = capture_kernels(job->held, *job->lease, true);
+    if (captured)
+      for (graph::Node* n : job->lease->targets) tracer_.set_in_flight(n, true);
+  }
+  if (!captured) {
+    // Library calls or several devices: at once. Results still in flight among its inputs:
+    // its plan needs their buffers, so it waits for them, and then runs here, at once (handing
+    // it to the worker would only add the worker's wake-up to a step that cannot overlap with
+    // the one before it).
+    if (job->lease->blocked) wait_async();
+    evaluate(job->held.nodes);
+    return;
   }
   ++counters_.syncs;
-  if (!capture.targets.empty())
-    run_capture(capture);
-  else
-    evaluate_held(held.nodes);
+  std::call_once(async_started_, [this] { std::thread([this] { async_worker(); }).detach(); });
+  {
+    std::lock_guard lock(async_mutex_);
+    ++async_unfinished_;
+    async_pending_.store(async_unfinished_);
+    async_jobs_.push_back([this, job] {
+      Capture& c = *job->lease;
+      try {
+        run_capture(c);  // attaches the results, or marks the targets failed
+      } catch (...) {
+        // The targets keep a kiln::Error (Node::failure) and raise it where they are used;
+        // anything else leaves them pending, computed again by the next sync that needs them.
+      }
+      std::lock_guard lock(tracer_.mutex());
+      for (graph::Node* n : c.targets) tracer_.set_in_flight(n, false);
+    });
+  }
+  async_cv_.notify_all();
+}
+
+void Context::async_worker() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(async_mutex_);
+      async_cv_.wait(lock, [this] { return !async_jobs_.empty(); });
+      job = std::move(async_jobs_.front());
+      async_jobs_.pop_front();
+    }
+    job();
+    job = nullptr;  // (drops the job's references before it counts as finished)
+    {
+      std::lock_guard lock(async_mutex_);
+      --async_unfinished_;
+      async_pending_.store(async_unfinished_);
+    }
+    async_cv_.notify_all();
+  }
+}
+
+void Context::wait_async() {
+  if (async_pending_.load() == 0) return;
+  std::unique_lock lock(async_mutex_);
+  async_cv_.wait(lock, [this] { return async_unfinished_ == 0; });
 }
 
 void Context::evaluate_all() {
   refuse_sync_while_tracing(nullptr);
+  wait_async();  // (pending_handles() lists the nodes in flight too)
   SyncSpans spans(*this, "sync (all pending)", {});
   Held held(tracer_);
   CaptureLease lease(*this);
   std::vector<graph::Node*> targets;
-  bool captured = false;
+  bool captured = false, blocked = false;
   {
     std::lock_guard lock(tracer_.mutex());
     held.nodes = tracer_.pending_handles();
@@ -288,7 +376,8 @@ void Context::evaluate_all() {
     } catch (const kiln::Error&) {  // something pending failed earlier: see below
       captured = false;
     }
-    if (!captured) {
+    blocked = lease->blocked;
+    if (!captured && !blocked) {
       // Arrays computed from one whose evaluation failed raise that error when they are
       // evaluated themselves; an unrelated sync leaves them pending.
       std::vector<graph::Node*> order;
@@ -307,6 +396,11 @@ void Context::evaluate_all() {
         targets = held.nodes;
       }
     }
+  }
+  if (blocked) {  // another thread started an asynchronous sync of some of it meanwhile
+    wait_async();
+    evaluate_all();
+    return;
   }
   if (!captured && targets.empty()) return;
   ++counters_.syncs;
@@ -329,12 +423,20 @@ void Context::evaluate_held(const std::vector<graph::Node*>& targets) {
     Held mine(tracer_);  // (the targets are held: no lock needed for a reference)
     for (graph::Node* n : targets)
       if (n->device == d) mine.add(n);
-    CaptureLease capture(*this);
-    {
-      std::lock_guard lock(tracer_.mutex());
-      if (!capture_kernels(mine, *capture, false)) continue;  // evaluated meanwhile
+    for (;;) {
+      CaptureLease capture(*this);
+      {
+        std::lock_guard lock(tracer_.mutex());
+        if (!capture_kernels(mine, *capture, false) && !capture->blocked)
+          break;  // evaluated meanwhile
+      }
+      if (capture->blocked) {  // some of it is in flight
+        wait_async();
+        continue;
+      }
+      run_capture(*capture);
+      break;
     }
-    run_capture(*capture);
   }
 }
 
@@ -446,8 +548,13 @@ bool Context::capture_kernels(Held& held, Capture& c, bool together, CallProbe* 
   Timeline::Span span(timeline_, "walk + plan lookup", "plan", c.targets[0]->loc);
   c.asked = c.targets.size();
   c.device = c.targets[0]->device;
-  if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
-    throw kiln::Error(*failed->failure);
+  c.blocked = false;
+  const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs);
+  if (tracer_.walk_met_in_flight) {  // wait for those, then walk again (the caller does)
+    c.blocked = true;
+    return false;
+  }
+  if (failed) throw kiln::Error(*failed->failure);
   if (together && tracer_.any_together() && add_computed_together(held, c))
     if (const graph::Node* failed = graph::walk_pending(tracer_, c.targets, c.order, c.outputs))
       throw kiln::Error(*failed->failure);
@@ -620,6 +727,10 @@ void Context::mark_failed(const std::vector<graph::Node*>& targets, const kiln::
   std::vector<char> hit;
   if (!site.empty()) {
     graph::walk_pending(tracer_, targets, order, outputs);
+    if (tracer_.walk_met_in_flight) {  // (an asynchronous sync's: every target keeps the error)
+      order.clear();
+      outputs.clear();
+    }
     hit.assign(order.size(), 0);
     for (size_t i = 0; i < order.size(); ++i) {
       const graph::Node* n = order[i];

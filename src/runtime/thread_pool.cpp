@@ -9,11 +9,6 @@
 namespace kiln::runtime {
 
 namespace {
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
 // How long an idle worker spins before sleeping: longer than the gap between the launches of
 // one sync, shorter than anything a user would notice on a busy machine.
 constexpr auto kSpin = std::chrono::microseconds(200);

@@ -72,6 +72,13 @@ class ThreadPool final : public jit::Executor {
   std::atomic<bool> stop_{false};
 };
 
+/// A pause in a spin-wait loop.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 /// Threads to use: KILN_NUM_THREADS if set, else the CPUs this process may run on.
 int default_thread_count();
 
