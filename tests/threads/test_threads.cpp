@@ -255,3 +255,24 @@ TEST(Threads, AnotherThreadEvaluatesWhileALongKernelRuns) {
   a.join();
   EXPECT_LT(small_end, heavy_end) << "the small syncs waited for the long one";
 }
+
+// kiln::compile and kiln::eval_async from several threads at once: one compiled function shared
+// by all, each thread's loop feeding its in-flight results into its next step.
+TEST(Threads, CompiledFunctionsAndAsyncEvaluationOnFourThreads) {
+  auto f = compile([](const Array& x, float s) { return tanh(x * s) + 0.5f; });
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      Array a = full({257}, 0.1f * static_cast<float>(t)), s = a;
+      for (int i = 0; i < 60; ++i) {
+        const float k = 0.5f + 0.01f * static_cast<float>(i % 7);
+        a = f(a, k) * 0.5f;
+        eval_async({a});
+        s = (tanh(s * k) + 0.5f) * 0.5f;
+      }
+      wrong[static_cast<size_t>(t)] = a.to_vector<float>() != s.to_vector<float>();
+    });
+  for (auto& th : threads) th.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
+}
