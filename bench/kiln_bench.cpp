@@ -145,6 +145,66 @@ void kiln_compile20(benchmark::State& st) {
 }
 BENCHMARK(kiln_compile20)->Iterations(30)->Unit(benchmark::kMillisecond);
 
+// A 200-op chain of variant `v` (ten 20-op chains, one after the other).
+Array chain200(const Array& x, const Array& y, int v) {
+  Array r = x;
+  for (int k = 0; k < 10; ++k) r = chain20(r, y, v + k * 7919);
+  return r;
+}
+
+// Compile cost of new 200-op kernels in a warm process.
+void kiln_compile200(benchmark::State& st) {
+  kiln::set_cache_dir("");
+  const Array x = kiln::array(std::vector<float>(16, 0.5f)),
+              y = kiln::array(std::vector<float>(16, 0.25f));
+  int variant = 1 << 20;
+  for (auto _ : st) {
+    const kiln::Stats before = kiln::stats();
+    benchmark::DoNotOptimize(chain200(x, y, variant++).item<float>(0));
+    st.counters["compile_ms"] = (kiln::stats().compile_seconds - before.compile_seconds) * 1e3;
+  }
+}
+BENCHMARK(kiln_compile200)->Iterations(10)->Unit(benchmark::kMillisecond);
+
+// Eight new 20-op kernels (of eight shapes: they never fuse) in one sync, compiled in parallel
+// (arg 1), or one sync after the other (arg 0).
+void kiln_compile8(benchmark::State& st) {
+  kiln::set_cache_dir("");
+  std::vector<Array> xs, ys;
+  for (int k = 0; k < 8; ++k) {
+    xs.push_back(kiln::full({16 + k}, 0.5f).eval());
+    ys.push_back(kiln::full({16 + k}, 0.25f).eval());
+  }
+  int variant = (1 << 24) + static_cast<int>(st.range(0)) * (1 << 22);
+  for (auto _ : st) {
+    std::vector<Array> outs;
+    for (int k = 0; k < 8; ++k) outs.push_back(chain20(xs[k], ys[k], variant++));
+    if (st.range(0) == 1)
+      kiln::eval(outs);
+    else
+      for (const Array& o : outs) o.eval();
+  }
+}
+BENCHMARK(kiln_compile8)->Arg(0)->Arg(1)->Iterations(8)->Unit(benchmark::kMillisecond);
+
+// A loop of small steps (1e5 elements, a 20-op step, 100 steps a round) evaluated with eval()
+// (arg 0) or eval_async() (arg 1).
+void kiln_step_loop(benchmark::State& st) {
+  const Array y = kiln::full({100000}, 0.25f).eval();
+  for (auto _ : st) {
+    Array x = kiln::full({100000}, 0.5f).eval();
+    for (int i = 0; i < 100; ++i) {
+      x = expr20(x, y) * 1e-3f;
+      if (st.range(0) == 1)
+        kiln::eval_async({x});
+      else
+        x.eval();
+    }
+    benchmark::DoNotOptimize(x.item<float>(0));
+  }
+}
+BENCHMARK(kiln_step_loop)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Prints kiln's benchmark report: times per case and implementation, ratios, fixed costs."""
 import json
+import re
 import os
 import statistics
 import sys
@@ -19,6 +20,7 @@ def load(path):
             continue
         unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b.get("time_unit", "us")]
         name, t = b["name"].split("/real_time")[0], b["real_time"] * unit
+        name = re.sub(r"/iterations:\d+", "", name)
         # With --benchmark_repetitions, the best repetition's mean: numpy_bench.best_time takes
         # the best of its batches the same way, so both sides see the machine's quiet moments.
         if name not in out or t < out[name][0]:
@@ -72,6 +74,17 @@ def main(folder):
     later = raw.get("kiln_compile20")
     if later:
         print(f"  compile of a new 20-op kernel, warm process     {later.get('compile_ms', 0):8.2f} ms   (target <= 2.5 ms)")
+    later200 = raw.get("kiln_compile200")
+    if later200:
+        print(f"  compile of a new 200-op kernel, warm process    {later200.get('compile_ms', 0):8.2f} ms")
+    serial, parallel = times.get("kiln_compile8/0"), times.get("kiln_compile8/1")
+    if serial and parallel:
+        print(f"  8 new 20-op kernels: one sync {parallel / 1e3:.1f} ms, one by one {serial / 1e3:.1f} ms: "
+              f"{serial / parallel:.2f}x   (target >= 1.8x on 2 cores)")
+    sync_loop, async_loop = times.get("kiln_step_loop/0"), times.get("kiln_step_loop/1")
+    if sync_loop and async_loop:
+        print(f"  100 steps of 20 ops at 1e5: eval {sync_loop / 1e3:.2f} ms, eval_async {async_loop / 1e3:.2f} ms: "
+              f"{sync_loop / async_loop:.2f}x   (target >= 1.0)")
     cold_path = os.path.join(folder, "cold.jsonl")
     if os.path.exists(cold_path):
         runs = [json.loads(line) for line in open(cold_path) if line.strip()]

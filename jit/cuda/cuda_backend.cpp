@@ -1,6 +1,7 @@
 #include "jit/cuda/cuda_backend.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -56,13 +57,20 @@ class CudaBackend final : public Backend {
   Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
     std::lock_guard lock(mutex_);  // one TargetMachine: one kernel at a time
     llvm::LLVMContext context;
+    const auto t0 = std::chrono::steady_clock::now();
     auto m = build_nvptx_module(ir, symbol, context, *tm_, libdevice_);
+    const auto t1 = std::chrono::steady_clock::now();
     std::string ptx = emit_ptx(*m, *tm_);
+    const auto t2 = std::chrono::steady_clock::now();
     if (!options_.dump_dir.empty())
       std::ofstream(dump_kernel(options_.dump_dir, symbol, ir, *m) + ".ptx") << ptx;
     Binary out;
     out.symbol = symbol;
     out.code.assign(ptx.begin(), ptx.end());
+    auto ms = [](auto a, auto b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    out.phases = {{"build IR", ms(t0, t1)}, {"optimize + PTX", ms(t1, t2)}};
     return out;
   }
 

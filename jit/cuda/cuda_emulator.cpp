@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -190,16 +191,19 @@ class CudaEmulatorBackend final : public Backend {
   const std::string& target_id() const override { return target_id_; }
 
   Binary compile(const ir::KernelIR& ir, const std::string& symbol) override {
-    return {gpu_.compile(ir, symbol, options_.dump_dir), symbol};
+    return {gpu_.compile(ir, symbol, options_.dump_dir), symbol, {}};
   }
 
   KernelEntry load(const Binary& binary, const ir::KernelIR& ir) override {
     std::lock_guard lock(mutex_);
+    // Two threads may compile the same kernel at once; its symbol is linked only once.
+    if (auto it = by_symbol_.find(binary.symbol); it != by_symbol_.end()) return it->second;
     Loaded& k = loaded_.emplace_back();
     k.entry = gpu_.link(binary.code, binary.symbol);
     k.params = CudaLaunchParams::of(ir);
     KernelEntry e;
     e.main = &k;
+    by_symbol_.emplace(binary.symbol, e);
     return e;
   }
 
@@ -224,7 +228,8 @@ class CudaEmulatorBackend final : public Backend {
   EmulatedGpu gpu_;
   std::string target_id_;
   std::deque<Loaded> loaded_;  // KernelEntry::main points into it
-  std::mutex mutex_;
+  std::unordered_map<std::string, KernelEntry> by_symbol_;
+  std::mutex mutex_;  // guards loaded_ and by_symbol_
 };
 
 }  // namespace

@@ -69,7 +69,7 @@ jit::KernelEntry Context::load_from_disk(cache::DiskCache* disk, const cache::Ke
   const auto start = std::chrono::steady_clock::now();
   auto payload = disk->load(key, target_id, ir_bytes);
   if (!payload) return {};
-  jit::Binary binary{std::move(*payload), symbol};
+  jit::Binary binary{std::move(*payload), symbol, {}};
   jit::KernelEntry entry;
   try {
     entry = backend.load(binary, k.ir);

@@ -308,7 +308,12 @@ void Context::evaluate_async(std::span<graph::Node* const> requested) {
     // it to the worker would only add the worker's wake-up to a step that cannot overlap with
     // the one before it).
     if (job->lease->blocked) wait_async();
-    evaluate(job->held.nodes);
+    try {
+      evaluate(job->held.nodes);
+    } catch (const kiln::Error&) {
+      // Kept by the arrays that failed (Node::failure): raised where they are used, as when
+      // the worker runs the sync.
+    }
     return;
   }
   ++counters_.syncs;

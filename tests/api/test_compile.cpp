@@ -141,15 +141,18 @@ TEST(Compile, TracesAgainExactlyOnSignatureChanges) {
   auto traces = [&] { return static_cast<int>(stats().compiled_traces - start); };
   auto f = compile([](const Array& x, const Array& y, float s) { return exp(x * s) + y; });
   const Array x = arange(0, 16, 1, float32).eval(), y = ones({16}).eval();
+  const Array x2 = (x * 2.f).eval(), long_x = arange(0, 40, 1, float32).eval(),
+              long_y = ones({40}).eval();
   Array r = f(x, y, 0.3f);
   EXPECT_EQ(traces(), 1);
   const Stats before = stats();
-  r = f(x * 2.f, y, 0.7f);  // new values, same signature: replayed
+  r = f(x2, y, 0.7f);  // new values, same signature: replayed
   EXPECT_EQ(traces(), 1);
   EXPECT_FLOAT_EQ(r.item<float>(3), std::exp(6.f * 0.7f) + 1.f);
-  r = f(arange(0, 40, 1, float32), ones({40}), 0.7f);  // a new shape: traced, nothing compiled
+  r = f(long_x, long_y, 0.7f);  // a new shape: traced, nothing compiled
   EXPECT_EQ(traces(), 2);
   EXPECT_EQ(stats().kernels_compiled, before.kernels_compiled);
+  EXPECT_EQ(stats().disk_cache_hits, before.disk_cache_hits);
   EXPECT_FLOAT_EQ(r.item<float>(39), std::exp(39.f * 0.7f) + 1.f);
   r = f(x, y, 0.9f);  // the first signature again: replayed
   EXPECT_EQ(traces(), 2);
