@@ -281,6 +281,7 @@ class Context {
   size_t async_unfinished_ = 0;
   std::once_flag async_started_;
   std::atomic<size_t> async_pending_{0};  // async_unfinished_, read without the lock
+  std::atomic<int> async_inline_{0};      // eval_async calls still to run at once (sync.cpp)
   struct LoadedKernel {
     jit::KernelEntry entry;
   };

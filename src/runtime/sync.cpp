@@ -279,6 +279,7 @@ void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
 }
 
 void Context::evaluate_async(std::span<graph::Node* const> requested) {
+  constexpr int kInlineSteps = 64;
   refuse_sync_while_tracing(requested.empty() ? nullptr : requested[0]);
   struct Job {
     explicit Job(Context& c) : held(c.tracer_), lease(c) {}
@@ -286,7 +287,7 @@ void Context::evaluate_async(std::span<graph::Node* const> requested) {
     CaptureLease lease;
   };
   auto job = std::make_shared<Job>(*this);
-  bool captured = false;
+  bool captured = false, inline_run = false;
   {
     std::lock_guard lock(tracer_.mutex());
     const uint32_t epoch = tracer_.next_epoch();
@@ -299,8 +300,27 @@ void Context::evaluate_async(std::span<graph::Node* const> requested) {
     }
     if (job->held.nodes.empty()) return;
     captured = capture_kernels(job->held, *job->lease, true);
-    if (captured)
+    if (captured && async_inline_.load(std::memory_order_relaxed) > 0) {
+      async_inline_.fetch_sub(1, std::memory_order_relaxed);
+      inline_run = true;  // (see below)
+    }
+    if (captured && !inline_run)
       for (graph::Node* n : job->lease->targets) tracer_.set_in_flight(n, true);
+  }
+  if (job->lease->blocked) {
+    // A loop whose every step reads the step before: the worker's wake-up (tens of
+    // microseconds) would come on top of every step, and only the recording of one step
+    // (microseconds) could overlap with the run of the one before. The next steps run here,
+    // until every kInlineSteps-th looks again whether the program has work to overlap.
+    async_inline_.store(kInlineSteps, std::memory_order_relaxed);
+  }
+  if (inline_run) {
+    ++counters_.syncs;
+    try {
+      run_capture(*job->lease);
+    } catch (const kiln::Error&) {  // kept by the arrays that failed, as below
+    }
+    return;
   }
   if (!captured) {
     // Library calls or several devices: at once. Results still in flight among its inputs:
