@@ -204,22 +204,10 @@ std::vector<Array> CompiledFunction::call(std::span<const Array> inputs,
                                           std::span<const Scalar> scalars, BodyRef body) {
   State& st = *state_;
   // The plan reads buffers: arguments still pending are evaluated first, in one sync.
-  graph::Node* pending[16];
-  std::vector<graph::Node*> more;
-  size_t count = 0;
-  for (const Array& a : inputs) {
-    graph::Node* n = node_of(a, "compile", st.where);
-    if (n->evaluated()) continue;
-    if (count < std::size(pending))
-      pending[count] = n;
-    else
-      more.push_back(n);
-    ++count;
-  }
-  if (count > 0) {
-    more.insert(more.begin(), pending, pending + std::min(count, std::size(pending)));
-    context().evaluate(more);
-  }
+  std::vector<graph::Node*> pending;  // (allocates only when there are some)
+  for (const Array& a : inputs)
+    if (graph::Node* n = node_of(a, "compile", st.where); !n->evaluated()) pending.push_back(n);
+  if (!pending.empty()) context().evaluate(pending);
   std::vector<int64_t> key;
   key.reserve(inputs.size() * 3);
   append_input_key(inputs, key);
@@ -346,6 +334,7 @@ std::vector<Array> CompiledFunction::State::trace(std::span<const Array> inputs,
   for (const Scalar& s : scalars) e->scalar_keys.push_back(key_of(s));
   e->site = outs.empty() ? where : outs[0].node()->loc;
   std::string why;
+  bool retrace_later = false;  // not stored: the next call traces again
 
   std::vector<graph::Node*> targets = pending_of(outs);
   CallProbe first;
@@ -386,8 +375,10 @@ std::vector<Array> CompiledFunction::State::trace(std::span<const Array> inputs,
       e->data_slots.push_back(s);
     }
     e->scalars = first.scalars;
-    if (!classify(*e, first, inputs, scalars, body, seed0, stream0, seed1, stream1, why))
+    if (!classify(*e, first, inputs, scalars, body, seed0, stream0, seed1, stream1, why)) {
       e->replay = false;
+      retrace_later = true;  // (a later call, at other stream numbers, may tell them apart)
+    }
   }
   // Outputs: the plan's targets, arguments returned as they are, or held arrays.
   for (const Array& a : outs) {
@@ -418,14 +409,14 @@ std::vector<Array> CompiledFunction::State::trace(std::span<const Array> inputs,
   }
   e->streams = stream1 - stream0;
   e->seed_was_zero = seed0 == 0;
-  const bool store = e->replay || !why.starts_with("retrace:");
+  const bool store = !retrace_later;
   if (context().options().log)
     std::fprintf(stderr, "kiln: compile traced %s (%s) at %s:%u%s%s\n",
                  signature_text(inputs, scalars).c_str(), reason, where.file, where.line,
                  e->replay ? ""
                  : store   ? "; not captured, runs as an ordinary call: "
                            : "; not captured this time: ",
-                 e->replay ? "" : why.c_str() + (why.starts_with("retrace:") ? 8 : 0));
+                 e->replay ? "" : why.c_str());
   if (store) {
     std::lock_guard lock(mutex);
     auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& x) {
@@ -521,14 +512,12 @@ bool CompiledFunction::State::classify(Entry& e, const CallProbe& first,
       for (ScalarArgKey& k : e.scalar_keys) k.fixed = true;
     return true;
   }
-  why = random ? "retrace:its random draws could not be told apart from its constants"
-               : "its scalar arguments could not be told apart from its constants";
   if (!random) {  // the arguments become part of the signature; all is constant
     for (ScalarArgKey& k : e.scalar_keys) k.fixed = true;
     e.scalar_slots.clear();
-    why.clear();
     return true;
   }
+  why = "its random draws could not be told apart from its constants";
   return false;
 }
 

@@ -2,6 +2,8 @@
 // recording of used kernels for kiln-warmup (KILN_RECORD).
 #include <chrono>
 #include <cstdio>
+#include <exception>
+#include <unordered_map>
 
 #include "cache/disk_cache.hpp"
 #include "graph/errors.hpp"
@@ -199,6 +201,65 @@ jit::KernelEntry Context::kernel_for(const schedule::KernelLaunch& k, jit::Backe
     if (!native_id.empty()) store_native(disk, native_key, native_target, ir_bytes, entry, backend);
   }
   return keep(entry);
+}
+
+void Context::load_kernels(CachedPlan& fresh, jit::Backend& backend, graph::DeviceId device) {
+  const std::vector<schedule::KernelLaunch>& kernels = fresh.plan.kernels;
+  fresh.entries.resize(kernels.size());
+  // Kernels of equal IR (a long chain cut into equal pieces) are looked up once: two threads
+  // would both miss the memory cache and compile the same kernel.
+  std::vector<size_t> unique, same_as(kernels.size());
+  {
+    std::unordered_map<std::string, size_t> first;
+    std::vector<uint8_t> bytes;
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      ir::serialize(kernels[i].ir, bytes);
+      const auto [it, added] =
+          first.try_emplace(std::string(bytes.begin(), bytes.end()), unique.size());
+      if (added) unique.push_back(i);
+      same_as[i] = unique[it->second];
+    }
+  }
+  std::vector<std::exception_ptr> errors(kernels.size());
+  struct Job {
+    Context* self;
+    CachedPlan* plan;
+    jit::Backend* backend;
+    graph::DeviceId device;
+    const std::vector<size_t>* unique;
+    std::vector<std::exception_ptr>* errors;
+  } job{this, &fresh, &backend, device, &unique, &errors};
+  auto load = [](void* ctx, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<Job*>(ctx);
+    for (int64_t u = begin; u < end; ++u) {
+      const size_t i = (*j.unique)[static_cast<size_t>(u)];
+      const schedule::KernelLaunch& launch = j.plan->plan.kernels[i];
+      try {
+        try {
+          j.plan->entries[i] = j.self->kernel_for(launch, *j.backend, j.device);
+        } catch (const kiln::Error& e) {
+          graph::rethrow_at(e, launch.loc);
+        }
+      } catch (...) {
+        (*j.errors)[i] = std::current_exception();
+      }
+    }
+  };
+  // The kernels of one plan compile (or load) in parallel on the CPU's threads, each with its
+  // own target machine. (A GPU backend loads its modules in its context's thread: one by one.)
+  const auto n = static_cast<int64_t>(unique.size());
+  if (device == graph::kCpuDevice && n > 1 && threads_.threads() > 1)
+    threads_.parallel_for(n, 1, load, &job);
+  else
+    load(&job, 0, n);
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    if (same_as[i] == i) continue;
+    fresh.entries[i] = fresh.entries[same_as[i]];
+    // (a repeat is a memory-cache hit, as it was when the kernels were looked up in turn)
+    ++counters_.memory_cache_hits;
+  }
 }
 
 }  // namespace kiln::runtime

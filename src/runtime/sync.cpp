@@ -12,9 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <string>
-#include <unordered_map>
 
 #include "cache/key.hpp"
 #include "graph/errors.hpp"
@@ -279,111 +277,6 @@ void Context::evaluate(std::span<graph::Node* const> requested, bool nested) {
   }
 }
 
-void Context::evaluate_async(std::span<graph::Node* const> requested) {
-  constexpr int kInlineSteps = 64;
-  refuse_sync_while_tracing(requested.empty() ? nullptr : requested[0]);
-  struct Job {
-    explicit Job(Context& c) : held(c.tracer_), lease(c) {}
-    Held held;
-    CaptureLease lease;
-  };
-  auto job = std::make_shared<Job>(*this);
-  bool captured = false, inline_run = false;
-  {
-    std::lock_guard lock(tracer_.mutex());
-    const uint32_t epoch = tracer_.next_epoch();
-    for (graph::Node* n : requested) {
-      if (n->failure) throw kiln::Error(*n->failure);
-      if (!n->evaluated() && !tracer_.in_flight(n) && n->visit_epoch != epoch) {
-        n->visit_epoch = epoch;
-        job->held.add(n);
-      }
-    }
-    if (job->held.nodes.empty()) return;
-    captured = capture_kernels(job->held, *job->lease, true);
-    if (captured && async_inline_.load(std::memory_order_relaxed) > 0) {
-      async_inline_.fetch_sub(1, std::memory_order_relaxed);
-      inline_run = true;  // (see below)
-    }
-    if (captured && !inline_run)
-      for (graph::Node* n : job->lease->targets) tracer_.set_in_flight(n, true);
-  }
-  if (job->lease->blocked) {
-    // A loop whose every step reads the step before: the worker's wake-up (tens of
-    // microseconds) would come on top of every step, and only the recording of one step
-    // (microseconds) could overlap with the run of the one before. The next steps run here,
-    // until every kInlineSteps-th looks again whether the program has work to overlap.
-    async_inline_.store(kInlineSteps, std::memory_order_relaxed);
-  }
-  if (inline_run) {
-    ++counters_.syncs;
-    try {
-      run_capture(*job->lease);
-    } catch (const kiln::Error&) {  // kept by the arrays that failed, as below
-    }
-    return;
-  }
-  if (!captured) {
-    // Library calls or several devices: at once. Results still in flight among its inputs:
-    // its plan needs their buffers, so it waits for them, and then runs here, at once (handing
-    // it to the worker would only add the worker's wake-up to a step that cannot overlap with
-    // the one before it).
-    if (job->lease->blocked) wait_async();
-    try {
-      evaluate(job->held.nodes);
-    } catch (const kiln::Error&) {
-      // Kept by the arrays that failed (Node::failure): raised where they are used, as when
-      // the worker runs the sync.
-    }
-    return;
-  }
-  ++counters_.syncs;
-  std::call_once(async_started_, [this] { std::thread([this] { async_worker(); }).detach(); });
-  {
-    std::lock_guard lock(async_mutex_);
-    ++async_unfinished_;
-    async_pending_.store(async_unfinished_);
-    async_jobs_.push_back([this, job] {
-      Capture& c = *job->lease;
-      try {
-        run_capture(c);  // attaches the results, or marks the targets failed
-      } catch (...) {
-        // The targets keep a kiln::Error (Node::failure) and raise it where they are used;
-        // anything else leaves them pending, computed again by the next sync that needs them.
-      }
-      std::lock_guard lock(tracer_.mutex());
-      for (graph::Node* n : c.targets) tracer_.set_in_flight(n, false);
-    });
-  }
-  async_cv_.notify_all();
-}
-
-void Context::async_worker() {
-  for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock lock(async_mutex_);
-      async_cv_.wait(lock, [this] { return !async_jobs_.empty(); });
-      job = std::move(async_jobs_.front());
-      async_jobs_.pop_front();
-    }
-    job();
-    job = nullptr;  // (drops the job's references before it counts as finished)
-    {
-      std::lock_guard lock(async_mutex_);
-      --async_unfinished_;
-      async_pending_.store(async_unfinished_);
-    }
-    async_cv_.notify_all();
-  }
-}
-
-void Context::wait_async() {
-  if (async_pending_.load() == 0) return;
-  std::unique_lock lock(async_mutex_);
-  async_cv_.wait(lock, [this] { return async_unfinished_ == 0; });
-}
-
 void Context::evaluate_all() {
   refuse_sync_while_tracing(nullptr);
   wait_async();  // (pending_handles() lists the nodes in flight too)
@@ -526,65 +419,6 @@ std::shared_ptr<const Context::CachedPlan> Context::plan_graph(graph::Graph g,
   fresh->produced_size = g.nodes.size();
   load_kernels(*fresh, backend, device);
   return fresh;
-}
-
-void Context::load_kernels(CachedPlan& fresh, jit::Backend& backend, graph::DeviceId device) {
-  const std::vector<schedule::KernelLaunch>& kernels = fresh.plan.kernels;
-  fresh.entries.resize(kernels.size());
-  // Kernels of equal IR (a long chain cut into equal pieces) are looked up once: two threads
-  // would both miss the memory cache and compile the same kernel.
-  std::vector<size_t> unique, same_as(kernels.size());
-  {
-    std::unordered_map<std::string, size_t> first;
-    std::vector<uint8_t> bytes;
-    for (size_t i = 0; i < kernels.size(); ++i) {
-      ir::serialize(kernels[i].ir, bytes);
-      const auto [it, added] =
-          first.try_emplace(std::string(bytes.begin(), bytes.end()), unique.size());
-      if (added) unique.push_back(i);
-      same_as[i] = unique[it->second];
-    }
-  }
-  std::vector<std::exception_ptr> errors(kernels.size());
-  struct Job {
-    Context* self;
-    CachedPlan* plan;
-    jit::Backend* backend;
-    graph::DeviceId device;
-    const std::vector<size_t>* unique;
-    std::vector<std::exception_ptr>* errors;
-  } job{this, &fresh, &backend, device, &unique, &errors};
-  auto load = [](void* ctx, int64_t begin, int64_t end) {
-    const Job& j = *static_cast<Job*>(ctx);
-    for (int64_t u = begin; u < end; ++u) {
-      const size_t i = (*j.unique)[static_cast<size_t>(u)];
-      const schedule::KernelLaunch& launch = j.plan->plan.kernels[i];
-      try {
-        try {
-          j.plan->entries[i] = j.self->kernel_for(launch, *j.backend, j.device);
-        } catch (const kiln::Error& e) {
-          graph::rethrow_at(e, launch.loc);
-        }
-      } catch (...) {
-        (*j.errors)[i] = std::current_exception();
-      }
-    }
-  };
-  // The kernels of one plan compile (or load) in parallel on the CPU's threads, each with its
-  // own target machine. (A GPU backend loads its modules in its context's thread: one by one.)
-  const auto n = static_cast<int64_t>(unique.size());
-  if (device == graph::kCpuDevice && n > 1 && threads_.threads() > 1)
-    threads_.parallel_for(n, 1, load, &job);
-  else
-    load(&job, 0, n);
-  for (const std::exception_ptr& e : errors)
-    if (e) std::rethrow_exception(e);
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    if (same_as[i] == i) continue;
-    fresh.entries[i] = fresh.entries[same_as[i]];
-    // (a repeat is a memory-cache hit, as it was when the kernels were looked up in turn)
-    ++counters_.memory_cache_hits;
-  }
 }
 
 bool Context::capture_kernels(Held& held, Capture& c, bool together, CallProbe* probe) {
