@@ -2,21 +2,34 @@
 // graph, the sync that keeps its plan, and the replay of that plan.
 #include "runtime/captured_call.hpp"
 
+#include <algorithm>
+
 #include "graph/errors.hpp"
 #include "kiln/error.hpp"
 
 namespace kiln::runtime {
 
 Context::TracingGuard::TracingGuard(Context& c) : c_(c) {
-  previous_ = c_.tracing_thread_.exchange(std::this_thread::get_id());
+  std::lock_guard lock(c_.tracing_mutex_);
+  c_.tracing_threads_.push_back(std::this_thread::get_id());
+  c_.tracing_count_.store(c_.tracing_threads_.size());
 }
 
 Context::TracingGuard::~TracingGuard() {
-  c_.tracing_thread_.store(previous_);
+  std::lock_guard lock(c_.tracing_mutex_);
+  auto& ids = c_.tracing_threads_;
+  ids.erase(std::find(ids.begin(), ids.end(), std::this_thread::get_id()));
+  c_.tracing_count_.store(ids.size());
 }
 
-void Context::refuse_sync_while_tracing(const graph::Node* n) const {
-  if (tracing_thread_.load(std::memory_order_relaxed) != std::this_thread::get_id()) return;
+void Context::refuse_sync_while_tracing(const graph::Node* n) {
+  if (tracing_count_.load(std::memory_order_relaxed) == 0) return;  // (the common case)
+  {
+    std::lock_guard lock(tracing_mutex_);
+    if (std::find(tracing_threads_.begin(), tracing_threads_.end(), std::this_thread::get_id()) ==
+        tracing_threads_.end())
+      return;
+  }
   const std::string what =
       "a function traced by kiln::compile reads array values (a sync: item, to_vector, data, "
       "eval or sync) while it is traced; its later calls replay the recorded operations "

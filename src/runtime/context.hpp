@@ -262,14 +262,17 @@ class Context {
 
    private:
     Context& c_;
-    std::thread::id previous_;
   };
 
  private:
   // Throws when this thread is tracing a compiled function (TracingGuard); `n` is the array
   // read, if any.
-  void refuse_sync_while_tracing(const graph::Node* n) const;
-  std::atomic<std::thread::id> tracing_thread_{};
+  void refuse_sync_while_tracing(const graph::Node* n);
+  // The threads tracing a compiled function now (one entry per TracingGuard: several threads
+  // trace at once, and one may trace a compiled function inside another).
+  std::mutex tracing_mutex_;  // guards tracing_threads_
+  std::vector<std::thread::id> tracing_threads_;
+  std::atomic<size_t> tracing_count_{0};  // tracing_threads_.size(), read without the lock
 
   // The asynchronous worker (evaluate_async): one thread, started at the first use, running
   // the captured syncs in the order they were started, so that a later one finds the results

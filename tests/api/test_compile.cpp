@@ -3,6 +3,7 @@
 // what a captured function may not do.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
 #include <thread>
 
@@ -301,4 +302,37 @@ TEST(Compile, ThreadsShareACompiledFunction) {
     });
   for (auto& th : threads) th.join();
   for (int w : wrong) EXPECT_EQ(w, 0);
+}
+
+// Found under AddressSanitizer's timing: two threads tracing at once, the first finishing first,
+// left the first marked as tracing, and its next sync was refused.
+TEST(Compile, TracesOnTwoThreadsAtOnceLeaveBothFreeToSync) {
+  std::atomic<int> stage{0};
+  auto wait_for = [&](int s) {
+    while (stage.load() < s) std::this_thread::yield();
+  };
+  auto first = compile([&](const Array& x) {
+    stage = 1;
+    wait_for(2);  // the other thread traces meanwhile
+    return x + 1.f;
+  });
+  auto second = compile([&](const Array& x) {
+    stage = 2;
+    wait_for(3);  // until the first thread's trace has ended
+    return x * 2.f;
+  });
+  const Array x = ones({4}).eval();
+  float read_by_first = 0;
+  std::thread t([&] {
+    const Array a = first(x);
+    stage = 3;
+    wait_for(4);
+    read_by_first = (a * 3.f).item<float>(0);  // a sync on a thread no longer tracing
+  });
+  wait_for(1);
+  const Array b = second(x);
+  stage = 4;
+  t.join();
+  EXPECT_EQ(read_by_first, 6.f);
+  EXPECT_EQ((b + 1.f).item<float>(0), 3.f);
 }
